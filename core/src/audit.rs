@@ -1,0 +1,51 @@
+//! The access history: an append-only record of who changed whose access, when and why.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Staff,
+    Guardian,
+    Platform,
+    System,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Staff => "staff",
+            ActorKind::Guardian => "guardian",
+            ActorKind::Platform => "platform",
+            ActorKind::System => "system",
+        }
+    }
+}
+
+/// Who did it: kept with a readable label, so the history still reads well if the actor is renamed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<String>,
+    pub label: String,
+}
+
+impl Actor {
+    pub fn platform() -> Self {
+        Actor { kind: ActorKind::Platform, id: None, label: "Platform administrator".into() }
+    }
+    pub fn staff(id: &str, email: &str) -> Self {
+        Actor { kind: ActorKind::Staff, id: Some(id.into()), label: email.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub actor: Actor,
+    /// A product word in snake_case: `organization_created`, `customer_portal_disabled`, ...
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub family_id: Option<String>,
+    pub reason: Option<String>,
+}

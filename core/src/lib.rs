@@ -1,0 +1,16 @@
+//! The product rules of portal-access, in plain Rust.
+//!
+//! Nothing here knows about Workers, JavaScript, D1 or HTTP: functions take the current state and a
+//! command and return a decision or a domain error. The edge adapter (the `portal-access` crate)
+//! loads the state, calls these rules and writes what they decide.
+
+pub mod audit;
+pub mod email;
+pub mod notification;
+pub mod organization;
+pub mod password;
+pub mod portal_switch;
+pub mod retry;
+pub mod session;
+pub mod throttle;
+pub mod time;

@@ -1,0 +1,231 @@
+//! Sessions you can kill: a signed token names a session; the session row decides.
+//!
+//! The JWT (HS256) only proves that we issued the session id. Every authenticated request also
+//! loads the session row, so logout, revocation and the portal switch take effect on the very next
+//! request, not when the token expires.
+
+use crate::time::Timestamp;
+use chrono::{DateTime, Duration, Utc};
+use jwt_compact::alg::{Hs256, Hs256Key};
+use jwt_compact::{AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken, ValidationError};
+use serde::{Deserialize, Serialize};
+
+pub const MIN_SECRET_BYTES: usize = 64;
+pub const STAFF_SESSION_HOURS: i64 = 12;
+pub const GUARDIAN_SESSION_HOURS: i64 = 24 * 14;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    Staff,
+    Guardian,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Staff => "staff",
+            SessionKind::Guardian => "guardian",
+        }
+    }
+    pub fn lifetime_hours(self) -> i64 {
+        match self {
+            SessionKind::Staff => STAFF_SESSION_HOURS,
+            SessionKind::Guardian => GUARDIAN_SESSION_HOURS,
+        }
+    }
+}
+
+/// What the token carries. `org` is the organization's id: a token is good for one organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClaims {
+    pub sid: String,
+    pub org: String,
+    pub kind: SessionKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("The session secret must be at least {MIN_SECRET_BYTES} bytes.")]
+    WeakSecret,
+    #[error("Sign in first: this request has no session token.")]
+    Missing,
+    #[error("The session token is not valid.")]
+    Invalid,
+    #[error("The session has expired. Please sign in again.")]
+    Expired,
+    #[error("The session has ended. Please sign in again.")]
+    Ended,
+    #[error("The session token is for another organization or portal.")]
+    WrongAudience,
+    #[error("Could not create a session token.")]
+    Creation,
+}
+
+pub struct SessionKey(Hs256Key);
+
+impl SessionKey {
+    pub fn new(secret: &[u8]) -> Result<Self, SessionError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(SessionError::WeakSecret);
+        }
+        Ok(SessionKey(Hs256Key::new(secret)))
+    }
+
+    pub fn issue(
+        &self,
+        claims: SessionClaims,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<String, SessionError> {
+        let now_dt = now.to_datetime();
+        let opts = TimeOptions::new(Duration::zero(), move || now_dt);
+        let lifetime = Duration::milliseconds(expires_at.millis() - now.millis());
+        let claims = Claims::new(claims).set_duration_and_issuance(&opts, lifetime);
+        Hs256
+            .token(&Header::empty().with_token_type("JWT"), &claims, &self.0)
+            .map_err(|_| SessionError::Creation)
+    }
+
+    /// Checks the signature and expiry. The session row must still be checked (`check_live`).
+    pub fn verify(&self, token: &str, now: Timestamp) -> Result<SessionClaims, SessionError> {
+        let untrusted = UntrustedToken::new(token).map_err(|_| SessionError::Invalid)?;
+        if untrusted.algorithm() != "HS256" {
+            return Err(SessionError::Invalid);
+        }
+        let token = Hs256
+            .validator::<SessionClaims>(&self.0)
+            .validate(&untrusted)
+            .map_err(|_| SessionError::Invalid)?;
+        let now_dt: DateTime<Utc> = now.to_datetime();
+        let opts = TimeOptions::new(Duration::seconds(5), move || now_dt);
+        token.claims().validate_expiration(&opts).map_err(|e| match e {
+            ValidationError::Expired => SessionError::Expired,
+            _ => SessionError::Invalid,
+        })?;
+        Ok(token.claims().custom.clone())
+    }
+}
+
+/// The session row as stored, with the organization facts that decide whether it still counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub kind: SessionKind,
+    pub org_id: String,
+    pub subject_id: String,
+    pub expires_at: Timestamp,
+    pub revoked: bool,
+    /// The organization's customer-session epoch when this session began.
+    pub epoch: i64,
+    /// The organization's customer-session epoch now: disabling the portal raises it.
+    pub org_customer_session_epoch: i64,
+}
+
+/// Whether a verified token's session still lets its holder in, now.
+pub fn check_live(
+    claims: &SessionClaims,
+    stored: &StoredSession,
+    now: Timestamp,
+) -> Result<(), SessionError> {
+    if stored.kind != claims.kind || stored.org_id != claims.org {
+        return Err(SessionError::WrongAudience);
+    }
+    if stored.revoked {
+        return Err(SessionError::Ended);
+    }
+    if stored.expires_at <= now {
+        return Err(SessionError::Expired);
+    }
+    // Disabling the Customer Portal logs every customer out; re-enabling does not revive them.
+    if stored.kind == SessionKind::Guardian && stored.epoch < stored.org_customer_session_epoch {
+        return Err(SessionError::Ended);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SessionKey {
+        SessionKey::new(&[7u8; 64]).unwrap()
+    }
+    fn claims() -> SessionClaims {
+        SessionClaims { sid: "ses_1".into(), org: "org_1".into(), kind: SessionKind::Staff }
+    }
+    const NOW: Timestamp = Timestamp(1_800_000_000_000);
+
+    #[test]
+    fn refuses_a_short_secret() {
+        assert!(matches!(SessionKey::new(&[1u8; 63]), Err(SessionError::WeakSecret)));
+    }
+
+    #[test]
+    fn a_token_round_trips_until_it_expires() {
+        let t = key().issue(claims(), NOW, NOW.plus_hours(12)).unwrap();
+        assert_eq!(key().verify(&t, NOW.plus_hours(1)).unwrap(), claims());
+        assert_eq!(key().verify(&t, NOW.plus_hours(13)), Err(SessionError::Expired));
+    }
+
+    #[test]
+    fn a_tampered_token_or_another_key_is_refused() {
+        let t = key().issue(claims(), NOW, NOW.plus_hours(1)).unwrap();
+        let mut parts: Vec<&str> = t.split('.').collect();
+        let forged_claims = {
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let json = String::from_utf8(b64.decode(parts[1]).unwrap()).unwrap();
+            b64.encode(json.replace("ses_1", "ses_2"))
+        };
+        parts[1] = &forged_claims;
+        assert_eq!(key().verify(&parts.join("."), NOW), Err(SessionError::Invalid));
+        let other = SessionKey::new(&[8u8; 64]).unwrap();
+        assert_eq!(other.verify(&t, NOW), Err(SessionError::Invalid));
+        assert_eq!(key().verify("not.a.token", NOW), Err(SessionError::Invalid));
+    }
+
+    fn stored() -> StoredSession {
+        StoredSession {
+            kind: SessionKind::Guardian,
+            org_id: "org_1".into(),
+            subject_id: "gdn_1".into(),
+            expires_at: NOW.plus_hours(1),
+            revoked: false,
+            epoch: 3,
+            org_customer_session_epoch: 3,
+        }
+    }
+    fn guardian_claims() -> SessionClaims {
+        SessionClaims { kind: SessionKind::Guardian, ..claims() }
+    }
+
+    #[test]
+    fn a_live_session_passes() {
+        assert_eq!(check_live(&guardian_claims(), &stored(), NOW), Ok(()));
+    }
+
+    #[test]
+    fn a_revoked_session_is_refused_at_once() {
+        let s = StoredSession { revoked: true, ..stored() };
+        assert_eq!(check_live(&guardian_claims(), &s, NOW), Err(SessionError::Ended));
+    }
+
+    #[test]
+    fn disabling_the_portal_ends_customer_sessions_for_good() {
+        let s = StoredSession { org_customer_session_epoch: 4, ..stored() };
+        assert_eq!(check_live(&guardian_claims(), &s, NOW), Err(SessionError::Ended));
+    }
+
+    #[test]
+    fn staff_sessions_ignore_the_customer_epoch() {
+        let s = StoredSession { kind: SessionKind::Staff, org_customer_session_epoch: 9, ..stored() };
+        assert_eq!(check_live(&claims(), &s, NOW), Ok(()));
+    }
+
+    #[test]
+    fn a_token_for_another_organization_or_kind_is_refused() {
+        let s = StoredSession { org_id: "org_2".into(), ..stored() };
+        assert_eq!(check_live(&guardian_claims(), &s, NOW), Err(SessionError::WrongAudience));
+        assert_eq!(check_live(&claims(), &stored(), NOW), Err(SessionError::WrongAudience));
+    }
+}

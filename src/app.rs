@@ -1,0 +1,72 @@
+//! What every handler gets: the environment's bindings, the configuration and the time of the request.
+
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::store::Db;
+use portal_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use worker::{console_error, kv::KvStore, D1PreparedStatement, D1Result, Date, Env, Queue};
+
+pub const DB_BINDING: &str = "DB";
+pub const KV_BINDING: &str = "PORTAL_SWITCH";
+pub const JOBS_BINDING: &str = "JOBS";
+
+/// The body of every message on the jobs queue: the outbox row to carry out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobMessage {
+    pub outbox_id: String,
+}
+
+pub struct App {
+    pub env: Env,
+    pub db: Db,
+    pub config: Config,
+    pub now: Timestamp,
+}
+
+impl App {
+    pub fn new(env: Env) -> ApiResult<Self> {
+        let db = Db(env.d1(DB_BINDING)?);
+        let config = Config::from_env(&env)?;
+        Ok(App { env, db, config, now: now() })
+    }
+
+    pub fn kv(&self) -> ApiResult<KvStore> {
+        Ok(self.env.kv(KV_BINDING)?)
+    }
+
+    fn jobs(&self) -> ApiResult<Queue> {
+        Ok(self.env.queue(JOBS_BINDING)?)
+    }
+
+    /// Writes a command's batch (state, audit and outbox rows at once), then hands its outbox rows
+    /// to the queue. A failed hand-over loses nothing: the cron re-sends open outbox rows.
+    pub async fn commit(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+        outbox_ids: &[String],
+    ) -> ApiResult<Vec<D1Result>> {
+        let results = self.db.batch(statements).await?;
+        self.enqueue(outbox_ids).await;
+        Ok(results)
+    }
+
+    pub async fn enqueue(&self, outbox_ids: &[String]) {
+        if outbox_ids.is_empty() {
+            return;
+        }
+        let messages: Vec<JobMessage> =
+            outbox_ids.iter().map(|id| JobMessage { outbox_id: id.clone() }).collect();
+        let sent = match self.jobs() {
+            Ok(q) => q.send_batch(messages).await.map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}");
+        }
+    }
+}
+
+pub fn now() -> Timestamp {
+    Timestamp(Date::now().as_millis() as i64)
+}

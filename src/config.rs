@@ -1,0 +1,69 @@
+//! Configuration from the Worker's environment (vars in wrangler.toml, secrets via `wrangler secret`).
+
+use crate::error::{ApiError, ApiResult};
+use portal_core::session::SessionKey;
+use worker::Env;
+
+pub struct Config {
+    pub environment: String,
+    /// The deployment's public URL, without a trailing slash: the `{base}` of e-mailed links.
+    pub public_base_url: String,
+    pub session_key: SessionKey,
+    pub platform_admin_token: Option<String>,
+    pub email: EmailConfig,
+    /// First retry delay of a failed job; it doubles on each attempt (`JOB_RETRY_BASE_SECONDS`).
+    pub job_retry_base_seconds: u32,
+}
+
+pub enum EmailConfig {
+    /// Development and tests: messages are recorded in D1 and shown by `/dev/mailbox`.
+    DevMailbox,
+    /// A Resend-compatible HTTP API (`POST {url}` with a bearer key and an `Idempotency-Key`).
+    Http { url: String, api_key: String, from: String },
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|s| !s.trim().is_empty())
+}
+
+fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|v| v.to_string()).filter(|s| !s.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> ApiResult<Self> {
+        let environment = var(env, "ENVIRONMENT").unwrap_or_else(|| "production".into());
+        let public_base_url = var(env, "PUBLIC_BASE_URL")
+            .ok_or_else(|| ApiError::internal("PUBLIC_BASE_URL is not set"))?
+            .trim_end_matches('/')
+            .to_string();
+        let session_secret = secret(env, "SESSION_SECRET")
+            .ok_or_else(|| ApiError::internal("SESSION_SECRET is not set"))?;
+        let session_key = SessionKey::new(session_secret.as_bytes())?;
+        let email = match var(env, "EMAIL_TRANSPORT").as_deref() {
+            Some("http") => EmailConfig::Http {
+                url: var(env, "EMAIL_API_URL").unwrap_or_else(|| "https://api.resend.com/emails".into()),
+                api_key: secret(env, "EMAIL_API_KEY")
+                    .ok_or_else(|| ApiError::internal("EMAIL_API_KEY is not set"))?,
+                from: var(env, "EMAIL_FROM").ok_or_else(|| ApiError::internal("EMAIL_FROM is not set"))?,
+            },
+            Some("dev-mailbox") | None => EmailConfig::DevMailbox,
+            Some(other) => return Err(ApiError::internal(format!("unknown EMAIL_TRANSPORT {other}"))),
+        };
+        Ok(Config {
+            environment,
+            public_base_url,
+            session_key,
+            platform_admin_token: secret(env, "PLATFORM_ADMIN_TOKEN"),
+            email,
+            job_retry_base_seconds: var(env, "JOB_RETRY_BASE_SECONDS")
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(portal_core::retry::DEFAULT_BASE_SECONDS)
+                .max(1),
+        })
+    }
+
+    pub fn is_development(&self) -> bool {
+        self.environment == "development"
+    }
+}

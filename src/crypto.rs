@@ -1,0 +1,79 @@
+//! Randomness and password hashing through the runtime's WebCrypto.
+
+use crate::error::{ApiError, ApiResult};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use portal_core::password::{PasswordHash, HASH_BYTES, ITERATIONS_PER_ROUND, ROUNDS, SALT_BYTES};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_name = crypto)]
+    static CRYPTO: web_sys::Crypto;
+}
+
+pub fn random_bytes<const N: usize>() -> ApiResult<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| ApiError::internal(format!("getrandom: {e}")))?;
+    Ok(buf)
+}
+
+/// An opaque id with a readable prefix (`org_…`, `ses_…`): 128 random bits.
+pub fn new_id(prefix: &str) -> ApiResult<String> {
+    Ok(format!("{prefix}_{}", B64URL.encode(random_bytes::<16>()?)))
+}
+
+fn js_err(e: JsValue) -> ApiError {
+    ApiError::internal(format!("webcrypto: {e:?}"))
+}
+
+async fn pbkdf2_round(password: &[u8], salt: &[u8], iterations: u32) -> ApiResult<Vec<u8>> {
+    let subtle = CRYPTO.with(|c| c.subtle());
+    let usages = Array::of1(&JsValue::from_str("deriveBits"));
+    let key = JsFuture::from(
+        subtle
+            .import_key_with_str("raw", &Uint8Array::from(password), "PBKDF2", false, &usages)
+            .map_err(js_err)?,
+    )
+    .await
+    .map_err(js_err)?;
+    let params = Object::new();
+    for (k, v) in [
+        ("name", JsValue::from_str("PBKDF2")),
+        ("hash", JsValue::from_str("SHA-256")),
+        ("salt", Uint8Array::from(salt).into()),
+        ("iterations", JsValue::from_f64(f64::from(iterations))),
+    ] {
+        Reflect::set(&params, &JsValue::from_str(k), &v).map_err(js_err)?;
+    }
+    let bits = JsFuture::from(
+        subtle
+            .derive_bits_with_object(&params, &key.unchecked_into(), (HASH_BYTES * 8) as u32)
+            .map_err(js_err)?,
+    )
+    .await
+    .map_err(js_err)?;
+    Ok(Uint8Array::new(&bits).to_vec())
+}
+
+/// Chained PBKDF2 (see `portal_core::password` for why it is chained).
+async fn derive(password: &str, salt: &[u8], iterations: u32, rounds: u32) -> ApiResult<Vec<u8>> {
+    let mut key = password.as_bytes().to_vec();
+    for _ in 0..rounds {
+        key = pbkdf2_round(&key, salt, iterations).await?;
+    }
+    Ok(key)
+}
+
+pub async fn hash_password(password: &str) -> ApiResult<String> {
+    let salt = random_bytes::<SALT_BYTES>()?.to_vec();
+    let hash = derive(password, &salt, ITERATIONS_PER_ROUND, ROUNDS).await?;
+    Ok(PasswordHash { iterations: ITERATIONS_PER_ROUND, rounds: ROUNDS, salt, hash }.to_phc_string())
+}
+
+pub async fn verify_password(password: &str, stored: &PasswordHash) -> ApiResult<bool> {
+    let derived = derive(password, &stored.salt, stored.iterations, stored.rounds).await?;
+    Ok(stored.matches(&derived))
+}

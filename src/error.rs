@@ -1,0 +1,134 @@
+//! The one HTTP error type of the crate, and the one place where domain errors get their status.
+
+use portal_core::email::InvalidEmail;
+use portal_core::organization::OrganizationError;
+use portal_core::password::PasswordError;
+use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
+use portal_core::session::SessionError;
+use portal_core::throttle::Locked;
+use serde_json::json;
+use worker::{console_error, Headers, Response};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    pub retry_after_seconds: Option<i64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), retry_after_seconds: None }
+    }
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(400, code, message)
+    }
+    pub fn invalid_field(message: impl Into<String>) -> Self {
+        Self::new(422, "invalid_field", message)
+    }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(403, code, message)
+    }
+    pub fn route_not_found() -> Self {
+        Self::new(404, "route_not_found", "There is no such route.")
+    }
+    pub fn method_not_allowed() -> Self {
+        Self::new(405, "method_not_allowed", "This route does not take that method.")
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(409, code, message)
+    }
+    pub fn portal_unavailable() -> Self {
+        Self::new(503, "portal_unavailable", PORTAL_UNAVAILABLE_MESSAGE)
+    }
+    /// Something on our side failed. The details go to the log, never to the client.
+    pub fn internal(context: impl std::fmt::Display) -> Self {
+        console_error!("internal error: {context}");
+        Self::new(500, "internal_error", "Something went wrong on our side. Please try again.")
+    }
+
+    pub fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        let headers = Headers::new();
+        let _ = headers.set("content-type", "application/json; charset=utf-8");
+        let _ = headers.set("cache-control", "no-store");
+        if let Some(s) = self.retry_after_seconds {
+            let _ = headers.set("retry-after", &s.to_string());
+        }
+        let resp = Response::from_bytes(body.to_string().into_bytes())
+            .unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| unreachable_response()));
+        resp.with_status(self.status).with_headers(headers)
+    }
+}
+
+/// `Response::empty` only fails if the runtime cannot build a Response at all.
+fn unreachable_response() -> Response {
+    Response::builder().with_status(500).empty()
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<worker::kv::KvError> for ApiError {
+    fn from(e: worker::kv::KvError) -> Self {
+        ApiError::internal(format!("kv: {e:?}"))
+    }
+}
+
+impl From<InvalidEmail> for ApiError {
+    fn from(e: InvalidEmail) -> Self {
+        ApiError::invalid_field(e.to_string())
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(e: PasswordError) -> Self {
+        match e {
+            PasswordError::UnknownHashFormat => ApiError::internal(e),
+            _ => ApiError::invalid_field(e.to_string()),
+        }
+    }
+}
+
+impl From<OrganizationError> for ApiError {
+    fn from(e: OrganizationError) -> Self {
+        let msg = e.to_string();
+        match e {
+            OrganizationError::InvalidSlug
+            | OrganizationError::ReservedSlug(_)
+            | OrganizationError::InvalidName => ApiError::invalid_field(msg),
+            OrganizationError::SlugTaken(_) => ApiError::conflict("slug_taken", msg),
+            OrganizationError::NotFound(_) => ApiError::new(404, "organization_not_found", msg),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        let msg = e.to_string();
+        match e {
+            SessionError::WeakSecret | SessionError::Creation => ApiError::internal(msg),
+            SessionError::Missing => ApiError::new(401, "not_authenticated", msg),
+            SessionError::Invalid | SessionError::WrongAudience => {
+                ApiError::new(401, "invalid_session", msg)
+            }
+            SessionError::Expired => ApiError::new(401, "session_expired", msg),
+            SessionError::Ended => ApiError::new(401, "session_ended", msg),
+        }
+    }
+}
+
+impl From<Locked> for ApiError {
+    fn from(e: Locked) -> Self {
+        ApiError {
+            retry_after_seconds: Some(e.retry_after_seconds),
+            ..ApiError::new(429, "too_many_attempts", e.to_string())
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Request and response helpers shared by every route.
+
+use crate::error::{ApiError, ApiResult};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Headers, Request, Response};
+
+/// JSON bodies larger than this are refused with 413 before they are parsed.
+pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads and parses a JSON body: 413 past the limit, 400 for malformed JSON, 422 for a wrong
+/// shape (a missing field, a wrong type), each naming what is wrong.
+pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
+    let bytes = read_body(req, MAX_JSON_BODY_BYTES).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("malformed_json", "The request body must be a JSON object."));
+    }
+    parse_json(&bytes)
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::bad_request("malformed_json", format!("The request body is not valid JSON: {e}."))
+            }
+            Category::Data => ApiError::invalid_field(format!("The request body has a wrong field: {e}.")),
+        }
+    })
+}
+
+pub async fn read_body(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
+    let too_large = || {
+        ApiError::new(413, "body_too_large", format!("The request body is larger than {limit} bytes."))
+    };
+    if let Ok(Some(len)) = req.headers().get("content-length") {
+        if len.trim().parse::<usize>().map(|n| n > limit).unwrap_or(false) {
+            return Err(too_large());
+        }
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::bad_request("unreadable_body", "The request body could not be read."))?;
+    if bytes.len() > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> ApiResult<Response> {
+    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::from_bytes(body)?.with_status(status).with_headers(headers))
+}
+
+pub fn no_content() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(204))
+}
+
+pub fn text(status: u16, body: &str) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/plain; charset=utf-8")?;
+    Ok(Response::from_bytes(body.as_bytes().to_vec())?.with_status(status).with_headers(headers))
+}
+
+/// An HTML page with headers that keep it from being framed or sniffed.
+pub fn html(status: u16, body: String) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("x-frame-options", "DENY")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    headers.set(
+        "content-security-policy",
+        "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )?;
+    Ok(Response::from_bytes(body.into_bytes())?.with_status(status).with_headers(headers))
+}
+
+pub fn bearer_token(req: &Request) -> Option<String> {
+    let auth = req.headers().get("authorization").ok().flatten()?;
+    let auth = auth.trim();
+    let (scheme, token) = auth.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_string())
+}
+
+/// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in.
+pub fn session_token(req: &Request, cookie_name: &str) -> Option<String> {
+    bearer_token(req).or_else(|| {
+        let cookies = req.headers().get("cookie").ok().flatten()?;
+        cookies.split(';').find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == cookie_name && !v.is_empty()).then(|| v.to_string())
+        })
+    })
+}
+
+pub fn session_cookie(name: &str, token: &str, path: &str, max_age_seconds: i64) -> String {
+    format!("{name}={token}; Path={path}; Max-Age={max_age_seconds}; HttpOnly; Secure; SameSite=Lax")
+}
+
+pub fn cleared_cookie(name: &str, path: &str) -> String {
+    format!("{name}=; Path={path}; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+}
+
+pub fn client_address(req: &Request) -> String {
+    req.headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    let url = req.url().ok()?;
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}

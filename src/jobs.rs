@@ -1,0 +1,107 @@
+//! The queue consumer and the cron: carrying out outbox rows, at least once, idempotently.
+
+use crate::app::{App, JobMessage};
+use crate::error::ApiResult;
+use crate::mail::{self, MailError};
+use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
+use crate::switch;
+use portal_core::notification::Notification;
+use portal_core::retry::retry_delay_seconds;
+use worker::{console_error, console_warn, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
+
+/// Outcome of one message: the consumer acks or retries each message on its own.
+enum Outcome {
+    Done,
+    RetryLater(u32),
+}
+
+pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
+    let dead_letters = batch.queue().ends_with("-dlq");
+    for raw in batch.raw_iter() {
+        let msg: RawMessage = raw;
+        let job: Result<JobMessage, _> = serde_wasm_bindgen::from_value(msg.body());
+        let Ok(job) = job else {
+            console_error!("dropping a job message that is not a JobMessage");
+            msg.ack();
+            continue;
+        };
+        if dead_letters {
+            // The queue gave up on it: keep the row, marked failed, with its last error.
+            if let Err(e) = outbox::mark_failed(&app.db, &job.outbox_id, None, app.now).await {
+                console_error!("could not mark {} failed: {e:?}", job.outbox_id);
+                msg.retry();
+            } else {
+                msg.ack();
+            }
+            continue;
+        }
+        match run(app, &job.outbox_id).await {
+            Ok(Outcome::Done) => msg.ack(),
+            Ok(Outcome::RetryLater(delay)) => {
+                msg.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build())
+            }
+            Err(e) => {
+                console_error!("job {} failed: {e:?}", job.outbox_id);
+                msg.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(10).build())
+            }
+        }
+    }
+}
+
+async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
+    let Some(row) = outbox::find(&app.db, outbox_id).await? else {
+        console_warn!("outbox row {outbox_id} is gone; nothing to do");
+        return Ok(Outcome::Done);
+    };
+    if row.processed_at.is_some() || row.failed_at.is_some() {
+        return Ok(Outcome::Done); // a repeated delivery
+    }
+    match row.kind.as_str() {
+        KIND_EMAIL => send_email(app, &row).await,
+        other => {
+            outbox::mark_failed(&app.db, &row.id, Some(&format!("unknown job kind {other}")), app.now).await?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
+    let notification: Notification = match serde_json::from_str(&row.payload) {
+        Ok(n) => n,
+        Err(e) => {
+            outbox::mark_failed(&app.db, &row.id, Some(&format!("bad payload: {e}")), app.now).await?;
+            return Ok(Outcome::Done);
+        }
+    };
+    let message = notification.render(&app.config.public_base_url);
+    match mail::send(&app.config.email, &app.db, app.now, &message, notification.kind(), &row.id).await {
+        Ok(()) => {
+            outbox::mark_processed(&app.db, &row.id, app.now).await?;
+            Ok(Outcome::Done)
+        }
+        Err(MailError::Permanent(e)) => {
+            outbox::mark_failed(&app.db, &row.id, Some(&e), app.now).await?;
+            Ok(Outcome::Done)
+        }
+        Err(MailError::Transient(e)) => {
+            outbox::record_failure(&app.db, &row.id, &e).await?;
+            Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
+        }
+    }
+}
+
+/// The cron: re-send outbox rows that never reached the queue, and re-publish recent portal
+/// switch changes to KV in case a KV write failed after D1 changed.
+pub async fn scheduled(app: &App) {
+    match outbox::claim_stalled(&app.db, app.now, 100).await {
+        Ok(ids) if !ids.is_empty() => {
+            console_warn!("re-sending {} stalled outbox rows", ids.len());
+            app.enqueue(&ids).await;
+        }
+        Ok(_) => {}
+        Err(e) => console_error!("outbox sweep failed: {e:?}"),
+    }
+    if let Err(e) = switch::republish_recent(app).await {
+        console_error!("portal switch re-publish failed: {e:?}");
+    }
+}

@@ -1,0 +1,113 @@
+//! Sending e-mail: a small trait, a real HTTP adapter, and the development mailbox.
+
+use crate::config::EmailConfig;
+use crate::store::{int, text, Db};
+use portal_core::notification::RenderedEmail;
+use portal_core::time::Timestamp;
+use serde_json::json;
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Worth trying again later (network trouble, rate limit, provider outage).
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Will fail the same way every time (rejected address, bad credentials).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+pub trait EmailTransport {
+    /// Sends one message. `idempotency_key` is the same on every retry of the same message.
+    async fn send(&self, message: &RenderedEmail, kind: &str, idempotency_key: &str) -> Result<(), MailError>;
+}
+
+/// Records messages in D1 instead of sending them; `/dev/mailbox` shows them. Exactly one row per
+/// outbox message, however often the queue delivers it.
+pub struct DevMailbox<'a> {
+    pub db: &'a Db,
+    pub now: Timestamp,
+}
+
+impl EmailTransport for DevMailbox<'_> {
+    async fn send(&self, m: &RenderedEmail, kind: &str, idempotency_key: &str) -> Result<(), MailError> {
+        let id = crate::crypto::new_id("msg").map_err(|e| MailError::Transient(e.message))?;
+        self.db
+            .run(
+                "INSERT INTO dev_mailbox (id, outbox_id, to_email, subject, text_body, html_body, kind, sent_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (outbox_id) DO NOTHING",
+                &[
+                    text(&id),
+                    text(idempotency_key),
+                    text(&m.to),
+                    text(&m.subject),
+                    text(&m.text),
+                    text(&m.html),
+                    text(kind),
+                    int(self.now.millis()),
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Transient(e.message))
+    }
+}
+
+/// A Resend-compatible provider: `POST {url}` with `{from, to, subject, text, html}`.
+pub struct HttpProvider<'a> {
+    pub url: &'a str,
+    pub api_key: &'a str,
+    pub from: &'a str,
+}
+
+impl EmailTransport for HttpProvider<'_> {
+    async fn send(&self, m: &RenderedEmail, kind: &str, idempotency_key: &str) -> Result<(), MailError> {
+        let transient = |e: worker::Error| MailError::Transient(e.to_string());
+        let body = json!({
+            "from": self.from,
+            "to": [m.to],
+            "subject": m.subject,
+            "text": m.text,
+            "html": m.html,
+            "tags": [{"name": "kind", "value": kind}],
+        });
+        let headers = Headers::new();
+        headers.set("content-type", "application/json").map_err(transient)?;
+        headers.set("authorization", &format!("Bearer {}", self.api_key)).map_err(transient)?;
+        headers.set("idempotency-key", idempotency_key).map_err(transient)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(body.to_string().into()));
+        let req = Request::new_with_init(self.url, &init).map_err(transient)?;
+        let mut resp = Fetch::Request(req).send().await.map_err(transient)?;
+        let status = resp.status_code();
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let detail = resp.text().await.unwrap_or_default();
+        let detail = format!("HTTP {status}: {}", detail.chars().take(300).collect::<String>());
+        if status == 429 || status == 408 || status >= 500 {
+            Err(MailError::Transient(detail))
+        } else {
+            Err(MailError::Permanent(detail))
+        }
+    }
+}
+
+/// The transport the configuration names.
+pub async fn send(
+    config: &EmailConfig,
+    db: &Db,
+    now: Timestamp,
+    message: &RenderedEmail,
+    kind: &str,
+    idempotency_key: &str,
+) -> Result<(), MailError> {
+    match config {
+        EmailConfig::DevMailbox => DevMailbox { db, now }.send(message, kind, idempotency_key).await,
+        EmailConfig::Http { url, api_key, from } => {
+            HttpProvider { url, api_key, from }.send(message, kind, idempotency_key).await
+        }
+    }
+}

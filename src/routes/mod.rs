@@ -1,0 +1,28 @@
+//! Routing: each resource module exposes its routes; this file only dispatches by prefix.
+
+mod office;
+mod platform;
+mod portal;
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use worker::{Method, Request, Response};
+
+pub async fn handle(app: &App, req: Request) -> ApiResult<Response> {
+    let url = req.url()?;
+    let path = url.path().to_string();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = req.method();
+    match segments.as_slice() {
+        ["healthz"] => match method {
+            Method::Get | Method::Head => platform::healthz(),
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["openapi.json"] => platform::openapi(),
+        ["platform", "api", rest @ ..] => platform::route(app, req, rest).await,
+        ["dev", "mailbox"] => platform::dev_mailbox(app, &req).await,
+        ["office", org, "api", rest @ ..] => office::route(app, req, org, rest).await,
+        ["portal", org, rest @ ..] => portal::route(app, req, org, rest).await,
+        _ => Err(ApiError::route_not_found()),
+    }
+}

@@ -1,0 +1,83 @@
+//! The Office Portal API (staff): `/office/{org}/api/...`. Never gated by the portal switch.
+
+mod session;
+mod settings;
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::http::session_token;
+use crate::store::sessions;
+use portal_core::audit::Actor;
+use portal_core::organization::StaffRole;
+use portal_core::session::{check_live, SessionError, SessionKind};
+use worker::{Method, Request, Response};
+
+pub const STAFF_COOKIE: &str = "office_session";
+
+pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResult<Response> {
+    match (req.method(), rest) {
+        (Method::Post, ["session"]) => session::sign_in(app, req, org).await,
+        (Method::Delete, ["session"]) => session::sign_out(app, req, org).await,
+        (Method::Get, ["settings", "customer-portal"]) => settings::show_customer_portal(app, req, org).await,
+        (Method::Put, ["settings", "customer-portal"]) => settings::set_customer_portal(app, req, org).await,
+        (_, ["session"]) | (_, ["settings", "customer-portal"]) => Err(ApiError::method_not_allowed()),
+        _ => Err(ApiError::route_not_found()),
+    }
+}
+
+/// The signed-in staff member, with the organization the URL names.
+pub struct Staff {
+    pub session_id: String,
+    pub id: String,
+    pub email: String,
+    pub role: StaffRole,
+    pub org_id: String,
+    pub org_slug: String,
+    pub org_name: String,
+    pub portal_enabled: bool,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor::staff(&self.id, &self.email)
+    }
+
+    pub fn require_settings_role(&self) -> ApiResult<()> {
+        if self.role.may_change_settings() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("owner_or_admin_required", "Only an owner or an admin can change settings."))
+        }
+    }
+}
+
+/// Verifies the token, then loads its session (one D1 round trip) and checks it is still live and
+/// belongs to the organization in the URL.
+pub async fn authenticate(app: &App, req: &Request, org_slug: &str) -> ApiResult<Staff> {
+    let token = session_token(req, STAFF_COOKIE).ok_or(SessionError::Missing)?;
+    let claims = app.config.session_key.verify(&token, app.now)?;
+    if claims.kind != SessionKind::Staff {
+        return Err(SessionError::WrongAudience.into());
+    }
+    let row = sessions::load_staff_session(&app.db, &claims.sid)
+        .await?
+        .ok_or(SessionError::Ended)?;
+    check_live(&claims, &row.stored(), app.now)?;
+    if row.org_slug != org_slug {
+        return Err(SessionError::WrongAudience.into());
+    }
+    let (Some(email), Some(role)) = (row.staff_email.clone(), row.staff_role.as_deref().and_then(StaffRole::parse))
+    else {
+        return Err(SessionError::Ended.into()); // the staff user is gone
+    };
+    Ok(Staff {
+        session_id: claims.sid,
+        id: row.subject_id,
+        email,
+        role,
+        org_id: row.org_id,
+        org_slug: row.org_slug,
+        org_name: row.org_name,
+        portal_enabled: row.portal_enabled != 0,
+    })
+}

@@ -1,0 +1,164 @@
+//! Platform routes: health, the OpenAPI document, creating organizations, the dev mailbox.
+
+use crate::app::App;
+use crate::crypto::{hash_password, new_id};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json, query_param, read_json, text};
+use crate::store::{audit, organizations, outbox, staff, Db};
+use crate::switch;
+use portal_core::audit::{Actor, AuditEntry};
+use portal_core::email::EmailAddress;
+use portal_core::notification::Notification;
+use portal_core::organization::{parse_name, OrganizationError, Slug, StaffRole};
+use portal_core::password::NewPassword;
+use portal_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use worker::{Method, Request, Response};
+
+const OPENAPI: &str = include_str!("../openapi.json");
+
+pub fn healthz() -> ApiResult<Response> {
+    text(200, "ok")
+}
+
+pub fn openapi() -> ApiResult<Response> {
+    let value: serde_json::Value = serde_json::from_str(OPENAPI).map_err(ApiError::internal)?;
+    json(200, &value)
+}
+
+pub async fn route(app: &App, req: Request, rest: &[&str]) -> ApiResult<Response> {
+    match (req.method(), rest) {
+        (Method::Post, ["organizations"]) => create_organization(app, req).await,
+        (_, ["organizations"]) => Err(ApiError::method_not_allowed()),
+        _ => Err(ApiError::route_not_found()),
+    }
+}
+
+fn require_platform_admin(app: &App, req: &Request) -> ApiResult<()> {
+    let presented = crate::http::bearer_token(req).unwrap_or_default();
+    let ok = match &app.config.platform_admin_token {
+        Some(expected) => bool::from(presented.as_bytes().ct_eq(expected.as_bytes())),
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(401, "not_authenticated", "This route needs the platform administrator token."))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOrganizationBody {
+    slug: String,
+    name: String,
+    owner_email: String,
+    owner_password: String,
+}
+
+#[derive(Serialize)]
+struct CreatedOrganization {
+    id: String,
+    slug: String,
+}
+
+async fn create_organization(app: &App, mut req: Request) -> ApiResult<Response> {
+    require_platform_admin(app, &req)?;
+    let body: NewOrganizationBody = read_json(&mut req).await?;
+    let slug = Slug::parse(&body.slug)?;
+    let name = parse_name(&body.name)?;
+    let owner_email = EmailAddress::parse(&body.owner_email)?;
+    let owner_password = NewPassword::parse(&body.owner_password)?;
+    if organizations::portal_enabled(&app.db, slug.as_str()).await?.is_some() {
+        return Err(OrganizationError::SlugTaken(slug.as_str().into()).into());
+    }
+    let password_hash = hash_password(owner_password.as_str()).await?;
+
+    let (org_id, owner_id) = (new_id("org")?, new_id("stf")?);
+    let created = AuditEntry {
+        actor: Actor::platform(),
+        action: "organization_created".into(),
+        target_kind: "organization".into(),
+        target_id: org_id.clone(),
+        family_id: None,
+        reason: None,
+    };
+    let welcome = serde_json::to_string(&Notification::OrganizationWelcome {
+        to: owner_email.as_str().into(),
+        org_name: name.clone(),
+        org_slug: slug.as_str().into(),
+    })
+    .map_err(ApiError::internal)?;
+    let now = app.now;
+    let db: &Db = &app.db;
+    let welcome_row = outbox::insert(db, Some(&org_id), outbox::KIND_EMAIL, &welcome, now, None)?;
+    let statements = vec![
+        organizations::insert(db, &org_id, slug.as_str(), &name, now)?,
+        staff::insert(db, &owner_id, &org_id, owner_email.as_str(), &password_hash, StaffRole::Owner, now)?,
+        audit::insert(db, &org_id, &created, now, None)?,
+        welcome_row.statement,
+    ];
+    if let Err(e) = app.commit(statements, &[welcome_row.id]).await {
+        // Two creations of the same slug at once: the UNIQUE constraint lets one win.
+        if organizations::portal_enabled(db, slug.as_str()).await?.is_some() {
+            return Err(OrganizationError::SlugTaken(slug.as_str().into()).into());
+        }
+        return Err(e);
+    }
+    switch::publish(app, slug.as_str(), true).await;
+    json(201, &CreatedOrganization { id: org_id, slug: slug.as_str().into() })
+}
+
+#[derive(Deserialize)]
+struct MailboxRow {
+    id: String,
+    to_email: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    kind: String,
+    sent_at: i64,
+}
+
+/// What the development transport "sent", newest first. Only in development.
+pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
+    if !app.config.is_development() {
+        return Err(ApiError::route_not_found());
+    }
+    if req.method() != Method::Get {
+        return Err(ApiError::method_not_allowed());
+    }
+    let rows: Vec<MailboxRow> = match query_param(req, "to") {
+        Some(to) => {
+            let to = EmailAddress::parse(&to)?;
+            app.db
+                .all(
+                    "SELECT id, to_email, subject, text_body, html_body, kind, sent_at FROM dev_mailbox \
+                     WHERE to_email = ?1 ORDER BY sent_at DESC, rowid DESC LIMIT 200",
+                    &[crate::store::text(to.as_str())],
+                )
+                .await?
+        }
+        None => {
+            app.db
+                .all(
+                    "SELECT id, to_email, subject, text_body, html_body, kind, sent_at FROM dev_mailbox \
+                     ORDER BY sent_at DESC, rowid DESC LIMIT 200",
+                    &[],
+                )
+                .await?
+        }
+    };
+    let messages: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id, "to": r.to_email, "subject": r.subject, "text": r.text_body,
+                "html": r.html_body, "kind": r.kind, "sent_at": Timestamp(r.sent_at).to_rfc3339(),
+            })
+        })
+        .collect();
+    json(200, &json!({ "messages": messages }))
+}

@@ -1,0 +1,54 @@
+use super::{flag, int, text, Db, Guard};
+use crate::error::ApiResult;
+use portal_core::time::Timestamp;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+/// The portal switch as D1 has it, or `None` for an unknown organization.
+pub async fn portal_enabled(db: &Db, slug: &str) -> ApiResult<Option<bool>> {
+    #[derive(Deserialize)]
+    struct Row {
+        portal_enabled: i64,
+    }
+    let row: Option<Row> = db.first("SELECT portal_enabled FROM organizations WHERE slug = ?1", &[text(slug)]).await?;
+    Ok(row.map(|r| r.portal_enabled != 0))
+}
+
+pub fn insert(db: &Db, id: &str, slug: &str, name: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "INSERT INTO organizations (id, slug, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        &[text(id), text(slug), text(name), int(now.millis())],
+    )
+}
+
+/// Flips the switch only if it still is as the caller saw it, and marks the row with the command's
+/// change id so that the batch's audit and outbox rows are written only by the command that won.
+pub fn set_portal_enabled(
+    db: &Db,
+    org_id: &str,
+    change_id: &str,
+    enabled: bool,
+    end_customer_sessions: bool,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "UPDATE organizations SET portal_enabled = ?2, customer_session_epoch = customer_session_epoch + ?3, \
+         updated_at = ?4, last_change_id = ?6 WHERE id = ?1 AND portal_enabled = ?5",
+        &[
+            text(org_id),
+            flag(enabled),
+            flag(end_customer_sessions),
+            int(now.millis()),
+            flag(!enabled),
+            text(change_id),
+        ],
+    )
+}
+
+/// For inserts in the same batch: true only if the command with this change id changed the row.
+pub fn changed_by<'a>(org_id: &'a str, change_id: &'a str) -> Guard<'a> {
+    Guard {
+        sql: "EXISTS (SELECT 1 FROM organizations WHERE id = ? AND last_change_id = ?)",
+        args: vec![text(org_id), text(change_id)],
+    }
+}

@@ -1,0 +1,35 @@
+use super::{int, text, Db};
+use crate::error::ApiResult;
+use portal_core::organization::StaffRole;
+use portal_core::time::Timestamp;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+pub async fn owner_emails(db: &Db, org_id: &str) -> ApiResult<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        email: String,
+    }
+    let rows: Vec<Row> = db
+        .all(
+            "SELECT email FROM staff_users WHERE org_id = ?1 AND role = 'owner' ORDER BY created_at",
+            &[text(org_id)],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.email).collect())
+}
+
+pub fn insert(
+    db: &Db,
+    id: &str,
+    org_id: &str,
+    email: &str,
+    password_hash: &str,
+    role: StaffRole,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "INSERT INTO staff_users (id, org_id, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &[text(id), text(org_id), text(email), text(password_hash), text(role.as_str()), int(now.millis())],
+    )
+}

@@ -1,0 +1,168 @@
+// Starts the built worker in Miniflare (real workerd, D1, KV and Queues) with the migrations
+// applied, and gives tests a small HTTP client. Each test file gets its own fresh instance.
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const BASE = 'http://portal.test';
+export const PLATFORM_TOKEN = 'test-platform-token';
+export const SESSION_SECRET = 'test-session-secret-'.padEnd(80, 'x');
+
+/** Splits a migration file into statements (comments dropped, one statement per `;` at line end). */
+export function migrationStatements() {
+  const dir = `${ROOT}d1-migrations`;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .flatMap((f) =>
+      readFileSync(`${dir}/${f}`, 'utf8')
+        .split('\n')
+        .map((line) => line.replace(/--.*$/, ''))
+        .join('\n')
+        .split(/;\s*\n/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+}
+
+export function workerOptions(bindings = {}) {
+  return {
+    name: 'portal-access',
+    modulesRoot: ROOT,
+    modules: [
+      { type: 'ESModule', path: `${ROOT}build/index.js` },
+      { type: 'CompiledWasm', path: `${ROOT}build/index_bg.wasm` },
+    ],
+    compatibilityDate: '2026-11-01',
+    d1Databases: { DB: 'portal-access' },
+    kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
+    queueProducers: { JOBS: { queueName: 'portal-jobs' } },
+    queueConsumers: {
+      'portal-jobs': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: 'portal-jobs-dlq' },
+      'portal-jobs-dlq': { maxBatchSize: 10, maxBatchTimeout: 0 },
+    },
+    cronTriggers: ['* * * * *'],
+    bindings: {
+      ENVIRONMENT: 'development',
+      PUBLIC_BASE_URL: BASE,
+      EMAIL_TRANSPORT: 'dev-mailbox',
+      PLATFORM_ADMIN_TOKEN: PLATFORM_TOKEN,
+      SESSION_SECRET,
+      JOB_RETRY_BASE_SECONDS: '1',
+      ...bindings,
+    },
+  };
+}
+
+export async function startPortal({ bindings = {} } = {}) {
+  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, ...workerOptions(bindings) }));
+  await mf.ready;
+  const db = await mf.getD1Database('DB');
+  await db.batch(migrationStatements().map((s) => db.prepare(s)));
+  const kv = await mf.getKVNamespace('PORTAL_SWITCH');
+  return new Portal(mf, db, kv);
+}
+
+export class Portal {
+  constructor(mf, db, kv) {
+    this.mf = mf;
+    this.db = db;
+    this.kv = kv;
+  }
+
+  async close() {
+    await this.mf.dispose();
+  }
+
+  /** `request('POST', '/path', {json, body, token, headers})` → {status, headers, body, text}. */
+  async request(method, path, { json, body, token, headers = {} } = {}) {
+    const init = { method, headers: { ...headers } };
+    if (json !== undefined && method !== 'GET' && method !== 'HEAD') {
+      init.body = JSON.stringify(json);
+      init.headers['content-type'] = 'application/json';
+    } else if (body !== undefined) {
+      init.body = body;
+    }
+    if (token) init.headers.authorization = `Bearer ${token}`;
+    const res = await this.mf.dispatchFetch(`${BASE}${path}`, init);
+    const text = await res.text();
+    let parsed = text;
+    if ((res.headers.get('content-type') || '').includes('application/json')) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  }
+
+  async createOrganization(slug, overrides = {}) {
+    const json = {
+      slug,
+      name: `${slug} Swim School`,
+      owner_email: `owner@${slug}.test`,
+      owner_password: 'owner-password-1',
+      ...overrides,
+    };
+    const res = await this.request('POST', '/platform/api/organizations', { json, token: PLATFORM_TOKEN });
+    if (res.status !== 201) throw new Error(`organization ${slug}: ${res.status} ${res.text}`);
+    return { ...res.body, owner_email: json.owner_email, owner_password: json.owner_password };
+  }
+
+  async staffSignIn(slug, email, password) {
+    const res = await this.request('POST', `/office/${slug}/api/session`, { json: { email, password } });
+    if (res.status !== 200) throw new Error(`sign in ${email}: ${res.status} ${res.text}`);
+    return res.body.token;
+  }
+
+  async mailbox(to) {
+    const res = await this.request('GET', `/dev/mailbox?to=${encodeURIComponent(to)}`);
+    if (res.status !== 200) throw new Error(`mailbox: ${res.status} ${res.text}`);
+    return res.body.messages;
+  }
+
+  /** Waits until `to` has a message that `matches`; the queue delivers asynchronously. */
+  async waitForMail(to, matches = () => true, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = (await this.mailbox(to)).filter(matches);
+      if (found.length > 0) return found;
+      await sleep(50);
+    }
+    throw new Error(`no matching e-mail to ${to} within ${timeoutMs} ms`);
+  }
+
+  async waitFor(probe, what, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = await probe();
+      if (value) return value;
+      await sleep(50);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  async triggerCron() {
+    const worker = await this.mf.getWorker();
+    return worker.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+  }
+}
+
+/** A real HS256 JWT signed with `secret`, for tests that forge or expire tokens. */
+export function signJwt(claims, secret = SESSION_SECRET) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64(claims);
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+export function decodeJwt(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+}
+
+export function assertError(res, status, code) {
+  if (res.status !== status || res.body?.error?.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${res.status} ${res.text}`);
+  }
+  if (typeof res.body.error.message !== 'string' || res.body.error.message.length < 5) {
+    throw new Error(`error without a readable message: ${res.text}`);
+  }
+}
