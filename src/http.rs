@@ -1,6 +1,7 @@
 //! Request and response helpers shared by every route.
 
 use crate::error::{ApiError, ApiResult};
+use portal_core::request_target;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Headers, Request, Response};
@@ -118,6 +119,6 @@ pub fn client_address(req: &Request) -> String {
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    let url = req.url().ok()?;
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    let url = req.inner().url();
+    request_target::query_param(request_target::split(&url).1, name)
 }

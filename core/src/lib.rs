@@ -10,6 +10,7 @@ pub mod notification;
 pub mod organization;
 pub mod password;
 pub mod portal_switch;
+pub mod request_target;
 pub mod retry;
 pub mod session;
 pub mod throttle;

@@ -9,8 +9,8 @@ use crate::error::{ApiError, ApiResult};
 use worker::{Method, Request, Response};
 
 pub async fn handle(app: &App, req: Request) -> ApiResult<Response> {
-    let url = req.url()?;
-    let path = url.path().to_string();
+    let url = req.inner().url();
+    let (path, _) = portal_core::request_target::split(&url);
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
     match segments.as_slice() {
