@@ -5,6 +5,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::Db;
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
+use std::rc::Rc;
 use worker::{console_error, kv::KvStore, D1PreparedStatement, D1Result, Date, Env, Queue};
 
 pub const DB_BINDING: &str = "DB";
@@ -20,14 +22,28 @@ pub struct JobMessage {
 pub struct App {
     pub env: Env,
     pub db: Db,
-    pub config: Config,
+    pub config: Rc<Config>,
     pub now: Timestamp,
+}
+
+thread_local! {
+    // Vars and secrets are fixed for the life of an isolate: read and check them once.
+    static CONFIG: OnceCell<Rc<Config>> = const { OnceCell::new() };
+}
+
+fn config(env: &Env) -> ApiResult<Rc<Config>> {
+    if let Some(c) = CONFIG.with(|c| c.get().cloned()) {
+        return Ok(c);
+    }
+    let loaded = Rc::new(Config::from_env(env)?);
+    CONFIG.with(|c| c.set(loaded.clone()).ok());
+    Ok(loaded)
 }
 
 impl App {
     pub fn new(env: Env) -> ApiResult<Self> {
         let db = Db(env.d1(DB_BINDING)?);
-        let config = Config::from_env(&env)?;
+        let config = config(&env)?;
         Ok(App { env, db, config, now: now() })
     }
 

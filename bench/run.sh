@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Benchmarks the built worker in Miniflare with wrk on loopback, beside a plain JS worker, and
+# prints requests/s, p50/p99 latency, ratios, the upload size and the start-up time.
+# BENCH_SECONDS (default 10) sets each scenario's duration.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
+cd "$ROOT"
+if ! command -v wrk >/dev/null 2>&1; then
+  say "installing wrk"
+  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+worker-build --release >/dev/null 2>&1
+UPLOAD=$(wrangler deploy --dry-run --outdir dist 2>&1 | grep -o 'Total Upload: .*' || true)
+BENCH_UPLOAD="$UPLOAD" node bench/bench.mjs
