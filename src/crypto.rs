@@ -25,6 +25,11 @@ pub fn new_id(prefix: &str) -> ApiResult<String> {
     Ok(format!("{prefix}_{}", B64URL.encode(random_bytes::<16>()?)))
 }
 
+/// A secret for a link (invitation, password reset): 256 random bits. Only its hash is stored.
+pub fn new_link_token() -> ApiResult<String> {
+    Ok(B64URL.encode(random_bytes::<32>()?))
+}
+
 fn js_err(e: JsValue) -> ApiError {
     ApiError::internal(format!("webcrypto: {e:?}"))
 }

@@ -1,6 +1,8 @@
 //! The one HTTP error type of the crate, and the one place where domain errors get their status.
 
+use portal_core::access::AccessError;
 use portal_core::email::InvalidEmail;
+use portal_core::family::ContactError;
 use portal_core::organization::OrganizationError;
 use portal_core::password::PasswordError;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
@@ -31,6 +33,9 @@ impl ApiError {
     }
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(403, code, message)
+    }
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(404, code, message)
     }
     pub fn route_not_found() -> Self {
         Self::new(404, "route_not_found", "There is no such route.")
@@ -120,6 +125,40 @@ impl From<SessionError> for ApiError {
             }
             SessionError::Expired => ApiError::new(401, "session_expired", msg),
             SessionError::Ended => ApiError::new(401, "session_ended", msg),
+        }
+    }
+}
+
+impl From<ContactError> for ApiError {
+    fn from(e: ContactError) -> Self {
+        ApiError::invalid_field(e.to_string())
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        use AccessError::*;
+        let msg = e.to_string();
+        match e {
+            PrimaryGuardianMustInvite => ApiError::forbidden("primary_guardian_must_invite", msg),
+            PrimaryGuardianOnly => ApiError::forbidden("primary_guardian_only", msg),
+            CannotRevokeSelf => ApiError::forbidden("cannot_revoke_self", msg),
+            ContactLocked(_) => ApiError::forbidden("contact_locked", msg),
+            GuardianNotFound => ApiError::new(404, "guardian_not_found", msg),
+            AlreadyHasAccess(_) => ApiError::conflict("already_has_access", msg),
+            NoInvitationToResend(_) => ApiError::conflict("no_invitation_to_resend", msg),
+            NothingToRevoke(_) => ApiError::conflict("no_access_to_revoke", msg),
+            NoLoginToReset(_) => ApiError::conflict("no_login_to_reset", msg),
+            PermissionsForSecondariesOnly => ApiError::conflict("permissions_for_secondaries_only", msg),
+            InvitationExpired => ApiError::conflict("invitation_expired", msg),
+            InvitationRevoked => ApiError::conflict("invitation_revoked", msg),
+            InvitationUsed => ApiError::conflict("invitation_used", msg),
+            ResetLinkInvalid => ApiError::conflict("reset_link_invalid", msg),
+            NoEmail(_) | MustConfirmAdult | MustAcceptTerms => ApiError::invalid_field(msg),
+            ResendTooSoon(seconds) => ApiError {
+                retry_after_seconds: Some(seconds),
+                ..ApiError::new(429, "resend_cooldown", msg)
+            },
         }
     }
 }

@@ -76,7 +76,8 @@ async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
     let message = notification.render(&app.config.public_base_url);
     match mail::send(&app.config.email, &app.db, app.now, &message, notification.kind(), &row.id).await {
         Ok(()) => {
-            outbox::mark_processed(&app.db, &row.id, app.now).await?;
+            let kept = serde_json::to_string(&notification.redacted()).map_err(crate::error::ApiError::internal)?;
+            outbox::mark_processed(&app.db, &row.id, &kept, app.now).await?;
             Ok(Outcome::Done)
         }
         Err(MailError::Permanent(e)) => {

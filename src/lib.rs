@@ -1,6 +1,7 @@
 //! portal-access on Cloudflare Workers: the edge adapter. The product rules live in `portal-core`;
 //! this crate routes HTTP, talks to D1, KV and Queues, and does the crypto.
 
+mod access;
 mod app;
 mod config;
 mod crypto;
@@ -9,6 +10,7 @@ mod http;
 mod jobs;
 mod mail;
 mod routes;
+mod sign_in;
 mod store;
 mod switch;
 

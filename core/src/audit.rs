@@ -46,6 +46,8 @@ pub struct AuditEntry {
     pub action: String,
     pub target_kind: String,
     pub target_id: String,
+    /// How the target reads in the history (a guardian's name), kept as it was at the time.
+    pub target_label: Option<String>,
     pub family_id: Option<String>,
     pub reason: Option<String>,
 }

@@ -4,8 +4,11 @@
 //! command and return a decision or a domain error. The edge adapter (the `portal-access` crate)
 //! loads the state, calls these rules and writes what they decide.
 
+pub mod access;
 pub mod audit;
 pub mod email;
+pub mod family;
+pub mod link_token;
 pub mod notification;
 pub mod organization;
 pub mod password;

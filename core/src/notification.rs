@@ -3,16 +3,37 @@
 //! A command decides which notifications to send; they are written to the outbox in the same D1
 //! batch as the change and rendered only when the queue consumer sends them.
 
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Notification {
     /// To the first staff user of a new organization.
     OrganizationWelcome { to: String, org_name: String, org_slug: String },
     /// To the organization's owners when the Customer Portal is switched on or off.
     CustomerPortalSwitched { to: String, org_name: String, enabled: bool, changed_by: String },
+    /// An invitation to log in to a family account; `resent` when it replaces an earlier one.
+    Invitation {
+        to: String,
+        org_name: String,
+        org_slug: String,
+        first_name: String,
+        family_name: String,
+        invited_by: String,
+        token: String,
+        expires_at: Timestamp,
+        resent: bool,
+    },
+    /// To the guardian whose access was revoked.
+    AccessRevoked { to: String, org_name: String, first_name: String, family_name: String, primary_name: String },
+    /// To the primary guardian when a secondary accepts.
+    InvitationAccepted { to: String, org_name: String, guardian_name: String },
+    PasswordReset { to: String, org_name: String, org_slug: String, first_name: String, token: String, expires_at: Timestamp },
 }
+
+/// Stands where a link token was, once the e-mail carrying it has been sent.
+pub const REDACTED: &str = "[redacted after sending]";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderedEmail {
@@ -27,14 +48,36 @@ impl Notification {
         match self {
             Notification::OrganizationWelcome { .. } => "organization_welcome",
             Notification::CustomerPortalSwitched { .. } => "customer_portal_switched",
+            Notification::Invitation { resent: false, .. } => "invitation",
+            Notification::Invitation { resent: true, .. } => "invitation_resent",
+            Notification::AccessRevoked { .. } => "access_revoked",
+            Notification::InvitationAccepted { .. } => "invitation_accepted",
+            Notification::PasswordReset { .. } => "password_reset",
         }
     }
 
     pub fn recipient(&self) -> &str {
         match self {
             Notification::OrganizationWelcome { to, .. }
-            | Notification::CustomerPortalSwitched { to, .. } => to,
+            | Notification::CustomerPortalSwitched { to, .. }
+            | Notification::Invitation { to, .. }
+            | Notification::AccessRevoked { to, .. }
+            | Notification::InvitationAccepted { to, .. }
+            | Notification::PasswordReset { to, .. } => to,
         }
+    }
+
+    /// The same notification without its link token: what the outbox keeps after sending, so
+    /// that the database never holds a usable token for longer than it takes to send the e-mail.
+    pub fn redacted(&self) -> Self {
+        let mut copy = self.clone();
+        match &mut copy {
+            Notification::Invitation { token, .. } | Notification::PasswordReset { token, .. } => {
+                *token = REDACTED.to_string();
+            }
+            _ => {}
+        }
+        copy
     }
 
     /// `base_url` is the deployment's public URL, without a trailing slash.
@@ -70,6 +113,50 @@ impl Notification {
                     )
                 }
             }
+            Notification::Invitation {
+                org_name, org_slug, first_name, family_name, invited_by, token, expires_at, resent, ..
+            } => (
+                if *resent {
+                    format!("Reminder: your invitation to the {org_name} Customer Portal")
+                } else {
+                    format!("You're invited to the {org_name} Customer Portal")
+                },
+                vec![
+                    format!("Hello {first_name},"),
+                    format!("{invited_by} invited you to log in to the {family_name} family account in the {org_name} Customer Portal."),
+                    format!("Accept the invitation: {base_url}/portal/{org_slug}/invitations/{token}"),
+                    format!(
+                        "The link works once and expires on {} UTC.{}",
+                        expires_at.to_datetime().format("%Y-%m-%d at %H:%M"),
+                        if *resent { " Any earlier invitation link no longer works." } else { "" }
+                    ),
+                ],
+            ),
+            Notification::AccessRevoked { org_name, first_name, family_name, primary_name, .. } => (
+                format!("Your access to the {org_name} Customer Portal has been revoked"),
+                vec![
+                    format!("Hello {first_name},"),
+                    format!("Your access to the {family_name} family account in the {org_name} Customer Portal has been revoked."),
+                    format!("If you have any questions, please contact the Primary Guardian of the account, {primary_name}."),
+                ],
+            ),
+            Notification::InvitationAccepted { org_name, guardian_name, .. } => (
+                format!("{guardian_name} accepted your invitation"),
+                vec![format!(
+                    "{guardian_name} accepted your invitation and can now log in to your family account in the {org_name} Customer Portal. You can revoke this access at any time."
+                )],
+            ),
+            Notification::PasswordReset { org_name, org_slug, first_name, token, expires_at, .. } => (
+                format!("Reset your {org_name} Customer Portal password"),
+                vec![
+                    format!("Hello {first_name},"),
+                    format!("Choose a new password: {base_url}/portal/{org_slug}/password-reset/{token}"),
+                    format!(
+                        "The link works once and expires on {} UTC. If you did not expect this e-mail, you can ignore it.",
+                        expires_at.to_datetime().format("%Y-%m-%d at %H:%M")
+                    ),
+                ],
+            ),
         };
         RenderedEmail {
             to: self.recipient().to_string(),
@@ -130,11 +217,56 @@ mod tests {
         assert!(m.text.contains("https://p.example/portal/swim"));
     }
 
+    fn invitation(resent: bool) -> Notification {
+        Notification::Invitation {
+            to: "bob@x.test".into(),
+            org_name: "Splash".into(),
+            org_slug: "splash".into(),
+            first_name: "Bob".into(),
+            family_name: "Lee".into(),
+            invited_by: "Ann Lee".into(),
+            token: "tok123".into(),
+            expires_at: Timestamp(1_800_000_000_000),
+            resent,
+        }
+    }
+
+    #[test]
+    fn an_invitation_carries_its_link_and_expiry() {
+        let m = invitation(false).render("https://p.example");
+        assert!(m.text.contains("https://p.example/portal/splash/invitations/tok123"));
+        assert!(m.text.contains("expires on 2027-01-15 at 08:00 UTC"));
+        assert_eq!(invitation(true).kind(), "invitation_resent");
+        assert!(invitation(true).render("https://p.example").text.contains("no longer works"));
+    }
+
+    #[test]
+    fn the_revocation_notice_points_to_the_primary_guardian() {
+        let n = Notification::AccessRevoked {
+            to: "bob@x.test".into(),
+            org_name: "Splash".into(),
+            first_name: "Bob".into(),
+            family_name: "Lee".into(),
+            primary_name: "Ann Lee".into(),
+        };
+        let m = n.render("https://p.example");
+        assert!(m.text.contains("has been revoked"));
+        assert!(m.text.contains("contact the Primary Guardian of the account, Ann Lee"));
+    }
+
+    #[test]
+    fn redaction_removes_link_tokens_only() {
+        let r = invitation(false).redacted();
+        assert!(!serde_json::to_string(&r).unwrap().contains("tok123"));
+        let w = Notification::OrganizationWelcome { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into() };
+        assert_eq!(w.redacted(), w);
+    }
+
     #[test]
     fn notifications_round_trip_through_the_outbox_format() {
         let n = Notification::OrganizationWelcome { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into() };
         let json = serde_json::to_string(&n).unwrap();
-        assert!(json.contains("\"kind\":\"organization_welcome\""));
+        assert!(json.starts_with("{\"organization_welcome\":"), "{json}");
         assert_eq!(serde_json::from_str::<Notification>(&json).unwrap(), n);
     }
 }

@@ -53,6 +53,7 @@ pub fn set_customer_portal(state: &SwitchState<'_>, enable: bool, actor: &Actor)
             action: action.into(),
             target_kind: "organization".into(),
             target_id: state.org_id.into(),
+            target_label: Some(state.org_name.into()),
             family_id: None,
             reason: None,
         }),

@@ -82,6 +82,7 @@ async fn create_organization(app: &App, mut req: Request) -> ApiResult<Response>
         action: "organization_created".into(),
         target_kind: "organization".into(),
         target_id: org_id.clone(),
+        target_label: Some(name.clone()),
         family_id: None,
         reason: None,
     };
@@ -161,4 +162,26 @@ pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
         })
         .collect();
     json(200, &json!({ "messages": messages }))
+}
+
+/// `EXPLAIN QUERY PLAN` of every statement on a request path. Only in development.
+pub async fn query_plans(app: &App, req: &Request) -> ApiResult<Response> {
+    if !app.config.is_development() {
+        return Err(ApiError::route_not_found());
+    }
+    if req.method() != Method::Get {
+        return Err(ApiError::method_not_allowed());
+    }
+    #[derive(Deserialize)]
+    struct PlanRow {
+        detail: String,
+    }
+    let mut out = Vec::new();
+    for (name, sql) in crate::store::plans::hot_path() {
+        let dummies: Vec<String> = (0..crate::store::plans::parameter_count(&sql)).map(|i| format!("x{i}")).collect();
+        let args: Vec<crate::store::Arg<'_>> = dummies.iter().map(|d| crate::store::text(d)).collect();
+        let plan: Vec<PlanRow> = app.db.all(&format!("EXPLAIN QUERY PLAN {sql}"), &args).await?;
+        out.push(json!({ "name": name, "sql": sql, "plan": plan.into_iter().map(|p| p.detail).collect::<Vec<_>>() }));
+    }
+    json(200, &json!({ "queries": out }))
 }

@@ -24,6 +24,7 @@ pub fn insert<'a>(
             text(&entry.action),
             text(&entry.target_kind),
             text(&entry.target_id),
+            opt_text(entry.target_label.as_deref()),
             opt_text(entry.family_id.as_deref()),
             opt_text(entry.reason.as_deref()),
         ],
@@ -32,8 +33,68 @@ pub fn insert<'a>(
     db.stmt(
         &format!(
             "INSERT INTO audit_log (id, org_id, at, actor_kind, actor_id, actor_label, action, \
-             target_kind, target_id, family_id, reason) {tail}"
+             target_kind, target_id, target_label, family_id, reason) {tail}"
         ),
         &args,
     )
+}
+
+macro_rules! history {
+    ($where:literal) => {
+        concat!(
+            "SELECT at, actor_kind, actor_label, action, target_kind, target_id, target_label, reason, family_id \
+             FROM audit_log WHERE ",
+            $where,
+            " ORDER BY at DESC, rowid DESC LIMIT 500"
+        )
+    };
+}
+pub const FAMILY_HISTORY: &str = history!("org_id = ?1 AND family_id = ?2");
+pub const GUARDIAN_HISTORY: &str = history!("org_id = ?1 AND target_id = ?2");
+pub const ORG_HISTORY: &str = history!("org_id = ?1");
+
+#[derive(Debug, serde::Deserialize)]
+struct HistoryRow {
+    at: i64,
+    actor_kind: String,
+    actor_label: String,
+    action: String,
+    target_kind: String,
+    target_id: String,
+    target_label: Option<String>,
+    reason: Option<String>,
+    family_id: Option<String>,
+}
+
+/// The access history, newest first, of a family and/or a guardian (both optional for staff).
+pub async fn history(
+    db: &Db,
+    org_id: &str,
+    family_id: Option<&str>,
+    guardian_id: Option<&str>,
+) -> ApiResult<Vec<serde_json::Value>> {
+    // One query per filter, so that each can use its own index.
+    let rows: Vec<HistoryRow> = match (family_id, guardian_id) {
+        (Some(f), None) => db.all(FAMILY_HISTORY, &[text(org_id), text(f)]).await?,
+        (_, Some(g)) => {
+            let rows: Vec<HistoryRow> = db.all(GUARDIAN_HISTORY, &[text(org_id), text(g)]).await?;
+            rows.into_iter().filter(|r| family_id.is_none_or(|f| r.family_id.as_deref() == Some(f))).collect()
+        }
+        (None, None) => db.all(ORG_HISTORY, &[text(org_id)]).await?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "at": Timestamp(r.at).to_rfc3339(),
+                "actor": r.actor_label,
+                "actor_kind": r.actor_kind,
+                "action": r.action,
+                "target": r.target_label.unwrap_or_else(|| r.target_id.clone()),
+                "target_kind": r.target_kind,
+                "target_id": r.target_id,
+                "reason": r.reason,
+            })
+        })
+        .collect())
 }

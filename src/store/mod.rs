@@ -1,8 +1,11 @@
 //! D1 access: binding helpers and the queries, one module per table group.
 
 pub mod audit;
+pub mod families;
+pub mod invitations;
 pub mod organizations;
 pub mod outbox;
+pub mod plans;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;

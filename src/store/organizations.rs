@@ -4,13 +4,15 @@ use portal_core::time::Timestamp;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
+pub const PORTAL_ENABLED: &str = "SELECT portal_enabled FROM organizations WHERE slug = ?1";
+
 /// The portal switch as D1 has it, or `None` for an unknown organization.
 pub async fn portal_enabled(db: &Db, slug: &str) -> ApiResult<Option<bool>> {
     #[derive(Deserialize)]
     struct Row {
         portal_enabled: i64,
     }
-    let row: Option<Row> = db.first("SELECT portal_enabled FROM organizations WHERE slug = ?1", &[text(slug)]).await?;
+    let row: Option<Row> = db.first(PORTAL_ENABLED, &[text(slug)]).await?;
     Ok(row.map(|r| r.portal_enabled != 0))
 }
 

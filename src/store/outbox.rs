@@ -52,11 +52,12 @@ pub async fn find(db: &Db, id: &str) -> ApiResult<Option<OutboxRow>> {
     .await
 }
 
-pub async fn mark_processed(db: &Db, id: &str, now: Timestamp) -> ApiResult<usize> {
+/// Done. `payload` replaces the stored one: sent e-mails keep no link tokens.
+pub async fn mark_processed(db: &Db, id: &str, payload: &str, now: Timestamp) -> ApiResult<usize> {
     db.run(
-        "UPDATE outbox SET processed_at = ?2, attempts = attempts + 1, last_error = NULL \
+        "UPDATE outbox SET processed_at = ?2, attempts = attempts + 1, last_error = NULL, payload = ?3 \
          WHERE id = ?1 AND processed_at IS NULL",
-        &[text(id), int(now.millis())],
+        &[text(id), int(now.millis()), text(payload)],
     )
     .await
 }

@@ -1,24 +1,24 @@
-use super::{int, text, Db};
+use super::{guarded, int, text, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::session::{SessionKind, StoredSession};
 use portal_core::time::Timestamp;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-pub fn insert(
+#[allow(clippy::too_many_arguments)]
+pub fn insert<'a>(
     db: &Db,
-    id: &str,
-    org_id: &str,
+    id: &'a str,
+    org_id: &'a str,
     kind: SessionKind,
-    subject_id: &str,
+    subject_id: &'a str,
     epoch: i64,
     now: Timestamp,
     expires_at: Timestamp,
+    guard: Option<Guard<'a>>,
 ) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        "INSERT INTO sessions (id, org_id, kind, subject_id, epoch, created_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        &[
+    let (tail, args) = guarded(
+        vec![
             text(id),
             text(org_id),
             text(kind.as_str()),
@@ -27,6 +27,19 @@ pub fn insert(
             int(now.millis()),
             int(expires_at.millis()),
         ],
+        guard,
+    );
+    db.stmt(
+        &format!("INSERT INTO sessions (id, org_id, kind, subject_id, epoch, created_at, expires_at) {tail}"),
+        &args,
+    )
+}
+
+/// Ends every session of a guardian but the one they are using (after a password change).
+pub fn end_others(db: &Db, subject_id: &str, keep_session_id: &str, reason: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "UPDATE sessions SET ended_at = ?3, end_reason = ?4 WHERE subject_id = ?1 AND id != ?2 AND ended_at IS NULL",
+        &[text(subject_id), text(keep_session_id), int(now.millis()), text(reason)],
     )
 }
 
@@ -53,6 +66,7 @@ pub struct StaffSessionRow {
     pub customer_session_epoch: i64,
     pub staff_email: Option<String>,
     pub staff_role: Option<String>,
+    pub invitation_ttl_hours: i64,
 }
 
 impl StaffSessionRow {
@@ -69,14 +83,72 @@ impl StaffSessionRow {
     }
 }
 
-pub async fn load_staff_session(db: &Db, session_id: &str) -> ApiResult<Option<StaffSessionRow>> {
-    db.first(
-        "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
+pub const LOAD_STAFF_SESSION: &str = "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
                 o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
-                u.email AS staff_email, u.role AS staff_role \
+                u.email AS staff_email, u.role AS staff_role, o.invitation_ttl_hours \
          FROM sessions s JOIN organizations o ON o.id = s.org_id \
          LEFT JOIN staff_users u ON u.id = s.subject_id \
-         WHERE s.id = ?1",
+         WHERE s.id = ?1";
+
+pub async fn load_staff_session(db: &Db, session_id: &str) -> ApiResult<Option<StaffSessionRow>> {
+    db.first(
+        LOAD_STAFF_SESSION,
+        &[text(session_id)],
+    )
+    .await
+}
+
+/// A guardian session with the guardian, their family and organization: one round trip.
+#[derive(Debug, Deserialize)]
+pub struct GuardianSessionRow {
+    pub kind: String,
+    pub org_id: String,
+    pub subject_id: String,
+    pub epoch: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+    pub org_slug: String,
+    pub org_name: String,
+    pub portal_enabled: i64,
+    pub customer_session_epoch: i64,
+    pub family_id: String,
+    pub family_name: String,
+    pub primary_guardian_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub access_state: String,
+    pub can_make_payments: i64,
+    pub can_view_full_ledger: i64,
+    pub password_hash: Option<String>,
+    pub invitation_ttl_hours: i64,
+}
+
+impl GuardianSessionRow {
+    pub fn stored(&self) -> StoredSession {
+        StoredSession {
+            kind: if self.kind == "guardian" { SessionKind::Guardian } else { SessionKind::Staff },
+            org_id: self.org_id.clone(),
+            subject_id: self.subject_id.clone(),
+            expires_at: Timestamp(self.expires_at),
+            revoked: self.ended_at.is_some(),
+            epoch: self.epoch,
+            org_customer_session_epoch: self.customer_session_epoch,
+        }
+    }
+}
+
+pub const LOAD_GUARDIAN_SESSION: &str = "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
+                o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
+                g.family_id, f.name AS family_name, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
+                g.access_state, g.can_make_payments, g.can_view_full_ledger, g.password_hash, o.invitation_ttl_hours \
+         FROM sessions s JOIN organizations o ON o.id = s.org_id \
+         JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
+         WHERE s.id = ?1";
+
+pub async fn load_guardian_session(db: &Db, session_id: &str) -> ApiResult<Option<GuardianSessionRow>> {
+    db.first(
+        LOAD_GUARDIAN_SESSION,
         &[text(session_id)],
     )
     .await

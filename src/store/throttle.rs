@@ -6,6 +6,8 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use worker::D1PreparedStatement;
 
+pub const LOAD: &str = "SELECT key, failures, window_started_at, locked_until FROM login_throttle WHERE key IN";
+
 #[derive(Deserialize)]
 struct Row {
     key: String,
@@ -17,10 +19,7 @@ struct Row {
 pub async fn load(db: &Db, keys: &[&str]) -> ApiResult<HashMap<String, ThrottleState>> {
     let placeholders = vec!["?"; keys.len()].join(", ");
     let args: Vec<Arg<'_>> = keys.iter().map(|k| text(k)).collect();
-    let stmt = db.stmt(
-        &format!("SELECT key, failures, window_started_at, locked_until FROM login_throttle WHERE key IN ({placeholders})"),
-        &args,
-    )?;
+    let stmt = db.stmt(&format!("{LOAD} ({placeholders})"), &args)?;
     let result = stmt.all().await?;
     Ok(rows::<Row>(&result)?
         .into_iter()

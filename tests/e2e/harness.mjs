@@ -139,6 +139,71 @@ export class Portal {
     throw new Error(`timed out waiting for ${what}`);
   }
 
+  /** Staff creates a family; returns the family JSON. */
+  async createFamily(slug, staffToken, name, primary) {
+    const res = await this.request('POST', `/office/${slug}/api/families`, {
+      token: staffToken,
+      json: { name, primary_guardian: primary },
+    });
+    if (res.status !== 201) throw new Error(`family ${name}: ${res.status} ${res.text}`);
+    return res.body;
+  }
+
+  /** The link token of the newest e-mail of `kind` to `to` (waiting for the queue). */
+  async linkToken(to, kind, path = 'invitations') {
+    const [mail] = await this.waitForMail(to, (m) => m.kind === kind);
+    const m = new RegExp(`/${path}/([A-Za-z0-9_-]{43})`).exec(mail.text);
+    if (!m) throw new Error(`no ${path} link in ${mail.text}`);
+    return m[1];
+  }
+
+  async accept(slug, token, password, extra = {}) {
+    return this.request('POST', `/portal/${slug}/api/invitations/accept`, {
+      json: { token, password, confirm_adult: true, accept_terms: true, ...extra },
+    });
+  }
+
+  async guardianSignIn(slug, email, password) {
+    const res = await this.request('POST', `/portal/${slug}/api/session`, { json: { email, password } });
+    if (res.status !== 200) throw new Error(`guardian sign in ${email}: ${res.status} ${res.text}`);
+    return res.body.token;
+  }
+
+  /**
+   * An organization with a family whose primary guardian can log in and whose secondary was
+   * invited and accepted: {staff, family, primary, secondary} with ids and session tokens.
+   */
+  async familyWithSecondary(slug) {
+    const org = await this.createOrganization(slug);
+    const staff = await this.staffSignIn(slug, org.owner_email, org.owner_password);
+    const family = await this.createFamily(slug, staff, 'Lee', {
+      first_name: 'Ann',
+      last_name: 'Lee',
+      email: `ann@${slug}.test`,
+      phone: '+1 555 0100',
+    });
+    const primaryId = family.primary_guardian_id;
+    const invited = await this.request('POST', `/office/${slug}/api/guardians/${primaryId}/invitation`, { token: staff });
+    if (invited.status !== 202) throw new Error(`enable login: ${invited.status} ${invited.text}`);
+    const primaryLink = await this.linkToken(`ann@${slug}.test`, 'invitation');
+    const accepted = await this.accept(slug, primaryLink, 'ann-password-1');
+    if (accepted.status !== 200) throw new Error(`primary accept: ${accepted.status} ${accepted.text}`);
+    const primary = { id: primaryId, token: accepted.body.token, email: `ann@${slug}.test`, password: 'ann-password-1' };
+    const added = await this.request('POST', `/portal/${slug}/api/guardians`, {
+      token: primary.token,
+      json: { first_name: 'Bob', last_name: 'Lee', email: `bob@${slug}.test` },
+    });
+    if (added.status !== 201) throw new Error(`add secondary: ${added.status} ${added.text}`);
+    const secondaryId = added.body.id;
+    const sent = await this.request('POST', `/portal/${slug}/api/guardians/${secondaryId}/invitation`, { token: primary.token });
+    if (sent.status !== 202) throw new Error(`invite secondary: ${sent.status} ${sent.text}`);
+    const link = await this.linkToken(`bob@${slug}.test`, 'invitation');
+    const bob = await this.accept(slug, link, 'bob-password-1');
+    if (bob.status !== 200) throw new Error(`secondary accept: ${bob.status} ${bob.text}`);
+    const secondary = { id: secondaryId, token: bob.body.token, email: `bob@${slug}.test`, password: 'bob-password-1' };
+    return { staff, family, primary, secondary, org };
+  }
+
   async triggerCron() {
     const worker = await this.mf.getWorker();
     return worker.scheduled({ cron: '* * * * *', scheduledTime: new Date() });

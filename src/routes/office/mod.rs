@@ -1,26 +1,50 @@
 //! The Office Portal API (staff): `/office/{org}/api/...`. Never gated by the portal switch.
 
+pub mod families;
+mod guardians;
 mod session;
 mod settings;
 
+pub use guardians::{is_dry_run, optional_json, RevokeBody};
+pub use session::{Credentials, STAFF_SIGN_IN};
+
+use crate::access::OrgContext;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::session_token;
+use crate::routes::STAFF_COOKIE;
 use crate::store::sessions;
+use portal_core::access::Requester;
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
 use portal_core::session::{check_live, SessionError, SessionKind};
+use crate::routes::boxed;
 use worker::{Method, Request, Response};
 
-pub const STAFF_COOKIE: &str = "office_session";
 
 pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResult<Response> {
     match (req.method(), rest) {
-        (Method::Post, ["session"]) => session::sign_in(app, req, org).await,
-        (Method::Delete, ["session"]) => session::sign_out(app, req, org).await,
-        (Method::Get, ["settings", "customer-portal"]) => settings::show_customer_portal(app, req, org).await,
-        (Method::Put, ["settings", "customer-portal"]) => settings::set_customer_portal(app, req, org).await,
-        (_, ["session"]) | (_, ["settings", "customer-portal"]) => Err(ApiError::method_not_allowed()),
+        (Method::Post, ["session"]) => boxed(session::sign_in(app, req, org)).await,
+        (Method::Delete, ["session"]) => boxed(session::sign_out(app, req, org)).await,
+        (Method::Get, ["settings", "customer-portal"]) => boxed(settings::show_customer_portal(app, req, org)).await,
+        (Method::Put, ["settings", "customer-portal"]) => boxed(settings::set_customer_portal(app, req, org)).await,
+        (Method::Post, ["families"]) => boxed(families::create(app, req, org)).await,
+        (Method::Get, ["families"]) => boxed(families::search(app, req, org)).await,
+        (Method::Get, ["families", id]) => boxed(families::show(app, req, org, id)).await,
+        (Method::Post, ["families", id, "guardians"]) => boxed(families::add_guardian(app, req, org, id)).await,
+        (Method::Post, ["guardians", id, "invitation"]) => boxed(guardians::invite(app, req, org, id, false)).await,
+        (Method::Post, ["guardians", id, "invitation", "resend"]) => boxed(guardians::invite(app, req, org, id, true)).await,
+        (Method::Post, ["guardians", id, "revoke-login"]) => boxed(guardians::revoke_login(app, req, org, id)).await,
+        (Method::Post, ["guardians", id, "password-reset"]) => boxed(guardians::password_reset(app, req, org, id)).await,
+        (Method::Get, ["invitations"]) => boxed(guardians::invitations(app, req, org)).await,
+        (_, ["session"])
+        | (_, ["settings", "customer-portal"])
+        | (_, ["families"])
+        | (_, ["families", _])
+        | (_, ["families", _, "guardians"])
+        | (_, ["guardians", _, "invitation" | "revoke-login" | "password-reset"])
+        | (_, ["guardians", _, "invitation", "resend"])
+        | (_, ["invitations"]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::route_not_found()),
     }
 }
@@ -35,11 +59,25 @@ pub struct Staff {
     pub org_slug: String,
     pub org_name: String,
     pub portal_enabled: bool,
+    pub invitation_ttl_hours: i64,
 }
 
 impl Staff {
     pub fn actor(&self) -> Actor {
         Actor::staff(&self.id, &self.email)
+    }
+
+    pub fn org(&self) -> OrgContext {
+        OrgContext {
+            id: self.org_id.clone(),
+            slug: self.org_slug.clone(),
+            name: self.org_name.clone(),
+            invitation_ttl_hours: self.invitation_ttl_hours,
+        }
+    }
+
+    pub fn requester(&self) -> Requester {
+        Requester::Staff(self.actor())
     }
 
     pub fn require_settings_role(&self) -> ApiResult<()> {
@@ -79,5 +117,6 @@ pub async fn authenticate(app: &App, req: &Request, org_slug: &str) -> ApiResult
         org_slug: row.org_slug,
         org_name: row.org_name,
         portal_enabled: row.portal_enabled != 0,
+        invitation_ttl_hours: row.invitation_ttl_hours,
     })
 }

@@ -1,7 +1,13 @@
 //! The Customer Portal: `/portal/{org}` (pages) and `/portal/{org}/api` (JSON). Every request is
 //! gated first by the organization's portal switch.
 
+mod api;
+mod auth;
+mod guardians;
+mod links;
 mod pages;
+
+pub use api::GUARDIAN_SIGN_IN;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -19,9 +25,12 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         PortalView::Disabled if is_api => Err(ApiError::portal_unavailable()),
         PortalView::Disabled => pages::message_page(503, "Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE),
         PortalView::Enabled => match (req.method(), rest) {
+            (_, ["api", rest @ ..]) => api::route(app, req, org, rest).await,
             (Method::Get | Method::Head, []) => pages::sign_in(org),
-            (_, []) => Err(ApiError::method_not_allowed()),
-            (_, ["api", ..]) => Err(ApiError::route_not_found()),
+            (Method::Get | Method::Head, ["account"]) => pages::account(org),
+            (Method::Get | Method::Head, ["invitations", token]) => pages::invitation(app, org, token).await,
+            (Method::Get | Method::Head, ["password-reset", token]) => pages::password_reset(app, org, token).await,
+            (_, [] | ["account"] | ["invitations", _] | ["password-reset", _]) => Err(ApiError::method_not_allowed()),
             _ => pages::not_found(),
         },
     }

@@ -1,0 +1,381 @@
+//! Access commands shared by the Office Portal and the Customer Portal: each loads what the rule
+//! needs, asks `portal_core::access`, and writes the decision in one guarded D1 batch.
+
+use crate::app::App;
+use crate::crypto::{new_id, new_link_token};
+use crate::error::{ApiError, ApiResult};
+use crate::store::families::{self, FamilyRow, GuardianRow};
+use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
+use crate::store::{audit, changes, int, outbox, text};
+use portal_core::access::{
+    check_cooldown, invitation_address, may_invite, may_resend, may_revoke, may_send_password_reset, visibility,
+    AccessError, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
+};
+use portal_core::audit::AuditEntry;
+use portal_core::email::EmailAddress;
+use portal_core::family::Contact;
+use portal_core::link_token;
+use portal_core::notification::Notification;
+use portal_core::time::Timestamp;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::D1PreparedStatement;
+
+/// The organization a request acts in, as its authentication found it.
+#[derive(Debug, Clone)]
+pub struct OrgContext {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub invitation_ttl_hours: i64,
+}
+
+/// A reason given for a revoke: optional, trimmed, at most 500 characters.
+pub fn parse_reason(reason: Option<&str>) -> ApiResult<Option<String>> {
+    match reason.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) if r.chars().count() > 500 => Err(ApiError::invalid_field("The reason must be at most 500 characters.")),
+        Some(r) => Ok(Some(r.to_string())),
+    }
+}
+
+fn entry(requester: &Requester, action: &str, target: &GuardianRow, reason: Option<String>) -> AuditEntry {
+    AuditEntry {
+        actor: requester.actor(),
+        action: action.into(),
+        target_kind: "guardian".into(),
+        target_id: target.id.clone(),
+        target_label: Some(target.full_name()),
+        family_id: Some(target.family_id.clone()),
+        reason,
+    }
+}
+
+/// Audit and outbox rows of a command, all guarded by the guardian's change id.
+struct Effects {
+    statements: Vec<D1PreparedStatement>,
+    outbox_ids: Vec<String>,
+}
+
+fn effects(
+    app: &App,
+    org: &OrgContext,
+    audit_entry: &AuditEntry,
+    notices: &[Notification],
+    guardian_id: &str,
+    change_id: &str,
+) -> ApiResult<Effects> {
+    let mut statements = vec![audit::insert(
+        &app.db,
+        &org.id,
+        audit_entry,
+        app.now,
+        Some(guardian_changed_by(guardian_id, change_id)),
+    )?];
+    let mut outbox_ids = Vec::new();
+    for n in notices {
+        let payload = serde_json::to_string(n).map_err(ApiError::internal)?;
+        let row = outbox::insert(
+            &app.db,
+            Some(&org.id),
+            outbox::KIND_EMAIL,
+            &payload,
+            app.now,
+            Some(guardian_changed_by(guardian_id, change_id)),
+        )?;
+        outbox_ids.push(row.id);
+        statements.push(row.statement);
+    }
+    Ok(Effects { statements, outbox_ids })
+}
+
+pub async fn load_target(app: &App, org: &OrgContext, guardian_id: &str) -> ApiResult<(GuardianRow, FamilyRow)> {
+    let not_found = || ApiError::from(AccessError::GuardianNotFound);
+    let guardian = families::find_guardian(&app.db, &org.id, guardian_id).await?.ok_or_else(not_found)?;
+    let family = families::find_family(&app.db, &org.id, &guardian.family_id).await?.ok_or_else(not_found)?;
+    Ok((guardian, family))
+}
+
+async fn primary_name(app: &App, family: &FamilyRow) -> ApiResult<String> {
+    #[derive(Deserialize)]
+    struct Row {
+        first_name: String,
+        last_name: String,
+    }
+    let row: Option<Row> = app
+        .db
+        .first("SELECT first_name, last_name FROM guardians WHERE id = ?1", &[text(&family.primary_guardian_id)])
+        .await?;
+    Ok(row.map(|r| format!("{} {}", r.first_name, r.last_name)).unwrap_or_else(|| "the Primary Guardian".into()))
+}
+
+/// Sends an invitation (or re-sends it: a new token, the old one dies) to `target`.
+pub async fn send_invitation(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    target: &GuardianRow,
+    family: &FamilyRow,
+    requested_email: Option<EmailAddress>,
+    resend: bool,
+) -> ApiResult<()> {
+    let facts = target.facts();
+    let last_sent = target.invitation_sent_at.map(Timestamp);
+    if resend {
+        may_resend(requester, &facts, last_sent, app.now)?;
+    } else {
+        may_invite(requester, &facts)?;
+        check_cooldown(last_sent, app.now)?;
+    }
+    let on_file = target.email.as_deref().map(EmailAddress::parse).transpose().ok().flatten();
+    let (email, changed) = invitation_address(on_file.as_ref(), requested_email, &facts)?;
+    if changed && families::email_in_use(&app.db, &org.id, email.as_str(), Some(&target.id)).await? {
+        return Err(email_in_use());
+    }
+
+    let token = new_link_token()?;
+    let token_hash = link_token::hash(&token);
+    let (invitation_id, change_id) = (new_id("inv")?, new_id("chg")?);
+    let expires_at = app.now.plus_hours(org.invitation_ttl_hours);
+    let actor = requester.actor();
+    let invited_by = match requester {
+        Requester::Staff(_) => org.name.clone(),
+        Requester::Guardian(g) => g.full_name(),
+    };
+    let notice = Notification::Invitation {
+        to: email.as_str().into(),
+        org_name: org.name.clone(),
+        org_slug: org.slug.clone(),
+        first_name: target.first_name.clone(),
+        family_name: family.name.clone(),
+        invited_by,
+        token,
+        expires_at,
+        resent: resend,
+    };
+    let action = if resend { "invitation_resent" } else { "invitation_sent" };
+    let mut statements = invitations::send(
+        &app.db,
+        &NewInvitation {
+            id: &invitation_id,
+            org_id: &org.id,
+            family_id: &target.family_id,
+            guardian_id: &target.id,
+            token_hash: &token_hash,
+            email: email.as_str(),
+            sent_by: &actor,
+            expires_at,
+        },
+        &change_id,
+        app.now,
+    )?;
+    let fx = effects(app, org, &entry(requester, action, target, None), &[notice], &target.id, &change_id)?;
+    statements.extend(fx.statements);
+    let results = match app.db.batch(statements).await {
+        Ok(r) => r,
+        Err(e) if families::email_in_use(&app.db, &org.id, email.as_str(), Some(&target.id)).await? => {
+            let _ = e; // the address was taken between our check and the write
+            return Err(email_in_use());
+        }
+        Err(e) => return Err(e),
+    };
+    if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
+        return Err(AccessError::AlreadyHasAccess(target.full_name()).into()); // accepted meanwhile
+    }
+    app.enqueue(&fx.outbox_ids).await;
+    Ok(())
+}
+
+/// Adds a contact (no access) to a family: staff from the Office Portal, the primary from My Account.
+pub async fn add_contact(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    family: &FamilyRow,
+    contact: &Contact,
+) -> ApiResult<GuardianRow> {
+    if let Some(email) = &contact.email {
+        if families::email_in_use(&app.db, &org.id, email.as_str(), None).await? {
+            return Err(email_in_use());
+        }
+    }
+    let guardian_id = new_id("gdn")?;
+    let added = AuditEntry {
+        actor: requester.actor(),
+        action: "guardian_added".into(),
+        target_kind: "guardian".into(),
+        target_id: guardian_id.clone(),
+        target_label: Some(format!("{} {}", contact.first_name, contact.last_name)),
+        family_id: Some(family.id.clone()),
+        reason: None,
+    };
+    let statements = vec![
+        families::insert_guardian(&app.db, &guardian_id, &org.id, &family.id, contact, app.now)?,
+        audit::insert(&app.db, &org.id, &added, app.now, None)?,
+    ];
+    if let Err(e) = app.db.batch(statements).await {
+        if let Some(email) = &contact.email {
+            if families::email_in_use(&app.db, &org.id, email.as_str(), None).await? {
+                return Err(email_in_use());
+            }
+        }
+        return Err(e);
+    }
+    families::find_guardian(&app.db, &org.id, &guardian_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a guardian just added is missing"))
+}
+
+pub fn email_in_use() -> ApiError {
+    ApiError::conflict("email_in_use", "Another guardian of this organization already uses that e-mail address.")
+}
+
+/// What a revoke would do, without doing it.
+pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianRow) -> ApiResult<Value> {
+    let outcome = may_revoke(requester, &target.facts())?;
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let sessions: Option<Count> = app
+        .db
+        .first(
+            "SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ?1 AND ended_at IS NULL AND expires_at > ?2",
+            &[text(&target.id), int(app.now.millis())],
+        )
+        .await?;
+    let emails: Vec<Value> = if outcome == RevokeOutcome::Revoke {
+        target.email.iter().map(|to| json!({ "to": to, "kind": "access_revoked" })).collect()
+    } else {
+        vec![]
+    };
+    Ok(json!({
+        "preview": {
+            "guardian_id": target.id,
+            "already_revoked": outcome == RevokeOutcome::AlreadyRevoked,
+            "access_status_after": "invite_revoked",
+            "sessions_ended": if outcome == RevokeOutcome::Revoke { sessions.map_or(0, |c| c.n) } else { 0 },
+            "emails": emails,
+            "payment_methods_deleted": [],
+            "recurring_affected": false,
+        }
+    }))
+}
+
+/// Revokes `target`'s login or pending invitation. A repeated revoke changes nothing.
+pub async fn revoke(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    target: &GuardianRow,
+    family: &FamilyRow,
+    reason: Option<String>,
+) -> ApiResult<()> {
+    if may_revoke(requester, &target.facts())? == RevokeOutcome::AlreadyRevoked {
+        return Ok(());
+    }
+    let change_id = new_id("chg")?;
+    let notices: Vec<Notification> = match &target.email {
+        Some(to) => vec![Notification::AccessRevoked {
+            to: to.clone(),
+            org_name: org.name.clone(),
+            first_name: target.first_name.clone(),
+            family_name: family.name.clone(),
+            primary_name: primary_name(app, family).await?,
+        }],
+        None => vec![],
+    };
+    let mut statements = invitations::revoke(&app.db, &target.id, &change_id, app.now)?;
+    let fx = effects(app, org, &entry(requester, "access_revoked", target, reason), &notices, &target.id, &change_id)?;
+    statements.extend(fx.statements);
+    let results = app.db.batch(statements).await?;
+    if results.first().map(changes).transpose()?.unwrap_or(0) > 0 {
+        app.enqueue(&fx.outbox_ids).await;
+    }
+    // Zero changes: a concurrent revoke won, and the guardian is revoked all the same.
+    Ok(())
+}
+
+/// E-mails `target` a single-use link to choose a new password.
+pub async fn send_password_reset(app: &App, org: &OrgContext, requester: &Requester, target: &GuardianRow) -> ApiResult<()> {
+    may_send_password_reset(requester, &target.facts())?;
+    let Some(to) = target.email.clone() else {
+        return Err(AccessError::NoEmail(target.full_name()).into());
+    };
+    write_password_reset(app, org, requester.actor(), target, to).await
+}
+
+pub async fn write_password_reset(
+    app: &App,
+    org: &OrgContext,
+    actor: portal_core::audit::Actor,
+    target: &GuardianRow,
+    to: String,
+) -> ApiResult<()> {
+    let token = new_link_token()?;
+    let reset_id = new_id("rst")?;
+    let expires_at = app.now.plus_hours(PASSWORD_RESET_TTL_HOURS);
+    let notice = Notification::PasswordReset {
+        to,
+        org_name: org.name.clone(),
+        org_slug: org.slug.clone(),
+        first_name: target.first_name.clone(),
+        token: token.clone(),
+        expires_at,
+    };
+    let audit_entry = AuditEntry {
+        actor,
+        action: "password_reset_sent".into(),
+        target_kind: "guardian".into(),
+        target_id: target.id.clone(),
+        target_label: Some(target.full_name()),
+        family_id: Some(target.family_id.clone()),
+        reason: None,
+    };
+    let payload = serde_json::to_string(&notice).map_err(ApiError::internal)?;
+    let mail = outbox::insert(&app.db, Some(&org.id), outbox::KIND_EMAIL, &payload, app.now, None)?;
+    let mut statements =
+        invitations::insert_reset(&app.db, &reset_id, &org.id, &target.id, &link_token::hash(&token), app.now, expires_at)?;
+    statements.push(audit::insert(&app.db, &org.id, &audit_entry, app.now, None)?);
+    statements.push(mail.statement);
+    app.commit(statements, &[mail.id]).await?;
+    Ok(())
+}
+
+/// A guardian as `viewer` may see them, with the actions the viewer is offered.
+pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> Value {
+    let status = row.status(now);
+    let seen = visibility(viewer, &row.facts());
+    let is_primary = row.is_primary != 0;
+    let contact = |v: &Option<String>| if seen.contact_visible { json!(v) } else { Value::Null };
+    json!({
+        "id": row.id,
+        "family_id": row.family_id,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "email": contact(&row.email),
+        "phone": contact(&row.phone),
+        "is_primary": is_primary,
+        "access_status": status.code(),
+        "access_label": status.label(),
+        "invitation_expires_at": row.invitation_expires_at.map(|t| Timestamp(t).to_rfc3339()),
+        "accepted_at": row.accepted_at.map(|t| Timestamp(t).to_rfc3339()),
+        "permissions": {
+            "can_make_payments": is_primary || row.can_make_payments != 0,
+            "can_view_full_ledger": is_primary || row.can_view_full_ledger != 0,
+        },
+        "contact_editable": seen.contact_editable,
+        "actions": seen.actions,
+    })
+}
+
+pub fn family_json(family: &FamilyRow, guardians: &[GuardianRow], viewer: &Requester, now: Timestamp) -> Value {
+    json!({
+        "id": family.id,
+        "name": family.name,
+        "primary_guardian_id": family.primary_guardian_id,
+        "status": family.status,
+        "merged_into_id": family.merged_into_id,
+        "guardians": guardians.iter().map(|g| guardian_json(g, viewer, now)).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,128 @@
+//! Families in the Office Portal: create, search, read, add contacts.
+
+use super::authenticate;
+use crate::access::{email_in_use, family_json, guardian_json, send_invitation};
+use crate::app::App;
+use crate::crypto::new_id;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json, query_param, read_json};
+use crate::store::families::{self, FamilyRow};
+use crate::store::{audit, text};
+use portal_core::audit::AuditEntry;
+use portal_core::family::{parse_family_name, Contact};
+use serde::Deserialize;
+use serde_json::json;
+use worker::{Request, Response};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl ContactBody {
+    pub fn parse(&self) -> ApiResult<Contact> {
+        Ok(Contact::parse(&self.first_name, &self.last_name, self.email.as_deref(), self.phone.as_deref())?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFamily {
+    name: String,
+    primary_guardian: ContactBody,
+}
+
+pub async fn create(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    let body: NewFamily = read_json(&mut req).await?;
+    let name = parse_family_name(&body.name)?;
+    let contact = body.primary_guardian.parse()?;
+    let Some(email) = contact.email.clone() else {
+        return Err(ApiError::invalid_field("The primary guardian needs an e-mail address."));
+    };
+    if families::email_in_use(&app.db, &staff.org_id, email.as_str(), None).await? {
+        return Err(email_in_use());
+    }
+    let (family_id, guardian_id) = (new_id("fam")?, new_id("gdn")?);
+    let created = AuditEntry {
+        actor: staff.actor(),
+        action: "family_created".into(),
+        target_kind: "family".into(),
+        target_id: family_id.clone(),
+        target_label: Some(name.clone()),
+        family_id: Some(family_id.clone()),
+        reason: None,
+    };
+    let statements = vec![
+        families::insert_family(&app.db, &family_id, &staff.org_id, &name, &guardian_id, app.now)?,
+        families::insert_guardian(&app.db, &guardian_id, &staff.org_id, &family_id, &contact, app.now)?,
+        audit::insert(&app.db, &staff.org_id, &created, app.now, None)?,
+    ];
+    if let Err(e) = app.db.batch(statements).await {
+        if families::email_in_use(&app.db, &staff.org_id, email.as_str(), None).await? {
+            return Err(email_in_use());
+        }
+        return Err(e);
+    }
+    if auto_invite_new_contacts(app, &staff.org_id).await? {
+        let (guardian, family) = crate::access::load_target(app, &staff.org(), &guardian_id).await?;
+        send_invitation(app, &staff.org(), &staff.requester(), &guardian, &family, None, false).await?;
+    }
+    family_response(app, &staff, 201, &family_id).await
+}
+
+/// The organization setting "portal access for new contacts": invite the primary at once.
+async fn auto_invite_new_contacts(app: &App, org_id: &str) -> ApiResult<bool> {
+    #[derive(Deserialize)]
+    struct Row {
+        auto_portal_access_for_new_contacts: i64,
+    }
+    let row: Option<Row> = app
+        .db
+        .first("SELECT auto_portal_access_for_new_contacts FROM organizations WHERE id = ?1", &[text(org_id)])
+        .await?;
+    Ok(row.is_some_and(|r| r.auto_portal_access_for_new_contacts != 0))
+}
+
+async fn family_response(app: &App, staff: &super::Staff, status: u16, family_id: &str) -> ApiResult<Response> {
+    let family = families::find_family(&app.db, &staff.org_id, family_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("family_not_found", "No family with that id."))?;
+    let guardians = families::family_guardians(&app.db, family_id).await?;
+    json(status, &family_json(&family, &guardians, &staff.requester(), app.now))
+}
+
+pub async fn show(app: &App, req: Request, org: &str, family_id: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    family_response(app, &staff, 200, family_id).await
+}
+
+pub async fn search(app: &App, req: Request, org: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    let q = query_param(&req, "q").unwrap_or_default();
+    if q.chars().count() > 100 {
+        return Err(ApiError::invalid_field("The search text must be at most 100 characters."));
+    }
+    let found: Vec<FamilyRow> = families::search(&app.db, &staff.org_id, q.trim(), 100).await?;
+    let mut out = Vec::with_capacity(found.len());
+    for family in &found {
+        let guardians = families::family_guardians(&app.db, &family.id).await?;
+        out.push(family_json(family, &guardians, &staff.requester(), app.now));
+    }
+    json(200, &json!({ "families": out }))
+}
+
+pub async fn add_guardian(app: &App, mut req: Request, org: &str, family_id: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    let body: ContactBody = read_json(&mut req).await?;
+    let contact = body.parse()?;
+    let family = families::find_family(&app.db, &staff.org_id, family_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("family_not_found", "No family with that id."))?;
+    let guardian = crate::access::add_contact(app, &staff.org(), &staff.requester(), &family, &contact).await?;
+    json(201, &guardian_json(&guardian, &staff.requester(), app.now))
+}

@@ -1,0 +1,79 @@
+//! Signed-in guardians: the session check of every authenticated Customer Portal request.
+
+use crate::access::OrgContext;
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::http::session_token;
+use crate::routes::GUARDIAN_COOKIE;
+use crate::store::sessions;
+use portal_core::access::{AccessState, GuardianFacts, Requester};
+use portal_core::session::{check_live, SessionError, SessionKind};
+use worker::Request;
+
+pub struct Customer {
+    pub session_id: String,
+    pub org: OrgContext,
+    pub me: GuardianFacts,
+    pub email: Option<String>,
+    pub family_name: String,
+    pub can_make_payments: bool,
+    pub can_view_full_ledger: bool,
+    pub password_hash: Option<String>,
+}
+
+impl Customer {
+    pub fn requester(&self) -> Requester {
+        Requester::Guardian(self.me.clone())
+    }
+
+    pub fn require_primary(&self) -> ApiResult<()> {
+        if self.me.is_primary {
+            Ok(())
+        } else {
+            Err(portal_core::access::AccessError::PrimaryGuardianOnly.into())
+        }
+    }
+}
+
+/// One D1 query: the session with its guardian, family and organization. The portal switch is
+/// checked here against D1, the truth, whatever the edge's KV copy says.
+pub async fn authenticate(app: &App, req: &Request, org_slug: &str) -> ApiResult<Customer> {
+    let token = session_token(req, GUARDIAN_COOKIE).ok_or(SessionError::Missing)?;
+    let claims = app.config.session_key.verify(&token, app.now)?;
+    if claims.kind != SessionKind::Guardian {
+        return Err(SessionError::WrongAudience.into());
+    }
+    let row = sessions::load_guardian_session(&app.db, &claims.sid).await?.ok_or(SessionError::Ended)?;
+    if row.org_slug != org_slug {
+        return Err(SessionError::WrongAudience.into());
+    }
+    if row.portal_enabled == 0 {
+        return Err(ApiError::portal_unavailable());
+    }
+    check_live(&claims, &row.stored(), app.now)?;
+    if row.access_state != AccessState::CanLogIn.as_str() {
+        return Err(SessionError::Ended.into());
+    }
+    Ok(Customer {
+        session_id: claims.sid,
+        org: OrgContext {
+            id: row.org_id,
+            slug: row.org_slug,
+            name: row.org_name,
+            invitation_ttl_hours: row.invitation_ttl_hours,
+        },
+        me: GuardianFacts {
+            id: row.subject_id.clone(),
+            family_id: row.family_id,
+            is_primary: row.primary_guardian_id == row.subject_id,
+            state: AccessState::CanLogIn,
+            first_name: row.first_name,
+            last_name: row.last_name,
+        },
+        email: row.email,
+        family_name: row.family_name,
+        can_make_payments: row.can_make_payments != 0,
+        can_view_full_ledger: row.can_view_full_ledger != 0,
+        password_hash: row.password_hash,
+    })
+}

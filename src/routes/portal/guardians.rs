@@ -1,0 +1,178 @@
+//! My Account, Account Information: the Primary Guardian manages who else may log in.
+
+use super::auth::authenticate;
+use crate::access::{
+    add_contact, email_in_use, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
+    send_invitation, send_password_reset,
+};
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json, read_json};
+use crate::routes::office::families::ContactBody;
+use crate::routes::office::{is_dry_run, optional_json, RevokeBody};
+use crate::store::families::{self, ContactChange};
+use crate::store::{audit, text};
+use portal_core::access::{may_edit_contact, may_set_permissions, AccessState};
+use portal_core::audit::AuditEntry;
+use portal_core::email::EmailAddress;
+use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
+use serde::{Deserialize, Deserializer};
+use serde_json::json;
+use worker::{Request, Response};
+
+pub async fn add(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
+    let me = authenticate(app, &req, org).await?;
+    me.require_primary()?;
+    let body: ContactBody = read_json(&mut req).await?;
+    let contact = body.parse()?;
+    let family = families::find_family(&app.db, &me.org.id, &me.me.family_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("the signed-in guardian's family is missing"))?;
+    let guardian = add_contact(app, &me.org, &me.requester(), &family, &contact).await?;
+    json(201, &guardian_json(&guardian, &me.requester(), app.now))
+}
+
+/// `null` clears a field; an absent field stays as it is.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactPatch {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    phone: Option<Option<String>>,
+}
+
+pub async fn edit_contact(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
+    let me = authenticate(app, &req, org).await?;
+    let patch: ContactPatch = read_json(&mut req).await?;
+    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    may_edit_contact(&me.me, &target.facts())?;
+    let change = ContactChange {
+        first_name: patch.first_name.as_deref().map(|n| parse_person_name(n, "first name")).transpose()?,
+        last_name: patch.last_name.as_deref().map(|n| parse_person_name(n, "last name")).transpose()?,
+        email: patch
+            .email
+            .map(|e| parse_optional_email(e.as_deref()).map(|e| e.map(|e| e.as_str().to_string())))
+            .transpose()?,
+        phone: patch.phone.map(|p| p.filter(|p| !p.trim().is_empty()).map(|p| parse_phone(&p)).transpose()).transpose()?,
+    };
+    let new_email = change.email.clone().flatten();
+    let email_changes = change.email.is_some() && new_email != target.email;
+    if target.state() == AccessState::CanLogIn && change.email == Some(None) {
+        return Err(ApiError::invalid_field("A guardian who can log in needs an e-mail address."));
+    }
+    if let (true, Some(e)) = (email_changes, &new_email) {
+        if families::email_in_use(&app.db, &me.org.id, e, Some(&target.id)).await? {
+            return Err(email_in_use());
+        }
+    }
+    let entry = AuditEntry {
+        actor: me.requester().actor(),
+        action: "contact_updated".into(),
+        target_kind: "guardian".into(),
+        target_id: target.id.clone(),
+        target_label: Some(target.full_name()),
+        family_id: Some(target.family_id.clone()),
+        reason: None,
+    };
+    let mut statements = vec![families::update_contact(&app.db, &target.id, &change, app.now)?];
+    if email_changes && target.state() == AccessState::InviteSent {
+        // The live invitation was sent to the old address: it must not let anyone in any more.
+        statements.push(app.db.stmt(
+            "UPDATE invitations SET state = 'superseded', ended_at = ?2 WHERE guardian_id = ?1 AND state = 'pending'",
+            &[text(&target.id), crate::store::int(app.now.millis())],
+        )?);
+        statements.push(app.db.stmt(
+            "UPDATE guardians SET access_state = 'no_access' WHERE id = ?1 AND access_state = 'invite_sent'",
+            &[text(&target.id)],
+        )?);
+    }
+    statements.push(audit::insert(&app.db, &me.org.id, &entry, app.now, None)?);
+    if let Err(e) = app.db.batch(statements).await {
+        if let Some(addr) = &new_email {
+            if families::email_in_use(&app.db, &me.org.id, addr, Some(&target.id)).await? {
+                return Err(email_in_use());
+            }
+        }
+        return Err(e);
+    }
+    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    json(200, &guardian_json(&target, &me.requester(), app.now))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct InviteBody {
+    email: Option<String>,
+}
+
+pub async fn invite(app: &App, mut req: Request, org: &str, guardian_id: &str, resend: bool) -> ApiResult<Response> {
+    let me = authenticate(app, &req, org).await?;
+    let body: InviteBody = optional_json(&mut req).await?;
+    let requested = body.email.as_deref().map(EmailAddress::parse).transpose()?;
+    let (target, family) = load_target(app, &me.org, guardian_id).await?;
+    send_invitation(app, &me.org, &me.requester(), &target, &family, requested, resend).await?;
+    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    json(202, &guardian_json(&target, &me.requester(), app.now))
+}
+
+pub async fn revoke(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
+    let me = authenticate(app, &req, org).await?;
+    let body: RevokeBody = optional_json(&mut req).await?;
+    let reason = parse_reason(body.reason.as_deref())?;
+    let (target, family) = load_target(app, &me.org, guardian_id).await?;
+    if is_dry_run(&req) {
+        return json(200, &revoke_preview(app, &me.requester(), &target).await?);
+    }
+    revoke_access(app, &me.org, &me.requester(), &target, &family, reason).await?;
+    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    json(200, &guardian_json(&target, &me.requester(), app.now))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Permissions {
+    can_make_payments: bool,
+    can_view_full_ledger: bool,
+}
+
+pub async fn set_permissions(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
+    let me = authenticate(app, &req, org).await?;
+    let body: Permissions = read_json(&mut req).await?;
+    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    may_set_permissions(&me.me, &target.facts())?;
+    let entry = AuditEntry {
+        actor: me.requester().actor(),
+        action: "permissions_changed".into(),
+        target_kind: "guardian".into(),
+        target_id: target.id.clone(),
+        target_label: Some(target.full_name()),
+        family_id: Some(target.family_id.clone()),
+        reason: Some(format!(
+            "make payments: {}; view full ledger: {}",
+            if body.can_make_payments { "yes" } else { "no" },
+            if body.can_view_full_ledger { "yes" } else { "no" }
+        )),
+    };
+    app.db
+        .batch(vec![
+            families::set_permissions(&app.db, &target.id, body.can_make_payments, body.can_view_full_ledger, app.now)?,
+            audit::insert(&app.db, &me.org.id, &entry, app.now, None)?,
+        ])
+        .await?;
+    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    json(200, &guardian_json(&target, &me.requester(), app.now))
+}
+
+pub async fn password_reset(app: &App, req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
+    let me = authenticate(app, &req, org).await?;
+    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    send_password_reset(app, &me.org, &me.requester(), &target).await?;
+    json(202, &json!({ "status": "sent" }))
+}

@@ -1,0 +1,200 @@
+//! Families and their guardians.
+
+use super::{flag, int, opt_text, text, Db};
+use crate::error::ApiResult;
+use portal_core::access::{AccessState, AccessStatus, GuardianFacts};
+use portal_core::family::Contact;
+use portal_core::time::Timestamp;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FamilyRow {
+    pub id: String,
+    pub name: String,
+    pub primary_guardian_id: String,
+    pub status: String,
+    pub merged_into_id: Option<String>,
+}
+
+/// A guardian with what the access indicator needs: whether they are primary, and their live
+/// invitation (at most one), if any.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GuardianRow {
+    pub id: String,
+    pub family_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub access_state: String,
+    pub accepted_at: Option<i64>,
+    pub can_make_payments: i64,
+    pub can_view_full_ledger: i64,
+    pub is_primary: i64,
+    pub invitation_expires_at: Option<i64>,
+    pub invitation_sent_at: Option<i64>,
+}
+
+impl GuardianRow {
+    pub fn state(&self) -> AccessState {
+        AccessState::parse(&self.access_state).unwrap_or(AccessState::NoAccess)
+    }
+    pub fn status(&self, now: Timestamp) -> AccessStatus {
+        AccessStatus::of(self.state(), self.invitation_expires_at.map(Timestamp), now)
+    }
+    pub fn facts(&self) -> GuardianFacts {
+        GuardianFacts {
+            id: self.id.clone(),
+            family_id: self.family_id.clone(),
+            is_primary: self.is_primary != 0,
+            state: self.state(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+        }
+    }
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// A guardian with primary flag and live invitation: the start of every guardian query.
+macro_rules! guardian_select {
+    () => {
+        "SELECT g.id, g.family_id, g.first_name, g.last_name, g.email, g.phone, \
+         g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, \
+         (f.primary_guardian_id = g.id) AS is_primary, \
+         i.expires_at AS invitation_expires_at, i.created_at AS invitation_sent_at \
+         FROM guardians g JOIN families f ON f.id = g.family_id \
+         LEFT JOIN invitations i ON i.guardian_id = g.id AND i.state = 'pending'"
+    };
+}
+
+pub const FIND_GUARDIAN: &str = concat!(guardian_select!(), " WHERE g.id = ?1 AND g.org_id = ?2");
+pub const FAMILY_GUARDIANS: &str =
+    concat!(guardian_select!(), " WHERE g.family_id = ?1 ORDER BY is_primary DESC, g.created_at, g.id");
+pub const GUARDIAN_WHO_CAN_LOG_IN: &str =
+    concat!(guardian_select!(), " WHERE g.org_id = ?1 AND g.email = ?2 AND g.access_state = 'can_log_in'");
+pub const FIND_FAMILY: &str =
+    "SELECT id, name, primary_guardian_id, status, merged_into_id FROM families WHERE id = ?1 AND org_id = ?2";
+pub const EMAIL_OWNER: &str = "SELECT id FROM guardians WHERE org_id = ?1 AND email = ?2";
+
+/// A guardian of this organization; another organization's id is simply not found.
+pub async fn find_guardian(db: &Db, org_id: &str, guardian_id: &str) -> ApiResult<Option<GuardianRow>> {
+    db.first(FIND_GUARDIAN, &[text(guardian_id), text(org_id)]).await
+}
+
+pub async fn family_guardians(db: &Db, family_id: &str) -> ApiResult<Vec<GuardianRow>> {
+    db.all(FAMILY_GUARDIANS, &[text(family_id)]).await
+}
+
+pub async fn find_family(db: &Db, org_id: &str, family_id: &str) -> ApiResult<Option<FamilyRow>> {
+    db.first(FIND_FAMILY, &[text(family_id), text(org_id)]).await
+}
+
+/// Families whose name, or a guardian's name or e-mail, contains `q` (all families when empty).
+pub async fn search(db: &Db, org_id: &str, q: &str, limit: i64) -> ApiResult<Vec<FamilyRow>> {
+    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    db.all(
+        "SELECT f.id, f.name, f.primary_guardian_id, f.status, f.merged_into_id FROM families f \
+         WHERE f.org_id = ?1 AND (?2 = '%%' OR f.name LIKE ?2 ESCAPE '\\' OR EXISTS (\
+           SELECT 1 FROM guardians g WHERE g.family_id = f.id AND \
+           (g.first_name || ' ' || g.last_name LIKE ?2 ESCAPE '\\' OR g.email LIKE ?2 ESCAPE '\\'))) \
+         ORDER BY f.name, f.id LIMIT ?3",
+        &[text(org_id), text(&like), int(limit)],
+    )
+    .await
+}
+
+pub async fn email_in_use(db: &Db, org_id: &str, email: &str, except_guardian: Option<&str>) -> ApiResult<bool> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+    }
+    let row: Option<Row> = db.first(EMAIL_OWNER, &[text(org_id), text(email)]).await?;
+    Ok(row.is_some_and(|r| Some(r.id.as_str()) != except_guardian))
+}
+
+pub fn insert_family(
+    db: &Db,
+    id: &str,
+    org_id: &str,
+    name: &str,
+    primary_guardian_id: &str,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "INSERT INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        &[text(id), text(org_id), text(name), text(primary_guardian_id), int(now.millis())],
+    )
+}
+
+pub fn insert_guardian(
+    db: &Db,
+    id: &str,
+    org_id: &str,
+    family_id: &str,
+    contact: &Contact,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "INSERT INTO guardians (id, org_id, family_id, first_name, last_name, email, phone, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        &[
+            text(id),
+            text(org_id),
+            text(family_id),
+            text(&contact.first_name),
+            text(&contact.last_name),
+            opt_text(contact.email.as_ref().map(|e| e.as_str())),
+            opt_text(contact.phone.as_deref()),
+            int(now.millis()),
+        ],
+    )
+}
+
+/// Contact fields to change; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct ContactChange {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+}
+
+pub fn update_contact(
+    db: &Db,
+    guardian_id: &str,
+    change: &ContactChange,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "UPDATE guardians SET \
+           first_name = COALESCE(?2, first_name), last_name = COALESCE(?3, last_name), \
+           email = CASE WHEN ?4 THEN ?5 ELSE email END, phone = CASE WHEN ?6 THEN ?7 ELSE phone END, \
+           updated_at = ?8 WHERE id = ?1",
+        &[
+            text(guardian_id),
+            opt_text(change.first_name.as_deref()),
+            opt_text(change.last_name.as_deref()),
+            flag(change.email.is_some()),
+            opt_text(change.email.clone().flatten().as_deref()),
+            flag(change.phone.is_some()),
+            opt_text(change.phone.clone().flatten().as_deref()),
+            int(now.millis()),
+        ],
+    )
+}
+
+pub fn set_permissions(
+    db: &Db,
+    guardian_id: &str,
+    can_make_payments: bool,
+    can_view_full_ledger: bool,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "UPDATE guardians SET can_make_payments = ?2, can_view_full_ledger = ?3, updated_at = ?4 WHERE id = ?1",
+        &[text(guardian_id), flag(can_make_payments), flag(can_view_full_ledger), int(now.millis())],
+    )
+}

@@ -1,0 +1,267 @@
+//! Invitations and password-reset links: stored by the hash of their token only.
+
+use super::{int, text, Db, Guard};
+use crate::error::ApiResult;
+use portal_core::audit::Actor;
+use portal_core::time::Timestamp;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+/// True while the guardian row was last changed by the command with this change id.
+pub fn guardian_changed_by<'a>(guardian_id: &'a str, change_id: &'a str) -> Guard<'a> {
+    Guard {
+        sql: "EXISTS (SELECT 1 FROM guardians WHERE id = ? AND last_change_id = ?)",
+        args: vec![text(guardian_id), text(change_id)],
+    }
+}
+
+pub fn invitation_changed_by<'a>(invitation_id: &'a str, change_id: &'a str) -> Guard<'a> {
+    Guard {
+        sql: "EXISTS (SELECT 1 FROM invitations WHERE id = ? AND change_id = ?)",
+        args: vec![text(invitation_id), text(change_id)],
+    }
+}
+
+pub fn reset_changed_by<'a>(reset_id: &'a str, change_id: &'a str) -> Guard<'a> {
+    Guard {
+        sql: "EXISTS (SELECT 1 FROM password_resets WHERE id = ? AND change_id = ?)",
+        args: vec![text(reset_id), text(change_id)],
+    }
+}
+
+/// `UPDATE ... WHERE <condition> AND <guard>`, with the guard's values after the statement's own.
+pub fn guarded_update<'a>(db: &Db, sql: &str, mut args: Vec<super::Arg<'a>>, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
+    args.extend(guard.args);
+    db.stmt(&format!("{sql} AND {}", guard.sql), &args)
+}
+
+pub const SUPERSEDE_PENDING: &str =
+    "UPDATE invitations SET state = 'superseded', ended_at = ? WHERE guardian_id = ? AND state = 'pending'";
+pub const END_SESSIONS_ON_REVOKE: &str =
+    "UPDATE sessions SET ended_at = ?, end_reason = 'access_revoked' WHERE subject_id = ? AND ended_at IS NULL";
+
+pub struct NewInvitation<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub family_id: &'a str,
+    pub guardian_id: &'a str,
+    pub token_hash: &'a str,
+    pub email: &'a str,
+    pub sent_by: &'a Actor,
+    pub expires_at: Timestamp,
+}
+
+/// Marks the guardian invited (to `email`), replaces any live invitation, records the new one.
+/// The first statement carries the change id; the others run only if it changed the guardian.
+pub fn send(db: &Db, inv: &NewInvitation<'_>, change_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
+    let guard = || guardian_changed_by(inv.guardian_id, change_id);
+    Ok(vec![
+        db.stmt(
+            "UPDATE guardians SET access_state = 'invite_sent', email = ?2, last_change_id = ?3, updated_at = ?4 \
+             WHERE id = ?1 AND access_state != 'can_log_in'",
+            &[text(inv.guardian_id), text(inv.email), text(change_id), int(now.millis())],
+        )?,
+        guarded_update(db, SUPERSEDE_PENDING, vec![int(now.millis()), text(inv.guardian_id)],
+            guard(),
+        )?,
+        {
+            let (tail, args) = super::guarded(
+                vec![
+                    text(inv.id),
+                    text(inv.org_id),
+                    text(inv.family_id),
+                    text(inv.guardian_id),
+                    text(inv.token_hash),
+                    text(inv.email),
+                    text(inv.sent_by.kind.as_str()),
+                    super::opt_text(inv.sent_by.id.as_deref()),
+                    text(&inv.sent_by.label),
+                    int(now.millis()),
+                    int(inv.expires_at.millis()),
+                ],
+                Some(guard()),
+            );
+            db.stmt(
+                &format!(
+                    "INSERT INTO invitations (id, org_id, family_id, guardian_id, token_hash, email, sent_by_kind, \
+                     sent_by_id, sent_by_label, created_at, expires_at) {tail}"
+                ),
+                &args,
+            )?
+        },
+    ])
+}
+
+/// Revokes a guardian's access: their live invitation dies, every session ends, unused reset
+/// links die. The first statement carries the change id; the others are guarded by it.
+pub fn revoke(db: &Db, guardian_id: &str, change_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
+    let guard = || guardian_changed_by(guardian_id, change_id);
+    let at = int(now.millis());
+    Ok(vec![
+        db.stmt(
+            "UPDATE guardians SET access_state = 'invite_revoked', last_change_id = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND access_state IN ('invite_sent', 'can_log_in')",
+            &[text(guardian_id), text(change_id), int(now.millis())],
+        )?,
+        guarded_update(
+            db,
+            "UPDATE invitations SET state = 'revoked', ended_at = ? WHERE guardian_id = ? AND state = 'pending'",
+            vec![int(now.millis()), text(guardian_id)],
+            guard(),
+        )?,
+        guarded_update(db, END_SESSIONS_ON_REVOKE, vec![at, text(guardian_id)],
+            guard(),
+        )?,
+        guarded_update(
+            db,
+            "UPDATE password_resets SET used_at = ? WHERE guardian_id = ? AND used_at IS NULL",
+            vec![int(now.millis()), text(guardian_id)],
+            guard(),
+        )?,
+    ])
+}
+
+/// An invitation found by its token, with what accepting it needs.
+#[derive(Debug, Deserialize)]
+pub struct InvitationByToken {
+    pub id: String,
+    pub org_id: String,
+    pub guardian_id: String,
+    pub family_id: String,
+    pub state: String,
+    pub expires_at: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub org_slug: String,
+    pub org_name: String,
+    pub portal_enabled: i64,
+    pub customer_session_epoch: i64,
+    pub primary_guardian_id: String,
+    pub family_name: String,
+}
+
+pub const FIND_INVITATION_BY_TOKEN: &str = "SELECT i.id, i.org_id, i.guardian_id, i.family_id, i.state, i.expires_at, \
+                g.first_name, g.last_name, \
+                o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
+                f.primary_guardian_id, f.name AS family_name \
+         FROM invitations i JOIN guardians g ON g.id = i.guardian_id \
+         JOIN organizations o ON o.id = i.org_id JOIN families f ON f.id = g.family_id \
+         WHERE i.token_hash = ?1";
+
+pub async fn find_by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Option<InvitationByToken>> {
+    db.first(
+        FIND_INVITATION_BY_TOKEN,
+        &[text(token_hash)],
+    )
+    .await
+}
+
+/// Accepting: the invitation is used (only if still pending and unexpired), the guardian can log
+/// in with the new password. Later statements (session, audit, outbox) guard on the invitation.
+pub fn accept(
+    db: &Db,
+    inv: &InvitationByToken,
+    password_hash: &str,
+    change_id: &str,
+    now: Timestamp,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db.stmt(
+            "UPDATE invitations SET state = 'accepted', ended_at = ?2, change_id = ?3 \
+             WHERE id = ?1 AND state = 'pending' AND expires_at > ?2",
+            &[text(&inv.id), int(now.millis()), text(change_id)],
+        )?,
+        guarded_update(
+            db,
+            "UPDATE guardians SET access_state = 'can_log_in', password_hash = ?, \
+             accepted_at = COALESCE(accepted_at, ?), last_change_id = ?, updated_at = ? \
+             WHERE id = ? AND access_state = 'invite_sent'",
+            vec![
+                text(password_hash),
+                int(now.millis()),
+                text(change_id),
+                int(now.millis()),
+                text(&inv.guardian_id),
+            ],
+            invitation_changed_by(&inv.id, change_id),
+        )?,
+    ])
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetByToken {
+    pub id: String,
+    pub org_id: String,
+    pub guardian_id: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub org_slug: String,
+    pub family_id: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+pub const FIND_RESET_BY_TOKEN: &str = "SELECT r.id, r.org_id, r.guardian_id, r.expires_at, r.used_at, o.slug AS org_slug, \
+                g.family_id, g.first_name, g.last_name \
+         FROM password_resets r JOIN organizations o ON o.id = r.org_id JOIN guardians g ON g.id = r.guardian_id \
+         WHERE r.token_hash = ?1";
+
+pub async fn find_reset_by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Option<ResetByToken>> {
+    db.first(
+        FIND_RESET_BY_TOKEN,
+        &[text(token_hash)],
+    )
+    .await
+}
+
+/// A new reset link for a guardian; earlier unused links die.
+pub fn insert_reset(
+    db: &Db,
+    id: &str,
+    org_id: &str,
+    guardian_id: &str,
+    token_hash: &str,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db.stmt(
+            "UPDATE password_resets SET used_at = ?2 WHERE guardian_id = ?1 AND used_at IS NULL",
+            &[text(guardian_id), int(now.millis())],
+        )?,
+        db.stmt(
+            "INSERT INTO password_resets (id, org_id, guardian_id, token_hash, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[text(id), text(org_id), text(guardian_id), text(token_hash), int(now.millis()), int(expires_at.millis())],
+        )?,
+    ])
+}
+
+/// Uses a reset link: the password changes and every session of the guardian ends.
+pub fn complete_reset(
+    db: &Db,
+    reset: &ResetByToken,
+    password_hash: &str,
+    change_id: &str,
+    now: Timestamp,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    let guard = || reset_changed_by(&reset.id, change_id);
+    Ok(vec![
+        db.stmt(
+            "UPDATE password_resets SET used_at = ?2, change_id = ?3 WHERE id = ?1 AND used_at IS NULL AND expires_at > ?2",
+            &[text(&reset.id), int(now.millis()), text(change_id)],
+        )?,
+        guarded_update(
+            db,
+            "UPDATE guardians SET password_hash = ?, updated_at = ? WHERE id = ? AND access_state = 'can_log_in'",
+            vec![text(password_hash), int(now.millis()), text(&reset.guardian_id)],
+            guard(),
+        )?,
+        guarded_update(
+            db,
+            "UPDATE sessions SET ended_at = ?, end_reason = 'password_reset' WHERE subject_id = ? AND ended_at IS NULL",
+            vec![int(now.millis()), text(&reset.guardian_id)],
+            guard(),
+        )?,
+    ])
+}

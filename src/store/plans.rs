@@ -1,0 +1,44 @@
+//! The statements on request paths, by name, so that their query plans can be checked: a test
+//! asks `/dev/query-plans` and fails if any of them scans a table.
+
+use super::{audit, families, invitations, organizations, sessions, throttle};
+use crate::routes::{GUARDIAN_SIGN_IN, STAFF_SIGN_IN};
+
+pub fn hot_path() -> Vec<(&'static str, String)> {
+    vec![
+        ("staff session check", sessions::LOAD_STAFF_SESSION.into()),
+        ("guardian session check", sessions::LOAD_GUARDIAN_SESSION.into()),
+        ("staff sign-in", STAFF_SIGN_IN.into()),
+        ("guardian sign-in", GUARDIAN_SIGN_IN.into()),
+        ("sign-in throttle", format!("{} (?, ?)", throttle::LOAD)),
+        ("portal switch from D1", organizations::PORTAL_ENABLED.into()),
+        ("account: family guardians", families::FAMILY_GUARDIANS.into()),
+        ("guardian by id", families::FIND_GUARDIAN.into()),
+        ("family by id", families::FIND_FAMILY.into()),
+        ("guardian who can log in, by e-mail", families::GUARDIAN_WHO_CAN_LOG_IN.into()),
+        ("e-mail address in use", families::EMAIL_OWNER.into()),
+        ("invitation send: replace the live invitation", invitations::SUPERSEDE_PENDING.into()),
+        ("revoke: end the guardian's sessions", invitations::END_SESSIONS_ON_REVOKE.into()),
+        ("invitation by token", invitations::FIND_INVITATION_BY_TOKEN.into()),
+        ("password reset by token", invitations::FIND_RESET_BY_TOKEN.into()),
+        ("family access history", audit::FAMILY_HISTORY.into()),
+        ("guardian access history", audit::GUARDIAN_HISTORY.into()),
+    ]
+}
+
+/// How many values a statement binds: the highest `?N`, or the number of bare `?`.
+pub fn parameter_count(sql: &str) -> usize {
+    let bytes = sql.as_bytes();
+    let (mut numbered, mut bare) = (0usize, 0usize);
+    for (i, b) in bytes.iter().enumerate() {
+        if *b != b'?' {
+            continue;
+        }
+        let digits: String = sql[i + 1..].chars().take_while(char::is_ascii_digit).collect();
+        match digits.parse::<usize>() {
+            Ok(n) => numbered = numbered.max(n),
+            Err(_) => bare += 1,
+        }
+    }
+    numbered.max(bare)
+}
