@@ -74,12 +74,11 @@ fn effects(
     )?];
     let mut outbox_ids = Vec::new();
     for n in notices {
-        let payload = serde_json::to_string(n).map_err(ApiError::internal)?;
-        let row = outbox::insert(
+        let row = outbox::insert_email(
             &app.db,
             Some(&org.id),
-            outbox::KIND_EMAIL,
-            &payload,
+            n,
+            &app.config.public_base_url,
             app.now,
             Some(guardian_changed_by(guardian_id, change_id)),
         )?;
@@ -332,8 +331,7 @@ pub async fn write_password_reset(
         family_id: Some(target.family_id.clone()),
         reason: None,
     };
-    let payload = serde_json::to_string(&notice).map_err(ApiError::internal)?;
-    let mail = outbox::insert(&app.db, Some(&org.id), outbox::KIND_EMAIL, &payload, app.now, None)?;
+    let mail = outbox::insert_email(&app.db, Some(&org.id), &notice, &app.config.public_base_url, app.now, None)?;
     let mut statements =
         invitations::insert_reset(&app.db, &reset_id, &org.id, &target.id, &link_token::hash(&token), app.now, expires_at)?;
     statements.push(audit::insert(&app.db, &org.id, &audit_entry, app.now, None)?);

@@ -5,7 +5,7 @@ use crate::error::ApiResult;
 use crate::mail::{self, MailError};
 use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
 use crate::switch;
-use portal_core::notification::Notification;
+use portal_core::notification::OutgoingEmail;
 use portal_core::retry::retry_delay_seconds;
 use worker::{console_error, console_warn, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 
@@ -66,17 +66,16 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
 }
 
 async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
-    let notification: Notification = match serde_json::from_str(&row.payload) {
-        Ok(n) => n,
+    let message: OutgoingEmail = match serde_json::from_str(&row.payload) {
+        Ok(m) => m,
         Err(e) => {
             outbox::mark_failed(&app.db, &row.id, Some(&format!("bad payload: {e}")), app.now).await?;
             return Ok(Outcome::Done);
         }
     };
-    let message = notification.render(&app.config.public_base_url);
-    match mail::send(&app.config.email, &app.db, app.now, &message, notification.kind(), &row.id).await {
+    match mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await {
         Ok(()) => {
-            let kept = serde_json::to_string(&notification.redacted()).map_err(crate::error::ApiError::internal)?;
+            let kept = serde_json::to_string(&message.redacted()).map_err(crate::error::ApiError::internal)?;
             outbox::mark_processed(&app.db, &row.id, &kept, app.now).await?;
             Ok(Outcome::Done)
         }

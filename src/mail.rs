@@ -2,7 +2,7 @@
 
 use crate::config::EmailConfig;
 use crate::store::{int, text, Db};
-use portal_core::notification::RenderedEmail;
+use portal_core::notification::OutgoingEmail;
 use portal_core::time::Timestamp;
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
@@ -19,7 +19,7 @@ pub enum MailError {
 
 pub trait EmailTransport {
     /// Sends one message. `idempotency_key` is the same on every retry of the same message.
-    async fn send(&self, message: &RenderedEmail, kind: &str, idempotency_key: &str) -> Result<(), MailError>;
+    async fn send(&self, message: &OutgoingEmail, idempotency_key: &str) -> Result<(), MailError>;
 }
 
 /// Records messages in D1 instead of sending them; `/dev/mailbox` shows them. Exactly one row per
@@ -30,7 +30,7 @@ pub struct DevMailbox<'a> {
 }
 
 impl EmailTransport for DevMailbox<'_> {
-    async fn send(&self, m: &RenderedEmail, kind: &str, idempotency_key: &str) -> Result<(), MailError> {
+    async fn send(&self, m: &OutgoingEmail, idempotency_key: &str) -> Result<(), MailError> {
         let id = crate::crypto::new_id("msg").map_err(|e| MailError::Transient(e.message))?;
         self.db
             .run(
@@ -43,7 +43,7 @@ impl EmailTransport for DevMailbox<'_> {
                     text(&m.subject),
                     text(&m.text),
                     text(&m.html),
-                    text(kind),
+                    text(&m.kind),
                     int(self.now.millis()),
                 ],
             )
@@ -61,7 +61,7 @@ pub struct HttpProvider<'a> {
 }
 
 impl EmailTransport for HttpProvider<'_> {
-    async fn send(&self, m: &RenderedEmail, kind: &str, idempotency_key: &str) -> Result<(), MailError> {
+    async fn send(&self, m: &OutgoingEmail, idempotency_key: &str) -> Result<(), MailError> {
         let transient = |e: worker::Error| MailError::Transient(e.to_string());
         let body = json!({
             "from": self.from,
@@ -69,7 +69,7 @@ impl EmailTransport for HttpProvider<'_> {
             "subject": m.subject,
             "text": m.text,
             "html": m.html,
-            "tags": [{"name": "kind", "value": kind}],
+            "tags": [{"name": "kind", "value": m.kind}],
         });
         let headers = Headers::new();
         headers.set("content-type", "application/json").map_err(transient)?;
@@ -100,14 +100,11 @@ pub async fn send(
     config: &EmailConfig,
     db: &Db,
     now: Timestamp,
-    message: &RenderedEmail,
-    kind: &str,
+    message: &OutgoingEmail,
     idempotency_key: &str,
 ) -> Result<(), MailError> {
     match config {
-        EmailConfig::DevMailbox => DevMailbox { db, now }.send(message, kind, idempotency_key).await,
-        EmailConfig::Http { url, api_key, from } => {
-            HttpProvider { url, api_key, from }.send(message, kind, idempotency_key).await
-        }
+        EmailConfig::DevMailbox => DevMailbox { db, now }.send(message, idempotency_key).await,
+        EmailConfig::Http { url, api_key, from } => HttpProvider { url, api_key, from }.send(message, idempotency_key).await,
     }
 }

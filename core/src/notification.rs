@@ -1,13 +1,11 @@
-//! The e-mails the system sends, as data (stored in the outbox) and as rendered messages.
-//!
-//! A command decides which notifications to send; they are written to the outbox in the same D1
-//! batch as the change and rendered only when the queue consumer sends them.
+//! The e-mails the system sends. A command decides which notifications to send and renders each
+//! into an `OutgoingEmail`, written to the outbox in the same D1 batch as the change; the queue
+//! consumer only sends what it finds there.
 
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notification {
     /// To the first staff user of a new organization.
     OrganizationWelcome { to: String, org_name: String, org_slug: String },
@@ -35,12 +33,29 @@ pub enum Notification {
 /// Stands where a link token was, once the e-mail carrying it has been sent.
 pub const REDACTED: &str = "[redacted after sending]";
 
+/// A rendered e-mail as the outbox keeps it. `secret` is the link token the message carries, if
+/// any: once the message is sent, `redacted` removes it from the stored copy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenderedEmail {
+pub struct OutgoingEmail {
+    pub kind: String,
     pub to: String,
     pub subject: String,
     pub text: String,
     pub html: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl OutgoingEmail {
+    /// The copy kept after sending: the link token replaced wherever it appears.
+    pub fn redacted(&self) -> Self {
+        let mut copy = self.clone();
+        if let Some(secret) = copy.secret.take().filter(|s| !s.is_empty()) {
+            copy.text = copy.text.replace(&secret, REDACTED);
+            copy.html = copy.html.replace(&secret, REDACTED);
+        }
+        copy
+    }
 }
 
 impl Notification {
@@ -67,21 +82,15 @@ impl Notification {
         }
     }
 
-    /// The same notification without its link token: what the outbox keeps after sending, so
-    /// that the database never holds a usable token for longer than it takes to send the e-mail.
-    pub fn redacted(&self) -> Self {
-        let mut copy = self.clone();
-        match &mut copy {
-            Notification::Invitation { token, .. } | Notification::PasswordReset { token, .. } => {
-                *token = REDACTED.to_string();
-            }
-            _ => {}
+    fn secret(&self) -> Option<&str> {
+        match self {
+            Notification::Invitation { token, .. } | Notification::PasswordReset { token, .. } => Some(token),
+            _ => None,
         }
-        copy
     }
 
     /// `base_url` is the deployment's public URL, without a trailing slash.
-    pub fn render(&self, base_url: &str) -> RenderedEmail {
+    pub fn render(&self, base_url: &str) -> OutgoingEmail {
         let (subject, paragraphs): (String, Vec<String>) = match self {
             Notification::OrganizationWelcome { org_name, org_slug, .. } => (
                 format!("Welcome to portal-access, {org_name}"),
@@ -127,7 +136,7 @@ impl Notification {
                     format!("Accept the invitation: {base_url}/portal/{org_slug}/invitations/{token}"),
                     format!(
                         "The link works once and expires on {} UTC.{}",
-                        expires_at.to_datetime().format("%Y-%m-%d at %H:%M"),
+                        readable_utc(*expires_at),
                         if *resent { " Any earlier invitation link no longer works." } else { "" }
                     ),
                 ],
@@ -153,12 +162,14 @@ impl Notification {
                     format!("Choose a new password: {base_url}/portal/{org_slug}/password-reset/{token}"),
                     format!(
                         "The link works once and expires on {} UTC. If you did not expect this e-mail, you can ignore it.",
-                        expires_at.to_datetime().format("%Y-%m-%d at %H:%M")
+                        readable_utc(*expires_at)
                     ),
                 ],
             ),
         };
-        RenderedEmail {
+        OutgoingEmail {
+            kind: self.kind().to_string(),
+            secret: self.secret().map(str::to_string),
             to: self.recipient().to_string(),
             text: paragraphs.join("\n\n"),
             html: paragraphs
@@ -168,6 +179,15 @@ impl Notification {
                 .join("\n"),
             subject,
         }
+    }
+}
+
+/// `2027-01-15 at 08:00`, from the RFC 3339 form (no date formatting machinery needed).
+fn readable_utc(t: Timestamp) -> String {
+    let s = t.to_rfc3339();
+    match (s.get(0..10), s.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} at {time}"),
+        _ => s,
     }
 }
 
@@ -255,18 +275,24 @@ mod tests {
     }
 
     #[test]
-    fn redaction_removes_link_tokens_only() {
-        let r = invitation(false).redacted();
-        assert!(!serde_json::to_string(&r).unwrap().contains("tok123"));
+    fn redaction_removes_the_link_token_and_nothing_else() {
+        let sent = invitation(false).render("https://p.example");
+        assert_eq!(sent.secret.as_deref(), Some("tok123"));
+        let kept = sent.redacted();
+        let json = serde_json::to_string(&kept).unwrap();
+        assert!(!json.contains("tok123"), "{json}");
+        assert!(kept.text.contains("/invitations/[redacted after sending]"));
+        assert_eq!((kept.subject, kept.to), (sent.subject, sent.to));
         let w = Notification::OrganizationWelcome { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into() };
+        let w = w.render("https://p.example");
         assert_eq!(w.redacted(), w);
     }
 
     #[test]
-    fn notifications_round_trip_through_the_outbox_format() {
-        let n = Notification::OrganizationWelcome { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into() };
-        let json = serde_json::to_string(&n).unwrap();
-        assert!(json.starts_with("{\"organization_welcome\":"), "{json}");
-        assert_eq!(serde_json::from_str::<Notification>(&json).unwrap(), n);
+    fn rendered_emails_round_trip_through_the_outbox_format() {
+        let m = invitation(true).render("https://p.example");
+        assert_eq!(m.kind, "invitation_resent");
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<OutgoingEmail>(&json).unwrap(), m);
     }
 }

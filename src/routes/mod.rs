@@ -32,11 +32,11 @@ pub async fn handle(app: &App, req: Request) -> ApiResult<Response> {
             _ => Err(ApiError::method_not_allowed()),
         },
         ["openapi.json"] => platform::openapi(),
-        ["platform", "api", rest @ ..] => platform::route(app, req, rest).await,
-        ["dev", "mailbox"] => platform::dev_mailbox(app, &req).await,
-        ["dev", "query-plans"] => platform::query_plans(app, &req).await,
-        ["office", org, "api", rest @ ..] => office::route(app, req, org, rest).await,
-        ["portal", org, rest @ ..] => portal::route(app, req, org, rest).await,
+        ["platform", "api", rest @ ..] => boxed(platform::route(app, req, rest)).await,
+        ["dev", "mailbox"] => boxed(platform::dev_mailbox(app, &req)).await,
+        ["dev", "query-plans"] => boxed(platform::query_plans(app, &req)).await,
+        ["office", org, "api", rest @ ..] => boxed(office::route(app, req, org, rest)).await,
+        ["portal", org, rest @ ..] => boxed(portal::route(app, req, org, rest)).await,
         _ => Err(ApiError::route_not_found()),
     }
 }

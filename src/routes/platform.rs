@@ -17,15 +17,17 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use worker::{Method, Request, Response};
 
-const OPENAPI: &str = include_str!("../openapi.json");
+/// Validated and minified by build.rs.
+const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json"));
 
 pub fn healthz() -> ApiResult<Response> {
     text(200, "ok")
 }
 
 pub fn openapi() -> ApiResult<Response> {
-    let value: serde_json::Value = serde_json::from_str(OPENAPI).map_err(ApiError::internal)?;
-    json(200, &value)
+    let headers = worker::Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    Ok(Response::from_bytes(OPENAPI.as_bytes().to_vec())?.with_headers(headers))
 }
 
 pub async fn route(app: &App, req: Request, rest: &[&str]) -> ApiResult<Response> {
@@ -86,15 +88,14 @@ async fn create_organization(app: &App, mut req: Request) -> ApiResult<Response>
         family_id: None,
         reason: None,
     };
-    let welcome = serde_json::to_string(&Notification::OrganizationWelcome {
+    let welcome = Notification::OrganizationWelcome {
         to: owner_email.as_str().into(),
         org_name: name.clone(),
         org_slug: slug.as_str().into(),
-    })
-    .map_err(ApiError::internal)?;
+    };
     let now = app.now;
     let db: &Db = &app.db;
-    let welcome_row = outbox::insert(db, Some(&org_id), outbox::KIND_EMAIL, &welcome, now, None)?;
+    let welcome_row = outbox::insert_email(db, Some(&org_id), &welcome, &app.config.public_base_url, now, None)?;
     let statements = vec![
         organizations::insert(db, &org_id, slug.as_str(), &name, now)?,
         staff::insert(db, &owner_id, &org_id, owner_email.as_str(), &password_hash, StaffRole::Owner, now)?,

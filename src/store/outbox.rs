@@ -2,7 +2,8 @@
 
 use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::crypto::new_id;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -32,6 +33,19 @@ pub fn insert<'a>(
         &args,
     )?;
     Ok(NewOutboxRow { id, statement })
+}
+
+/// An e-mail for the outbox: rendered now, with the deployment's base URL, and sent by the queue.
+pub fn insert_email<'a>(
+    db: &Db,
+    org_id: Option<&'a str>,
+    notification: &Notification,
+    base_url: &str,
+    now: Timestamp,
+    guard: Option<Guard<'a>>,
+) -> ApiResult<NewOutboxRow> {
+    let payload = serde_json::to_string(&notification.render(base_url)).map_err(ApiError::internal)?;
+    insert(db, org_id, KIND_EMAIL, &payload, now, guard)
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,8 @@ before(async () => {
 });
 after(() => portal.close());
 
-const welcome = (to) => JSON.stringify({ organization_welcome: { to, org_name: 'Splash', org_slug: 'splash' } });
+const welcome = (to) =>
+  JSON.stringify({ kind: 'organization_welcome', to, subject: 'Welcome to portal-access, Splash', text: 'Welcome.', html: '<p>Welcome.</p>' });
 
 async function insertOutbox(id, payload, createdAt = Date.now() - 5 * 60_000) {
   await portal.db
@@ -49,7 +50,7 @@ test('a message delivered twice sends one e-mail', async () => {
 });
 
 test('a payload that cannot be read is marked failed with its error, not retried forever', async () => {
-  await insertOutbox('obx_bad', '{"no_such_mail":{}}', Date.now());
+  await insertOutbox('obx_bad', '{"kind":"no_such_mail"}', Date.now());
   const queue = await portal.mf.getQueueProducer('JOBS');
   await queue.send({ outbox_id: 'obx_bad' });
   const row = await portal.waitFor(async () => {

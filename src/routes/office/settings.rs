@@ -3,7 +3,7 @@
 use super::authenticate;
 use crate::app::App;
 use crate::crypto::new_id;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::{json, read_json};
 use crate::store::{audit, changes, organizations, outbox, staff};
 use crate::switch;
@@ -56,19 +56,13 @@ pub async fn set_customer_portal(app: &App, mut req: Request, org: &str) -> ApiR
     if let Some(entry) = &decision.audit {
         statements.push(audit::insert(db, &staff.org_id, entry, app.now, Some(organizations::changed_by(&staff.org_id, &change_id)))?);
     }
-    let payloads = decision
-        .notices
-        .iter()
-        .map(serde_json::to_string)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
     let mut outbox_ids = Vec::new();
-    for payload in &payloads {
-        let row = outbox::insert(
+    for notice in &decision.notices {
+        let row = outbox::insert_email(
             db,
             Some(&staff.org_id),
-            outbox::KIND_EMAIL,
-            payload,
+            notice,
+            &app.config.public_base_url,
             app.now,
             Some(organizations::changed_by(&staff.org_id, &change_id)),
         )?;

@@ -111,8 +111,14 @@ pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiRes
                 org_name: inv.org_name.clone(),
                 guardian_name: format!("{} {}", inv.first_name, inv.last_name),
             };
-            let payload = serde_json::to_string(&notice).map_err(ApiError::internal)?;
-            let row = outbox::insert(&app.db, Some(&inv.org_id), outbox::KIND_EMAIL, &payload, app.now, Some(guard()))?;
+            let row = outbox::insert_email(
+                &app.db,
+                Some(&inv.org_id),
+                &notice,
+                &app.config.public_base_url,
+                app.now,
+                Some(guard()),
+            )?;
             outbox_ids.push(row.id);
             statements.push(row.statement);
         }
