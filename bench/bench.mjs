@@ -1,6 +1,7 @@
 // Drives each scenario with wrk for a bounded time against Miniflare on 127.0.0.1 and prints a table.
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { startPortal, workerOptions, migrationStatements, PLATFORM_TOKEN } from '../tests/e2e/harness.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
@@ -29,8 +30,37 @@ const firstResponse = await portal.request('GET', '/healthz');
 const startupMs = performance.now() - t0;
 if (firstResponse.status !== 200) throw new Error('worker did not start');
 
-await portal.createOrganization('bench-open');
+const family = await portal.familyWithSecondary('bench-open');
+const inviting = await portal.familyWithSecondary('bench-invite');
 await portal.createOrganization('bench-closed');
+
+// Invitation sends: each guardian may be invited once a minute, so wrk walks through many.
+const INVITEES = Number(process.env.BENCH_INVITEES || 4000);
+const org = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'bench-invite'").first();
+const ids = Array.from({ length: INVITEES }, (_, i) => `gdn_bench_${i}`);
+for (let i = 0; i < ids.length; i += 500) {
+  await portal.db.batch(
+    ids.slice(i, i + 500).map((id, j) =>
+      portal.db
+        .prepare('INSERT INTO guardians (id, org_id, family_id, first_name, last_name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .bind(id, org.id, inviting.family.id, 'Invitee', `${i + j}`, `invitee${i + j}@bench-invite.test`, Date.now(), Date.now()),
+    ),
+  );
+}
+mkdirSync(new URL('./out', import.meta.url), { recursive: true });
+const inviteScript = new URL('./out/invite.lua', import.meta.url).pathname;
+writeFileSync(
+  inviteScript,
+  `local ids = {${ids.map((id) => `"${id}"`).join(',')}}
+local n = 0
+request = function()
+  n = n + 1
+  local id = ids[((n - 1) % #ids) + 1]
+  return wrk.format("POST", "/portal/bench-invite/api/guardians/" .. id .. "/invitation",
+    {["authorization"] = "Bearer ${inviting.primary.token}", ["content-type"] = "application/json"}, "{}")
+end
+`,
+);
 const staff = await portal.staffSignIn('bench-closed', 'owner@bench-closed.test', 'owner-password-1');
 await portal.request('PUT', '/office/bench-closed/api/settings/customer-portal', { token: staff, json: { enabled: false } });
 
@@ -53,14 +83,25 @@ const scenarios = [
   ['gate: disabled portal API (503)', () => wrk(`${base}/portal/bench-closed/api/account`)],
   ['GET /portal/{org} sign-in page', () => wrk(`${base}/portal/bench-open`)],
   ['GET settings (staff, 1 D1 read)', () => wrk(`${base}/office/bench-closed/api/settings/customer-portal`, { header: `Authorization: Bearer ${staff}` })],
+  ['GET /api/account (session + 1 read)', () => wrk(`${base}/portal/bench-open/api/account`, { header: `Authorization: Bearer ${family.primary.token}` })],
+  ['POST invitation (write batch + queue)', () => wrk(`${base}/`, { script: inviteScript })],
   ['JS worker trivial route', () => wrk(`${baselineBase}/`)],
 ];
 
 const results = {};
 for (const [name, run] of scenarios) {
   results[name] = run();
-  process.stderr.write(`  ${name}: ${results[name].rps.toFixed(0)} req/s\n`);
+  const r = results[name];
+  process.stderr.write(`  ${name}: ${r.rps.toFixed(0)} req/s${r.non2xx ? `, ${r.non2xx} non-2xx of ${r.total}` : ''}\n`);
 }
+// Let the queue send what the invitation run wrote before asking D1 anything else.
+const drained = performance.now();
+await portal.waitFor(async () => {
+  const open = await portal.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL AND failed_at IS NULL').first();
+  return open.n === 0;
+}, 'the outbox to drain', 300_000);
+const drainMs = performance.now() - drained;
+const sent = await portal.db.prepare("SELECT COUNT(*) AS n FROM invitations WHERE guardian_id LIKE 'gdn_bench_%'").first();
 await baseline.dispose();
 await portal.close();
 
@@ -74,6 +115,11 @@ for (const [name, r] of Object.entries(results)) {
     `${pad(name, 36)} ${pad(r.rps.toFixed(0), 9)} ${pad(r.p50.toFixed(2), 8)} ${pad(r.p99.toFixed(2), 8)} ${pad((r.rps / healthz).toFixed(2) + 'x', 11)} ${(r.rps / js).toFixed(2)}x`,
   );
 }
+const invite = results['POST invitation (write batch + queue)'];
+console.log(
+  `\ninvitation sends: ${sent.n} invitations written (wrk counted ${invite.total} answers, ${invite.non2xx} of them non-2xx; requests in flight at the end finish later), ` +
+    `each to its own invitee of ${INVITEES}; the queue had sent every e-mail ${(drainMs / 1000).toFixed(1)} s after the run`,
+);
 const gate = results['gate: disabled portal page (503)'].rps;
 console.log(`\nupload (wrangler deploy --dry-run): ${process.env.BENCH_UPLOAD || 'n/a'}`);
 console.log(`start-up, Miniflare constructed to first response: ${startupMs.toFixed(0)} ms`);

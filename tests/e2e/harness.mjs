@@ -131,12 +131,17 @@ export class Portal {
 
   async waitFor(probe, what, timeoutMs = 10_000) {
     const deadline = Date.now() + timeoutMs;
+    let lastError;
     while (Date.now() < deadline) {
-      const value = await probe();
-      if (value) return value;
+      try {
+        const value = await probe();
+        if (value) return value;
+      } catch (e) {
+        lastError = e; // e.g. a keep-alive socket the runtime closed while idle: try again
+      }
       await sleep(50);
     }
-    throw new Error(`timed out waiting for ${what}`);
+    throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
   }
 
   /** Staff creates a family; returns the family JSON. */
