@@ -95,17 +95,37 @@ pub async fn load_target(app: &App, org: &OrgContext, guardian_id: &str) -> ApiR
     Ok((guardian, family))
 }
 
-async fn primary_name(app: &App, family: &FamilyRow) -> ApiResult<String> {
+pub struct PrimaryContact {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+pub async fn primary_contact(app: &App, family: &FamilyRow) -> ApiResult<PrimaryContact> {
     #[derive(Deserialize)]
     struct Row {
         first_name: String,
         last_name: String,
+        email: Option<String>,
     }
     let row: Option<Row> = app
         .db
-        .first("SELECT first_name, last_name FROM guardians WHERE id = ?1", &[text(&family.primary_guardian_id)])
+        .first("SELECT first_name, last_name, email FROM guardians WHERE id = ?1", &[text(&family.primary_guardian_id)])
         .await?;
-    Ok(row.map(|r| format!("{} {}", r.first_name, r.last_name)).unwrap_or_else(|| "the Primary Guardian".into()))
+    Ok(match row {
+        Some(r) => PrimaryContact { name: format!("{} {}", r.first_name, r.last_name), email: r.email },
+        None => PrimaryContact { name: "the Primary Guardian".into(), email: None },
+    })
+}
+
+/// The e-mail to a guardian whose access ended: contact the Primary Guardian with any questions.
+pub fn revoked_notice(org: &OrgContext, target: &GuardianRow, family: &FamilyRow, primary_name: &str, to: &str) -> Notification {
+    Notification::AccessRevoked {
+        to: to.to_string(),
+        org_name: org.name.clone(),
+        first_name: target.first_name.clone(),
+        family_name: family.name.clone(),
+        primary_name: primary_name.to_string(),
+    }
 }
 
 /// Sends an invitation (or re-sends it: a new token, the old one dies) to `target`.
@@ -274,16 +294,21 @@ pub async fn revoke(
         return Ok(());
     }
     let change_id = new_id("chg")?;
-    let notices: Vec<Notification> = match &target.email {
-        Some(to) => vec![Notification::AccessRevoked {
-            to: to.clone(),
+    let primary = primary_contact(app, family).await?;
+    let mut notices: Vec<Notification> = target
+        .email
+        .iter()
+        .map(|to| revoked_notice(org, target, family, &primary.name, to))
+        .collect();
+    // Staff revoking a secondary: the Primary Guardian, who decides access, is told.
+    if let (Requester::Staff(_), false, Some(to)) = (requester, target.is_primary != 0, primary.email.clone()) {
+        notices.push(Notification::SecondaryRevokedByStaff {
+            to,
             org_name: org.name.clone(),
-            first_name: target.first_name.clone(),
-            family_name: family.name.clone(),
-            primary_name: primary_name(app, family).await?,
-        }],
-        None => vec![],
-    };
+            guardian_name: target.full_name(),
+            reason: reason.clone(),
+        });
+    }
     let mut statements = invitations::revoke(&app.db, &target.id, &change_id, app.now)?;
     let fx = effects(app, org, &entry(requester, "access_revoked", target, reason), &notices, &target.id, &change_id)?;
     statements.extend(fx.statements);

@@ -3,6 +3,7 @@
 use portal_core::access::AccessError;
 use portal_core::email::InvalidEmail;
 use portal_core::family::ContactError;
+use portal_core::operations::OperationError;
 use portal_core::organization::OrganizationError;
 use portal_core::password::PasswordError;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
@@ -12,18 +13,34 @@ use serde_json::json;
 use worker::{console_error, Headers, Response};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub struct ErrorBody {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
     pub retry_after_seconds: Option<i64>,
 }
 
+/// Boxed, so that every `Result` (and every async state machine holding one) stays one pointer
+/// wide: this alone keeps the wasm several KiB smaller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError(Box<ErrorBody>);
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorBody;
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after_seconds: None }
+        ApiError(Box::new(ErrorBody { status, code, message: message.into(), retry_after_seconds: None }))
+    }
+    pub fn with_retry_after(mut self, seconds: i64) -> Self {
+        self.0.retry_after_seconds = Some(seconds);
+        self
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(400, code, message)
@@ -56,7 +73,7 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        let body = json!({ "error": { "code": self.code, "message": &self.message } });
         let headers = Headers::new();
         let _ = headers.set("content-type", "application/json; charset=utf-8");
         let _ = headers.set("cache-control", "no-store");
@@ -155,19 +172,29 @@ impl From<AccessError> for ApiError {
             InvitationUsed => ApiError::conflict("invitation_used", msg),
             ResetLinkInvalid => ApiError::conflict("reset_link_invalid", msg),
             NoEmail(_) | MustConfirmAdult | MustAcceptTerms => ApiError::invalid_field(msg),
-            ResendTooSoon(seconds) => ApiError {
-                retry_after_seconds: Some(seconds),
-                ..ApiError::new(429, "resend_cooldown", msg)
-            },
+            ResendTooSoon(seconds) => ApiError::new(429, "resend_cooldown", msg).with_retry_after(seconds),
+        }
+    }
+}
+
+impl From<OperationError> for ApiError {
+    fn from(e: OperationError) -> Self {
+        let msg = e.to_string();
+        match e {
+            OperationError::FamilyNotFound => ApiError::not_found("family_not_found", msg),
+            OperationError::NotInFamily => ApiError::invalid_field(msg),
+            OperationError::NothingToMerge | OperationError::MergeIntoItself => ApiError::invalid_field(msg),
+            OperationError::ConfirmationRequired(_) => ApiError::conflict("confirmation_required", msg),
+            OperationError::FamilyMerged(_) => ApiError::conflict("family_merged", msg),
+            OperationError::CannotMovePrimary(_) => ApiError::conflict("cannot_move_primary", msg),
+            OperationError::AlreadyInFamily(_) => ApiError::conflict("already_in_family", msg),
+            OperationError::Conflict => ApiError::conflict("concurrent_change", msg),
         }
     }
 }
 
 impl From<Locked> for ApiError {
     fn from(e: Locked) -> Self {
-        ApiError {
-            retry_after_seconds: Some(e.retry_after_seconds),
-            ..ApiError::new(429, "too_many_attempts", e.to_string())
-        }
+        ApiError::new(429, "too_many_attempts", e.to_string()).with_retry_after(e.retry_after_seconds)
     }
 }

@@ -9,6 +9,7 @@ mod error;
 mod http;
 mod jobs;
 mod mail;
+mod operations;
 mod routes;
 mod sign_in;
 mod store;

@@ -81,7 +81,7 @@ async fn publish_kv(app: &App, slug: &str, enabled: bool) {
             Ok(b) => b.expiration_ttl(KV_TTL_SECONDS).execute().await.map_err(|e| format!("{e:?}")),
             Err(e) => Err(format!("{e:?}")),
         },
-        Err(e) => Err(e.message),
+        Err(e) => Err(e.message.clone()),
     };
     if let Err(e) = put {
         console_error!("kv write for {slug} failed (the cron re-publishes): {e}");

@@ -10,6 +10,7 @@ pub mod email;
 pub mod family;
 pub mod link_token;
 pub mod notification;
+pub mod operations;
 pub mod organization;
 pub mod password;
 pub mod portal_switch;

@@ -25,6 +25,8 @@ pub enum Notification {
     },
     /// To the guardian whose access was revoked.
     AccessRevoked { to: String, org_name: String, first_name: String, family_name: String, primary_name: String },
+    /// To the primary guardian when staff revoke one of the family's secondary users.
+    SecondaryRevokedByStaff { to: String, org_name: String, guardian_name: String, reason: Option<String> },
     /// To the primary guardian when a secondary accepts.
     InvitationAccepted { to: String, org_name: String, guardian_name: String },
     PasswordReset { to: String, org_name: String, org_slug: String, first_name: String, token: String, expires_at: Timestamp },
@@ -67,6 +69,7 @@ impl Notification {
             Notification::Invitation { resent: true, .. } => "invitation_resent",
             Notification::AccessRevoked { .. } => "access_revoked",
             Notification::InvitationAccepted { .. } => "invitation_accepted",
+            Notification::SecondaryRevokedByStaff { .. } => "secondary_access_revoked",
             Notification::PasswordReset { .. } => "password_reset",
         }
     }
@@ -78,6 +81,7 @@ impl Notification {
             | Notification::Invitation { to, .. }
             | Notification::AccessRevoked { to, .. }
             | Notification::InvitationAccepted { to, .. }
+            | Notification::SecondaryRevokedByStaff { to, .. }
             | Notification::PasswordReset { to, .. } => to,
         }
     }
@@ -154,6 +158,17 @@ impl Notification {
                 vec![format!(
                     "{guardian_name} accepted your invitation and can now log in to your family account in the {org_name} Customer Portal. You can revoke this access at any time."
                 )],
+            ),
+            Notification::SecondaryRevokedByStaff { org_name, guardian_name, reason, .. } => (
+                format!("{org_name} revoked {guardian_name}'s access to your family account"),
+                vec![
+                    format!("{org_name} staff revoked the Customer Portal access of {guardian_name} to your family account."),
+                    match reason {
+                        Some(r) => format!("Reason given: {r}"),
+                        None => "No reason was given.".to_string(),
+                    },
+                    "Only you, as the Primary Guardian, can invite them again.".to_string(),
+                ],
             ),
             Notification::PasswordReset { org_name, org_slug, first_name, token, expires_at, .. } => (
                 format!("Reset your {org_name} Customer Portal password"),

@@ -3,6 +3,7 @@
 use super::authenticate;
 use crate::access::{email_in_use, family_json, guardian_json, send_invitation};
 use crate::app::App;
+use crate::operations;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_param, read_json};
@@ -125,4 +126,66 @@ pub async fn add_guardian(app: &App, mut req: Request, org: &str, family_id: &st
         .ok_or_else(|| ApiError::not_found("family_not_found", "No family with that id."))?;
     let guardian = crate::access::add_contact(app, &staff.org(), &staff.requester(), &family, &contact).await?;
     json(201, &guardian_json(&guardian, &staff.requester(), app.now))
+}
+
+fn family_not_found() -> ApiError {
+    ApiError::not_found("family_not_found", "No family with that id.")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPrimary {
+    guardian_id: String,
+}
+
+/// Changing the Primary Guardian revokes every other guardian's access, the former primary's too.
+pub async fn change_primary(app: &App, mut req: Request, org: &str, family_id: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    let body: NewPrimary = read_json(&mut req).await?;
+    let family = families::find_family(&app.db, &staff.org_id, family_id).await?.ok_or_else(family_not_found)?;
+    operations::change_primary(app, &staff.org(), &staff.requester(), &family, &body.guardian_id).await?;
+    family_response(app, &staff, 200, family_id).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeBody {
+    from_family_ids: Vec<String>,
+}
+
+/// The Family Merge tool: the named families are merged into this one.
+pub async fn merge(app: &App, mut req: Request, org: &str, family_id: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    let body: MergeBody = read_json(&mut req).await?;
+    if body.from_family_ids.len() > operations::MAX_MERGE_SOURCES {
+        return Err(ApiError::invalid_field(format!(
+            "At most {} families can be merged at once.",
+            operations::MAX_MERGE_SOURCES
+        )));
+    }
+    let target = families::find_family(&app.db, &staff.org_id, family_id).await?.ok_or_else(family_not_found)?;
+    let mut sources = Vec::new();
+    for id in &body.from_family_ids {
+        // Another organization's family is simply not found.
+        sources.push(families::find_family(&app.db, &staff.org_id, id).await?.ok_or_else(family_not_found)?);
+    }
+    operations::merge(app, &staff.org(), &staff.requester(), &target, &sources).await?;
+    family_response(app, &staff, 200, family_id).await
+}
+
+/// The access history: every access change of a family and/or a guardian, newest first.
+pub async fn audit(app: &App, req: Request, org: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    let family_id = query_param(&req, "family_id").filter(|s| !s.is_empty());
+    let guardian_id = query_param(&req, "guardian_id").filter(|s| !s.is_empty());
+    if let Some(f) = &family_id {
+        families::find_family(&app.db, &staff.org_id, f).await?.ok_or_else(family_not_found)?;
+    }
+    if let Some(g) = &guardian_id {
+        families::find_guardian(&app.db, &staff.org_id, g)
+            .await?
+            .ok_or_else(|| ApiError::from(portal_core::access::AccessError::GuardianNotFound))?;
+    }
+    let entries = audit::history(&app.db, &staff.org_id, family_id.as_deref(), guardian_id.as_deref()).await?;
+    json(200, &json!({ "entries": entries }))
 }

@@ -5,7 +5,7 @@ use super::authenticate;
 use crate::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::http::{json, query_param, read_body, parse_json, MAX_JSON_BODY_BYTES};
+use crate::http::{json, parse_json, query_param, read_body, read_json, MAX_JSON_BODY_BYTES};
 use crate::store::{int, text, Arg};
 use portal_core::time::Timestamp;
 use serde::Deserialize;
@@ -120,4 +120,26 @@ pub async fn invitations(app: &App, req: Request, org: &str) -> ApiResult<Respon
         })
         .collect();
     json(200, &json!({ "invitations": out }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveBody {
+    to_family_id: String,
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// Moving a contact to another account: without `confirm: true` the answer is 409 with
+/// "Portal access will be disabled for NAME."
+pub async fn move_contact(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
+    let staff = authenticate(app, &req, org).await?;
+    let body: MoveBody = read_json(&mut req).await?;
+    let (contact, from) = load_target(app, &staff.org(), guardian_id).await?;
+    let to = crate::store::families::find_family(&app.db, &staff.org_id, &body.to_family_id)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found("family_not_found", "No family with that id."))?;
+    crate::operations::move_contact(app, &staff.org(), &staff.requester(), &contact, &from, &to, body.confirm).await?;
+    let (contact, _) = load_target(app, &staff.org(), guardian_id).await?;
+    json(200, &guardian_json(&contact, &staff.requester(), app.now))
 }

@@ -32,6 +32,10 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         (Method::Get, ["families"]) => boxed(families::search(app, req, org)).await,
         (Method::Get, ["families", id]) => boxed(families::show(app, req, org, id)).await,
         (Method::Post, ["families", id, "guardians"]) => boxed(families::add_guardian(app, req, org, id)).await,
+        (Method::Put, ["families", id, "primary-guardian"]) => boxed(families::change_primary(app, req, org, id)).await,
+        (Method::Post, ["families", id, "merge"]) => boxed(families::merge(app, req, org, id)).await,
+        (Method::Post, ["guardians", id, "move"]) => boxed(guardians::move_contact(app, req, org, id)).await,
+        (Method::Get, ["audit"]) => boxed(families::audit(app, req, org)).await,
         (Method::Post, ["guardians", id, "invitation"]) => boxed(guardians::invite(app, req, org, id, false)).await,
         (Method::Post, ["guardians", id, "invitation", "resend"]) => boxed(guardians::invite(app, req, org, id, true)).await,
         (Method::Post, ["guardians", id, "revoke-login"]) => boxed(guardians::revoke_login(app, req, org, id)).await,
@@ -41,7 +45,9 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         | (_, ["settings", "customer-portal"])
         | (_, ["families"])
         | (_, ["families", _])
-        | (_, ["families", _, "guardians"])
+        | (_, ["families", _, "guardians" | "primary-guardian" | "merge"])
+        | (_, ["guardians", _, "move"])
+        | (_, ["audit"])
         | (_, ["guardians", _, "invitation" | "revoke-login" | "password-reset"])
         | (_, ["guardians", _, "invitation", "resend"])
         | (_, ["invitations"]) => Err(ApiError::method_not_allowed()),
