@@ -48,19 +48,86 @@ for (let i = 0; i < ids.length; i += 500) {
   );
 }
 mkdirSync(new URL('./out', import.meta.url), { recursive: true });
-const inviteScript = new URL('./out/invite.lua', import.meta.url).pathname;
-writeFileSync(
-  inviteScript,
-  `local ids = {${ids.map((id) => `"${id}"`).join(',')}}
+
+/** A wrk script that sends `requests` ([method, path, body]) in turn, each once, with `token`. */
+function walkScript(name, token, requests) {
+  const path = new URL(`./out/${name}.lua`, import.meta.url).pathname;
+  const rows = requests.map(([m, p, b]) => `{"${m}","${p}",${JSON.stringify(b ?? '{}')}}`);
+  writeFileSync(
+    path,
+    `local reqs = {${rows.join(',')}}
 local n = 0
 request = function()
   n = n + 1
-  local id = ids[((n - 1) % #ids) + 1]
-  return wrk.format("POST", "/portal/bench-invite/api/guardians/" .. id .. "/invitation",
-    {["authorization"] = "Bearer ${inviting.primary.token}", ["content-type"] = "application/json"}, "{}")
+  local r = reqs[((n - 1) % #reqs) + 1]
+  return wrk.format(r[1], r[2], {["authorization"] = "Bearer ${token}", ["content-type"] = "application/json"}, r[3])
 end
 `,
+  );
+  return path;
+}
+
+/** Seeds rows in chunks; a chunk whose connection dropped is sent again (the seeds are INSERT OR IGNORE). */
+async function insertAll(statements) {
+  for (let i = 0; i < statements.length; i += 250) {
+    const chunk = statements.slice(i, i + 250);
+    await portal.waitFor(async () => (await portal.db.batch(chunk), true), `seed rows ${i}..${i + chunk.length}`, 60_000);
+  }
+}
+
+const inviteScript = walkScript(
+  'invite',
+  inviting.primary.token,
+  ids.map((id) => ['POST', `/portal/bench-invite/api/guardians/${id}/invitation`]),
 );
+
+// Staff revokes: guardians who can log in, each revoked once.
+const staffInvite = await portal.staffSignIn('bench-invite', 'owner@bench-invite.test', 'owner-password-1');
+const REVOKES = Number(process.env.BENCH_REVOKES || 4000);
+const revokeIds = Array.from({ length: REVOKES }, (_, i) => `gdn_revoke_${i}`);
+const t = Date.now();
+await insertAll(
+  revokeIds.map((id, i) =>
+    portal.db
+      .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Revokee', ?, ?, 'can_log_in', ?, ?)")
+      .bind(id, org.id, inviting.family.id, `${i}`, `revokee${i}@bench-invite.test`, t, t),
+  ),
+);
+const revokeScript = walkScript(
+  'revoke',
+  staffInvite,
+  revokeIds.map((id) => ['POST', `/office/bench-invite/api/guardians/${id}/revoke-login`, '{"reason":"benchmark"}']),
+);
+
+// Merges: pairs of families of five guardians each (a primary and four who can log in).
+const MERGES = Number(process.env.BENCH_MERGES || 1500);
+const familyRows = [];
+const guardianRows = [];
+for (let i = 0; i < MERGES; i++) {
+  for (const side of ['a', 'b']) {
+    const fam = `fam_m${i}${side}`;
+    familyRows.push(
+      portal.db
+        .prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .bind(fam, org.id, `Merge ${i}${side}`, `gdn_m${i}${side}0`, t, t),
+    );
+    for (let g = 0; g < 5; g++) {
+      guardianRows.push(
+        portal.db
+          .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'M', ?, ?, 'can_log_in', ?, ?)")
+          .bind(`gdn_m${i}${side}${g}`, org.id, fam, `${i}${side}${g}`, `m${i}${side}${g}@bench-invite.test`, t, t),
+      );
+    }
+  }
+}
+await insertAll(familyRows);
+await insertAll(guardianRows);
+const mergeScript = walkScript(
+  'merge',
+  staffInvite,
+  Array.from({ length: MERGES }, (_, i) => ['POST', `/office/bench-invite/api/families/fam_m${i}a/merge`, `{"from_family_ids":["fam_m${i}b"]}`]),
+);
+
 const staff = await portal.staffSignIn('bench-closed', 'owner@bench-closed.test', 'owner-password-1');
 await portal.request('PUT', '/office/bench-closed/api/settings/customer-portal', { token: staff, json: { enabled: false } });
 
@@ -85,6 +152,8 @@ const scenarios = [
   ['GET settings (staff, 1 D1 read)', () => wrk(`${base}/office/bench-closed/api/settings/customer-portal`, { header: `Authorization: Bearer ${staff}` })],
   ['GET /api/account (session + 1 read)', () => wrk(`${base}/portal/bench-open/api/account`, { header: `Authorization: Bearer ${family.primary.token}` })],
   ['POST invitation (write batch + queue)', () => wrk(`${base}/`, { script: inviteScript })],
+  ['staff revoke-login (batch + 2 e-mails)', () => wrk(`${base}/`, { script: revokeScript })],
+  ['merge 2 families of 5 (1 batch)', () => wrk(`${base}/`, { script: mergeScript })],
   ['JS worker trivial route', () => wrk(`${baselineBase}/`)],
 ];
 
@@ -102,6 +171,8 @@ await portal.waitFor(async () => {
 }, 'the outbox to drain', 300_000);
 const drainMs = performance.now() - drained;
 const sent = await portal.db.prepare("SELECT COUNT(*) AS n FROM invitations WHERE guardian_id LIKE 'gdn_bench_%'").first();
+const revokedCount = await portal.db.prepare("SELECT COUNT(*) AS n FROM guardians WHERE id LIKE 'gdn_revoke_%' AND access_state = 'invite_revoked'").first();
+const mergedCount = await portal.db.prepare("SELECT COUNT(*) AS n FROM families WHERE id LIKE 'fam_m%' AND status = 'merged'").first();
 await baseline.dispose();
 await portal.close();
 
@@ -120,6 +191,7 @@ console.log(
   `\ninvitation sends: ${sent.n} invitations written (wrk counted ${invite.total} answers, ${invite.non2xx} of them non-2xx; requests in flight at the end finish later), ` +
     `each to its own invitee of ${INVITEES}; the queue had sent every e-mail ${(drainMs / 1000).toFixed(1)} s after the run`,
 );
+console.log(`staff revokes: ${revokedCount.n} guardians revoked of ${REVOKES} seeded; merges: ${mergedCount.n} families merged of ${MERGES} pairs seeded (each pair: 5 + 5 guardians)`);
 const gate = results['gate: disabled portal page (503)'].rps;
 console.log(`\nupload (wrangler deploy --dry-run): ${process.env.BENCH_UPLOAD || 'n/a'}`);
 console.log(`start-up, Miniflare constructed to first response: ${startupMs.toFixed(0)} ms`);

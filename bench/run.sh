@@ -8,6 +8,6 @@ if ! command -v wrk >/dev/null 2>&1; then
   say "installing wrk"
   apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 fi
-worker-build --release >/dev/null 2>&1
+bash scripts/build.sh >/dev/null 2>&1
 UPLOAD=$(wrangler deploy --dry-run --outdir dist 2>&1 | grep -o 'Total Upload: .*' || true)
 BENCH_UPLOAD="$UPLOAD" node bench/bench.mjs

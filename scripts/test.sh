@@ -9,7 +9,7 @@ say "unit tests of the rules (portal-core, native)"
 cargo test -p portal-core --quiet
 
 say "building the worker"
-worker-build --release
+bash scripts/build.sh
 
 say "end-to-end tests in Miniflare"
 node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
