@@ -2,7 +2,7 @@
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { startPortal, workerOptions, migrationStatements, PLATFORM_TOKEN } from '../tests/e2e/harness.mjs';
+import { startPortal, workerOptions, migrationStatements, PLATFORM_TOKEN, signJwt, decodeJwt } from '../tests/e2e/harness.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
@@ -49,10 +49,10 @@ for (let i = 0; i < ids.length; i += 500) {
 }
 mkdirSync(new URL('./out', import.meta.url), { recursive: true });
 
-/** A wrk script that sends `requests` ([method, path, body]) in turn, each once, with `token`. */
+/** A wrk script that sends `requests` ([method, path, body, token?]) in turn, each once, with `token`. */
 function walkScript(name, token, requests) {
   const path = new URL(`./out/${name}.lua`, import.meta.url).pathname;
-  const rows = requests.map(([m, p, b]) => `{"${m}","${p}",${JSON.stringify(b ?? '{}')}}`);
+  const rows = requests.map(([m, p, b, t]) => `{"${m}","${p}",${JSON.stringify(b ?? '{}')},"${t ?? token}"}`);
   writeFileSync(
     path,
     `local reqs = {${rows.join(',')}}
@@ -60,7 +60,7 @@ local n = 0
 request = function()
   n = n + 1
   local r = reqs[((n - 1) % #reqs) + 1]
-  return wrk.format(r[1], r[2], {["authorization"] = "Bearer ${token}", ["content-type"] = "application/json"}, r[3])
+  return wrk.format(r[1], r[2], {["authorization"] = "Bearer " .. r[4], ["content-type"] = "application/json"}, r[3])
 end
 `,
   );
@@ -128,6 +128,68 @@ const mergeScript = walkScript(
   Array.from({ length: MERGES }, (_, i) => ['POST', `/office/bench-invite/api/families/fam_m${i}a/merge`, `{"from_family_ids":["fam_m${i}b"]}`]),
 );
 
+// Payments (sandbox gateway). Savers: guardians who can log in, each in a family of their own, with
+// a session forged like the worker signs them (a guardian keeps at most three methods).
+const pay = await portal.familyWithSecondary('bench-pay');
+const payOrg = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'bench-pay'").first();
+await portal.request('PATCH', '/office/bench-pay/api/settings/portal-options', {
+  token: pay.staff,
+  json: { payment_gateway: { kind: 'sandbox' }, show_full_ledger_history: true },
+});
+const SAVERS = Number(process.env.BENCH_SAVERS || 3000);
+const claims = decodeJwt(pay.primary.token);
+const savers = Array.from({ length: SAVERS }, (_, i) => ({ id: `gdn_saver_${i}`, family: `fam_saver_${i}`, sid: `ses_saver_${i}` }));
+await insertAll(
+  savers.flatMap((sv, i) => [
+    portal.db
+      .prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .bind(sv.family, payOrg.id, `Saver ${i}`, sv.id, t, t),
+    portal.db
+      .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Saver', ?, ?, 'can_log_in', ?, ?)")
+      .bind(sv.id, payOrg.id, sv.family, `${i}`, `saver${i}@bench-pay.test`, t, t),
+    portal.db
+      .prepare("INSERT OR IGNORE INTO sessions (id, org_id, kind, subject_id, epoch, created_at, expires_at) VALUES (?, ?, 'guardian', ?, 0, ?, ?)")
+      .bind(sv.sid, payOrg.id, sv.id, t, t + 86_400_000),
+  ]),
+);
+const saveScript = walkScript(
+  'save-method',
+  '',
+  savers.map((sv) => [
+    'POST',
+    '/portal/bench-pay/api/payment-methods',
+    JSON.stringify({ kind: 'card', gateway_token: 'tok_visa', last4: '4242', exp_month: 12, exp_year: 2035 }),
+    signJwt({ ...claims, sid: sv.sid }),
+  ]),
+);
+const payMethod = await portal.request('POST', '/portal/bench-pay/api/payment-methods', {
+  token: pay.primary.token,
+  json: { kind: 'card', gateway_token: 'tok_visa', last4: '4242', exp_month: 12, exp_year: 2035 },
+});
+if (payMethod.status !== 201) throw new Error(`bench payment method: ${payMethod.status} ${payMethod.text}`);
+const payBody = new URL('./out/pay.lua', import.meta.url).pathname;
+writeFileSync(
+  payBody,
+  `wrk.method = "POST"
+wrk.body = '${JSON.stringify({ amount_cents: 100, payment_method_id: payMethod.body.id })}'
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${pay.primary.token}"
+`,
+);
+// The transaction history of a family with 1,000 ledger entries over two years (full ledger shown).
+const LEDGER = 1000;
+const ledger = await portal.familyWithSecondary('bench-ledger');
+const ledgerOrg = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'bench-ledger'").first();
+await portal.request('PATCH', '/office/bench-ledger/api/settings/portal-options', { token: ledger.staff, json: { show_full_ledger_history: true } });
+const kinds = ['charge', 'charge', 'payment', 'refund'];
+await insertAll(
+  Array.from({ length: LEDGER }, (_, i) =>
+    portal.db
+      .prepare("INSERT OR IGNORE INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, posted_by_label) VALUES (?, ?, ?, ?, ?, ?, ?, 'staff', 'bench')")
+      .bind(`led_bench_${i}`, ledgerOrg.id, ledger.family.id, kinds[i % 4], 1000 + i, `Entry ${i}`, t - i * 63_000_000),
+  ),
+);
+
 const staff = await portal.staffSignIn('bench-closed', 'owner@bench-closed.test', 'owner-password-1');
 await portal.request('PUT', '/office/bench-closed/api/settings/customer-portal', { token: staff, json: { enabled: false } });
 
@@ -154,6 +216,9 @@ const scenarios = [
   ['POST invitation (write batch + queue)', () => wrk(`${base}/`, { script: inviteScript })],
   ['staff revoke-login (batch + 2 e-mails)', () => wrk(`${base}/`, { script: revokeScript })],
   ['merge 2 families of 5 (1 batch)', () => wrk(`${base}/`, { script: mergeScript })],
+  ['save a payment method (vault + batch)', () => wrk(`${base}/`, { script: saveScript })],
+  ['pay with a saved method', () => wrk(`${base}/portal/bench-pay/api/payments`, { script: payBody })],
+  ['history of 1,000 ledger entries', () => wrk(`${base}/portal/bench-ledger/api/transactions`, { header: `Authorization: Bearer ${ledger.primary.token}` })],
   ['JS worker trivial route', () => wrk(`${baselineBase}/`)],
 ];
 
@@ -172,6 +237,9 @@ await portal.waitFor(async () => {
 const drainMs = performance.now() - drained;
 const sent = await portal.db.prepare("SELECT COUNT(*) AS n FROM invitations WHERE guardian_id LIKE 'gdn_bench_%'").first();
 const revokedCount = await portal.db.prepare("SELECT COUNT(*) AS n FROM guardians WHERE id LIKE 'gdn_revoke_%' AND access_state = 'invite_revoked'").first();
+const savedCount = await portal.db.prepare("SELECT COUNT(*) AS n FROM payment_methods WHERE guardian_id LIKE 'gdn_saver_%'").first();
+const paidCount = await portal.db.prepare("SELECT COUNT(*) AS n FROM ledger_entries WHERE family_id = ? AND kind = 'payment'").bind(pay.family.id).first();
+const historyLength = (await portal.request('GET', '/portal/bench-ledger/api/transactions', { token: ledger.primary.token })).body.entries.length;
 const mergedCount = await portal.db.prepare("SELECT COUNT(*) AS n FROM families WHERE id LIKE 'fam_m%' AND status = 'merged'").first();
 await baseline.dispose();
 await portal.close();
@@ -191,6 +259,7 @@ console.log(
   `\ninvitation sends: ${sent.n} invitations written (wrk counted ${invite.total} answers, ${invite.non2xx} of them non-2xx; requests in flight at the end finish later), ` +
     `each to its own invitee of ${INVITEES}; the queue had sent every e-mail ${(drainMs / 1000).toFixed(1)} s after the run`,
 );
+console.log(`payments: ${savedCount.n} methods saved by ${SAVERS} seeded guardians; ${paidCount.n} payments entered in the ledger; the history answer holds ${historyLength} entries`);
 console.log(`staff revokes: ${revokedCount.n} guardians revoked of ${REVOKES} seeded; merges: ${mergedCount.n} families merged of ${MERGES} pairs seeded (each pair: 5 + 5 guardians)`);
 const gate = results['gate: disabled portal page (503)'].rps;
 console.log(`\nupload (wrangler deploy --dry-run): ${process.env.BENCH_UPLOAD || 'n/a'}`);

@@ -4,6 +4,7 @@
 use crate::app::App;
 use crate::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
+use crate::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
 use crate::store::{audit, changes, int, outbox, text};
@@ -263,6 +264,7 @@ pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianR
             &[text(&target.id), int(app.now.millis())],
         )
         .await?;
+    let (methods, recurring) = payments::revoke_preview(app, &target.id).await?;
     let emails: Vec<Value> = if outcome == RevokeOutcome::Revoke {
         target.email.iter().map(|to| json!({ "to": to, "kind": "access_revoked" })).collect()
     } else {
@@ -275,8 +277,8 @@ pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianR
             "access_status_after": "invite_revoked",
             "sessions_ended": if outcome == RevokeOutcome::Revoke { sessions.map_or(0, |c| c.n) } else { 0 },
             "emails": emails,
-            "payment_methods_deleted": [],
-            "recurring_affected": false,
+            "payment_methods_deleted": methods,
+            "recurring_affected": recurring,
         }
     }))
 }
@@ -310,11 +312,19 @@ pub async fn revoke(
         });
     }
     let mut statements = invitations::revoke(&app.db, &target.id, &change_id, app.now)?;
+    // A manual revoke: the guardian's saved payment methods are deleted too.
+    let why = match &reason {
+        Some(r) => format!("Access revoked by {}: {r}", requester.actor().label),
+        None => format!("Access revoked by {}.", requester.actor().label),
+    };
+    let deletion = payments::delete_on_revoke(app, &org.id, target, &family.id, &change_id, &why, guardian_changed_by(&target.id, &change_id))?
+        .add_to(&mut statements);
     let fx = effects(app, org, &entry(requester, "access_revoked", target, reason), &notices, &target.id, &change_id)?;
     statements.extend(fx.statements);
     let results = app.db.batch(statements).await?;
     if results.first().map(changes).transpose()?.unwrap_or(0) > 0 {
         app.enqueue(&fx.outbox_ids).await;
+        deletion.enqueue(app, &results).await?;
     }
     // Zero changes: a concurrent revoke won, and the guardian is revoked all the same.
     Ok(())

@@ -13,6 +13,16 @@ pub struct Config {
     pub email: EmailConfig,
     /// First retry delay of a failed job; it doubles on each attempt (`JOB_RETRY_BASE_SECONDS`).
     pub job_retry_base_seconds: u32,
+    /// The platform's Stripe key, for organizations whose gateway is Stripe (`STRIPE_SECRET_KEY`).
+    pub stripe: Option<StripeConfig>,
+    /// ISO 4217 code, lower case, of every charge (`PAYMENT_CURRENCY`, default `usd`).
+    pub currency: String,
+}
+
+pub struct StripeConfig {
+    /// `STRIPE_API_URL`, default `https://api.stripe.com`.
+    pub api_url: String,
+    pub secret_key: String,
 }
 
 pub enum EmailConfig {
@@ -60,6 +70,14 @@ impl Config {
                 .and_then(|v| v.parse::<u32>().ok())
                 .unwrap_or(portal_core::retry::DEFAULT_BASE_SECONDS)
                 .max(1),
+            stripe: secret(env, "STRIPE_SECRET_KEY").map(|secret_key| StripeConfig {
+                api_url: var(env, "STRIPE_API_URL")
+                    .unwrap_or_else(|| "https://api.stripe.com".into())
+                    .trim_end_matches('/')
+                    .to_string(),
+                secret_key,
+            }),
+            currency: var(env, "PAYMENT_CURRENCY").unwrap_or_else(|| "usd".into()).to_ascii_lowercase(),
         })
     }
 

@@ -6,6 +6,7 @@ use portal_core::family::ContactError;
 use portal_core::operations::OperationError;
 use portal_core::organization::OrganizationError;
 use portal_core::password::PasswordError;
+use portal_core::payments::PaymentError;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::session::SessionError;
 use portal_core::throttle::Locked;
@@ -189,6 +190,26 @@ impl From<OperationError> for ApiError {
             OperationError::CannotMovePrimary(_) => ApiError::conflict("cannot_move_primary", msg),
             OperationError::AlreadyInFamily(_) => ApiError::conflict("already_in_family", msg),
             OperationError::Conflict => ApiError::conflict("concurrent_change", msg),
+        }
+    }
+}
+
+impl From<PaymentError> for ApiError {
+    fn from(e: PaymentError) -> Self {
+        use PaymentError::*;
+        let msg = e.to_string();
+        match e {
+            NotConfigured => ApiError::conflict("payments_not_configured", msg),
+            MethodLimit => ApiError::conflict("payment_method_limit", msg),
+            CardNumberRefused => ApiError::new(422, "card_number_refused", msg),
+            RecurringAuthorizationRequired => ApiError::forbidden("recurring_authorization_required", msg),
+            NotPermitted => ApiError::forbidden("payment_not_permitted", msg),
+            NotYourMethod => ApiError::forbidden("not_your_payment_method", msg),
+            MethodNotFound => ApiError::not_found("payment_method_not_found", msg),
+            Invalid(_) => ApiError::invalid_field(msg),
+            Declined(_) => ApiError::new(402, "payment_declined", msg),
+            IdempotencyKeyReused => ApiError::conflict("idempotency_key_reused", msg),
+            GatewayUnavailable => ApiError::new(502, "gateway_unavailable", msg),
         }
     }
 }

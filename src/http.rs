@@ -12,14 +12,13 @@ pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 /// Reads and parses a JSON body: 413 past the limit, 400 for malformed JSON, 422 for a wrong
 /// shape (a missing field, a wrong type), each naming what is wrong.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
-    let bytes = read_body(req, MAX_JSON_BODY_BYTES).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("malformed_json", "The request body must be a JSON object."));
-    }
-    parse_json(&bytes)
+    parse_json(&read_body(req, MAX_JSON_BODY_BYTES).await?)
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("malformed_json", "The request body must be a JSON object."));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

@@ -4,6 +4,8 @@ use crate::app::{App, JobMessage};
 use crate::error::ApiResult;
 use crate::mail::{self, MailError};
 use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
+use crate::payments::{self, JobOutcome};
+use crate::store::payments::KIND_DELETE_METHODS;
 use crate::switch;
 use portal_core::notification::OutgoingEmail;
 use portal_core::retry::retry_delay_seconds;
@@ -27,7 +29,7 @@ pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
         };
         if dead_letters {
             // The queue gave up on it: keep the row, marked failed, with its last error.
-            if let Err(e) = outbox::mark_failed(&app.db, &job.outbox_id, None, app.now).await {
+            if let Err(e) = dead_lettered(app, &job.outbox_id).await {
                 console_error!("could not mark {} failed: {e:?}", job.outbox_id);
                 msg.retry();
             } else {
@@ -58,8 +60,35 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
     }
     match row.kind.as_str() {
         KIND_EMAIL => send_email(app, &row).await,
+        KIND_DELETE_METHODS => delete_payment_methods(app, &row).await,
         other => {
             outbox::mark_failed(&app.db, &row.id, Some(&format!("unknown job kind {other}")), app.now).await?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
+    if let Some(row) = outbox::find(&app.db, outbox_id).await? {
+        if row.kind == KIND_DELETE_METHODS && row.processed_at.is_none() && row.failed_at.is_none() {
+            payments::deletion_dead_lettered(app, &row).await?;
+        }
+    }
+    outbox::mark_failed(&app.db, outbox_id, None, app.now).await.map(|_| ())
+}
+
+async fn delete_payment_methods(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
+    match payments::run_deletion(app, row).await? {
+        JobOutcome::Done => {
+            outbox::mark_processed(&app.db, &row.id, &row.payload, app.now).await?;
+            Ok(Outcome::Done)
+        }
+        JobOutcome::Retry(e) => {
+            outbox::record_failure(&app.db, &row.id, &e).await?;
+            Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
+        }
+        JobOutcome::Failed(e) => {
+            outbox::mark_failed(&app.db, &row.id, Some(&e), app.now).await?;
             Ok(Outcome::Done)
         }
     }

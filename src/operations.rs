@@ -7,6 +7,7 @@ use crate::access::{primary_contact, revoked_notice, OrgContext};
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::ApiResult;
+use crate::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{guardian_changed_by, guarded_update};
 use crate::store::{audit, changes, int, outbox, text, Arg, Guard};
@@ -242,6 +243,15 @@ pub async fn merge(
         move_args,
         guard(),
     )?);
+    // One account, one ledger: the merged families' charges and payments follow their guardians.
+    let mut ledger_args = vec![text(&target.id)];
+    ledger_args.extend(plan.source_ids.iter().map(|id| text(id)));
+    statements.push(guarded_update(
+        &app.db,
+        &format!("UPDATE ledger_entries SET family_id = ? WHERE family_id IN ({list})"),
+        ledger_args,
+        guard(),
+    )?);
     statements.push(guarded_update(
         &app.db,
         "UPDATE families SET updated_at = ? WHERE id = ?",
@@ -326,10 +336,15 @@ pub async fn move_contact(
             notices.push(revoked_notice(org, contact, from, &primary.name, email));
         }
     }
+    // Moving is a manual revocation: the contact's saved payment methods are deleted.
+    let why = format!("Moved to another account ({}).", to.name);
+    let deletion = payments::delete_on_revoke(app, &org.id, contact, &from.id, &change_id, &why, guard())?.add_to(&mut statements);
     let fx = write_effects(app, org, &entries, &notices, guard)?;
     statements.extend(fx.statements);
-    if commit_guarded(app, statements, &fx.outbox_ids).await? == 0 {
+    let results = app.db.batch(statements).await?;
+    if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
         return Err(OperationError::Conflict.into());
     }
-    Ok(())
+    app.enqueue(&fx.outbox_ids).await;
+    deletion.enqueue(app, &results).await
 }

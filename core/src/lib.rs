@@ -13,6 +13,7 @@ pub mod notification;
 pub mod operations;
 pub mod organization;
 pub mod password;
+pub mod payments;
 pub mod portal_switch;
 pub mod request_target;
 pub mod retry;

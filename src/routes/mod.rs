@@ -35,6 +35,7 @@ pub async fn handle(app: &App, req: Request) -> ApiResult<Response> {
         ["platform", "api", rest @ ..] => boxed(platform::route(app, req, rest)).await,
         ["dev", "mailbox"] => boxed(platform::dev_mailbox(app, &req)).await,
         ["dev", "query-plans"] => boxed(platform::query_plans(app, &req)).await,
+        ["dev", "gateway-calls"] => boxed(platform::dev_gateway_calls(app, &req)).await,
         ["office", org, "api", rest @ ..] => boxed(office::route(app, req, org, rest)).await,
         ["portal", org, rest @ ..] => boxed(portal::route(app, req, org, rest)).await,
         _ => Err(ApiError::route_not_found()),

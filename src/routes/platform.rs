@@ -124,14 +124,20 @@ struct MailboxRow {
     sent_at: i64,
 }
 
-/// What the development transport "sent", newest first. Only in development.
-pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
+/// The development routes exist only in development (404 elsewhere) and only answer GET.
+fn development_get(app: &App, req: &Request) -> ApiResult<()> {
     if !app.config.is_development() {
         return Err(ApiError::route_not_found());
     }
     if req.method() != Method::Get {
         return Err(ApiError::method_not_allowed());
     }
+    Ok(())
+}
+
+/// What the development transport "sent", newest first. Only in development.
+pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
+    development_get(app, req)?;
     let rows: Vec<MailboxRow> = match query_param(req, "to") {
         Some(to) => {
             let to = EmailAddress::parse(&to)?;
@@ -165,14 +171,47 @@ pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
     json(200, &json!({ "messages": messages }))
 }
 
+/// What the sandbox payment gateway was asked to do, newest first (`?org=` an organization id).
+/// Only in development.
+pub async fn dev_gateway_calls(app: &App, req: &Request) -> ApiResult<Response> {
+    development_get(app, req)?;
+    #[derive(Deserialize)]
+    struct Call {
+        id: String,
+        org_id: Option<String>,
+        operation: String,
+        idempotency_key: String,
+        gateway_ref: Option<String>,
+        amount_cents: Option<i64>,
+        outcome: String,
+        result_ref: Option<String>,
+        at: i64,
+    }
+    let org = query_param(req, "org").unwrap_or_default();
+    let calls: Vec<Call> = app
+        .db
+        .all(
+            "SELECT id, org_id, operation, idempotency_key, gateway_ref, amount_cents, outcome, result_ref, at \
+             FROM sandbox_gateway_calls WHERE ?1 = '' OR org_id = ?1 ORDER BY at DESC, rowid DESC LIMIT 500",
+            &[crate::store::text(&org)],
+        )
+        .await?;
+    let calls: Vec<_> = calls
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id, "org_id": c.org_id, "operation": c.operation, "idempotency_key": c.idempotency_key,
+                "gateway_ref": c.gateway_ref, "amount_cents": c.amount_cents, "outcome": c.outcome,
+                "result_ref": c.result_ref, "at": Timestamp(c.at).to_rfc3339(),
+            })
+        })
+        .collect();
+    json(200, &json!({ "calls": calls }))
+}
+
 /// `EXPLAIN QUERY PLAN` of every statement on a request path. Only in development.
 pub async fn query_plans(app: &App, req: &Request) -> ApiResult<Response> {
-    if !app.config.is_development() {
-        return Err(ApiError::route_not_found());
-    }
-    if req.method() != Method::Get {
-        return Err(ApiError::method_not_allowed());
-    }
+    development_get(app, req)?;
     #[derive(Deserialize)]
     struct PlanRow {
         detail: String,

@@ -5,6 +5,7 @@ pub mod families;
 pub mod invitations;
 pub mod organizations;
 pub mod outbox;
+pub mod payments;
 pub mod plans;
 pub mod sessions;
 pub mod staff;

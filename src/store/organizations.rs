@@ -54,3 +54,42 @@ pub fn changed_by<'a>(org_id: &'a str, change_id: &'a str) -> Guard<'a> {
         args: vec![text(org_id), text(change_id)],
     }
 }
+
+/// The options of the Customer Portal that staff set (`/settings/portal-options`).
+#[derive(Debug, Deserialize)]
+pub struct PortalOptionsRow {
+    pub invitation_ttl_hours: i64,
+    pub show_full_ledger_history: i64,
+    pub require_recurring_authorization: i64,
+    pub auto_portal_access_for_new_contacts: i64,
+    pub payment_gateway_kind: String,
+    pub payment_gateway_account_id: Option<String>,
+}
+
+pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOptionsRow>> {
+    db.first(
+        "SELECT invitation_ttl_hours, show_full_ledger_history, require_recurring_authorization, \
+           auto_portal_access_for_new_contacts, payment_gateway_kind, payment_gateway_account_id \
+         FROM organizations WHERE id = ?1",
+        &[text(org_id)],
+    )
+    .await
+}
+
+pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptionsRow, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "UPDATE organizations SET invitation_ttl_hours = ?2, show_full_ledger_history = ?3, \
+           require_recurring_authorization = ?4, auto_portal_access_for_new_contacts = ?5, \
+           payment_gateway_kind = ?6, payment_gateway_account_id = ?7, updated_at = ?8 WHERE id = ?1",
+        &[
+            text(org_id),
+            int(o.invitation_ttl_hours),
+            int(o.show_full_ledger_history),
+            int(o.require_recurring_authorization),
+            int(o.auto_portal_access_for_new_contacts),
+            text(&o.payment_gateway_kind),
+            super::opt_text(o.payment_gateway_account_id.as_deref()),
+            int(now.millis()),
+        ],
+    )
+}

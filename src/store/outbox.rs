@@ -51,6 +51,7 @@ pub fn insert_email<'a>(
 #[derive(Debug, Deserialize)]
 pub struct OutboxRow {
     pub id: String,
+    pub org_id: Option<String>,
     pub kind: String,
     pub payload: String,
     pub processed_at: Option<i64>,
@@ -60,7 +61,7 @@ pub struct OutboxRow {
 
 pub async fn find(db: &Db, id: &str) -> ApiResult<Option<OutboxRow>> {
     db.first(
-        "SELECT id, kind, payload, processed_at, failed_at, attempts FROM outbox WHERE id = ?1",
+        "SELECT id, org_id, kind, payload, processed_at, failed_at, attempts FROM outbox WHERE id = ?1",
         &[text(id)],
     )
     .await

@@ -1,7 +1,7 @@
 //! The statements on request paths, by name, so that their query plans can be checked: a test
 //! asks `/dev/query-plans` and fails if any of them scans a table.
 
-use super::{audit, families, invitations, organizations, sessions, throttle};
+use super::{audit, families, invitations, organizations, payments, sessions, throttle};
 use crate::routes::{GUARDIAN_SIGN_IN, STAFF_SIGN_IN};
 
 pub fn hot_path() -> Vec<(&'static str, String)> {
@@ -23,6 +23,14 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("password reset by token", invitations::FIND_RESET_BY_TOKEN.into()),
         ("family access history", audit::FAMILY_HISTORY.into()),
         ("guardian access history", audit::GUARDIAN_HISTORY.into()),
+        ("family's saved payment methods", payments::FAMILY_METHODS.into()),
+        ("a family's payment method by id", payments::FIND_FAMILY_METHOD.into()),
+        ("guardian's saved payment methods", payments::GUARDIAN_METHODS.into()),
+        ("payment methods being deleted", payments::METHODS_BEING_DELETED.into()),
+        ("balance and last payment", payments::BALANCE.into()),
+        ("transaction history", payments::ENTRIES.into()),
+        ("transaction history of one kind", payments::ENTRIES_OF_KIND.into()),
+        ("payment by idempotency key", payments::FIND_PAYMENT.into()),
     ]
 }
 

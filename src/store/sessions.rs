@@ -122,6 +122,10 @@ pub struct GuardianSessionRow {
     pub can_view_full_ledger: i64,
     pub password_hash: Option<String>,
     pub invitation_ttl_hours: i64,
+    pub payment_gateway_kind: String,
+    pub payment_gateway_account_id: Option<String>,
+    pub require_recurring_authorization: i64,
+    pub show_full_ledger_history: i64,
 }
 
 impl GuardianSessionRow {
@@ -141,7 +145,9 @@ impl GuardianSessionRow {
 pub const LOAD_GUARDIAN_SESSION: &str = "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
                 o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
                 g.family_id, f.name AS family_name, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
-                g.access_state, g.can_make_payments, g.can_view_full_ledger, g.password_hash, o.invitation_ttl_hours \
+                g.access_state, g.can_make_payments, g.can_view_full_ledger, g.password_hash, o.invitation_ttl_hours, \
+                o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
+                o.show_full_ledger_history \
          FROM sessions s JOIN organizations o ON o.id = s.org_id \
          JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
          WHERE s.id = ?1";

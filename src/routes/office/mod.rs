@@ -3,6 +3,7 @@
 pub mod families;
 mod guardians;
 mod session;
+mod ledger;
 mod settings;
 
 pub use guardians::{is_dry_run, optional_json, RevokeBody};
@@ -28,6 +29,10 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         (Method::Delete, ["session"]) => boxed(session::sign_out(app, req, org)).await,
         (Method::Get, ["settings", "customer-portal"]) => boxed(settings::show_customer_portal(app, req, org)).await,
         (Method::Put, ["settings", "customer-portal"]) => boxed(settings::set_customer_portal(app, req, org)).await,
+        (Method::Get, ["settings", "portal-options"]) => boxed(settings::show_portal_options(app, req, org)).await,
+        (Method::Patch, ["settings", "portal-options"]) => boxed(settings::set_portal_options(app, req, org)).await,
+        (Method::Post, ["families", id, "ledger"]) => boxed(ledger::post(app, req, org, id)).await,
+        (Method::Get, ["families", id, "ledger"]) => boxed(ledger::show(app, req, org, id)).await,
         (Method::Post, ["families"]) => boxed(families::create(app, req, org)).await,
         (Method::Get, ["families"]) => boxed(families::search(app, req, org)).await,
         (Method::Get, ["families", id]) => boxed(families::show(app, req, org, id)).await,
@@ -42,10 +47,10 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         (Method::Post, ["guardians", id, "password-reset"]) => boxed(guardians::password_reset(app, req, org, id)).await,
         (Method::Get, ["invitations"]) => boxed(guardians::invitations(app, req, org)).await,
         (_, ["session"])
-        | (_, ["settings", "customer-portal"])
+        | (_, ["settings", "customer-portal" | "portal-options"])
         | (_, ["families"])
         | (_, ["families", _])
-        | (_, ["families", _, "guardians" | "primary-guardian" | "merge"])
+        | (_, ["families", _, "guardians" | "primary-guardian" | "merge" | "ledger"])
         | (_, ["guardians", _, "move"])
         | (_, ["audit"])
         | (_, ["guardians", _, "invitation" | "revoke-login" | "password-reset"])

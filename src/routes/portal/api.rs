@@ -1,7 +1,7 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
 use super::auth::{authenticate, Customer};
-use super::{guardians, links};
+use super::{guardians, links, payments};
 use crate::access::guardian_json;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -36,7 +36,15 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         (Method::Post, ["guardians", id, "revoke"]) => boxed(guardians::revoke(app, req, org, id)).await,
         (Method::Put, ["guardians", id, "permissions"]) => boxed(guardians::set_permissions(app, req, org, id)).await,
         (Method::Post, ["guardians", id, "password-reset"]) => boxed(guardians::password_reset(app, req, org, id)).await,
-        (_, ["session" | "account" | "access-history" | "guardians"])
+        (Method::Get, ["payment-methods"]) => boxed(payments::list(app, req, org)).await,
+        (Method::Post, ["payment-methods"]) => boxed(payments::save(app, req, org)).await,
+        (Method::Patch, ["payment-methods", id]) => boxed(payments::edit(app, req, org, id)).await,
+        (Method::Delete, ["payment-methods", id]) => boxed(payments::delete(app, req, org, id)).await,
+        (Method::Get, ["balance"]) => boxed(payments::balance(app, req, org)).await,
+        (Method::Post, ["payments"]) => boxed(payments::pay(app, req, org)).await,
+        (Method::Get, ["transactions"]) => boxed(payments::transactions(app, req, org)).await,
+        (_, ["session" | "account" | "access-history" | "guardians" | "payment-methods" | "balance" | "payments" | "transactions"])
+        | (_, ["payment-methods", _])
         | (_, ["invitations", _])
         | (_, ["password-reset", "request" | "complete"])
         | (_, ["me", "password"])

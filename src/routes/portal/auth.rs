@@ -4,6 +4,8 @@ use crate::access::OrgContext;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::session_token;
+use crate::payments::{Account, PaymentSettings};
+use portal_core::payments::Payer;
 use crate::routes::GUARDIAN_COOKIE;
 use crate::store::sessions;
 use portal_core::access::{AccessState, GuardianFacts, Requester};
@@ -19,9 +21,26 @@ pub struct Customer {
     pub can_make_payments: bool,
     pub can_view_full_ledger: bool,
     pub password_hash: Option<String>,
+    pub payments: PaymentSettings,
 }
 
 impl Customer {
+    /// The customer as payments see them.
+    pub fn account(&self) -> Account<'_> {
+        Account {
+            org_id: &self.org.id,
+            family_id: &self.me.family_id,
+            payer: Payer {
+                guardian_id: self.me.id.clone(),
+                is_primary: self.me.is_primary,
+                can_make_payments: self.can_make_payments,
+            },
+            payer_name: self.requester().actor().label,
+            can_view_full_ledger: self.can_view_full_ledger,
+            settings: &self.payments,
+        }
+    }
+
     pub fn requester(&self) -> Requester {
         Requester::Guardian(self.me.clone())
     }
@@ -75,5 +94,11 @@ pub async fn authenticate(app: &App, req: &Request, org_slug: &str) -> ApiResult
         can_make_payments: row.can_make_payments != 0,
         can_view_full_ledger: row.can_view_full_ledger != 0,
         password_hash: row.password_hash,
+        payments: PaymentSettings {
+            gateway_kind: row.payment_gateway_kind,
+            gateway_account_id: row.payment_gateway_account_id,
+            require_recurring_authorization: row.require_recurring_authorization != 0,
+            show_full_ledger_history: row.show_full_ledger_history != 0,
+        },
     })
 }

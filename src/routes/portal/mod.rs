@@ -6,6 +6,7 @@ mod auth;
 mod guardians;
 mod links;
 mod pages;
+mod payments;
 
 pub use api::GUARDIAN_SIGN_IN;
 
