@@ -11,3 +11,4 @@ fi
 bash scripts/build.sh >/dev/null 2>&1
 UPLOAD=$(wrangler deploy --dry-run --outdir dist 2>&1 | grep -o 'Total Upload: .*' || true)
 BENCH_UPLOAD="$UPLOAD" node bench/bench.mjs
+node bench/import.mjs

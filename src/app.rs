@@ -1,13 +1,13 @@
 //! What every handler gets: the environment's bindings, the configuration and the time of the request.
 
 use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::store::Db;
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
 use std::rc::Rc;
-use worker::{console_error, kv::KvStore, D1PreparedStatement, D1Result, Date, Env, Queue};
+use worker::{console_error, kv::KvStore, Context, D1PreparedStatement, D1Result, Date, Env, Queue};
 
 pub const DB_BINDING: &str = "DB";
 pub const KV_BINDING: &str = "PORTAL_SWITCH";
@@ -24,6 +24,8 @@ pub struct App {
     pub db: Db,
     pub config: Rc<Config>,
     pub now: Timestamp,
+    /// A request's context: queue hand-overs then finish after the response is sent.
+    ctx: Option<Context>,
 }
 
 thread_local! {
@@ -44,7 +46,13 @@ impl App {
     pub fn new(env: Env) -> ApiResult<Self> {
         let db = Db(env.d1(DB_BINDING)?);
         let config = config(&env)?;
-        Ok(App { env, db, config, now: now() })
+        Ok(App { env, db, config, now: now(), ctx: None })
+    }
+
+    /// For a request: outbox rows are handed to the queue after the answer has gone out.
+    pub fn with_context(mut self, ctx: Context) -> Self {
+        self.ctx = Some(ctx);
+        self
     }
 
     pub fn kv(&self) -> ApiResult<KvStore> {
@@ -73,12 +81,21 @@ impl App {
         }
         let messages: Vec<JobMessage> =
             outbox_ids.iter().map(|id| JobMessage { outbox_id: id.clone() }).collect();
-        let sent = match self.jobs() {
-            Ok(q) => q.send_batch(messages).await.map_err(ApiError::from),
-            Err(e) => Err(e),
+        let queue = match self.jobs() {
+            Ok(q) => q,
+            Err(e) => return console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}"),
         };
-        if let Err(e) = sent {
-            console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}");
+        let ids = outbox_ids.to_vec();
+        let send = async move {
+            if let Err(e) = queue.send_batch(messages).await {
+                console_error!("outbox rows left for the cron to re-send: {ids:?}: {e:?}");
+            }
+        };
+        // The rows are committed: whether the hand-over finishes now or just after the answer,
+        // the cron re-sends what never reached the queue.
+        match &self.ctx {
+            Some(ctx) => ctx.wait_until(send),
+            None => send.await,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The one HTTP error type of the crate, and the one place where domain errors get their status.
 
 use portal_core::access::AccessError;
+use portal_core::bulk::ImportError;
 use portal_core::email::InvalidEmail;
 use portal_core::family::ContactError;
 use portal_core::operations::OperationError;
@@ -210,6 +211,21 @@ impl From<PaymentError> for ApiError {
             Declined(_) => ApiError::new(402, "payment_declined", msg),
             IdempotencyKeyReused => ApiError::conflict("idempotency_key_reused", msg),
             GatewayUnavailable => ApiError::new(502, "gateway_unavailable", msg),
+        }
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        let msg = e.to_string();
+        match e {
+            ImportError::TooManyRows => ApiError::new(413, "too_many_rows", msg),
+            ImportError::UnknownColumn(_) | ImportError::MissingColumn(_) | ImportError::DuplicateColumn(_) => {
+                ApiError::bad_request("invalid_columns", msg)
+            }
+            ImportError::NotUtf8(_) | ImportError::Malformed { .. } | ImportError::Empty => {
+                ApiError::bad_request("invalid_csv", msg)
+            }
         }
     }
 }

@@ -4,7 +4,9 @@ use crate::app::{App, JobMessage};
 use crate::error::ApiResult;
 use crate::mail::{self, MailError};
 use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
+use crate::imports::{self, ChunkOutcome};
 use crate::payments::{self, JobOutcome};
+use crate::store::imports::{KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
 use crate::store::payments::KIND_DELETE_METHODS;
 use crate::switch;
 use portal_core::notification::OutgoingEmail;
@@ -61,6 +63,8 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
     match row.kind.as_str() {
         KIND_EMAIL => send_email(app, &row).await,
         KIND_DELETE_METHODS => delete_payment_methods(app, &row).await,
+        KIND_IMPORT_CHUNK => import_chunk(app, &row).await,
+        KIND_IMPORT_SUMMARY => deliver(app, &row, imports::send_summary(app, &row).await, &row.payload).await,
         other => {
             outbox::mark_failed(&app.db, &row.id, Some(&format!("unknown job kind {other}")), app.now).await?;
             Ok(Outcome::Done)
@@ -70,8 +74,12 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
 
 async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
     if let Some(row) = outbox::find(&app.db, outbox_id).await? {
-        if row.kind == KIND_DELETE_METHODS && row.processed_at.is_none() && row.failed_at.is_none() {
-            payments::deletion_dead_lettered(app, &row).await?;
+        if row.processed_at.is_none() && row.failed_at.is_none() {
+            match row.kind.as_str() {
+                KIND_DELETE_METHODS => payments::deletion_dead_lettered(app, &row).await?,
+                KIND_IMPORT_CHUNK => imports::chunk_dead_lettered(app, &row).await?,
+                _ => {}
+            }
         }
     }
     outbox::mark_failed(&app.db, outbox_id, None, app.now).await.map(|_| ())
@@ -94,6 +102,24 @@ async fn delete_payment_methods(app: &App, row: &OutboxRow) -> ApiResult<Outcome
     }
 }
 
+async fn import_chunk(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
+    match imports::run_chunk(app, row).await {
+        Ok(ChunkOutcome::Done) => {
+            outbox::mark_processed(&app.db, &row.id, &row.payload, app.now).await?;
+            Ok(Outcome::Done)
+        }
+        Ok(ChunkOutcome::Failed(e)) => {
+            outbox::mark_failed(&app.db, &row.id, Some(&e), app.now).await?;
+            Ok(Outcome::Done)
+        }
+        Err(e) => {
+            // D1 trouble mid-chunk: the rows applied so far have their results; retry the rest.
+            outbox::record_failure(&app.db, &row.id, &e.message).await?;
+            Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
+        }
+    }
+}
+
 async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
     let message: OutgoingEmail = match serde_json::from_str(&row.payload) {
         Ok(m) => m,
@@ -102,10 +128,17 @@ async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
             return Ok(Outcome::Done);
         }
     };
-    match mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await {
+    let sent = mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await;
+    let kept = serde_json::to_string(&message.redacted()).map_err(crate::error::ApiError::internal)?;
+    deliver(app, row, sent, &kept).await
+}
+
+/// Records how sending an e-mail went: done (keeping `kept` as the row's payload), failed for
+/// good, or to be retried with backoff.
+async fn deliver(app: &App, row: &OutboxRow, sent: Result<(), MailError>, kept: &str) -> ApiResult<Outcome> {
+    match sent {
         Ok(()) => {
-            let kept = serde_json::to_string(&message.redacted()).map_err(crate::error::ApiError::internal)?;
-            outbox::mark_processed(&app.db, &row.id, &kept, app.now).await?;
+            outbox::mark_processed(&app.db, &row.id, kept, app.now).await?;
             Ok(Outcome::Done)
         }
         Err(MailError::Permanent(e)) => {

@@ -8,6 +8,7 @@ mod crypto;
 mod error;
 mod gateway;
 mod http;
+mod imports;
 mod jobs;
 mod mail;
 mod operations;
@@ -21,9 +22,9 @@ use app::{App, JobMessage};
 use worker::{console_error, event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let response = match App::new(env) {
-        Ok(app) => routes::handle(&app, req).await,
+        Ok(app) => routes::handle(&app.with_context(ctx), req).await,
         Err(e) => Err(e),
     };
     Ok(response.unwrap_or_else(error::ApiError::into_response))

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod bulk;
 pub mod email;
 pub mod family;
 pub mod link_token;

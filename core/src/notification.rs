@@ -30,6 +30,8 @@ pub enum Notification {
     /// To the primary guardian when a secondary accepts.
     InvitationAccepted { to: String, org_name: String, guardian_name: String },
     PasswordReset { to: String, org_name: String, org_slug: String, first_name: String, token: String, expires_at: Timestamp },
+    /// To the staff member who uploaded a portal-access import, when it is done.
+    ImportSummary { to: String, org_name: String, org_slug: String, job_id: String, dry_run: bool, total: i64, updated: i64, unchanged: i64, errors: i64 },
 }
 
 /// Stands where a link token was, once the e-mail carrying it has been sent.
@@ -71,6 +73,7 @@ impl Notification {
             Notification::InvitationAccepted { .. } => "invitation_accepted",
             Notification::SecondaryRevokedByStaff { .. } => "secondary_access_revoked",
             Notification::PasswordReset { .. } => "password_reset",
+            Notification::ImportSummary { .. } => "import_summary",
         }
     }
 
@@ -82,7 +85,8 @@ impl Notification {
             | Notification::AccessRevoked { to, .. }
             | Notification::InvitationAccepted { to, .. }
             | Notification::SecondaryRevokedByStaff { to, .. }
-            | Notification::PasswordReset { to, .. } => to,
+            | Notification::PasswordReset { to, .. }
+            | Notification::ImportSummary { to, .. } => to,
         }
     }
 
@@ -179,6 +183,16 @@ impl Notification {
                         "The link works once and expires on {} UTC. If you did not expect this e-mail, you can ignore it.",
                         readable_utc(*expires_at)
                     ),
+                ],
+            ),
+            Notification::ImportSummary { org_name, org_slug, job_id, dry_run, total, updated, unchanged, errors, .. } => (
+                format!("{}Your portal-access import for {org_name} is done", if *dry_run { "Dry run: " } else { "" }),
+                vec![
+                    format!(
+                        "{total} rows: {updated} {}, {unchanged} unchanged, {errors} with errors.",
+                        if *dry_run { "would change (nothing was changed)" } else { "changed" }
+                    ),
+                    format!("Every row's result: {base_url}/office/{org_slug}/api/imports/{job_id}"),
                 ],
             ),
         };

@@ -84,6 +84,60 @@ pub async fn find_guardian(db: &Db, org_id: &str, guardian_id: &str) -> ApiResul
     db.first(FIND_GUARDIAN, &[text(guardian_id), text(org_id)]).await
 }
 
+/// How many ids one `guardians_by_ids` call takes: D1 binds at most 100 values per statement.
+pub const IDS_PER_QUERY: usize = 90;
+
+/// An organization's guardians with these ids (ids of other organizations are simply not found).
+pub async fn guardians_by_ids(db: &Db, org_id: &str, ids: &[&str]) -> ApiResult<Vec<GuardianRow>> {
+    let placeholders = vec!["?"; ids.len()].join(", ");
+    let mut args = vec![text(org_id)];
+    args.extend(ids.iter().map(|id| text(id)));
+    db.all(&format!(concat!(guardian_select!(), " WHERE g.org_id = ? AND g.id IN ({})"), placeholders), &args).await
+}
+
+/// `LIKE ... ESCAPE '\\'` pattern for "contains `q`", with `q`'s own wildcards escaped.
+fn contains_pattern(q: &str) -> String {
+    format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}
+
+/// One line of the contacts report.
+#[derive(Debug, Deserialize)]
+pub struct ContactReportRow {
+    pub id: String,
+    pub family_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub family_name: String,
+    pub access_state: String,
+    pub invitation_expires_at: Option<i64>,
+}
+
+macro_rules! contacts_report {
+    ($family:literal) => {
+        concat!(
+            "SELECT g.id, g.family_id, g.first_name, g.last_name, f.name AS family_name, g.access_state, \
+               i.expires_at AS invitation_expires_at \
+             FROM guardians g JOIN families f ON f.id = g.family_id \
+             LEFT JOIN invitations i ON i.guardian_id = g.id AND i.state = 'pending' \
+             WHERE g.org_id = ?1",
+            $family,
+            " ORDER BY f.name, f.id, g.last_name, g.first_name, g.id"
+        )
+    };
+}
+pub const CONTACTS_REPORT: &str = contacts_report!("");
+pub const CONTACTS_REPORT_BY_FAMILY_NAME: &str = contacts_report!(" AND f.name LIKE ?2 ESCAPE '\\'");
+
+/// Every contact of the organization (or of the families whose name contains `family_name`).
+pub async fn contacts_report(db: &Db, org_id: &str, family_name: Option<&str>) -> ApiResult<Vec<ContactReportRow>> {
+    match family_name {
+        Some(name) => {
+            db.all(CONTACTS_REPORT_BY_FAMILY_NAME, &[text(org_id), text(&contains_pattern(name))]).await
+        }
+        None => db.all(CONTACTS_REPORT, &[text(org_id)]).await,
+    }
+}
+
 pub async fn family_guardians(db: &Db, family_id: &str) -> ApiResult<Vec<GuardianRow>> {
     db.all(FAMILY_GUARDIANS, &[text(family_id)]).await
 }
@@ -94,7 +148,7 @@ pub async fn find_family(db: &Db, org_id: &str, family_id: &str) -> ApiResult<Op
 
 /// Families whose name, or a guardian's name or e-mail, contains `q` (all families when empty).
 pub async fn search(db: &Db, org_id: &str, q: &str, limit: i64) -> ApiResult<Vec<FamilyRow>> {
-    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let like = contains_pattern(q);
     db.all(
         "SELECT f.id, f.name, f.primary_guardian_id, f.status, f.merged_into_id FROM families f \
          WHERE f.org_id = ?1 AND (?2 = '%%' OR f.name LIKE ?2 ESCAPE '\\' OR EXISTS (\

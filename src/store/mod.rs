@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod families;
+pub mod imports;
 pub mod invitations;
 pub mod organizations;
 pub mod outbox;

@@ -57,11 +57,12 @@ pub struct OutboxRow {
     pub processed_at: Option<i64>,
     pub failed_at: Option<i64>,
     pub attempts: i64,
+    pub last_error: Option<String>,
 }
 
 pub async fn find(db: &Db, id: &str) -> ApiResult<Option<OutboxRow>> {
     db.first(
-        "SELECT id, org_id, kind, payload, processed_at, failed_at, attempts FROM outbox WHERE id = ?1",
+        "SELECT id, org_id, kind, payload, processed_at, failed_at, attempts, last_error FROM outbox WHERE id = ?1",
         &[text(id)],
     )
     .await

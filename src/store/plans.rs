@@ -1,7 +1,7 @@
 //! The statements on request paths, by name, so that their query plans can be checked: a test
 //! asks `/dev/query-plans` and fails if any of them scans a table.
 
-use super::{audit, families, invitations, organizations, payments, sessions, throttle};
+use super::{audit, families, imports, invitations, organizations, payments, sessions, throttle};
 use crate::routes::{GUARDIAN_SIGN_IN, STAFF_SIGN_IN};
 
 pub fn hot_path() -> Vec<(&'static str, String)> {
@@ -31,6 +31,11 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("transaction history", payments::ENTRIES.into()),
         ("transaction history of one kind", payments::ENTRIES_OF_KIND.into()),
         ("payment by idempotency key", payments::FIND_PAYMENT.into()),
+        ("contacts report", families::CONTACTS_REPORT.into()),
+        ("contacts report by family name", families::CONTACTS_REPORT_BY_FAMILY_NAME.into()),
+        ("import job", imports::FIND_JOB.into()),
+        ("import counts", imports::COUNTS.into()),
+        ("import results of an outcome", imports::RESULTS_OF_OUTCOME.into()),
     ]
 }
 

@@ -3,6 +3,7 @@
 pub mod families;
 mod guardians;
 mod session;
+mod imports;
 mod ledger;
 mod settings;
 
@@ -33,6 +34,9 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         (Method::Patch, ["settings", "portal-options"]) => boxed(settings::set_portal_options(app, req, org)).await,
         (Method::Post, ["families", id, "ledger"]) => boxed(ledger::post(app, req, org, id)).await,
         (Method::Get, ["families", id, "ledger"]) => boxed(ledger::show(app, req, org, id)).await,
+        (Method::Get, ["reports", "portal-access.csv"]) => boxed(imports::report(app, req, org)).await,
+        (Method::Post, ["imports", "portal-access"]) => boxed(imports::upload(app, req, org)).await,
+        (Method::Get, ["imports", id]) => boxed(imports::show(app, req, org, id)).await,
         (Method::Post, ["families"]) => boxed(families::create(app, req, org)).await,
         (Method::Get, ["families"]) => boxed(families::search(app, req, org)).await,
         (Method::Get, ["families", id]) => boxed(families::show(app, req, org, id)).await,
@@ -55,7 +59,9 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         | (_, ["audit"])
         | (_, ["guardians", _, "invitation" | "revoke-login" | "password-reset"])
         | (_, ["guardians", _, "invitation", "resend"])
-        | (_, ["invitations"]) => Err(ApiError::method_not_allowed()),
+        | (_, ["invitations"])
+        | (_, ["reports", "portal-access.csv"])
+        | (_, ["imports", _]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::route_not_found()),
     }
 }

@@ -1,0 +1,309 @@
+//! Bulk portal access (the CRM CSV round trip): the contacts report's columns, reading an edited
+//! report back ("update matching data"), and what each row asks for.
+
+use serde::{Deserialize, Serialize};
+
+/// Larger uploads are refused with 413 before they are read.
+pub const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
+/// Rows past this many are refused with 413, before anything changes.
+pub const MAX_IMPORT_ROWS: usize = 20_000;
+
+pub const CONTACT_ID: &str = "ContactId";
+pub const CUSTOMER_ID: &str = "CustomerId";
+pub const FIRST_NAME: &str = "First Name";
+pub const LAST_NAME: &str = "Last Name";
+pub const CUSTOMER_NAME: &str = "Customer Name";
+pub const HAS_ACCESS: &str = "Has Access To Portal";
+/// The report's header row, in order.
+pub const REPORT_COLUMNS: [&str; 6] = [CONTACT_ID, CUSTOMER_ID, FIRST_NAME, LAST_NAME, CUSTOMER_NAME, HAS_ACCESS];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("The file is not UTF-8 text (line {0}). Save it as \"CSV UTF-8\" and upload it again.")]
+    NotUtf8(u64),
+    #[error("The file is empty: it needs the report's header row and at least one contact.")]
+    Empty,
+    #[error("Line {line} is not valid CSV: {message}")]
+    Malformed { line: u64, message: String },
+    #[error("Unknown column \"{0}\". The columns are: ContactId, CustomerId, First Name, Last Name, Customer Name, Has Access To Portal.")]
+    UnknownColumn(String),
+    #[error("The column {0} is missing; ContactId, CustomerId and Has Access To Portal are required.")]
+    MissingColumn(&'static str),
+    #[error("The column {0} appears twice.")]
+    DuplicateColumn(&'static str),
+    #[error("The file has more than {MAX_IMPORT_ROWS} rows; split it into smaller files.")]
+    TooManyRows,
+}
+
+/// One line of the contacts report.
+pub struct ReportLine<'a> {
+    pub contact_id: &'a str,
+    pub customer_id: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub customer_name: &'a str,
+    pub has_access: bool,
+}
+
+/// The contacts report as CSV (RFC 4180 quoting, UTF-8, a header row).
+pub fn write_report<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Result<Vec<u8>, String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(REPORT_COLUMNS).map_err(|e| e.to_string())?;
+    for l in lines {
+        let access = if l.has_access { "Yes" } else { "No" };
+        out.write_record([l.contact_id, l.customer_id, l.first_name, l.last_name, l.customer_name, access])
+            .map_err(|e| e.to_string())?;
+    }
+    out.into_inner().map_err(|e| e.to_string())
+}
+
+/// One contact line of an import, as written in the file (values are checked row by row, so one
+/// bad row does not stop the others).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    pub line: u64,
+    pub contact_id: String,
+    pub customer_id: String,
+    pub has_access: String,
+}
+
+/// A header cell as the report names it, whatever its case, spacing or punctuation; the Striven
+/// export's own names ("Customer: CustomerId", "Customer: Name") are understood too.
+fn column(cell: &str) -> Option<&'static str> {
+    let key: String = cell.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    match key.as_str() {
+        "contactid" => Some(CONTACT_ID),
+        "customerid" | "customercustomerid" => Some(CUSTOMER_ID),
+        "firstname" => Some(FIRST_NAME),
+        "lastname" => Some(LAST_NAME),
+        "customername" => Some(CUSTOMER_NAME),
+        "hasaccesstoportal" => Some(HAS_ACCESS),
+        _ => None,
+    }
+}
+
+/// Reads an edited contacts report. File-level problems (encoding, CSV syntax, columns, size)
+/// refuse the whole file; row values are left for `plan_row`.
+pub fn parse_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        ImportError::NotUtf8(line)
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text); // spreadsheets write a byte-order mark
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let malformed = |e: csv::Error| {
+        let line = e.position().map_or(1, csv::Position::line);
+        let message = match e.kind() {
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                format!("it has {len} fields where the header has {expected_len} (an unbalanced quote can cause this)")
+            }
+            _ => e.to_string(),
+        };
+        ImportError::Malformed { line, message }
+    };
+    let header = reader.headers().map_err(malformed)?.clone();
+    if header.iter().all(|c| c.trim().is_empty()) {
+        return Err(ImportError::Empty);
+    }
+    let mut index = std::collections::HashMap::new();
+    for (i, cell) in header.iter().enumerate() {
+        let name = column(cell).ok_or_else(|| ImportError::UnknownColumn(cell.trim().to_string()))?;
+        if index.insert(name, i).is_some() {
+            return Err(ImportError::DuplicateColumn(name));
+        }
+    }
+    let at = |name: &'static str| index.get(name).copied().ok_or(ImportError::MissingColumn(name));
+    let (contact, customer, access) = (at(CONTACT_ID)?, at(CUSTOMER_ID)?, at(HAS_ACCESS)?);
+
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).map_err(malformed)? {
+        if rows.len() == MAX_IMPORT_ROWS {
+            return Err(ImportError::TooManyRows);
+        }
+        let get = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
+        rows.push(ImportRow {
+            line: record.position().map_or(0, csv::Position::line),
+            contact_id: get(contact),
+            customer_id: get(customer),
+            has_access: get(access),
+        });
+    }
+    if rows.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    Ok(rows)
+}
+
+/// A contact as the import sees it.
+#[derive(Debug, Clone)]
+pub struct ContactFacts {
+    pub family_id: String,
+    pub is_primary: bool,
+    /// Can log in, or holds a live invitation: what the report shows as "Yes".
+    pub has_access: bool,
+    pub has_email: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowPlan {
+    Unchanged,
+    /// Yes → No: revoke the login or pending invitation, with all its consequences.
+    Revoke,
+    /// No → Yes for a primary guardian: send an invitation.
+    Invite,
+}
+
+/// "Yes" or "No", as a spreadsheet may spell them.
+pub fn parse_yes_no(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => Some(true),
+        "no" | "n" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// What one row asks for, or why it cannot be applied. `contact` is `None` when the ContactId is
+/// not a contact of this organization (another organization's ids included).
+pub fn plan_row(row: &ImportRow, contact: Option<&ContactFacts>) -> Result<RowPlan, String> {
+    if row.contact_id.is_empty() {
+        return Err("ContactId is empty.".into());
+    }
+    let wants = parse_yes_no(&row.has_access)
+        .ok_or_else(|| format!("Has Access To Portal must be Yes or No, not \"{}\".", row.has_access))?;
+    let Some(c) = contact else {
+        return Err(format!("There is no contact {} in this organization.", row.contact_id));
+    };
+    if c.family_id != row.customer_id {
+        return Err(format!(
+            "Contact {} belongs to customer {}, not {}.",
+            row.contact_id, c.family_id, row.customer_id
+        ));
+    }
+    match (c.has_access, wants) {
+        (a, w) if a == w => Ok(RowPlan::Unchanged),
+        (true, false) => Ok(RowPlan::Revoke),
+        _ if !c.is_primary => Err(
+            "Staff cannot give a secondary guardian access: only the family's Primary Guardian can invite them."
+                .into(),
+        ),
+        _ if !c.has_email => Err("This primary guardian has no e-mail address to send the invitation to.".into()),
+        _ => Ok(RowPlan::Invite),
+    }
+}
+
+/// Rows of `rows` whose ContactId already appeared earlier in the file: each gets a row error.
+pub fn repeated_contacts(rows: &[ImportRow]) -> std::collections::HashSet<u64> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter(|r| !r.contact_id.is_empty() && !seen.insert(r.contact_id.as_str()))
+        .map(|r| r.line)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(family: &str, primary: bool, access: bool) -> ContactFacts {
+        ContactFacts { family_id: family.into(), is_primary: primary, has_access: access, has_email: true }
+    }
+
+    fn row(access: &str) -> ImportRow {
+        ImportRow { line: 2, contact_id: "gdn_1".into(), customer_id: "fam_1".into(), has_access: access.into() }
+    }
+
+    #[test]
+    fn reads_the_report_with_quotes_commas_newlines_and_a_bom() {
+        let csv = "\u{feff}ContactId,CustomerId,First Name,Last Name,Customer Name,Has Access To Portal\n\
+                   gdn_1,fam_1,\"Ann, Jr.\",\"O\"\"Neil\",\"Lee\nfamily\",Yes\n\
+                   gdn_2,fam_1,Bob,Lee,Lee,No\n";
+        let rows = parse_import(csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0], ImportRow { line: 2, contact_id: "gdn_1".into(), customer_id: "fam_1".into(), has_access: "Yes".into() });
+        assert_eq!(rows[1].line, 4, "the quoted newline makes the second contact start on line 4");
+    }
+
+    #[test]
+    fn the_report_quotes_what_needs_quoting_and_reads_back() {
+        let line = ReportLine {
+            contact_id: "gdn_1",
+            customer_id: "fam_1",
+            first_name: "Ann, Jr.",
+            last_name: "O\"Neil",
+            customer_name: "Lee\nfamily",
+            has_access: true,
+        };
+        let csv = write_report([line]).unwrap();
+        let text = String::from_utf8(csv.clone()).unwrap();
+        assert!(text.starts_with("ContactId,CustomerId,First Name,Last Name,Customer Name,Has Access To Portal\n"));
+        assert!(text.contains("\"Ann, Jr.\",\"O\"\"Neil\",\"Lee\nfamily\",Yes"), "{text}");
+        assert_eq!(parse_import(&csv).unwrap()[0].has_access, "Yes");
+    }
+
+    #[test]
+    fn matches_columns_by_name_whatever_their_case_spacing_and_order() {
+        let csv = "has access to portal, CONTACTID ,Customer: CustomerId\nNo,gdn_1,fam_1\n";
+        let rows = parse_import(csv.as_bytes()).unwrap();
+        assert_eq!((rows[0].contact_id.as_str(), rows[0].customer_id.as_str(), rows[0].has_access.as_str()), ("gdn_1", "fam_1", "No"));
+    }
+
+    #[test]
+    fn refuses_unknown_missing_and_repeated_columns() {
+        assert_eq!(parse_import(b"ContactId,CustomerId,Shoe Size,Has Access To Portal\n"), Err(ImportError::UnknownColumn("Shoe Size".into())));
+        assert_eq!(parse_import(b"ContactId,Has Access To Portal\ngdn_1,No\n"), Err(ImportError::MissingColumn(CUSTOMER_ID)));
+        assert_eq!(parse_import(b"ContactId,CustomerId,contact id,Has Access To Portal\n"), Err(ImportError::DuplicateColumn(CONTACT_ID)));
+        assert_eq!(parse_import(b""), Err(ImportError::Empty));
+        assert_eq!(parse_import(b"ContactId,CustomerId,Has Access To Portal\n"), Err(ImportError::Empty));
+    }
+
+    #[test]
+    fn names_the_line_of_bad_encoding_and_broken_quoting() {
+        let latin1 = b"ContactId,CustomerId,Has Access To Portal\ngdn_1,fam_1,Yes\ngdn_2,fam_1,\xe9\n";
+        assert_eq!(parse_import(latin1), Err(ImportError::NotUtf8(3)));
+        let unbalanced = "ContactId,CustomerId,Has Access To Portal\ngdn_1,fam_1,Yes\ngdn_2,\"fam_1,No\ngdn_3,fam_1,No\n";
+        assert!(matches!(parse_import(unbalanced.as_bytes()), Err(ImportError::Malformed { line: 3, .. })), "{:?}", parse_import(unbalanced.as_bytes()));
+        let short = "ContactId,CustomerId,Has Access To Portal\ngdn_1,fam_1\n";
+        assert!(matches!(parse_import(short.as_bytes()), Err(ImportError::Malformed { line: 2, .. })));
+    }
+
+    #[test]
+    fn refuses_too_many_rows() {
+        let mut csv = String::from("ContactId,CustomerId,Has Access To Portal\n");
+        for i in 0..=MAX_IMPORT_ROWS {
+            csv.push_str(&format!("g{i},f,No\n"));
+        }
+        assert_eq!(parse_import(csv.as_bytes()), Err(ImportError::TooManyRows));
+    }
+
+    #[test]
+    fn a_row_revokes_invites_or_changes_nothing() {
+        assert_eq!(plan_row(&row("Yes"), Some(&facts("fam_1", false, true))), Ok(RowPlan::Unchanged));
+        assert_eq!(plan_row(&row("no"), Some(&facts("fam_1", false, true))), Ok(RowPlan::Revoke));
+        assert_eq!(plan_row(&row("No"), Some(&facts("fam_1", true, true))), Ok(RowPlan::Revoke));
+        assert_eq!(plan_row(&row("Yes"), Some(&facts("fam_1", true, false))), Ok(RowPlan::Invite));
+        assert_eq!(plan_row(&row(" NO "), Some(&facts("fam_1", true, false))), Ok(RowPlan::Unchanged));
+    }
+
+    #[test]
+    fn staff_cannot_grant_a_secondary_access_by_import() {
+        let err = plan_row(&row("Yes"), Some(&facts("fam_1", false, false))).unwrap_err();
+        assert!(err.contains("Primary Guardian"), "{err}");
+    }
+
+    #[test]
+    fn unknown_contacts_other_customers_and_bad_values_are_row_errors() {
+        assert!(plan_row(&row("Yes"), None).unwrap_err().contains("no contact gdn_1"));
+        assert!(plan_row(&row("No"), Some(&facts("fam_2", true, true))).unwrap_err().contains("belongs to customer fam_2"));
+        assert!(plan_row(&row("Maybe"), Some(&facts("fam_1", true, true))).unwrap_err().contains("Yes or No"));
+        let no_email = ContactFacts { has_email: false, ..facts("fam_1", true, false) };
+        assert!(plan_row(&row("Yes"), Some(&no_email)).is_err());
+    }
+
+    #[test]
+    fn a_contact_listed_twice_is_reported_on_its_later_lines() {
+        let rows = vec![row("Yes"), ImportRow { line: 3, ..row("No") }, ImportRow { line: 4, contact_id: "gdn_2".into(), ..row("No") }];
+        assert_eq!(repeated_contacts(&rows), [3].into_iter().collect());
+    }
+}

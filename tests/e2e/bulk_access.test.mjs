@@ -1,0 +1,272 @@
+// Bulk portal access against the built worker: the contacts report, the queued CSV import with
+// update matching, dry runs, row errors, retried chunks and the summary e-mail.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPortal, assertError } from './harness.mjs';
+
+let portal;
+before(async () => {
+  portal = await startPortal();
+});
+after(async () => {
+  await portal?.close();
+});
+
+const HEADER = 'ContactId,CustomerId,First Name,Last Name,Customer Name,Has Access To Portal';
+
+/**
+ * An organization with `n` families seeded in D1: each a primary who can log in and a secondary
+ * without access. Returns {staff, org, families: [{id, name, primary, secondary}]}.
+ */
+async function seededOrganization(slug, n) {
+  const org = await portal.createOrganization(slug);
+  const staff = await portal.staffSignIn(slug, org.owner_email, org.owner_password);
+  const now = Date.now();
+  const families = Array.from({ length: n }, (_, i) => ({
+    id: `fam_${slug}_${i}`,
+    name: i === 0 ? 'Lee, "The" Family' : `Family ${String(i).padStart(4, '0')}`,
+    primary: `gdn_${slug}_${i}_p`,
+    secondary: `gdn_${slug}_${i}_s`,
+  }));
+  const statements = families.flatMap((f, i) => [
+    portal.db
+      .prepare('INSERT INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .bind(f.id, org.id, f.name, f.primary, now, now),
+    portal.db
+      .prepare("INSERT INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Pat', ?, ?, 'can_log_in', ?, ?)")
+      .bind(f.primary, org.id, f.id, `Primary ${i}`, `p${i}@${slug}.test`, now, now),
+    portal.db
+      .prepare("INSERT INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Sam', ?, ?, 'no_access', ?, ?)")
+      .bind(f.secondary, org.id, f.id, `Secondary ${i}`, `s${i}@${slug}.test`, now, now),
+  ]);
+  for (let i = 0; i < statements.length; i += 300) await portal.db.batch(statements.slice(i, i + 300));
+  return { staff, org, families };
+}
+
+async function report(slug, staff, query = '') {
+  const res = await portal.request('GET', `/office/${slug}/api/reports/portal-access.csv${query}`, { token: staff });
+  assert.equal(res.status, 200, res.text);
+  assert.match(res.headers.get('content-type'), /^text\/csv/);
+  return res.text;
+}
+
+async function upload(slug, staff, csv, query = '?update_matching=true&dry_run=false') {
+  return portal.request('POST', `/office/${slug}/api/imports/portal-access${query}`, {
+    token: staff,
+    body: csv,
+    headers: { 'content-type': 'text/csv' },
+  });
+}
+
+async function finished(slug, staff, jobId) {
+  return portal.waitFor(async () => {
+    const res = await portal.request('GET', `/office/${slug}/api/imports/${jobId}`, { token: staff });
+    return res.body.status === 'done' || res.body.status === 'failed' ? res.body : null;
+  }, `import ${jobId}`, 30_000);
+}
+
+async function importAndWait(slug, staff, csv, query) {
+  const res = await upload(slug, staff, csv, query);
+  assert.equal(res.status, 202, res.text);
+  return finished(slug, staff, res.body.job_id);
+}
+
+async function accessState(id) {
+  return (await portal.db.prepare('SELECT access_state FROM guardians WHERE id = ?').bind(id).first()).access_state;
+}
+
+/** Sets "Has Access To Portal" of the lines of these contacts (the report's last column). */
+function edit(csv, changes) {
+  return csv
+    .split('\n')
+    .map((line) => {
+      const id = line.split(',')[0];
+      return id in changes ? line.replace(/,(Yes|No)$/, `,${changes[id]}`) : line;
+    })
+    .join('\n');
+}
+
+test('the report lists every contact with its customer and access, quoting what needs quoting', async () => {
+  const { staff, families } = await seededOrganization('bulk-report', 3);
+  const csv = await report('bulk-report', staff);
+  const lines = csv.trim().split('\n');
+  assert.equal(lines[0], HEADER);
+  assert.equal(lines.length, 1 + 6);
+  assert.ok(lines.includes(`${families[0].primary},${families[0].id},Pat,Primary 0,"Lee, ""The"" Family",Yes`), csv);
+  assert.ok(lines.includes(`${families[1].secondary},${families[1].id},Sam,Secondary 1,Family 0001,No`), csv);
+
+  const withAccess = (await report('bulk-report', staff, '?has_customer=yes&has_portal_access=yes')).trim().split('\n');
+  assert.equal(withAccess.length, 1 + 3);
+  assert.ok(withAccess.slice(1).every((l) => l.endsWith(',Yes')));
+  assert.equal((await report('bulk-report', staff, '?has_portal_access=no&family=0002')).trim().split('\n').length, 2);
+  assert.equal((await report('bulk-report', staff, '?has_customer=no')).trim(), HEADER);
+  assertError(await portal.request('GET', '/office/bulk-report/api/reports/portal-access.csv?has_portal_access=maybe', { token: staff }), 422, 'invalid_field');
+});
+
+test('exporting the report and importing it unchanged changes nothing, and the uploader gets a summary', async () => {
+  const { staff, families } = await seededOrganization('bulk-same', 4);
+  const job = await importAndWait('bulk-same', staff, await report('bulk-same', staff));
+  assert.equal(job.status, 'done');
+  assert.deepEqual([job.total, job.processed, job.updated, job.unchanged, job.errors.length], [8, 8, 0, 8, 0]);
+  assert.equal(await accessState(families[0].primary), 'can_log_in');
+  const [summary] = await portal.waitForMail('owner@bulk-same.test', (m) => m.kind === 'import_summary');
+  assert.match(summary.text, /8 rows: 0 changed, 8 unchanged, 0 with errors/);
+  assert.ok(summary.text.includes(`/office/bulk-same/api/imports/${job.id}`));
+});
+
+test('three contacts flipped to No are revoked, exactly those, with e-mails; the same file again changes nothing more', async () => {
+  const slug = 'bulk-flip';
+  const { staff, families } = await seededOrganization(slug, 5);
+  const flipped = [families[0].primary, families[2].primary, families[4].primary];
+  const csv = edit(await report(slug, staff), Object.fromEntries(flipped.map((id) => [id, 'No'])));
+  const job = await importAndWait(slug, staff, csv);
+  assert.deepEqual([job.updated, job.unchanged, job.errors.length], [3, 7, 0]);
+  assert.deepEqual(job.changes.map((c) => [c.contact_id, c.action]).sort(), flipped.map((id) => [id, 'revoke']).sort());
+  for (const f of families) {
+    assert.equal(await accessState(f.primary), flipped.includes(f.primary) ? 'invite_revoked' : 'can_log_in');
+  }
+  for (const i of [0, 2, 4]) await portal.waitForMail(`p${i}@${slug}.test`, (m) => m.kind === 'access_revoked');
+  assert.equal((await portal.mailbox(`p1@${slug}.test`)).length, 0);
+  const audit = await portal.request('GET', `/office/${slug}/api/audit?guardian_id=${flipped[0]}`, { token: staff });
+  assert.equal(audit.body.entries.find((e) => e.action === 'access_revoked').reason, 'Bulk import');
+
+  const again = await importAndWait(slug, staff, csv);
+  assert.deepEqual([again.updated, again.unchanged], [0, 10]);
+  assert.equal((await portal.mailbox(`p0@${slug}.test`)).filter((m) => m.kind === 'access_revoked').length, 1);
+});
+
+test('a secondary flipped to Yes is a row error naming its line, and nothing else is affected', async () => {
+  const slug = 'bulk-secondary';
+  const { staff, families } = await seededOrganization(slug, 2);
+  const csv = edit(await report(slug, staff), { [families[1].secondary]: 'Yes' });
+  const line = csv.split('\n').findIndex((l) => l.startsWith(families[1].secondary)) + 1;
+  const job = await importAndWait(slug, staff, csv);
+  assert.deepEqual([job.updated, job.unchanged], [0, 3]);
+  assert.equal(job.errors.length, 1);
+  assert.equal(job.errors[0].row, line);
+  assert.match(job.errors[0].message, /Primary Guardian/);
+  assert.equal(await accessState(families[1].secondary), 'no_access');
+});
+
+test("a primary flipped to Yes is invited; another organization's contact is a row error", async () => {
+  const slug = 'bulk-invite';
+  const { staff, families, org } = await seededOrganization(slug, 2);
+  await portal.db.prepare("UPDATE guardians SET access_state = 'no_access' WHERE id = ?").bind(families[1].primary).run();
+  const other = await seededOrganization('bulk-invite-other', 1);
+  const csv = [
+    HEADER,
+    `${families[1].primary},${families[1].id},Pat,Primary 1,Family 0001,Yes`,
+    `${other.families[0].primary},${other.families[0].id},Pat,Primary 0,x,No`,
+    `${families[0].primary},${families[1].id},Pat,Primary 0,x,No`,
+  ].join('\n');
+  const job = await importAndWait(slug, staff, csv);
+  assert.equal(job.updated, 1);
+  assert.deepEqual(job.errors.map((e) => e.row), [3, 4]);
+  assert.match(job.errors[0].message, /no contact/);
+  assert.match(job.errors[1].message, /belongs to customer/);
+  await portal.waitForMail(`p1@${slug}.test`, (m) => m.kind === 'invitation');
+  assert.equal(await accessState(families[1].primary), 'invite_sent');
+  assert.equal(await accessState(other.families[0].primary), 'can_log_in');
+  assert.equal(await accessState(families[0].primary), 'can_log_in');
+  assert.ok(org.id);
+});
+
+test('a dry run reports exactly what would change and changes nothing', async () => {
+  const slug = 'bulk-dry';
+  const { staff, families } = await seededOrganization(slug, 3);
+  const csv = edit(await report(slug, staff), { [families[0].primary]: 'No', [families[1].primary]: 'No' });
+  const job = await importAndWait(slug, staff, csv, '?update_matching=true&dry_run=true');
+  assert.equal(job.dry_run, true);
+  assert.deepEqual(job.changes.map((c) => c.contact_id).sort(), [families[0].primary, families[1].primary].sort());
+  assert.equal(job.updated, 2);
+  assert.equal(await accessState(families[0].primary), 'can_log_in');
+  assert.equal((await portal.mailbox(`p0@${slug}.test`)).length, 0);
+  const [summary] = await portal.waitForMail('owner@bulk-dry.test', (m) => m.kind === 'import_summary');
+  assert.match(summary.subject, /^Dry run/);
+});
+
+test('columns are matched by name whatever their case, spacing and order', async () => {
+  const slug = 'bulk-header';
+  const { staff, families } = await seededOrganization(slug, 2);
+  const csv = [
+    'has access to portal , CUSTOMERID,contact id',
+    `No,${families[0].id},${families[0].primary}`,
+    `Yes,${families[1].id},${families[1].primary}`,
+  ].join('\r\n');
+  const job = await importAndWait(slug, staff, csv);
+  assert.deepEqual([job.updated, job.unchanged, job.errors.length], [1, 1, 0]);
+  assert.equal(await accessState(families[0].primary), 'invite_revoked');
+});
+
+test('a bad row in the middle is reported and the rows around it are applied', async () => {
+  const slug = 'bulk-bad-row';
+  const { staff, families } = await seededOrganization(slug, 3);
+  const csv = [
+    HEADER,
+    `${families[0].primary},${families[0].id},a,b,c,No`,
+    `${families[1].primary},${families[1].id},a,b,c,Maybe`,
+    `${families[2].primary},${families[2].id},a,b,c,No`,
+  ].join('\n');
+  const job = await importAndWait(slug, staff, csv);
+  assert.equal(job.updated, 2);
+  assert.deepEqual(job.errors.map((e) => [e.row, /Yes or No/.test(e.message)]), [[3, true]]);
+  assert.equal(await accessState(families[1].primary), 'can_log_in');
+  assert.equal(await accessState(families[2].primary), 'invite_revoked');
+});
+
+test('a file that cannot be read is refused before anything is stored, naming the line', async () => {
+  const { staff } = await seededOrganization('bulk-refused', 1);
+  const refused = async (body, status, code, pattern) => {
+    const res = await upload('bulk-refused', staff, body);
+    assertError(res, status, code);
+    if (pattern) assert.match(res.body.error.message, pattern);
+  };
+  await refused(`${HEADER},Shoe Size\n`, 400, 'invalid_columns', /Unknown column "Shoe Size"/);
+  await refused('ContactId,Has Access To Portal\ngdn_1,No\n', 400, 'invalid_columns', /CustomerId is missing/);
+  await refused(`${HEADER}\ngdn_1,fam_1,a,b,c,No\ngdn_2,"fam_1,a,b,c,No\ngdn_3,fam_1,a,b,c,No\n`, 400, 'invalid_csv', /Line 3/);
+  await refused(Buffer.concat([Buffer.from(`${HEADER}\ngdn_1,fam_1,a,b,c,No\ngdn_2,fam_1,Ren`), Buffer.from([0xe9]), Buffer.from('e,b,c,No\n')]), 400, 'invalid_csv', /line 3/);
+  await refused('', 400, 'invalid_csv');
+  await refused(`${HEADER}\n${'gdn_x,fam_x,a,b,c,No\n'.repeat(20_001)}`, 413, 'too_many_rows');
+  await refused('x'.repeat(4 * 1024 * 1024 + 1), 413, 'body_too_large');
+  assertError(await upload('bulk-refused', staff, `${HEADER}\n`, '?update_matching=false'), 422, 'invalid_field');
+  const { n } = await portal.db.prepare("SELECT COUNT(*) AS n FROM import_jobs WHERE staff_email = 'owner@bulk-refused.test'").first();
+  assert.equal(n, 0);
+  assertError(await portal.request('GET', '/office/bulk-refused/api/imports/imp_nope', { token: staff }), 404, 'import_not_found');
+});
+
+test('a large file runs in chunks, and a chunk delivered again applies no row twice', async () => {
+  const slug = 'bulk-chunks';
+  const { staff, families } = await seededOrganization(slug, 300); // 600 contacts: three chunks
+  const flips = Object.fromEntries(families.filter((_, i) => i % 10 === 0).map((f) => [f.primary, 'No']));
+  const job = await importAndWait(slug, staff, edit(await report(slug, staff), flips));
+  assert.deepEqual([job.total, job.processed, job.updated, job.unchanged], [600, 600, 30, 570]);
+  const { results: chunks } = await portal.db
+    .prepare("SELECT id FROM outbox WHERE kind = 'import_chunk' AND payload LIKE ?")
+    .bind(`%${job.id}%`)
+    .all();
+  assert.equal(chunks.length, 3);
+  // Delivered again: once as a duplicate message, once with the chunk marked unfinished (a crash).
+  await portal.db.prepare('UPDATE import_chunks SET done_at = NULL WHERE job_id = ? AND chunk = 0').bind(job.id).run();
+  await portal.db.prepare('UPDATE outbox SET processed_at = NULL WHERE id = ?').bind(chunks[0].id).run();
+  const queue = await portal.mf.getQueueProducer('JOBS');
+  await queue.send({ outbox_id: chunks[0].id });
+  await queue.send({ outbox_id: chunks[0].id });
+  await portal.waitFor(async () => (await portal.db.prepare('SELECT done_at FROM import_chunks WHERE job_id = ? AND chunk = 0').bind(job.id).first()).done_at, 'the chunk again');
+  const after = (await portal.request('GET', `/office/${slug}/api/imports/${job.id}`, { token: staff })).body;
+  assert.deepEqual([after.processed, after.updated, after.unchanged], [600, 30, 570]);
+  const revokedMails = (await portal.mailbox(`p0@${slug}.test`)).filter((m) => m.kind === 'access_revoked');
+  assert.equal(revokedMails.length, 1);
+});
+
+test('with "portal access for new contacts" on, a family created by staff has its primary invited; off by default', async () => {
+  const org = await portal.createOrganization('bulk-auto');
+  const staff = await portal.staffSignIn('bulk-auto', org.owner_email, org.owner_password);
+  const options = await portal.request('GET', '/office/bulk-auto/api/settings/portal-options', { token: staff });
+  assert.equal(options.body.auto_portal_access_for_new_contacts, false);
+  const off = await portal.createFamily('bulk-auto', staff, 'Off', { first_name: 'O', last_name: 'Off', email: 'off@bulk-auto.test' });
+  assert.equal(off.guardians[0].access_status, 'no_access');
+  await portal.request('PATCH', '/office/bulk-auto/api/settings/portal-options', { token: staff, json: { auto_portal_access_for_new_contacts: true } });
+  const on = await portal.createFamily('bulk-auto', staff, 'On', { first_name: 'N', last_name: 'On', email: 'on@bulk-auto.test' });
+  assert.equal(on.guardians[0].access_status, 'invite_sent');
+  await portal.waitForMail('on@bulk-auto.test', (m) => m.kind === 'invitation');
+});
