@@ -100,7 +100,7 @@ const revokeScript = walkScript(
 );
 
 // Merges: pairs of families of five guardians each (a primary and four who can log in).
-const MERGES = Number(process.env.BENCH_MERGES || 1500);
+const MERGES = Number(process.env.BENCH_MERGES || 3000);
 const familyRows = [];
 const guardianRows = [];
 for (let i = 0; i < MERGES; i++) {
@@ -136,7 +136,7 @@ await portal.request('PATCH', '/office/bench-pay/api/settings/portal-options', {
   token: pay.staff,
   json: { payment_gateway: { kind: 'sandbox' }, show_full_ledger_history: true },
 });
-const SAVERS = Number(process.env.BENCH_SAVERS || 3000);
+const SAVERS = Number(process.env.BENCH_SAVERS || 4000);
 const claims = decodeJwt(pay.primary.token);
 const savers = Array.from({ length: SAVERS }, (_, i) => ({ id: `gdn_saver_${i}`, family: `fam_saver_${i}`, sid: `ses_saver_${i}` }));
 await insertAll(
