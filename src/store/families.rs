@@ -95,6 +95,21 @@ pub async fn guardians_by_ids(db: &Db, org_id: &str, ids: &[&str]) -> ApiResult<
     db.all(&format!(concat!(guardian_select!(), " WHERE g.org_id = ? AND g.id IN ({})"), placeholders), &args).await
 }
 
+/// The guardians of these families, in the order `family_guardians` gives (at most
+/// `IDS_PER_QUERY` families per call).
+pub async fn guardians_of_families(db: &Db, family_ids: &[&str]) -> ApiResult<Vec<GuardianRow>> {
+    let placeholders = vec!["?"; family_ids.len()].join(", ");
+    let args: Vec<_> = family_ids.iter().map(|id| text(id)).collect();
+    db.all(
+        &format!(
+            concat!(guardian_select!(), " WHERE g.family_id IN ({}) ORDER BY g.family_id, is_primary DESC, g.created_at, g.id"),
+            placeholders
+        ),
+        &args,
+    )
+    .await
+}
+
 /// `LIKE ... ESCAPE '\\'` pattern for "contains `q`", with `q`'s own wildcards escaped.
 fn contains_pattern(q: &str) -> String {
     format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))

@@ -35,6 +35,11 @@ test('staff create a family with its primary guardian, who has no access yet', a
   assert.deepEqual(read.body, family);
   const found = await portal.request('GET', `${office('create')}/families?q=ann`, { token: staff });
   assert.deepEqual(found.body.families.map((f) => f.id), [family.id]);
+  assert.deepEqual(found.body.families[0], family, 'a search answer carries each family whole');
+  const kim = await portal.createFamily('create', staff, 'Kim', { first_name: 'Joe', last_name: 'Kim', email: 'joe@create.test' });
+  await portal.request('POST', `${office('create')}/families/${kim.id}/guardians`, { token: staff, json: { first_name: 'Mia', last_name: 'Kim' } });
+  const all = (await portal.request('GET', `${office('create')}/families?q=`, { token: staff })).body.families;
+  assert.deepEqual(all.map((f) => [f.name, f.guardians.map((g) => g.first_name)]).sort(), [['Kim', ['Joe', 'Mia']], ['Lee', ['Ann']]]);
   const none = await portal.request('GET', `${office('create')}/families?q=zzz`, { token: staff });
   assert.deepEqual(none.body.families, []);
   assertError(

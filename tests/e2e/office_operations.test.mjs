@@ -151,6 +151,11 @@ test('Family Merge moves the guardians, points the merged family at the target a
   assert.equal(merged.body.status, 'merged');
   assert.equal(merged.body.merged_into_id, family.id);
   assert.deepEqual(merged.body.guardians, []);
+  assertError(
+    await portal.request('POST', `${office('merge')}/families/${other.family.id}/guardians`, { token: staff, json: { first_name: 'Late', last_name: 'Comer' } }),
+    409,
+    'family_merged',
+  );
 
   assert.equal((await portal.request('GET', `${api('merge')}/account`, { token: primary.token })).body.guardians.length, 4);
   for (const t of [secondary.token, other.primary.token, otherSecondary.token]) {

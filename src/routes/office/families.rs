@@ -10,6 +10,7 @@ use crate::http::{json, query_param, read_json};
 use crate::store::families::{self, FamilyRow};
 use crate::store::{audit, text};
 use portal_core::audit::AuditEntry;
+use portal_core::operations::OperationError;
 use portal_core::family::{parse_family_name, Contact};
 use serde::Deserialize;
 use serde_json::json;
@@ -109,21 +110,35 @@ pub async fn search(app: &App, req: Request, org: &str) -> ApiResult<Response> {
         return Err(ApiError::invalid_field("The search text must be at most 100 characters."));
     }
     let found: Vec<FamilyRow> = families::search(&app.db, &staff.org_id, q.trim(), 100).await?;
-    let mut out = Vec::with_capacity(found.len());
-    for family in &found {
-        let guardians = families::family_guardians(&app.db, &family.id).await?;
-        out.push(family_json(family, &guardians, &staff.requester(), app.now));
+    // One query per 90 families for all their guardians, not one per family.
+    let mut by_family: std::collections::HashMap<String, Vec<families::GuardianRow>> = std::collections::HashMap::new();
+    let ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
+    for part in ids.chunks(families::IDS_PER_QUERY) {
+        for g in families::guardians_of_families(&app.db, part).await? {
+            by_family.entry(g.family_id.clone()).or_default().push(g);
+        }
     }
+    let out: Vec<_> = found
+        .iter()
+        .map(|f| family_json(f, by_family.get(&f.id).map_or(&[][..], Vec::as_slice), &staff.requester(), app.now))
+        .collect();
     json(200, &json!({ "families": out }))
+}
+
+/// A family staff may still change: 404 if unknown here, 409 if it was merged into another.
+pub async fn active_family(app: &App, org_id: &str, family_id: &str) -> ApiResult<FamilyRow> {
+    let family = families::find_family(&app.db, org_id, family_id).await?.ok_or(OperationError::FamilyNotFound)?;
+    if family.status == "merged" {
+        return Err(OperationError::FamilyMerged(family.name).into());
+    }
+    Ok(family)
 }
 
 pub async fn add_guardian(app: &App, mut req: Request, org: &str, family_id: &str) -> ApiResult<Response> {
     let staff = authenticate(app, &req, org).await?;
     let body: ContactBody = read_json(&mut req).await?;
     let contact = body.parse()?;
-    let family = families::find_family(&app.db, &staff.org_id, family_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("family_not_found", "No family with that id."))?;
+    let family = active_family(app, &staff.org_id, family_id).await?;
     let guardian = crate::access::add_contact(app, &staff.org(), &staff.requester(), &family, &contact).await?;
     json(201, &guardian_json(&guardian, &staff.requester(), app.now))
 }

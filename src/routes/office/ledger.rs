@@ -2,12 +2,13 @@
 //! to pay) and read the ledger with the balance.
 
 use super::authenticate;
+use super::families::active_family;
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::ApiResult;
 use crate::http::{json, query_param, read_json};
 use crate::payments::{balance_json, entry_json};
-use crate::store::families::{self, FamilyRow};
+use crate::store::families;
 use crate::store::payments::{self as store, NewEntry};
 use portal_core::operations::OperationError;
 use portal_core::payments::{parse_ledger_post, EntryKind, HistoryWindow};
@@ -15,14 +16,6 @@ use portal_core::time::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
-
-async fn active_family(app: &App, org_id: &str, family_id: &str) -> ApiResult<FamilyRow> {
-    let family = families::find_family(&app.db, org_id, family_id).await?.ok_or(OperationError::FamilyNotFound)?;
-    if family.status == "merged" {
-        return Err(OperationError::FamilyMerged(family.name).into());
-    }
-    Ok(family)
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
