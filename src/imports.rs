@@ -5,6 +5,7 @@ use crate::access::{self, OrgContext};
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::JobOutcome;
 use crate::mail;
 use crate::store::families::{self, FamilyRow, GuardianRow, IDS_PER_QUERY};
 use crate::store::imports::{self as store, JobRow, NewJob, RowResult, KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
@@ -116,12 +117,6 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
     Ok(job_id)
 }
 
-/// How a chunk run ended, for the queue consumer.
-pub enum ChunkOutcome {
-    Done,
-    Failed(String),
-}
-
 async fn org_context(app: &App, org_id: &str) -> ApiResult<OrgContext> {
     #[derive(Deserialize)]
     struct Row {
@@ -141,21 +136,21 @@ async fn org_context(app: &App, org_id: &str) -> ApiResult<OrgContext> {
 /// crash) are skipped; a row's change and its result are written one right after the other, and
 /// the change itself is idempotent (a revoked contact is not revoked again, an invited one not
 /// invited again), so no row is applied twice.
-pub async fn run_chunk(app: &App, row: &OutboxRow) -> ApiResult<ChunkOutcome> {
+pub async fn run_chunk(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
     let Ok(task) = serde_json::from_str::<ChunkJob>(&row.payload) else {
-        return Ok(ChunkOutcome::Failed("bad payload".into()));
+        return Ok(JobOutcome::Failed("bad payload".into()));
     };
     let Some(job) = store::find_job(&app.db, &task.job_id).await? else {
-        return Ok(ChunkOutcome::Failed(format!("import {} is gone", task.job_id)));
+        return Ok(JobOutcome::Failed(format!("import {} is gone", task.job_id)));
     };
     if job.status == "failed" {
-        return Ok(ChunkOutcome::Done);
+        return Ok(JobOutcome::Done);
     }
     let Some(chunk) = store::find_chunk(&app.db, &job.id, task.chunk).await? else {
-        return Ok(ChunkOutcome::Failed(format!("chunk {} of {} is gone", task.chunk, job.id)));
+        return Ok(JobOutcome::Failed(format!("chunk {} of {} is gone", task.chunk, job.id)));
     };
     if chunk.done_at.is_some() {
-        return Ok(ChunkOutcome::Done);
+        return Ok(JobOutcome::Done);
     }
     let rows: Vec<ImportRow> = serde_json::from_str(&chunk.rows).map_err(ApiError::internal)?;
     store::mark_running(&app.db, &job.id).await?;
@@ -237,7 +232,7 @@ pub async fn run_chunk(app: &App, row: &OutboxRow) -> ApiResult<ChunkOutcome> {
     if results.last().map(changes).transpose()?.unwrap_or(0) > 0 {
         app.enqueue(&[summary.id]).await;
     }
-    Ok(ChunkOutcome::Done)
+    Ok(JobOutcome::Done)
 }
 
 async fn apply(

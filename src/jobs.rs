@@ -4,8 +4,8 @@ use crate::app::{App, JobMessage};
 use crate::error::ApiResult;
 use crate::mail::{self, MailError};
 use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
-use crate::imports::{self, ChunkOutcome};
-use crate::payments::{self, JobOutcome};
+use crate::imports;
+use crate::payments;
 use crate::store::imports::{KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
 use crate::store::payments::KIND_DELETE_METHODS;
 use crate::switch;
@@ -62,9 +62,13 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
     }
     match row.kind.as_str() {
         KIND_EMAIL => send_email(app, &row).await,
-        KIND_DELETE_METHODS => delete_payment_methods(app, &row).await,
-        KIND_IMPORT_CHUNK => import_chunk(app, &row).await,
-        KIND_IMPORT_SUMMARY => deliver(app, &row, imports::send_summary(app, &row).await, &row.payload).await,
+        KIND_DELETE_METHODS => settle(app, &row, payments::run_deletion(app, &row).await?, &row.payload).await,
+        // D1 trouble mid-chunk: the rows applied so far have their results; retry the rest.
+        KIND_IMPORT_CHUNK => {
+            let outcome = imports::run_chunk(app, &row).await.unwrap_or_else(|e| JobOutcome::Retry(e.message.clone()));
+            settle(app, &row, outcome, &row.payload).await
+        }
+        KIND_IMPORT_SUMMARY => settle(app, &row, imports::send_summary(app, &row).await.into(), &row.payload).await,
         other => {
             outbox::mark_failed(&app.db, &row.id, Some(&format!("unknown job kind {other}")), app.now).await?;
             Ok(Outcome::Done)
@@ -85,36 +89,39 @@ async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
     outbox::mark_failed(&app.db, outbox_id, None, app.now).await.map(|_| ())
 }
 
-async fn delete_payment_methods(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
-    match payments::run_deletion(app, row).await? {
-        JobOutcome::Done => {
-            outbox::mark_processed(&app.db, &row.id, &row.payload, app.now).await?;
-            Ok(Outcome::Done)
+/// How carrying out an outbox row went, whatever its kind.
+pub enum JobOutcome {
+    Done,
+    /// Failed for now (a gateway or provider outage, D1 trouble): retry with backoff.
+    Retry(String),
+    /// Will fail the same way every time: give up, keeping the error on the row.
+    Failed(String),
+}
+
+impl From<Result<(), MailError>> for JobOutcome {
+    fn from(sent: Result<(), MailError>) -> Self {
+        match sent {
+            Ok(()) => JobOutcome::Done,
+            Err(MailError::Transient(e)) => JobOutcome::Retry(e),
+            Err(MailError::Permanent(e)) => JobOutcome::Failed(e),
         }
-        JobOutcome::Retry(e) => {
-            outbox::record_failure(&app.db, &row.id, &e).await?;
-            Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
+    }
+}
+
+/// Records the outcome on the outbox row: done (with `kept` as its payload from now on), failed
+/// for good, or retried with backoff.
+async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> ApiResult<Outcome> {
+    match outcome {
+        JobOutcome::Done => {
+            outbox::mark_processed(&app.db, &row.id, kept, app.now).await?;
+            Ok(Outcome::Done)
         }
         JobOutcome::Failed(e) => {
             outbox::mark_failed(&app.db, &row.id, Some(&e), app.now).await?;
             Ok(Outcome::Done)
         }
-    }
-}
-
-async fn import_chunk(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
-    match imports::run_chunk(app, row).await {
-        Ok(ChunkOutcome::Done) => {
-            outbox::mark_processed(&app.db, &row.id, &row.payload, app.now).await?;
-            Ok(Outcome::Done)
-        }
-        Ok(ChunkOutcome::Failed(e)) => {
-            outbox::mark_failed(&app.db, &row.id, Some(&e), app.now).await?;
-            Ok(Outcome::Done)
-        }
-        Err(e) => {
-            // D1 trouble mid-chunk: the rows applied so far have their results; retry the rest.
-            outbox::record_failure(&app.db, &row.id, &e.message).await?;
+        JobOutcome::Retry(e) => {
+            outbox::record_failure(&app.db, &row.id, &e).await?;
             Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
         }
     }
@@ -123,33 +130,11 @@ async fn import_chunk(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
 async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
     let message: OutgoingEmail = match serde_json::from_str(&row.payload) {
         Ok(m) => m,
-        Err(e) => {
-            outbox::mark_failed(&app.db, &row.id, Some(&format!("bad payload: {e}")), app.now).await?;
-            return Ok(Outcome::Done);
-        }
+        Err(e) => return settle(app, row, JobOutcome::Failed(format!("bad payload: {e}")), &row.payload).await,
     };
     let sent = mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await;
     let kept = serde_json::to_string(&message.redacted()).map_err(crate::error::ApiError::internal)?;
-    deliver(app, row, sent, &kept).await
-}
-
-/// Records how sending an e-mail went: done (keeping `kept` as the row's payload), failed for
-/// good, or to be retried with backoff.
-async fn deliver(app: &App, row: &OutboxRow, sent: Result<(), MailError>, kept: &str) -> ApiResult<Outcome> {
-    match sent {
-        Ok(()) => {
-            outbox::mark_processed(&app.db, &row.id, kept, app.now).await?;
-            Ok(Outcome::Done)
-        }
-        Err(MailError::Permanent(e)) => {
-            outbox::mark_failed(&app.db, &row.id, Some(&e), app.now).await?;
-            Ok(Outcome::Done)
-        }
-        Err(MailError::Transient(e)) => {
-            outbox::record_failure(&app.db, &row.id, &e).await?;
-            Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
-        }
-    }
+    settle(app, row, sent.into(), &kept).await
 }
 
 /// The cron: re-send outbox rows that never reached the queue, and re-publish recent portal

@@ -4,6 +4,7 @@
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::JobOutcome;
 use crate::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::payments::{self as store, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
@@ -412,15 +413,6 @@ pub async fn transactions(app: &App, account: &Account<'_>, kind: &str, from: Op
         "truncated": truncated,
         "entries": rows.iter().take(MAX_HISTORY_ENTRIES as usize).map(entry_json).collect::<Vec<_>>(),
     }))
-}
-
-/// Outcome of one deletion job run, for the queue consumer.
-pub enum JobOutcome {
-    Done,
-    /// Some deletion failed for now: retry later (the outbox row keeps the error).
-    Retry(String),
-    /// A deletion can never succeed: give up, keeping the record of what failed.
-    Failed(String),
 }
 
 fn deletion_entry(job: &DeletionJob, m: &MethodRow, action: &str, reason: String) -> AuditEntry {

@@ -375,12 +375,13 @@ pub fn may_accept(status: LinkStatus, confirm_adult: bool, accept_terms: bool) -
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const NOW: Timestamp = Timestamp(1_800_000_000_000);
 
-    fn guardian(id: &str, family: &str, primary: bool, state: AccessState) -> GuardianFacts {
+    /// A guardian for tests: first name from the id, last name Lee (also used by `operations`).
+    pub(crate) fn guardian(id: &str, family: &str, primary: bool, state: AccessState) -> GuardianFacts {
         GuardianFacts {
             id: id.into(),
             family_id: family.into(),

@@ -136,19 +136,10 @@ pub fn move_contact(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::tests::guardian;
 
     fn family(id: &str, primary: &str) -> FamilyFacts {
         FamilyFacts { id: id.into(), name: format!("{id} family"), primary_guardian_id: primary.into(), merged: false }
-    }
-    fn guardian(id: &str, family: &str, primary: bool, state: AccessState) -> GuardianFacts {
-        GuardianFacts {
-            id: id.into(),
-            family_id: family.into(),
-            is_primary: primary,
-            state,
-            first_name: id.to_uppercase(),
-            last_name: "Lee".into(),
-        }
     }
     fn lee() -> Vec<GuardianFacts> {
         vec![
