@@ -9,6 +9,6 @@ if ! command -v wrk >/dev/null 2>&1; then
   apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 fi
 bash scripts/build.sh >/dev/null 2>&1
-UPLOAD=$(wrangler deploy --dry-run --outdir dist 2>&1 | grep -o 'Total Upload: .*' || true)
-BENCH_UPLOAD="$UPLOAD" node bench/bench.mjs
+upload() { wrangler deploy --dry-run -c "$1" --outdir "dist/${1%.toml}" 2>&1 | grep -o 'Total Upload: .*' || true; }
+BENCH_UPLOAD="$(upload wrangler.toml)" BENCH_UPLOAD_JOBS="$(upload wrangler.jobs.toml)" node bench/bench.mjs
 node bench/import.mjs

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the portal locally: applies the D1 migrations, starts `wrangler dev` on local D1, KV and
-# Queues, and seeds the `demo` organization (owner@demo.test / demo-owner-pass-1).
+# Runs the portal locally: applies the D1 migrations, starts `wrangler dev` with both Workers (http
+# and jobs) on local D1, KV and Queues, and seeds the `demo` organization (owner@demo.test / demo-owner-pass-1).
 # Installs whatever is missing first. PORT (default 8787) picks the port.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
@@ -11,7 +11,8 @@ say "applying D1 migrations (local)"
 wrangler d1 migrations apply portal-access --local
 
 say "starting wrangler dev on $BASE"
-wrangler dev --local --ip 127.0.0.1 --port "$PORT" --test-scheduled --var "PUBLIC_BASE_URL:$BASE" &
+wrangler dev -c wrangler.toml -c wrangler.jobs.toml --local --ip 127.0.0.1 --port "$PORT" --test-scheduled \
+  --var "PUBLIC_BASE_URL:$BASE" &
 dev_pid=$!
 trap 'kill "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null' INT TERM EXIT
 

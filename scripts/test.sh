@@ -14,6 +14,10 @@ bash scripts/build.sh
 say "end-to-end tests in Miniflare"
 node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 
-say "wrangler deploy --dry-run"
-wrangler deploy --dry-run --outdir dist 2>&1 | grep -E "Total Upload|--dry-run|ERROR|Error" || true
-test -s dist/index_bg.wasm || test -n "$(ls dist/*.wasm 2>/dev/null)"
+for config in wrangler.toml wrangler.jobs.toml; do
+  say "wrangler deploy --dry-run -c $config"
+  out="dist/${config%.toml}"
+  rm -rf "$out"
+  wrangler deploy --dry-run -c "$config" --outdir "$out" 2>&1 | grep -E "Total Upload|--dry-run|ERROR|Error" || true
+  test -n "$(ls "$out"/*.wasm 2>/dev/null)"
+done

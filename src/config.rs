@@ -8,8 +8,12 @@ pub struct Config {
     pub environment: String,
     /// The deployment's public URL, without a trailing slash: the `{base}` of e-mailed links.
     pub public_base_url: String,
+    /// Only the `http` Worker signs and checks sessions, and only the `jobs` Worker sends e-mail:
+    /// each requires only its own secrets.
+    #[cfg(feature = "http")]
     pub session_key: SessionKey,
     pub platform_admin_token: Option<String>,
+    #[cfg(feature = "jobs")]
     pub email: EmailConfig,
     /// First retry delay of a failed job; it doubles on each attempt (`JOB_RETRY_BASE_SECONDS`).
     pub job_retry_base_seconds: u32,
@@ -47,9 +51,11 @@ impl Config {
             .ok_or_else(|| ApiError::internal("PUBLIC_BASE_URL is not set"))?
             .trim_end_matches('/')
             .to_string();
-        let session_secret = secret(env, "SESSION_SECRET")
-            .ok_or_else(|| ApiError::internal("SESSION_SECRET is not set"))?;
-        let session_key = SessionKey::new(session_secret.as_bytes())?;
+        #[cfg(feature = "http")]
+        let session_key = SessionKey::new(
+            secret(env, "SESSION_SECRET").ok_or_else(|| ApiError::internal("SESSION_SECRET is not set"))?.as_bytes(),
+        )?;
+        #[cfg(feature = "jobs")]
         let email = match var(env, "EMAIL_TRANSPORT").as_deref() {
             Some("http") => EmailConfig::Http {
                 url: var(env, "EMAIL_API_URL").unwrap_or_else(|| "https://api.resend.com/emails".into()),
@@ -63,8 +69,10 @@ impl Config {
         Ok(Config {
             environment,
             public_base_url,
+            #[cfg(feature = "http")]
             session_key,
             platform_admin_token: secret(env, "PLATFORM_ADMIN_TOKEN"),
+            #[cfg(feature = "jobs")]
             email,
             job_retry_base_seconds: var(env, "JOB_RETRY_BASE_SECONDS")
                 .and_then(|v| v.parse::<u32>().ok())

@@ -6,6 +6,7 @@ use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::JobOutcome;
+#[cfg(feature = "jobs")]
 use crate::mail;
 use crate::store::families::{self, FamilyRow, GuardianRow, IDS_PER_QUERY};
 use crate::store::imports::{self as store, JobRow, NewJob, RowResult, KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
@@ -136,6 +137,7 @@ async fn org_context(app: &App, org_id: &str) -> ApiResult<OrgContext> {
 /// crash) are skipped; a row's change and its result are written one right after the other, and
 /// the change itself is idempotent (a revoked contact is not revoked again, an invited one not
 /// invited again), so no row is applied twice.
+#[cfg(feature = "jobs")]
 pub async fn run_chunk(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
     let Ok(task) = serde_json::from_str::<ChunkJob>(&row.payload) else {
         return Ok(JobOutcome::Failed("bad payload".into()));
@@ -258,6 +260,7 @@ async fn apply(
 }
 
 /// The queue gave up on a chunk: the job fails, keeping the results it has.
+#[cfg(feature = "jobs")]
 pub async fn chunk_dead_lettered(app: &App, row: &OutboxRow) -> ApiResult<()> {
     if let Ok(task) = serde_json::from_str::<ChunkJob>(&row.payload) {
         let error = format!("chunk {} could not be applied: {}", task.chunk, row.last_error.as_deref().unwrap_or("unknown error"));
@@ -267,6 +270,7 @@ pub async fn chunk_dead_lettered(app: &App, row: &OutboxRow) -> ApiResult<()> {
 }
 
 /// E-mails the summary of a finished job to the staff member who uploaded it.
+#[cfg(feature = "jobs")]
 pub async fn send_summary(app: &App, row: &OutboxRow) -> Result<(), mail::MailError> {
     #[derive(Deserialize)]
     struct Task {

@@ -2,6 +2,7 @@
 
 use crate::app::{App, JobMessage};
 use crate::error::ApiResult;
+#[cfg(feature = "jobs")]
 use crate::mail::{self, MailError};
 use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
 use crate::imports;
@@ -14,11 +15,13 @@ use portal_core::retry::retry_delay_seconds;
 use worker::{console_error, console_warn, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 
 /// Outcome of one message: the consumer acks or retries each message on its own.
+#[cfg(feature = "jobs")]
 enum Outcome {
     Done,
     RetryLater(u32),
 }
 
+#[cfg(feature = "jobs")]
 pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
     let dead_letters = batch.queue().ends_with("-dlq");
     for raw in batch.raw_iter() {
@@ -52,6 +55,7 @@ pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
     }
 }
 
+#[cfg(feature = "jobs")]
 async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
     let Some(row) = outbox::find(&app.db, outbox_id).await? else {
         console_warn!("outbox row {outbox_id} is gone; nothing to do");
@@ -76,6 +80,7 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
     }
 }
 
+#[cfg(feature = "jobs")]
 async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
     if let Some(row) = outbox::find(&app.db, outbox_id).await? {
         if row.processed_at.is_none() && row.failed_at.is_none() {
@@ -98,6 +103,7 @@ pub enum JobOutcome {
     Failed(String),
 }
 
+#[cfg(feature = "jobs")]
 impl From<Result<(), MailError>> for JobOutcome {
     fn from(sent: Result<(), MailError>) -> Self {
         match sent {
@@ -110,6 +116,7 @@ impl From<Result<(), MailError>> for JobOutcome {
 
 /// Records the outcome on the outbox row: done (with `kept` as its payload from now on), failed
 /// for good, or retried with backoff.
+#[cfg(feature = "jobs")]
 async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> ApiResult<Outcome> {
     match outcome {
         JobOutcome::Done => {
@@ -127,6 +134,7 @@ async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> 
     }
 }
 
+#[cfg(feature = "jobs")]
 async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
     let message: OutgoingEmail = match serde_json::from_str(&row.payload) {
         Ok(m) => m,
@@ -139,6 +147,7 @@ async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
 
 /// The cron: re-send outbox rows that never reached the queue, and re-publish recent portal
 /// switch changes to KV in case a KV write failed after D1 changed.
+#[cfg(feature = "http")]
 pub async fn scheduled(app: &App) {
     match outbox::claim_stalled(&app.db, app.now, 100).await {
         Ok(ids) if !ids.is_empty() => {

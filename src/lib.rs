@@ -1,5 +1,10 @@
 //! portal-access on Cloudflare Workers: the edge adapter. The product rules live in `portal-core`;
 //! this crate routes HTTP, talks to D1, KV and Queues, and does the crypto.
+//!
+//! It is deployed as two Workers sharing D1, KV and the queue: `http` (feature `http`: requests
+//! and the cron) and `jobs` (feature `jobs`: the queue consumer). Each leaves out the other's
+//! entry points, so code only the other one reaches is dead there.
+#![cfg_attr(not(all(feature = "http", feature = "jobs")), allow(dead_code, unused_imports))]
 
 mod access;
 mod app;
@@ -10,10 +15,13 @@ mod gateway;
 mod http;
 mod imports;
 mod jobs;
+#[cfg(feature = "jobs")]
 mod mail;
 mod operations;
 mod payments;
+#[cfg(feature = "http")]
 mod routes;
+#[cfg(feature = "http")]
 mod sign_in;
 mod store;
 mod switch;
@@ -21,6 +29,7 @@ mod switch;
 use app::{App, JobMessage};
 use worker::{console_error, event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
+#[cfg(feature = "http")]
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let response = match App::new(env) {
@@ -30,6 +39,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(response.unwrap_or_else(error::ApiError::into_response))
 }
 
+#[cfg(feature = "jobs")]
 /// Never returns `Err`: the runtime would fail the whole batch. Each message is acked or retried.
 #[event(queue)]
 async fn queue(batch: MessageBatch<JobMessage>, env: Env, _ctx: Context) -> Result<()> {
@@ -43,6 +53,7 @@ async fn queue(batch: MessageBatch<JobMessage>, env: Env, _ctx: Context) -> Resu
     Ok(())
 }
 
+#[cfg(feature = "http")]
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match App::new(env) {

@@ -429,6 +429,7 @@ fn deletion_entry(job: &DeletionJob, m: &MethodRow, action: &str, reason: String
 
 /// Deletes the job's methods at their gateway, then here, each with an audit entry. Safe to run
 /// twice: a deleted row is not found again, and the gateway call's key is the method's.
+#[cfg(feature = "jobs")]
 pub async fn run_deletion(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
     let job: DeletionJob = match serde_json::from_str(&row.payload) {
         Ok(j) => j,
@@ -469,6 +470,7 @@ pub async fn run_deletion(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
 }
 
 /// The queue gave up on a deletion job: what is left stays marked, and the history says so.
+#[cfg(feature = "jobs")]
 pub async fn deletion_dead_lettered(app: &App, row: &OutboxRow) -> ApiResult<()> {
     let Ok(job) = serde_json::from_str::<DeletionJob>(&row.payload) else {
         return Ok(());

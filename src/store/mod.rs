@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;
+#[cfg(feature = "http")]
 pub mod plans;
 pub mod sessions;
 pub mod staff;

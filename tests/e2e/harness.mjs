@@ -27,23 +27,24 @@ export function migrationStatements() {
     );
 }
 
+/** One of the two Workers built from this crate (`http` or `jobs`, see scripts/build.sh). */
+function builtWorker(name) {
+  return [
+    { type: 'ESModule', path: `${ROOT}build/${name}/index.js` },
+    { type: 'CompiledWasm', path: `${ROOT}build/${name}/index_bg.wasm` },
+  ];
+}
+
+/**
+ * The `http` Worker (requests, cron) and the `jobs` Worker (queue consumer), as wrangler.toml and
+ * wrangler.jobs.toml deploy them: the same D1 database, KV namespace and queue; the same vars.
+ */
 export function workerOptions(bindings = {}) {
-  return {
-    name: 'portal-access',
+  const shared = {
     modulesRoot: ROOT,
-    modules: [
-      { type: 'ESModule', path: `${ROOT}build/index.js` },
-      { type: 'CompiledWasm', path: `${ROOT}build/index_bg.wasm` },
-    ],
     compatibilityDate: '2026-11-01',
     d1Databases: { DB: 'portal-access' },
-    kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
     queueProducers: { JOBS: { queueName: 'portal-jobs' } },
-    queueConsumers: {
-      'portal-jobs': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: 'portal-jobs-dlq' },
-      'portal-jobs-dlq': { maxBatchSize: 10, maxBatchTimeout: 0 },
-    },
-    cronTriggers: ['* * * * *'],
     bindings: {
       ENVIRONMENT: 'development',
       PUBLIC_BASE_URL: BASE,
@@ -53,6 +54,26 @@ export function workerOptions(bindings = {}) {
       JOB_RETRY_BASE_SECONDS: '1',
       ...bindings,
     },
+  };
+  return {
+    workers: [
+      {
+        ...shared,
+        name: 'portal-access',
+        modules: builtWorker('http'),
+        kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
+        cronTriggers: ['* * * * *'],
+      },
+      {
+        ...shared,
+        name: 'portal-access-jobs',
+        modules: builtWorker('jobs'),
+        queueConsumers: {
+          'portal-jobs': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: 'portal-jobs-dlq' },
+          'portal-jobs-dlq': { maxBatchSize: 10, maxBatchTimeout: 0 },
+        },
+      },
+    ],
   };
 }
 
