@@ -1,6 +1,7 @@
 //! Access commands shared by the Office Portal and the Customer Portal: each loads what the rule
 //! needs, asks `portal_core::access`, and writes the decision in one guarded D1 batch.
 
+use crate::fields::record;
 use crate::app::App;
 use crate::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
@@ -18,7 +19,6 @@ use portal_core::family::Contact;
 use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::D1PreparedStatement;
 
@@ -102,11 +102,12 @@ pub struct PrimaryContact {
 }
 
 pub async fn primary_contact(app: &App, family: &FamilyRow) -> ApiResult<PrimaryContact> {
-    #[derive(Deserialize)]
-    struct Row {
-        first_name: String,
-        last_name: String,
-        email: Option<String>,
+    record! {
+        struct Row {
+            first_name: String,
+            last_name: String,
+            email: Option<String>,
+        }
     }
     let row: Option<Row> = app
         .db
@@ -253,9 +254,10 @@ pub fn email_in_use() -> ApiError {
 /// What a revoke would do, without doing it.
 pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianRow) -> ApiResult<Value> {
     let outcome = may_revoke(requester, &target.facts())?;
-    #[derive(Deserialize)]
-    struct Count {
-        n: i64,
+    record! {
+        struct Count {
+            n: i64,
+        }
     }
     let sessions: Option<Count> = app
         .db

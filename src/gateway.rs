@@ -1,12 +1,12 @@
 //! Payment gateways: a small trait, the Stripe HTTP adapter, and the local sandbox gateway of
 //! development and tests, which records every call in D1.
 
+use crate::fields::record;
 use crate::config::Config;
 use crate::crypto::new_id;
 use crate::store::{int, opt_text, text, Db};
 use portal_core::payments::GatewayKind;
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 use serde_json::Value;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
@@ -134,11 +134,12 @@ impl Sandbox<'_> {
         amount_cents: Option<i64>,
         decide: impl FnOnce(i64) -> (Outcome, Option<String>),
     ) -> Result<Option<String>, GatewayError> {
-        #[derive(Deserialize)]
-        struct Earlier {
-            outcome: String,
-            result_ref: Option<String>,
-            failures: i64,
+        record! {
+            struct Earlier {
+                outcome: String,
+                result_ref: Option<String>,
+                failures: i64,
+            }
         }
         let unavailable = |e: crate::error::ApiError| GatewayError::Unavailable(e.message.clone());
         let earlier: Option<Earlier> = self

@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use portal_core::request_target;
-use serde::de::DeserializeOwned;
+use crate::fields::{Fields, FromFields};
 use serde::Serialize;
 use worker::{Headers, Request, Response};
 
@@ -11,23 +11,19 @@ pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
 /// Reads and parses a JSON body: 413 past the limit, 400 for malformed JSON, 422 for a wrong
 /// shape (a missing field, a wrong type), each naming what is wrong.
-pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
+pub async fn read_json<T: FromFields>(req: &mut Request) -> ApiResult<T> {
     parse_json(&read_body(req, MAX_JSON_BODY_BYTES).await?)
 }
 
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+pub fn parse_json<T: FromFields>(bytes: &[u8]) -> ApiResult<T> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("malformed_json", "The request body must be a JSON object."));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::bad_request("malformed_json", format!("The request body is not valid JSON: {e}."))
-            }
-            Category::Data => ApiError::invalid_field(format!("The request body has a wrong field: {e}.")),
-        }
-    })
+    let value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("The request body is not valid JSON: {e}.")))?;
+    let fields =
+        Fields::from_value(value).ok_or_else(|| ApiError::invalid_field("The request body must be a JSON object."))?;
+    T::read_object(&fields).map_err(|e| ApiError::invalid_field(format!("The request body has a wrong field: {e}.")))
 }
 
 pub async fn read_body(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {

@@ -1,6 +1,7 @@
 //! Bulk portal access: the contacts report as CSV, and the import that applies an edited report
 //! through the queue, a chunk of rows at a time, with one result per row and a summary e-mail.
 
+use crate::fields::record;
 use crate::access::{self, OrgContext};
 use crate::app::App;
 use crate::crypto::new_id;
@@ -119,11 +120,12 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
 }
 
 async fn org_context(app: &App, org_id: &str) -> ApiResult<OrgContext> {
-    #[derive(Deserialize)]
-    struct Row {
-        slug: String,
-        name: String,
-        invitation_ttl_hours: i64,
+    record! {
+        struct Row {
+            slug: String,
+            name: String,
+            invitation_ttl_hours: i64,
+        }
     }
     let row: Row = app
         .db

@@ -11,6 +11,7 @@ mod app;
 mod config;
 mod crypto;
 mod error;
+mod fields;
 mod gateway;
 mod http;
 mod imports;

@@ -1,10 +1,10 @@
 //! The Customer Portal switch at the edge: D1 is the truth, KV mirrors it for the gate, and each
 //! isolate keeps a few seconds' memory of it so the gate costs no I/O on a hot path.
 
+use crate::fields::record;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::store::{int, organizations, Db};
-use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::console_error;
@@ -97,10 +97,11 @@ pub async fn publish(app: &App, slug: &str, enabled: bool) {
 
 /// Re-publishes the organizations changed in the last quarter hour (run by the cron).
 pub async fn republish_recent(app: &App) -> ApiResult<()> {
-    #[derive(Deserialize)]
-    struct Row {
-        slug: String,
-        portal_enabled: i64,
+    record! {
+        struct Row {
+            slug: String,
+            portal_enabled: i64,
+        }
     }
     let db: &Db = &app.db;
     let rows: Vec<Row> = db

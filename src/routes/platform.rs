@@ -1,5 +1,6 @@
 //! Platform routes: health, the OpenAPI document, creating organizations, the dev mailbox.
 
+use crate::fields::record;
 use crate::app::App;
 use crate::crypto::{hash_password, new_id};
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +13,7 @@ use portal_core::notification::Notification;
 use portal_core::organization::{parse_name, OrganizationError, Slug, StaffRole};
 use portal_core::password::NewPassword;
 use portal_core::time::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use worker::{Method, Request, Response};
@@ -51,13 +52,14 @@ fn require_platform_admin(app: &App, req: &Request) -> ApiResult<()> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewOrganizationBody {
-    slug: String,
-    name: String,
-    owner_email: String,
-    owner_password: String,
+record! {
+    #[strict]
+    struct NewOrganizationBody {
+        slug: String,
+        name: String,
+        owner_email: String,
+        owner_password: String,
+    }
 }
 
 #[derive(Serialize)]
@@ -113,15 +115,16 @@ async fn create_organization(app: &App, mut req: Request) -> ApiResult<Response>
     json(201, &CreatedOrganization { id: org_id, slug: slug.as_str().into() })
 }
 
-#[derive(Deserialize)]
-struct MailboxRow {
-    id: String,
-    to_email: String,
-    subject: String,
-    text_body: String,
-    html_body: String,
-    kind: String,
-    sent_at: i64,
+record! {
+    struct MailboxRow {
+        id: String,
+        to_email: String,
+        subject: String,
+        text_body: String,
+        html_body: String,
+        kind: String,
+        sent_at: i64,
+    }
 }
 
 /// The development routes exist only in development (404 elsewhere) and only answer GET.
@@ -175,17 +178,18 @@ pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
 /// Only in development.
 pub async fn dev_gateway_calls(app: &App, req: &Request) -> ApiResult<Response> {
     development_get(app, req)?;
-    #[derive(Deserialize)]
-    struct Call {
-        id: String,
-        org_id: Option<String>,
-        operation: String,
-        idempotency_key: String,
-        gateway_ref: Option<String>,
-        amount_cents: Option<i64>,
-        outcome: String,
-        result_ref: Option<String>,
-        at: i64,
+    record! {
+        struct Call {
+            id: String,
+            org_id: Option<String>,
+            operation: String,
+            idempotency_key: String,
+            gateway_ref: Option<String>,
+            amount_cents: Option<i64>,
+            outcome: String,
+            result_ref: Option<String>,
+            at: i64,
+        }
     }
     let org = query_param(req, "org").unwrap_or_default();
     let calls: Vec<Call> = app
@@ -212,9 +216,10 @@ pub async fn dev_gateway_calls(app: &App, req: &Request) -> ApiResult<Response> 
 /// `EXPLAIN QUERY PLAN` of every statement on a request path. Only in development.
 pub async fn query_plans(app: &App, req: &Request) -> ApiResult<Response> {
     development_get(app, req)?;
-    #[derive(Deserialize)]
-    struct PlanRow {
-        detail: String,
+    record! {
+        struct PlanRow {
+            detail: String,
+        }
     }
     let mut out = Vec::new();
     for (name, sql) in crate::store::plans::hot_path() {

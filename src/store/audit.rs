@@ -1,3 +1,4 @@
+use crate::fields::record;
 use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::crypto::new_id;
 use crate::error::ApiResult;
@@ -53,17 +54,19 @@ pub const FAMILY_HISTORY: &str = history!("org_id = ?1 AND family_id = ?2");
 pub const GUARDIAN_HISTORY: &str = history!("org_id = ?1 AND target_id = ?2");
 pub const ORG_HISTORY: &str = history!("org_id = ?1");
 
-#[derive(Debug, serde::Deserialize)]
-struct HistoryRow {
-    at: i64,
-    actor_kind: String,
-    actor_label: String,
-    action: String,
-    target_kind: String,
-    target_id: String,
-    target_label: Option<String>,
-    reason: Option<String>,
-    family_id: Option<String>,
+record! {
+    #[derive(Debug)]
+    struct HistoryRow {
+        at: i64,
+        actor_kind: String,
+        actor_label: String,
+        action: String,
+        target_kind: String,
+        target_id: String,
+        target_label: Option<String>,
+        reason: Option<String>,
+        family_id: Option<String>,
+    }
 }
 
 /// The access history, newest first, of a family and/or a guardian (both optional for staff).

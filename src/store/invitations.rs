@@ -1,10 +1,10 @@
 //! Invitations and password-reset links: stored by the hash of their token only.
 
+use crate::fields::record;
 use super::{int, text, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::audit::Actor;
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 /// True while the guardian row was last changed by the command with this change id.
@@ -121,23 +121,25 @@ pub fn revoke(db: &Db, guardian_id: &str, change_id: &str, now: Timestamp) -> Ap
     ])
 }
 
-/// An invitation found by its token, with what accepting it needs.
-#[derive(Debug, Deserialize)]
-pub struct InvitationByToken {
-    pub id: String,
-    pub org_id: String,
-    pub guardian_id: String,
-    pub family_id: String,
-    pub state: String,
-    pub expires_at: i64,
-    pub first_name: String,
-    pub last_name: String,
-    pub org_slug: String,
-    pub org_name: String,
-    pub portal_enabled: i64,
-    pub customer_session_epoch: i64,
-    pub primary_guardian_id: String,
-    pub family_name: String,
+record! {
+    /// An invitation found by its token, with what accepting it needs.
+    #[derive(Debug)]
+    pub struct InvitationByToken {
+        pub id: String,
+        pub org_id: String,
+        pub guardian_id: String,
+        pub family_id: String,
+        pub state: String,
+        pub expires_at: i64,
+        pub first_name: String,
+        pub last_name: String,
+        pub org_slug: String,
+        pub org_name: String,
+        pub portal_enabled: i64,
+        pub customer_session_epoch: i64,
+        pub primary_guardian_id: String,
+        pub family_name: String,
+    }
 }
 
 pub const FIND_INVITATION_BY_TOKEN: &str = "SELECT i.id, i.org_id, i.guardian_id, i.family_id, i.state, i.expires_at, \
@@ -188,17 +190,19 @@ pub fn accept(
     ])
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ResetByToken {
-    pub id: String,
-    pub org_id: String,
-    pub guardian_id: String,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
-    pub org_slug: String,
-    pub family_id: String,
-    pub first_name: String,
-    pub last_name: String,
+record! {
+    #[derive(Debug)]
+    pub struct ResetByToken {
+        pub id: String,
+        pub org_id: String,
+        pub guardian_id: String,
+        pub expires_at: i64,
+        pub used_at: Option<i64>,
+        pub org_slug: String,
+        pub family_id: String,
+        pub first_name: String,
+        pub last_name: String,
+    }
 }
 
 pub const FIND_RESET_BY_TOKEN: &str = "SELECT r.id, r.org_id, r.guardian_id, r.expires_at, r.used_at, o.slug AS org_slug, \

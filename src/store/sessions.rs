@@ -1,8 +1,8 @@
+use crate::fields::record;
 use super::{guarded, int, text, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::session::{SessionKind, StoredSession};
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 #[allow(clippy::too_many_arguments)]
@@ -51,22 +51,24 @@ pub async fn end(db: &Db, id: &str, reason: &str, now: Timestamp) -> ApiResult<u
     .await
 }
 
-/// A staff session with its organization and staff user: one round trip per authenticated request.
-#[derive(Debug, Deserialize)]
-pub struct StaffSessionRow {
-    pub kind: String,
-    pub org_id: String,
-    pub subject_id: String,
-    pub epoch: i64,
-    pub expires_at: i64,
-    pub ended_at: Option<i64>,
-    pub org_slug: String,
-    pub org_name: String,
-    pub portal_enabled: i64,
-    pub customer_session_epoch: i64,
-    pub staff_email: Option<String>,
-    pub staff_role: Option<String>,
-    pub invitation_ttl_hours: i64,
+record! {
+    /// A staff session with its organization and staff user: one round trip per authenticated request.
+    #[derive(Debug)]
+    pub struct StaffSessionRow {
+        pub kind: String,
+        pub org_id: String,
+        pub subject_id: String,
+        pub epoch: i64,
+        pub expires_at: i64,
+        pub ended_at: Option<i64>,
+        pub org_slug: String,
+        pub org_name: String,
+        pub portal_enabled: i64,
+        pub customer_session_epoch: i64,
+        pub staff_email: Option<String>,
+        pub staff_role: Option<String>,
+        pub invitation_ttl_hours: i64,
+    }
 }
 
 impl StaffSessionRow {
@@ -98,34 +100,36 @@ pub async fn load_staff_session(db: &Db, session_id: &str) -> ApiResult<Option<S
     .await
 }
 
-/// A guardian session with the guardian, their family and organization: one round trip.
-#[derive(Debug, Deserialize)]
-pub struct GuardianSessionRow {
-    pub kind: String,
-    pub org_id: String,
-    pub subject_id: String,
-    pub epoch: i64,
-    pub expires_at: i64,
-    pub ended_at: Option<i64>,
-    pub org_slug: String,
-    pub org_name: String,
-    pub portal_enabled: i64,
-    pub customer_session_epoch: i64,
-    pub family_id: String,
-    pub family_name: String,
-    pub primary_guardian_id: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<String>,
-    pub access_state: String,
-    pub can_make_payments: i64,
-    pub can_view_full_ledger: i64,
-    pub password_hash: Option<String>,
-    pub invitation_ttl_hours: i64,
-    pub payment_gateway_kind: String,
-    pub payment_gateway_account_id: Option<String>,
-    pub require_recurring_authorization: i64,
-    pub show_full_ledger_history: i64,
+record! {
+    /// A guardian session with the guardian, their family and organization: one round trip.
+    #[derive(Debug)]
+    pub struct GuardianSessionRow {
+        pub kind: String,
+        pub org_id: String,
+        pub subject_id: String,
+        pub epoch: i64,
+        pub expires_at: i64,
+        pub ended_at: Option<i64>,
+        pub org_slug: String,
+        pub org_name: String,
+        pub portal_enabled: i64,
+        pub customer_session_epoch: i64,
+        pub family_id: String,
+        pub family_name: String,
+        pub primary_guardian_id: String,
+        pub first_name: String,
+        pub last_name: String,
+        pub email: Option<String>,
+        pub access_state: String,
+        pub can_make_payments: i64,
+        pub can_view_full_ledger: i64,
+        pub password_hash: Option<String>,
+        pub invitation_ttl_hours: i64,
+        pub payment_gateway_kind: String,
+        pub payment_gateway_account_id: Option<String>,
+        pub require_recurring_authorization: i64,
+        pub show_full_ledger_history: i64,
+    }
 }
 
 impl GuardianSessionRow {

@@ -1,14 +1,15 @@
+use crate::fields::record;
 use super::{int, text, Db};
 use crate::error::ApiResult;
 use portal_core::organization::StaffRole;
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 pub async fn owner_emails(db: &Db, org_id: &str) -> ApiResult<Vec<String>> {
-    #[derive(Deserialize)]
-    struct Row {
-        email: String,
+    record! {
+        struct Row {
+            email: String,
+        }
     }
     let rows: Vec<Row> = db
         .all(

@@ -135,10 +135,34 @@ test('malformed JSON is 400, wrong types and missing fields are 422', async () =
   assertError(await post(''), 400, 'malformed_json');
   const wrongType = await post(JSON.stringify({ ...newOrg('typed'), slug: 42 }));
   assertError(wrongType, 422, 'invalid_field');
-  assert.match(wrongType.body.error.message, /invalid type/);
+  assert.match(wrongType.body.error.message, /`slug` must be a string/);
   const missing = await post(JSON.stringify({ slug: 'missing' }));
   assertError(missing, 422, 'invalid_field');
-  assert.match(missing.body.error.message, /missing field/);
+  assert.match(missing.body.error.message, /`name` is missing/);
+  const unknown = await post(JSON.stringify({ ...newOrg('unknown'), colour: 'blue' }));
+  assertError(unknown, 422, 'invalid_field');
+  assert.match(unknown.body.error.message, /`colour` is not a known field/);
+  assertError(await post('[1, 2]'), 422, 'invalid_field');
+  const n = await portal.db.prepare("SELECT COUNT(*) AS n FROM organizations WHERE slug IN ('typed', 'missing', 'unknown')").first();
+  assert.equal(n.n, 0);
+});
+
+test('a wrong field inside a nested object is named by its path', async () => {
+  const org = await portal.createOrganization('nested');
+  const staff = await portal.staffSignIn('nested', org.owner_email, org.owner_password);
+  const res = await portal.request('POST', '/office/nested/api/families', {
+    token: staff,
+    json: { name: 'Lee', primary_guardian: { first_name: 5, last_name: 'Lee' } },
+  });
+  assertError(res, 422, 'invalid_field');
+  assert.match(res.body.error.message, /`primary_guardian.first_name` must be a string/);
+  const extra = await portal.request('POST', '/office/nested/api/families', {
+    token: staff,
+    json: { name: 'Lee', primary_guardian: { first_name: 'Ann', last_name: 'Lee', age: 40 } },
+  });
+  assert.match(extra.body.error.message, /`primary_guardian.age` is not a known field/);
+  const n = await portal.db.prepare('SELECT COUNT(*) AS n FROM families').first();
+  assert.equal(n.n, 0);
 });
 
 test('a body over the limit is 413 and nothing is created', async () => {

@@ -1,5 +1,6 @@
 //! Families in the Office Portal: create, search, read, add contacts.
 
+use crate::fields::record;
 use super::authenticate;
 use crate::access::{email_in_use, family_json, guardian_json, send_invitation};
 use crate::app::App;
@@ -12,17 +13,17 @@ use crate::store::{audit, text};
 use portal_core::audit::AuditEntry;
 use portal_core::operations::OperationError;
 use portal_core::family::{parse_family_name, Contact};
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContactBody {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
+record! {
+    #[strict]
+    pub struct ContactBody {
+        pub first_name: String,
+        pub last_name: String,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+    }
 }
 
 impl ContactBody {
@@ -31,11 +32,12 @@ impl ContactBody {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewFamily {
-    name: String,
-    primary_guardian: ContactBody,
+record! {
+    #[strict]
+    struct NewFamily {
+        name: String,
+        primary_guardian: ContactBody,
+    }
 }
 
 pub async fn create(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
@@ -79,9 +81,10 @@ pub async fn create(app: &App, mut req: Request, org: &str) -> ApiResult<Respons
 
 /// The organization setting "portal access for new contacts": invite the primary at once.
 async fn auto_invite_new_contacts(app: &App, org_id: &str) -> ApiResult<bool> {
-    #[derive(Deserialize)]
-    struct Row {
-        auto_portal_access_for_new_contacts: i64,
+    record! {
+        struct Row {
+            auto_portal_access_for_new_contacts: i64,
+        }
     }
     let row: Option<Row> = app
         .db
@@ -147,10 +150,11 @@ fn family_not_found() -> ApiError {
     ApiError::not_found("family_not_found", "No family with that id.")
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewPrimary {
-    guardian_id: String,
+record! {
+    #[strict]
+    struct NewPrimary {
+        guardian_id: String,
+    }
 }
 
 /// Changing the Primary Guardian revokes every other guardian's access, the former primary's too.
@@ -162,10 +166,11 @@ pub async fn change_primary(app: &App, mut req: Request, org: &str, family_id: &
     family_response(app, &staff, 200, family_id).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MergeBody {
-    from_family_ids: Vec<String>,
+record! {
+    #[strict]
+    struct MergeBody {
+        from_family_ids: Vec<String>,
+    }
 }
 
 /// The Family Merge tool: the named families are merged into this one.

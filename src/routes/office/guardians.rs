@@ -1,6 +1,7 @@
 //! Guardian access in the Office Portal: enable login for a primary guardian, revoke any login,
 //! send password resets, and the invitations console. Staff never invite a secondary.
 
+use crate::fields::{record, FromFields};
 use super::authenticate;
 use crate::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
 use crate::app::App;
@@ -8,7 +9,6 @@ use crate::error::ApiResult;
 use crate::http::{json, parse_json, query_param, read_body, read_json, MAX_JSON_BODY_BYTES};
 use crate::store::{int, text, Arg};
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -20,14 +20,16 @@ pub async fn invite(app: &App, req: Request, org: &str, guardian_id: &str, resen
     json(202, &guardian_json(&target, &staff.requester(), app.now))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RevokeBody {
-    pub reason: Option<String>,
+record! {
+    #[strict]
+    #[derive(Default)]
+    pub struct RevokeBody {
+        pub reason: Option<String>,
+    }
 }
 
 /// An optional JSON body: absent or empty means `{}`.
-pub async fn optional_json<T: for<'de> Deserialize<'de> + Default>(req: &mut Request) -> ApiResult<T> {
+pub async fn optional_json<T: FromFields + Default>(req: &mut Request) -> ApiResult<T> {
     let bytes = read_body(req, MAX_JSON_BODY_BYTES).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
@@ -59,20 +61,21 @@ pub async fn password_reset(app: &App, req: Request, org: &str, guardian_id: &st
     json(202, &json!({ "status": "sent" }))
 }
 
-#[derive(Deserialize)]
-struct InvitationRow {
-    id: String,
-    guardian_id: String,
-    family_id: String,
-    email: String,
-    state: String,
-    created_at: i64,
-    expires_at: i64,
-    ended_at: Option<i64>,
-    sent_by_kind: String,
-    sent_by_label: String,
-    first_name: String,
-    last_name: String,
+record! {
+    struct InvitationRow {
+        id: String,
+        guardian_id: String,
+        family_id: String,
+        email: String,
+        state: String,
+        created_at: i64,
+        expires_at: i64,
+        ended_at: Option<i64>,
+        sent_by_kind: String,
+        sent_by_label: String,
+        first_name: String,
+        last_name: String,
+    }
 }
 
 /// Every invitation of the organization, newest first, with its state and expiry.
@@ -122,12 +125,12 @@ pub async fn invitations(app: &App, req: Request, org: &str) -> ApiResult<Respon
     json(200, &json!({ "invitations": out }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MoveBody {
-    to_family_id: String,
-    #[serde(default)]
-    confirm: bool,
+record! {
+    #[strict]
+    struct MoveBody {
+        to_family_id: String,
+        confirm: Option<bool>,
+    }
 }
 
 /// Moving a contact to another account: without `confirm: true` the answer is 409 with
@@ -139,7 +142,7 @@ pub async fn move_contact(app: &App, mut req: Request, org: &str, guardian_id: &
     let to = crate::store::families::find_family(&app.db, &staff.org_id, &body.to_family_id)
         .await?
         .ok_or_else(|| crate::error::ApiError::not_found("family_not_found", "No family with that id."))?;
-    crate::operations::move_contact(app, &staff.org(), &staff.requester(), &contact, &from, &to, body.confirm).await?;
+    crate::operations::move_contact(app, &staff.org(), &staff.requester(), &contact, &from, &to, body.confirm == Some(true)).await?;
     let (contact, _) = load_target(app, &staff.org(), guardian_id).await?;
     json(200, &guardian_json(&contact, &staff.requester(), app.now))
 }

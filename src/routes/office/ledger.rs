@@ -1,6 +1,7 @@
 //! A family's ledger in the Office Portal: staff post charges and refunds (so there is something
 //! to pay) and read the ledger with the balance.
 
+use crate::fields::record;
 use super::authenticate;
 use super::families::active_family;
 use crate::app::App;
@@ -13,16 +14,16 @@ use crate::store::payments::{self as store, NewEntry};
 use portal_core::operations::OperationError;
 use portal_core::payments::{parse_ledger_post, EntryKind, HistoryWindow};
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PostBody {
-    kind: String,
-    amount_cents: i64,
-    description: String,
+record! {
+    #[strict]
+    struct PostBody {
+        kind: String,
+        amount_cents: i64,
+        description: String,
+    }
 }
 
 pub async fn post(app: &App, mut req: Request, org: &str, family_id: &str) -> ApiResult<Response> {

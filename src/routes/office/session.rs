@@ -1,5 +1,6 @@
 //! Staff sign-in and sign-out.
 
+use crate::fields::record;
 use super::{authenticate, STAFF_COOKIE};
 use crate::app::App;
 use crate::error::ApiResult;
@@ -8,26 +9,27 @@ use crate::sign_in::{invalid_credentials, new_session, verify_throttled};
 use crate::store::{sessions, text};
 use portal_core::email::EmailAddress;
 use portal_core::session::SessionKind;
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
-#[derive(Deserialize)]
-pub struct Credentials {
-    pub email: String,
-    pub password: String,
+record! {
+    pub struct Credentials {
+        pub email: String,
+        pub password: String,
+    }
 }
 
 pub const STAFF_SIGN_IN: &str = "SELECT o.id AS org_id, u.id AS staff_id, u.email AS staff_email, u.password_hash, u.role \
      FROM organizations o LEFT JOIN staff_users u ON u.org_id = o.id AND u.email = ?2 WHERE o.slug = ?1";
 
-#[derive(Deserialize)]
-struct Account {
-    org_id: String,
-    staff_id: Option<String>,
-    staff_email: Option<String>,
-    password_hash: Option<String>,
-    role: Option<String>,
+record! {
+    struct Account {
+        org_id: String,
+        staff_id: Option<String>,
+        staff_email: Option<String>,
+        password_hash: Option<String>,
+        role: Option<String>,
+    }
 }
 
 pub async fn sign_in(app: &App, mut req: Request, org_slug: &str) -> ApiResult<Response> {

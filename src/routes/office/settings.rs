@@ -1,5 +1,6 @@
 //! Organization settings: the Customer Portal switch and the portal options.
 
+use crate::fields::record;
 use super::authenticate;
 use crate::app::App;
 use crate::crypto::new_id;
@@ -11,7 +12,6 @@ use portal_core::audit::AuditEntry;
 use portal_core::payments::{check_gateway_setting, GatewayKind};
 use crate::switch;
 use portal_core::portal_switch::{set_customer_portal as decide, status_message, SwitchState};
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -24,9 +24,10 @@ pub async fn show_customer_portal(app: &App, req: Request, org: &str) -> ApiResu
     switch_body(staff.portal_enabled)
 }
 
-#[derive(Deserialize)]
-struct SwitchBody {
-    enabled: bool,
+record! {
+    struct SwitchBody {
+        enabled: bool,
+    }
 }
 
 pub async fn set_customer_portal(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
@@ -114,21 +115,23 @@ pub async fn show_portal_options(app: &App, req: Request, org: &str) -> ApiResul
     options_body(&load_options(app, &staff.org_id).await?)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GatewayBody {
-    kind: String,
-    account_id: Option<String>,
+record! {
+    #[strict]
+    struct GatewayBody {
+        kind: String,
+        account_id: Option<String>,
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OptionsPatch {
-    invitation_ttl_hours: Option<i64>,
-    show_full_ledger_history: Option<bool>,
-    require_recurring_authorization: Option<bool>,
-    auto_portal_access_for_new_contacts: Option<bool>,
-    payment_gateway: Option<GatewayBody>,
+record! {
+    #[strict]
+    struct OptionsPatch {
+        invitation_ttl_hours: Option<i64>,
+        show_full_ledger_history: Option<bool>,
+        require_recurring_authorization: Option<bool>,
+        auto_portal_access_for_new_contacts: Option<bool>,
+        payment_gateway: Option<GatewayBody>,
+    }
 }
 
 pub async fn set_portal_options(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {

@@ -1,5 +1,6 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
+use crate::fields::record;
 use super::auth::{authenticate, Customer};
 use super::{guardians, links, payments};
 use crate::access::guardian_json;
@@ -13,7 +14,6 @@ use crate::store::families::{self, GuardianRow};
 use crate::store::{audit, sessions, text};
 use portal_core::email::EmailAddress;
 use portal_core::session::SessionKind;
-use serde::Deserialize;
 use serde_json::json;
 use crate::routes::boxed;
 use worker::{Method, Request, Response};
@@ -61,13 +61,14 @@ pub const GUARDIAN_SIGN_IN: &str =
        ON g.org_id = o.id AND g.email = ?2 AND g.access_state = 'can_log_in' \
      WHERE o.slug = ?1";
 
-#[derive(Deserialize)]
-struct Login {
-    org_id: String,
-    portal_enabled: i64,
-    customer_session_epoch: i64,
-    guardian_id: Option<String>,
-    password_hash: Option<String>,
+record! {
+    struct Login {
+        org_id: String,
+        portal_enabled: i64,
+        customer_session_epoch: i64,
+        guardian_id: Option<String>,
+        password_hash: Option<String>,
+    }
 }
 
 async fn sign_in(app: &App, mut req: Request, org_slug: &str) -> ApiResult<Response> {

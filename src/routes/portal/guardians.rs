@@ -1,5 +1,6 @@
 //! My Account, Account Information: the Primary Guardian manages who else may log in.
 
+use crate::fields::{record, FieldError, Fields, FromFields};
 use super::auth::authenticate;
 use crate::access::{
     add_contact, email_in_use, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
@@ -16,7 +17,6 @@ use portal_core::access::{may_edit_contact, may_set_permissions, AccessState};
 use portal_core::audit::AuditEntry;
 use portal_core::email::EmailAddress;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
-use serde::{Deserialize, Deserializer};
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -32,20 +32,25 @@ pub async fn add(app: &App, mut req: Request, org: &str) -> ApiResult<Response> 
     json(201, &guardian_json(&guardian, &me.requester(), app.now))
 }
 
-/// `null` clears a field; an absent field stays as it is.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `null` clears `email` or `phone`; an absent field stays as it is.
 struct ContactPatch {
     first_name: Option<String>,
     last_name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
     email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
     phone: Option<Option<String>>,
+}
+
+impl FromFields for ContactPatch {
+    const STRICT: bool = true;
+    const NAMES: &'static [&'static str] = &["first_name", "last_name", "email", "phone"];
+    fn from_fields(f: &Fields) -> Result<Self, FieldError> {
+        Ok(ContactPatch {
+            first_name: f.get("first_name")?,
+            last_name: f.get("last_name")?,
+            email: f.present("email")?,
+            phone: f.present("phone")?,
+        })
+    }
 }
 
 pub async fn edit_contact(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
@@ -106,10 +111,12 @@ pub async fn edit_contact(app: &App, mut req: Request, org: &str, guardian_id: &
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct InviteBody {
-    email: Option<String>,
+record! {
+    #[strict]
+    #[derive(Default)]
+    struct InviteBody {
+        email: Option<String>,
+    }
 }
 
 pub async fn invite(app: &App, mut req: Request, org: &str, guardian_id: &str, resend: bool) -> ApiResult<Response> {
@@ -135,11 +142,12 @@ pub async fn revoke(app: &App, mut req: Request, org: &str, guardian_id: &str) -
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Permissions {
-    can_make_payments: bool,
-    can_view_full_ledger: bool,
+record! {
+    #[strict]
+    struct Permissions {
+        can_make_payments: bool,
+        can_view_full_ledger: bool,
+    }
 }
 
 pub async fn set_permissions(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {

@@ -1,6 +1,7 @@
 //! E-mailed links and passwords: invitation status and acceptance, password resets, and changing
 //! one's own password.
 
+use crate::fields::record;
 use super::api::session_response;
 use super::auth::authenticate;
 use crate::access::{write_password_reset, OrgContext};
@@ -19,7 +20,6 @@ use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::password::NewPassword;
 use portal_core::session::SessionKind;
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -59,14 +59,13 @@ fn guardian_actor(id: &str, first: &str, last: &str) -> Actor {
     Actor { kind: ActorKind::Guardian, id: Some(id.into()), label: format!("{first} {last}") }
 }
 
-#[derive(Deserialize)]
-struct AcceptBody {
-    token: String,
-    password: String,
-    #[serde(default)]
-    confirm_adult: bool,
-    #[serde(default)]
-    accept_terms: bool,
+record! {
+    struct AcceptBody {
+        token: String,
+        password: String,
+        confirm_adult: Option<bool>,
+        accept_terms: Option<bool>,
+    }
 }
 
 pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
@@ -75,7 +74,7 @@ pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiRes
     if inv.portal_enabled == 0 {
         return Err(ApiError::portal_unavailable());
     }
-    may_accept(link_status(&inv, app), body.confirm_adult, body.accept_terms)?;
+    may_accept(link_status(&inv, app), body.confirm_adult == Some(true), body.accept_terms == Some(true))?;
     let password = NewPassword::parse(&body.password)?;
     let password_hash = hash_password(password.as_str()).await?;
 
@@ -134,25 +133,28 @@ pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiRes
 }
 
 async fn primary_email(app: &App, primary_id: &str) -> ApiResult<Option<String>> {
-    #[derive(Deserialize)]
-    struct Row {
-        email: Option<String>,
+    record! {
+        struct Row {
+            email: Option<String>,
+        }
     }
     let row: Option<Row> = app.db.first("SELECT email FROM guardians WHERE id = ?1", &[text(primary_id)]).await?;
     Ok(row.and_then(|r| r.email))
 }
 
-#[derive(Deserialize)]
-struct ResetRequest {
-    email: String,
+record! {
+    struct ResetRequest {
+        email: String,
+    }
 }
 
-#[derive(Deserialize)]
-struct OrgRow {
-    id: String,
-    slug: String,
-    name: String,
-    invitation_ttl_hours: i64,
+record! {
+    struct OrgRow {
+        id: String,
+        slug: String,
+        name: String,
+        invitation_ttl_hours: i64,
+    }
 }
 
 /// "Forgot your password?": always 202, so the answer does not reveal who has an account.
@@ -173,9 +175,10 @@ pub async fn request_password_reset(app: &App, mut req: Request, org: &str) -> A
         )
         .await?;
     let Some(target) = target else { return accepted };
-    #[derive(Deserialize)]
-    struct Last {
-        at: Option<i64>,
+    record! {
+        struct Last {
+            at: Option<i64>,
+        }
     }
     let last: Option<Last> = app
         .db
@@ -203,10 +206,11 @@ pub fn reset_usable(reset: &ResetByToken, app: &App) -> bool {
     reset.used_at.is_none() && reset.expires_at > app.now.millis()
 }
 
-#[derive(Deserialize)]
-struct CompleteReset {
-    token: String,
-    new_password: String,
+record! {
+    struct CompleteReset {
+        token: String,
+        new_password: String,
+    }
 }
 
 pub async fn complete_password_reset(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
@@ -238,10 +242,11 @@ pub async fn complete_password_reset(app: &App, mut req: Request, org: &str) -> 
     no_content()
 }
 
-#[derive(Deserialize)]
-struct PasswordChange {
-    current_password: String,
-    new_password: String,
+record! {
+    struct PasswordChange {
+        current_password: String,
+        new_password: String,
+    }
 }
 
 /// Changing one's own password ends one's other sessions.

@@ -1,17 +1,16 @@
 //! My Account, Payments and Transaction History.
 
+use crate::fields::{record, FromFields};
 use super::auth::authenticate;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, parse_json, query_param, read_body, MAX_JSON_BODY_BYTES};
 use crate::payments;
 use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, PaymentError};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use worker::{Request, Response};
 
 /// A payment body: refused before parsing if anything in it looks like a full card number.
-async fn read_payment_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
+async fn read_payment_json<T: FromFields>(req: &mut Request) -> ApiResult<T> {
     let bytes = read_body(req, MAX_JSON_BODY_BYTES).await?;
     if contains_card_number(&String::from_utf8_lossy(&bytes)) {
         return Err(PaymentError::CardNumberRefused.into());
@@ -24,16 +23,17 @@ pub async fn list(app: &App, req: Request, org: &str) -> ApiResult<Response> {
     json(200, &payments::list_methods(app, &me.account()).await?)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SaveBody {
-    kind: String,
-    gateway_token: String,
-    last4: String,
-    exp_month: Option<i64>,
-    exp_year: Option<i64>,
-    is_default: Option<bool>,
-    recurring_authorized: Option<bool>,
+record! {
+    #[strict]
+    struct SaveBody {
+        kind: String,
+        gateway_token: String,
+        last4: String,
+        exp_month: Option<i64>,
+        exp_year: Option<i64>,
+        is_default: Option<bool>,
+        recurring_authorized: Option<bool>,
+    }
 }
 
 pub async fn save(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
@@ -51,13 +51,14 @@ pub async fn save(app: &App, mut req: Request, org: &str) -> ApiResult<Response>
     json(201, &payments::save_method(app, &me.account(), &input).await?)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EditBody {
-    is_default: Option<bool>,
-    recurring_authorized: Option<bool>,
-    exp_month: Option<i64>,
-    exp_year: Option<i64>,
+record! {
+    #[strict]
+    struct EditBody {
+        is_default: Option<bool>,
+        recurring_authorized: Option<bool>,
+        exp_month: Option<i64>,
+        exp_year: Option<i64>,
+    }
 }
 
 pub async fn edit(app: &App, mut req: Request, org: &str, id: &str) -> ApiResult<Response> {
@@ -83,12 +84,13 @@ pub async fn balance(app: &App, req: Request, org: &str) -> ApiResult<Response> 
     json(200, &payments::balance_json(app, &me.me.family_id).await?)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PayBody {
-    amount_cents: i64,
-    payment_method_id: String,
-    idempotency_key: Option<String>,
+record! {
+    #[strict]
+    struct PayBody {
+        amount_cents: i64,
+        payment_method_id: String,
+        idempotency_key: Option<String>,
+    }
 }
 
 /// `Idempotency-Key` (header, or `idempotency_key` in the body) makes a retried request safe.
