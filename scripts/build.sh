@@ -11,11 +11,13 @@ for worker in "${workers[@]}"; do
   case "$worker" in http | jobs) ;; *) say "unknown worker $worker (http or jobs)"; exit 2 ;; esac
   worker-build --release --out-dir "build/$worker" . --no-default-features --features "$worker"
   out="build/$worker"
-  # worker-build keeps the wasm name section (140 KB, 38 KB gzip) for readable panic traces. We
-  # upload without it and keep the named twin beside it: no pass runs here, so the function indices
-  # agree and a production trace's `wasm-function[N]` is looked up in index_bg.names.wasm (twiggy).
+  # worker-build's wasm-opt keeps the name section (for readable panic traces), and keeping it also
+  # holds back some of -Oz. A second -Oz without it gives the upload (-2 KB gzip); its symbol map
+  # turns a production trace's `wasm-function[N]` into a name. The named build stays beside it for
+  # twiggy (`twiggy top build/http/index_bg.names.wasm`).
   cp "$out/index_bg.wasm" "$out/index_bg.names.wasm"
-  "$WASM_OPT_BIN" "$out/index_bg.names.wasm" --strip-debug --strip-producers \
+  "$WASM_OPT_BIN" "$out/index_bg.names.wasm" -Oz --strip-debug --strip-producers \
+    --symbolmap="$out/index_bg.symbols.txt" \
     --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
     --enable-multivalue --enable-reference-types --enable-exception-handling \
     -o "$out/index_bg.wasm"

@@ -274,7 +274,8 @@ impl Stripe<'_> {
         let req = Request::new_with_init(&format!("{}{path}", self.api_url), &init).map_err(unavailable)?;
         let mut resp = Fetch::Request(req).send().await.map_err(unavailable)?;
         let status = resp.status_code();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        // Bytes, then the one JSON parser the worker already has (`json()` would add a second).
+        let body: Value = resp.bytes().await.ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
         if (200..300).contains(&status) {
             return Ok(body);
         }

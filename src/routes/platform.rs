@@ -18,17 +18,8 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use worker::{Method, Request, Response};
 
-/// Validated and minified by build.rs.
-const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json"));
-
 pub fn healthz() -> ApiResult<Response> {
     text(200, "ok")
-}
-
-pub fn openapi() -> ApiResult<Response> {
-    let headers = worker::Headers::new();
-    headers.set("content-type", "application/json; charset=utf-8")?;
-    Ok(Response::from_bytes(OPENAPI.as_bytes().to_vec())?.with_headers(headers))
 }
 
 pub async fn route(app: &App, req: Request, rest: &[&str]) -> ApiResult<Response> {

@@ -25,31 +25,31 @@ use worker::{Method, Request, Response};
 
 
 pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResult<Response> {
-    match (req.method(), rest) {
-        (Method::Post, ["session"]) => boxed(session::sign_in(app, req, org)).await,
-        (Method::Delete, ["session"]) => boxed(session::sign_out(app, req, org)).await,
-        (Method::Get, ["settings", "customer-portal"]) => boxed(settings::show_customer_portal(app, req, org)).await,
-        (Method::Put, ["settings", "customer-portal"]) => boxed(settings::set_customer_portal(app, req, org)).await,
-        (Method::Get, ["settings", "portal-options"]) => boxed(settings::show_portal_options(app, req, org)).await,
-        (Method::Patch, ["settings", "portal-options"]) => boxed(settings::set_portal_options(app, req, org)).await,
-        (Method::Post, ["families", id, "ledger"]) => boxed(ledger::post(app, req, org, id)).await,
-        (Method::Get, ["families", id, "ledger"]) => boxed(ledger::show(app, req, org, id)).await,
-        (Method::Get, ["reports", "portal-access.csv"]) => boxed(imports::report(app, req, org)).await,
-        (Method::Post, ["imports", "portal-access"]) => boxed(imports::upload(app, req, org)).await,
-        (Method::Get, ["imports", id]) => boxed(imports::show(app, req, org, id)).await,
-        (Method::Post, ["families"]) => boxed(families::create(app, req, org)).await,
-        (Method::Get, ["families"]) => boxed(families::search(app, req, org)).await,
-        (Method::Get, ["families", id]) => boxed(families::show(app, req, org, id)).await,
-        (Method::Post, ["families", id, "guardians"]) => boxed(families::add_guardian(app, req, org, id)).await,
-        (Method::Put, ["families", id, "primary-guardian"]) => boxed(families::change_primary(app, req, org, id)).await,
-        (Method::Post, ["families", id, "merge"]) => boxed(families::merge(app, req, org, id)).await,
-        (Method::Post, ["guardians", id, "move"]) => boxed(guardians::move_contact(app, req, org, id)).await,
-        (Method::Get, ["audit"]) => boxed(families::audit(app, req, org)).await,
-        (Method::Post, ["guardians", id, "invitation"]) => boxed(guardians::invite(app, req, org, id, false)).await,
-        (Method::Post, ["guardians", id, "invitation", "resend"]) => boxed(guardians::invite(app, req, org, id, true)).await,
-        (Method::Post, ["guardians", id, "revoke-login"]) => boxed(guardians::revoke_login(app, req, org, id)).await,
-        (Method::Post, ["guardians", id, "password-reset"]) => boxed(guardians::password_reset(app, req, org, id)).await,
-        (Method::Get, ["invitations"]) => boxed(guardians::invitations(app, req, org)).await,
+    let handler = match (req.method(), rest) {
+        (Method::Post, ["session"]) => boxed(session::sign_in(app, req, org)),
+        (Method::Delete, ["session"]) => boxed(session::sign_out(app, req, org)),
+        (Method::Get, ["settings", "customer-portal"]) => boxed(settings::show_customer_portal(app, req, org)),
+        (Method::Put, ["settings", "customer-portal"]) => boxed(settings::set_customer_portal(app, req, org)),
+        (Method::Get, ["settings", "portal-options"]) => boxed(settings::show_portal_options(app, req, org)),
+        (Method::Patch, ["settings", "portal-options"]) => boxed(settings::set_portal_options(app, req, org)),
+        (Method::Post, ["families", id, "ledger"]) => boxed(ledger::post(app, req, org, id)),
+        (Method::Get, ["families", id, "ledger"]) => boxed(ledger::show(app, req, org, id)),
+        (Method::Get, ["reports", "portal-access.csv"]) => boxed(imports::report(app, req, org)),
+        (Method::Post, ["imports", "portal-access"]) => boxed(imports::upload(app, req, org)),
+        (Method::Get, ["imports", id]) => boxed(imports::show(app, req, org, id)),
+        (Method::Post, ["families"]) => boxed(families::create(app, req, org)),
+        (Method::Get, ["families"]) => boxed(families::search(app, req, org)),
+        (Method::Get, ["families", id]) => boxed(families::show(app, req, org, id)),
+        (Method::Post, ["families", id, "guardians"]) => boxed(families::add_guardian(app, req, org, id)),
+        (Method::Put, ["families", id, "primary-guardian"]) => boxed(families::change_primary(app, req, org, id)),
+        (Method::Post, ["families", id, "merge"]) => boxed(families::merge(app, req, org, id)),
+        (Method::Post, ["guardians", id, "move"]) => boxed(guardians::move_contact(app, req, org, id)),
+        (Method::Get, ["audit"]) => boxed(families::audit(app, req, org)),
+        (Method::Post, ["guardians", id, "invitation"]) => boxed(guardians::invite(app, req, org, id, false)),
+        (Method::Post, ["guardians", id, "invitation", "resend"]) => boxed(guardians::invite(app, req, org, id, true)),
+        (Method::Post, ["guardians", id, "revoke-login"]) => boxed(guardians::revoke_login(app, req, org, id)),
+        (Method::Post, ["guardians", id, "password-reset"]) => boxed(guardians::password_reset(app, req, org, id)),
+        (Method::Get, ["invitations"]) => boxed(guardians::invitations(app, req, org)),
         (_, ["session"])
         | (_, ["settings", "customer-portal" | "portal-options"])
         | (_, ["families"])
@@ -61,9 +61,10 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         | (_, ["guardians", _, "invitation", "resend"])
         | (_, ["invitations"])
         | (_, ["reports", "portal-access.csv"])
-        | (_, ["imports", _]) => Err(ApiError::method_not_allowed()),
-        _ => Err(ApiError::route_not_found()),
-    }
+        | (_, ["imports", _]) => return Err(ApiError::method_not_allowed()),
+        _ => return Err(ApiError::route_not_found()),
+    };
+    handler.await
 }
 
 /// The signed-in staff member, with the organization the URL names.

@@ -19,30 +19,30 @@ use crate::routes::boxed;
 use worker::{Method, Request, Response};
 
 pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResult<Response> {
-    match (req.method(), rest) {
-        (Method::Post, ["session"]) => boxed(sign_in(app, req, org)).await,
-        (Method::Delete, ["session"]) => boxed(sign_out(app, req, org)).await,
-        (Method::Get, ["account"]) => boxed(account(app, req, org)).await,
-        (Method::Get, ["access-history"]) => boxed(access_history(app, req, org)).await,
-        (Method::Get, ["invitations", token]) => boxed(links::invitation_status(app, org, token)).await,
-        (Method::Post, ["invitations", "accept"]) => boxed(links::accept_invitation(app, req, org)).await,
-        (Method::Post, ["password-reset", "request"]) => boxed(links::request_password_reset(app, req, org)).await,
-        (Method::Post, ["password-reset", "complete"]) => boxed(links::complete_password_reset(app, req, org)).await,
-        (Method::Post, ["me", "password"]) => boxed(links::change_password(app, req, org)).await,
-        (Method::Post, ["guardians"]) => boxed(guardians::add(app, req, org)).await,
-        (Method::Patch, ["guardians", id]) => boxed(guardians::edit_contact(app, req, org, id)).await,
-        (Method::Post, ["guardians", id, "invitation"]) => boxed(guardians::invite(app, req, org, id, false)).await,
-        (Method::Post, ["guardians", id, "invitation", "resend"]) => boxed(guardians::invite(app, req, org, id, true)).await,
-        (Method::Post, ["guardians", id, "revoke"]) => boxed(guardians::revoke(app, req, org, id)).await,
-        (Method::Put, ["guardians", id, "permissions"]) => boxed(guardians::set_permissions(app, req, org, id)).await,
-        (Method::Post, ["guardians", id, "password-reset"]) => boxed(guardians::password_reset(app, req, org, id)).await,
-        (Method::Get, ["payment-methods"]) => boxed(payments::list(app, req, org)).await,
-        (Method::Post, ["payment-methods"]) => boxed(payments::save(app, req, org)).await,
-        (Method::Patch, ["payment-methods", id]) => boxed(payments::edit(app, req, org, id)).await,
-        (Method::Delete, ["payment-methods", id]) => boxed(payments::delete(app, req, org, id)).await,
-        (Method::Get, ["balance"]) => boxed(payments::balance(app, req, org)).await,
-        (Method::Post, ["payments"]) => boxed(payments::pay(app, req, org)).await,
-        (Method::Get, ["transactions"]) => boxed(payments::transactions(app, req, org)).await,
+    let handler = match (req.method(), rest) {
+        (Method::Post, ["session"]) => boxed(sign_in(app, req, org)),
+        (Method::Delete, ["session"]) => boxed(sign_out(app, req, org)),
+        (Method::Get, ["account"]) => boxed(account(app, req, org)),
+        (Method::Get, ["access-history"]) => boxed(access_history(app, req, org)),
+        (Method::Get, ["invitations", token]) => boxed(links::invitation_status(app, org, token)),
+        (Method::Post, ["invitations", "accept"]) => boxed(links::accept_invitation(app, req, org)),
+        (Method::Post, ["password-reset", "request"]) => boxed(links::request_password_reset(app, req, org)),
+        (Method::Post, ["password-reset", "complete"]) => boxed(links::complete_password_reset(app, req, org)),
+        (Method::Post, ["me", "password"]) => boxed(links::change_password(app, req, org)),
+        (Method::Post, ["guardians"]) => boxed(guardians::add(app, req, org)),
+        (Method::Patch, ["guardians", id]) => boxed(guardians::edit_contact(app, req, org, id)),
+        (Method::Post, ["guardians", id, "invitation"]) => boxed(guardians::invite(app, req, org, id, false)),
+        (Method::Post, ["guardians", id, "invitation", "resend"]) => boxed(guardians::invite(app, req, org, id, true)),
+        (Method::Post, ["guardians", id, "revoke"]) => boxed(guardians::revoke(app, req, org, id)),
+        (Method::Put, ["guardians", id, "permissions"]) => boxed(guardians::set_permissions(app, req, org, id)),
+        (Method::Post, ["guardians", id, "password-reset"]) => boxed(guardians::password_reset(app, req, org, id)),
+        (Method::Get, ["payment-methods"]) => boxed(payments::list(app, req, org)),
+        (Method::Post, ["payment-methods"]) => boxed(payments::save(app, req, org)),
+        (Method::Patch, ["payment-methods", id]) => boxed(payments::edit(app, req, org, id)),
+        (Method::Delete, ["payment-methods", id]) => boxed(payments::delete(app, req, org, id)),
+        (Method::Get, ["balance"]) => boxed(payments::balance(app, req, org)),
+        (Method::Post, ["payments"]) => boxed(payments::pay(app, req, org)),
+        (Method::Get, ["transactions"]) => boxed(payments::transactions(app, req, org)),
         (_, ["session" | "account" | "access-history" | "guardians" | "payment-methods" | "balance" | "payments" | "transactions"])
         | (_, ["payment-methods", _])
         | (_, ["invitations", _])
@@ -50,9 +50,10 @@ pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResu
         | (_, ["me", "password"])
         | (_, ["guardians", _])
         | (_, ["guardians", _, "invitation" | "revoke" | "permissions" | "password-reset"])
-        | (_, ["guardians", _, "invitation", "resend"]) => Err(ApiError::method_not_allowed()),
-        _ => Err(ApiError::route_not_found()),
-    }
+        | (_, ["guardians", _, "invitation", "resend"]) => return Err(ApiError::method_not_allowed()),
+        _ => return Err(ApiError::route_not_found()),
+    };
+    handler.await
 }
 
 pub const GUARDIAN_SIGN_IN: &str =
