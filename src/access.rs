@@ -1,6 +1,7 @@
 //! Access commands shared by the Office Portal and the Customer Portal: each loads what the rule
 //! needs, asks `portal_core::access`, and writes the decision in one guarded D1 batch.
 
+use crate::http::{object, ToJson};
 use crate::fields::record;
 use crate::app::App;
 use crate::crypto::{new_id, new_link_token};
@@ -19,7 +20,7 @@ use portal_core::family::Contact;
 use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
-use serde_json::{json, Value};
+use serde_json::Value;
 use worker::D1PreparedStatement;
 
 /// The organization a request acts in, as its authentication found it.
@@ -268,11 +269,11 @@ pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianR
         .await?;
     let (methods, recurring) = payments::revoke_preview(app, &target.id).await?;
     let emails: Vec<Value> = if outcome == RevokeOutcome::Revoke {
-        target.email.iter().map(|to| json!({ "to": to, "kind": "access_revoked" })).collect()
+        target.email.iter().map(|to| object!({ "to": to, "kind": "access_revoked" })).collect()
     } else {
         vec![]
     };
-    Ok(json!({
+    Ok(object!({
         "preview": {
             "guardian_id": target.id,
             "already_revoked": outcome == RevokeOutcome::AlreadyRevoked,
@@ -382,8 +383,8 @@ pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> V
     let status = row.status(now);
     let seen = visibility(viewer, &row.facts());
     let is_primary = row.is_primary != 0;
-    let contact = |v: &Option<String>| if seen.contact_visible { json!(v) } else { Value::Null };
-    json!({
+    let contact = |v: &Option<String>| if seen.contact_visible { v.to_json() } else { Value::Null };
+    object!({
         "id": row.id,
         "family_id": row.family_id,
         "first_name": row.first_name,
@@ -405,7 +406,7 @@ pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> V
 }
 
 pub fn family_json(family: &FamilyRow, guardians: &[GuardianRow], viewer: &Requester, now: Timestamp) -> Value {
-    json!({
+    object!({
         "id": family.id,
         "name": family.name,
         "primary_guardian_id": family.primary_guardian_id,

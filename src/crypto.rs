@@ -1,8 +1,7 @@
 //! Randomness and password hashing through the runtime's WebCrypto.
 
 use crate::error::{ApiError, ApiResult};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
+use base64ct::{Base64UrlUnpadded as B64URL, Encoding};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use portal_core::password::{PasswordHash, HASH_BYTES, ITERATIONS_PER_ROUND, ROUNDS, SALT_BYTES};
 use wasm_bindgen::prelude::*;
@@ -22,12 +21,12 @@ pub fn random_bytes<const N: usize>() -> ApiResult<[u8; N]> {
 
 /// An opaque id with a readable prefix (`org_…`, `ses_…`): 128 random bits.
 pub fn new_id(prefix: &str) -> ApiResult<String> {
-    Ok(format!("{prefix}_{}", B64URL.encode(random_bytes::<16>()?)))
+    Ok(format!("{prefix}_{}", B64URL::encode_string(&random_bytes::<16>()?)))
 }
 
 /// A secret for a link (invitation, password reset): 256 random bits. Only its hash is stored.
 pub fn new_link_token() -> ApiResult<String> {
-    Ok(B64URL.encode(random_bytes::<32>()?))
+    Ok(B64URL::encode_string(&random_bytes::<32>()?))
 }
 
 fn js_err(e: JsValue) -> ApiError {

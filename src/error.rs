@@ -1,5 +1,6 @@
 //! The one HTTP error type of the crate, and the one place where domain errors get their status.
 
+use crate::http::object;
 use portal_core::access::AccessError;
 use portal_core::bulk::ImportError;
 use portal_core::email::InvalidEmail;
@@ -11,7 +12,6 @@ use portal_core::payments::PaymentError;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::session::SessionError;
 use portal_core::throttle::Locked;
-use serde_json::json;
 use worker::{console_error, Headers, Response};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,7 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": &self.message } });
+        let body = object!({ "error": { "code": self.code, "message": &self.message } });
         let headers = Headers::new();
         let _ = headers.set("content-type", "application/json; charset=utf-8");
         let _ = headers.set("cache-control", "no-store");

@@ -4,6 +4,7 @@ use crate::error::{ApiError, ApiResult};
 use portal_core::request_target;
 use crate::fields::{Fields, FromFields};
 use serde::Serialize;
+use serde_json::Value;
 use worker::{Headers, Request, Response};
 
 /// JSON bodies larger than this are refused with 413 before they are parsed.
@@ -116,4 +117,99 @@ pub fn client_address(req: &Request) -> String {
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let url = req.inner().url();
     request_target::query_param(request_target::split(&url).1, name)
+}
+
+/// A JSON object built key by key: `object!({ "id": row.id, "at": stamp })`. Each value goes
+/// through `ToJson` by reference, one small function per type, where `json!` serialised each
+/// value through serde at every key (a fifth of a handler's code).
+macro_rules! object {
+    ({ $($body:tt)* }) => {{
+        let mut map = serde_json::Map::new();
+        $crate::http::object!(@fields map; $($body)*);
+        serde_json::Value::Object(map)
+    }};
+    (@fields $map:ident; ) => {};
+    (@fields $map:ident; $key:literal : { $($inner:tt)* } $(, $($rest:tt)*)?) => {
+        $crate::http::put(&mut $map, $key, $crate::http::object!({ $($inner)* }));
+        $crate::http::object!(@fields $map; $($($rest)*)?);
+    };
+    (@fields $map:ident; $key:literal : $value:expr $(, $($rest:tt)*)?) => {
+        $crate::http::put(&mut $map, $key, $crate::http::ToJson::to_json(&$value));
+        $crate::http::object!(@fields $map; $($($rest)*)?);
+    };
+}
+pub(crate) use object;
+
+pub fn put(map: &mut serde_json::Map<String, Value>, key: &str, value: Value) {
+    map.insert(key.to_string(), value);
+}
+
+pub trait ToJson {
+    fn to_json(&self) -> Value;
+}
+
+impl ToJson for str {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+impl ToJson for String {
+    fn to_json(&self) -> Value {
+        self.as_str().to_json()
+    }
+}
+
+impl ToJson for i64 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ToJson for usize {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ToJson for bool {
+    fn to_json(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl ToJson for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
+
+impl<T: ToJson + ?Sized> ToJson for &T {
+    fn to_json(&self) -> Value {
+        (**self).to_json()
+    }
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_json(&self) -> Value {
+        self.as_ref().map_or(Value::Null, T::to_json)
+    }
+}
+
+impl<T: ToJson> ToJson for [T] {
+    fn to_json(&self) -> Value {
+        Value::Array(self.iter().map(T::to_json).collect())
+    }
+}
+
+impl<T: ToJson, const N: usize> ToJson for [T; N] {
+    fn to_json(&self) -> Value {
+        self.as_slice().to_json()
+    }
+}
+
+impl<T: ToJson> ToJson for Vec<T> {
+    fn to_json(&self) -> Value {
+        self.as_slice().to_json()
+    }
 }

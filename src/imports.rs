@@ -1,6 +1,7 @@
 //! Bulk portal access: the contacts report as CSV, and the import that applies an edited report
 //! through the queue, a chunk of rows at a time, with one result per row and a summary e-mail.
 
+use crate::http::object;
 use crate::fields::record;
 use crate::access::{self, OrgContext};
 use crate::app::App;
@@ -19,7 +20,7 @@ use portal_core::bulk::{self, plan_row, write_report, ContactFacts, ImportRow, R
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 /// Rows per queue job: small enough for one invocation's CPU and D1 budget, large enough that a
@@ -61,7 +62,7 @@ pub async fn report_csv(
             has_access: access,
         })
     });
-    write_report(lines).map_err(|e| ApiError::internal(format!("csv: {e}")))
+    Ok(write_report(lines))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -227,7 +228,7 @@ pub async fn run_chunk(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
         &app.db,
         Some(&job.org_id),
         KIND_IMPORT_SUMMARY,
-        &serde_json::to_string(&json!({ "job_id": job.id })).map_err(ApiError::internal)?,
+        &serde_json::to_string(&object!({ "job_id": job.id })).map_err(ApiError::internal)?,
         app.now,
         Some(store::job_finished_by(&job.id, &change_id)),
     )?;
@@ -307,14 +308,14 @@ pub async fn job_json(app: &App, job: &JobRow) -> ApiResult<Value> {
         rows.into_iter()
             .map(|r| {
                 if with_action {
-                    json!({ "row": r.line, "contact_id": r.contact_id, "action": r.action })
+                    object!({ "row": r.line, "contact_id": r.contact_id, "action": r.action })
                 } else {
-                    json!({ "row": r.line, "contact_id": r.contact_id, "message": r.message })
+                    object!({ "row": r.line, "contact_id": r.contact_id, "message": r.message })
                 }
             })
             .collect()
     };
-    Ok(json!({
+    Ok(object!({
         "id": job.id,
         "status": job.status,
         "dry_run": job.dry_run != 0,

@@ -5,8 +5,7 @@
 //! round's output is the next round's password) to reach OWASP's 600,000 iterations. The stored
 //! string names its parameters, so they can be raised later without breaking old hashes.
 
-use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
-use base64::Engine;
+use base64ct::{Base64Unpadded as B64, Encoding};
 use subtle::ConstantTimeEq;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -69,8 +68,8 @@ impl PasswordHash {
             "$pbkdf2-sha256$i={},r={}${}${}",
             self.iterations,
             self.rounds,
-            B64.encode(&self.salt),
-            B64.encode(&self.hash)
+            B64::encode_string(&self.salt),
+            B64::encode_string(&self.hash)
         )
     }
 
@@ -100,8 +99,8 @@ impl PasswordHash {
         if iterations == 0 || iterations > ITERATIONS_PER_ROUND || rounds == 0 || rounds > 64 {
             return Err(PasswordError::UnknownHashFormat);
         }
-        let salt = B64.decode(salt).map_err(|_| PasswordError::UnknownHashFormat)?;
-        let hash = B64.decode(hash).map_err(|_| PasswordError::UnknownHashFormat)?;
+        let salt = B64::decode_vec(salt).map_err(|_| PasswordError::UnknownHashFormat)?;
+        let hash = B64::decode_vec(hash).map_err(|_| PasswordError::UnknownHashFormat)?;
         if salt.len() < 8 || hash.len() != HASH_BYTES {
             return Err(PasswordError::UnknownHashFormat);
         }

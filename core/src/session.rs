@@ -172,10 +172,9 @@ mod tests {
         let t = key().issue(claims(), NOW, NOW.plus_hours(1)).unwrap();
         let mut parts: Vec<&str> = t.split('.').collect();
         let forged_claims = {
-            use base64::Engine;
-            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-            let json = String::from_utf8(b64.decode(parts[1]).unwrap()).unwrap();
-            b64.encode(json.replace("ses_1", "ses_2"))
+            use base64ct::{Base64UrlUnpadded as B64, Encoding};
+            let json = String::from_utf8(B64::decode_vec(parts[1]).unwrap()).unwrap();
+            B64::encode_string(json.replace("ses_1", "ses_2").as_bytes())
         };
         parts[1] = &forged_claims;
         assert_eq!(key().verify(&parts.join("."), NOW), Err(SessionError::Invalid));

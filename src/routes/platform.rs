@@ -1,5 +1,6 @@
 //! Platform routes: health, the OpenAPI document, creating organizations, the dev mailbox.
 
+use crate::http::object;
 use crate::fields::record;
 use crate::app::App;
 use crate::crypto::{hash_password, new_id};
@@ -14,7 +15,6 @@ use portal_core::organization::{parse_name, OrganizationError, Slug, StaffRole};
 use portal_core::password::NewPassword;
 use portal_core::time::Timestamp;
 use serde::Serialize;
-use serde_json::json;
 use subtle::ConstantTimeEq;
 use worker::{Method, Request, Response};
 
@@ -156,13 +156,13 @@ pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
     let messages: Vec<_> = rows
         .into_iter()
         .map(|r| {
-            json!({
+            object!({
                 "id": r.id, "to": r.to_email, "subject": r.subject, "text": r.text_body,
                 "html": r.html_body, "kind": r.kind, "sent_at": Timestamp(r.sent_at).to_rfc3339(),
             })
         })
         .collect();
-    json(200, &json!({ "messages": messages }))
+    json(200, &object!({ "messages": messages }))
 }
 
 /// What the sandbox payment gateway was asked to do, newest first (`?org=` an organization id).
@@ -194,14 +194,14 @@ pub async fn dev_gateway_calls(app: &App, req: &Request) -> ApiResult<Response> 
     let calls: Vec<_> = calls
         .into_iter()
         .map(|c| {
-            json!({
+            object!({
                 "id": c.id, "org_id": c.org_id, "operation": c.operation, "idempotency_key": c.idempotency_key,
                 "gateway_ref": c.gateway_ref, "amount_cents": c.amount_cents, "outcome": c.outcome,
                 "result_ref": c.result_ref, "at": Timestamp(c.at).to_rfc3339(),
             })
         })
         .collect();
-    json(200, &json!({ "calls": calls }))
+    json(200, &object!({ "calls": calls }))
 }
 
 /// `EXPLAIN QUERY PLAN` of every statement on a request path. Only in development.
@@ -217,7 +217,7 @@ pub async fn query_plans(app: &App, req: &Request) -> ApiResult<Response> {
         let dummies: Vec<String> = (0..crate::store::plans::parameter_count(&sql)).map(|i| format!("x{i}")).collect();
         let args: Vec<crate::store::Arg<'_>> = dummies.iter().map(|d| crate::store::text(d)).collect();
         let plan: Vec<PlanRow> = app.db.all(&format!("EXPLAIN QUERY PLAN {sql}"), &args).await?;
-        out.push(json!({ "name": name, "sql": sql, "plan": plan.into_iter().map(|p| p.detail).collect::<Vec<_>>() }));
+        out.push(object!({ "name": name, "sql": sql, "plan": plan.into_iter().map(|p| p.detail).collect::<Vec<_>>() }));
     }
-    json(200, &json!({ "queries": out }))
+    json(200, &object!({ "queries": out }))
 }

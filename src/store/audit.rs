@@ -1,3 +1,4 @@
+use crate::http::object;
 use crate::fields::record;
 use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::crypto::new_id;
@@ -88,7 +89,7 @@ pub async fn history(
     Ok(rows
         .into_iter()
         .map(|r| {
-            serde_json::json!({
+            object!({
                 "at": Timestamp(r.at).to_rfc3339(),
                 "actor": r.actor_label,
                 "actor_kind": r.actor_kind,

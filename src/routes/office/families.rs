@@ -1,5 +1,6 @@
 //! Families in the Office Portal: create, search, read, add contacts.
 
+use crate::http::object;
 use crate::fields::record;
 use super::authenticate;
 use crate::access::{email_in_use, family_json, guardian_json, send_invitation};
@@ -13,7 +14,6 @@ use crate::store::{audit, text};
 use portal_core::audit::AuditEntry;
 use portal_core::operations::OperationError;
 use portal_core::family::{parse_family_name, Contact};
-use serde_json::json;
 use worker::{Request, Response};
 
 record! {
@@ -125,7 +125,7 @@ pub async fn search(app: &App, req: Request, org: &str) -> ApiResult<Response> {
         .iter()
         .map(|f| family_json(f, by_family.get(&f.id).map_or(&[][..], Vec::as_slice), &staff.requester(), app.now))
         .collect();
-    json(200, &json!({ "families": out }))
+    json(200, &object!({ "families": out }))
 }
 
 /// A family staff may still change: 404 if unknown here, 409 if it was merged into another.
@@ -207,5 +207,5 @@ pub async fn audit(app: &App, req: Request, org: &str) -> ApiResult<Response> {
             .ok_or_else(|| ApiError::from(portal_core::access::AccessError::GuardianNotFound))?;
     }
     let entries = audit::history(&app.db, &staff.org_id, family_id.as_deref(), guardian_id.as_deref()).await?;
-    json(200, &json!({ "entries": entries }))
+    json(200, &object!({ "entries": entries }))
 }

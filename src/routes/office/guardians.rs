@@ -1,6 +1,7 @@
 //! Guardian access in the Office Portal: enable login for a primary guardian, revoke any login,
 //! send password resets, and the invitations console. Staff never invite a secondary.
 
+use crate::http::object;
 use crate::fields::{record, FromFields};
 use super::authenticate;
 use crate::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
@@ -9,7 +10,6 @@ use crate::error::ApiResult;
 use crate::http::{json, parse_json, query_param, read_body, read_json, MAX_JSON_BODY_BYTES};
 use crate::store::{int, text, Arg};
 use portal_core::time::Timestamp;
-use serde_json::json;
 use worker::{Request, Response};
 
 pub async fn invite(app: &App, req: Request, org: &str, guardian_id: &str, resend: bool) -> ApiResult<Response> {
@@ -58,7 +58,7 @@ pub async fn password_reset(app: &App, req: Request, org: &str, guardian_id: &st
     let staff = authenticate(app, &req, org).await?;
     let (target, _) = load_target(app, &staff.org(), guardian_id).await?;
     send_password_reset(app, &staff.org(), &staff.requester(), &target).await?;
-    json(202, &json!({ "status": "sent" }))
+    json(202, &object!({ "status": "sent" }))
 }
 
 record! {
@@ -113,7 +113,7 @@ pub async fn invitations(app: &App, req: Request, org: &str) -> ApiResult<Respon
         .into_iter()
         .map(|r| {
             let state = if r.state == "pending" && r.expires_at <= app.now.millis() { "expired".into() } else { r.state };
-            json!({
+            object!({
                 "id": r.id, "guardian_id": r.guardian_id, "family_id": r.family_id,
                 "guardian_name": format!("{} {}", r.first_name, r.last_name), "email": r.email, "state": state,
                 "sent_at": Timestamp(r.created_at).to_rfc3339(), "expires_at": Timestamp(r.expires_at).to_rfc3339(),
@@ -122,7 +122,7 @@ pub async fn invitations(app: &App, req: Request, org: &str) -> ApiResult<Respon
             })
         })
         .collect();
-    json(200, &json!({ "invitations": out }))
+    json(200, &object!({ "invitations": out }))
 }
 
 record! {

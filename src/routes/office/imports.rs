@@ -1,6 +1,7 @@
 //! Bulk portal access in the Office Portal: the contacts report (CSV), the import of an edited
 //! report, and the import's progress.
 
+use crate::http::object;
 use super::authenticate;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -8,7 +9,6 @@ use crate::http::{json, query_param, read_body};
 use crate::imports::{self, Uploader};
 use crate::store::imports as store;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
-use serde_json::json;
 use worker::{Headers, Request, Response};
 
 /// `?name=yes|no`, or absent.
@@ -50,7 +50,7 @@ pub async fn upload(app: &App, mut req: Request, org: &str) -> ApiResult<Respons
     let total = rows.len();
     let uploader = Uploader { org_id: &staff.org_id, staff_id: &staff.id, staff_email: &staff.email };
     let job_id = imports::start(app, &uploader, rows, dry_run).await?;
-    json(202, &json!({ "job_id": job_id, "status": "queued", "total": total, "dry_run": dry_run }))
+    json(202, &object!({ "job_id": job_id, "status": "queued", "total": total, "dry_run": dry_run }))
 }
 
 pub async fn show(app: &App, req: Request, org: &str, job_id: &str) -> ApiResult<Response> {

@@ -1,6 +1,7 @@
 //! A family's ledger in the Office Portal: staff post charges and refunds (so there is something
 //! to pay) and read the ledger with the balance.
 
+use crate::http::object;
 use crate::fields::record;
 use super::authenticate;
 use super::families::active_family;
@@ -14,7 +15,6 @@ use crate::store::payments::{self as store, NewEntry};
 use portal_core::operations::OperationError;
 use portal_core::payments::{parse_ledger_post, EntryKind, HistoryWindow};
 use portal_core::time::Timestamp;
-use serde_json::json;
 use worker::{Request, Response};
 
 record! {
@@ -63,7 +63,7 @@ pub async fn show(app: &App, req: Request, org: &str, family_id: &str) -> ApiRes
     let rows = store::entries(&app.db, &family.id, kind, &window, crate::payments::MAX_HISTORY_ENTRIES).await?;
     json(
         200,
-        &json!({
+        &object!({
             "family_id": family.id,
             "balance": balance_json(app, &family.id).await?,
             "entries": rows.iter().map(entry_json).collect::<Vec<_>>(),

@@ -1,5 +1,6 @@
 //! Staff sign-in and sign-out.
 
+use crate::http::object;
 use crate::fields::record;
 use super::{authenticate, STAFF_COOKIE};
 use crate::app::App;
@@ -9,7 +10,6 @@ use crate::sign_in::{invalid_credentials, new_session, verify_throttled};
 use crate::store::{sessions, text};
 use portal_core::email::EmailAddress;
 use portal_core::session::SessionKind;
-use serde_json::json;
 use worker::{Request, Response};
 
 record! {
@@ -51,7 +51,7 @@ pub async fn sign_in(app: &App, mut req: Request, org_slug: &str) -> ApiResult<R
     };
     let session = new_session(app, SessionKind::Staff, &org_id, org_slug, &staff_id, 0, None)?;
     app.db.batch(vec![session.statement, clear_throttle]).await?;
-    let resp = json(200, &json!({ "token": session.token, "staff": { "id": staff_id, "email": staff_email, "role": role } }))?;
+    let resp = json(200, &object!({ "token": session.token, "staff": { "id": staff_id, "email": staff_email, "role": role } }))?;
     resp.headers().set("set-cookie", &session.cookie)?;
     Ok(resp)
 }

@@ -1,5 +1,6 @@
 //! Organization settings: the Customer Portal switch and the portal options.
 
+use crate::http::object;
 use crate::fields::record;
 use super::authenticate;
 use crate::app::App;
@@ -12,11 +13,10 @@ use portal_core::audit::AuditEntry;
 use portal_core::payments::{check_gateway_setting, GatewayKind};
 use crate::switch;
 use portal_core::portal_switch::{set_customer_portal as decide, status_message, SwitchState};
-use serde_json::json;
 use worker::{Request, Response};
 
 fn switch_body(enabled: bool) -> ApiResult<Response> {
-    json(200, &json!({ "enabled": enabled, "status_message": status_message(enabled) }))
+    json(200, &object!({ "enabled": enabled, "status_message": status_message(enabled) }))
 }
 
 pub async fn show_customer_portal(app: &App, req: Request, org: &str) -> ApiResult<Response> {
@@ -91,7 +91,7 @@ pub async fn set_customer_portal(app: &App, mut req: Request, org: &str) -> ApiR
 fn options_body(o: &PortalOptionsRow) -> ApiResult<Response> {
     json(
         200,
-        &json!({
+        &object!({
             "invitation_ttl_hours": o.invitation_ttl_hours,
             "show_full_ledger_history": o.show_full_ledger_history != 0,
             "require_recurring_authorization": o.require_recurring_authorization != 0,

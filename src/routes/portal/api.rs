@@ -1,5 +1,6 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
+use crate::http::object;
 use crate::fields::record;
 use super::auth::{authenticate, Customer};
 use super::{guardians, links, payments};
@@ -14,7 +15,6 @@ use crate::store::families::{self, GuardianRow};
 use crate::store::{audit, sessions, text};
 use portal_core::email::EmailAddress;
 use portal_core::session::SessionKind;
-use serde_json::json;
 use crate::routes::boxed;
 use worker::{Method, Request, Response};
 
@@ -102,7 +102,7 @@ pub async fn session_response(app: &App, org_id: &str, guardian_id: &str, token:
         .await?
         .ok_or_else(|| ApiError::internal("signed-in guardian missing"))?;
     let viewer = portal_core::access::Requester::Guardian(me.facts());
-    let resp = json(200, &json!({ "token": token, "guardian": guardian_json(&me, &viewer, app.now), "family_id": me.family_id }))?;
+    let resp = json(200, &object!({ "token": token, "guardian": guardian_json(&me, &viewer, app.now), "family_id": me.family_id }))?;
     resp.headers().set("set-cookie", cookie)?;
     Ok(resp)
 }
@@ -123,7 +123,7 @@ async fn account(app: &App, req: Request, org: &str) -> ApiResult<Response> {
     let mine = guardians.iter().find(|g| g.id == me.me.id);
     json(
         200,
-        &json!({
+        &object!({
             "family": { "id": me.me.family_id, "name": me.family_name },
             "me": mine.map(|g| guardian_json(g, &viewer, app.now)),
             "guardians": guardians.iter().map(|g| guardian_json(g, &viewer, app.now)).collect::<Vec<_>>(),
@@ -140,5 +140,5 @@ async fn access_history(app: &App, req: Request, org: &str) -> ApiResult<Respons
     let me = authenticate(app, &req, org).await?;
     me.require_primary()?;
     let entries = audit::history(&app.db, &me.org.id, Some(&me.me.family_id), None).await?;
-    json(200, &json!({ "entries": entries }))
+    json(200, &object!({ "entries": entries }))
 }

@@ -1,5 +1,6 @@
 //! My Account, Account Information: the Primary Guardian manages who else may log in.
 
+use crate::http::object;
 use crate::fields::{record, FieldError, Fields, FromFields};
 use super::auth::authenticate;
 use crate::access::{
@@ -17,7 +18,6 @@ use portal_core::access::{may_edit_contact, may_set_permissions, AccessState};
 use portal_core::audit::AuditEntry;
 use portal_core::email::EmailAddress;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
-use serde_json::json;
 use worker::{Request, Response};
 
 pub async fn add(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
@@ -182,5 +182,5 @@ pub async fn password_reset(app: &App, req: Request, org: &str, guardian_id: &st
     let me = authenticate(app, &req, org).await?;
     let (target, _) = load_target(app, &me.org, guardian_id).await?;
     send_password_reset(app, &me.org, &me.requester(), &target).await?;
-    json(202, &json!({ "status": "sent" }))
+    json(202, &object!({ "status": "sent" }))
 }

@@ -1,6 +1,7 @@
 //! E-mailed links and passwords: invitation status and acceptance, password resets, and changing
 //! one's own password.
 
+use crate::http::object;
 use crate::fields::record;
 use super::api::session_response;
 use super::auth::authenticate;
@@ -20,7 +21,6 @@ use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::password::NewPassword;
 use portal_core::session::SessionKind;
-use serde_json::json;
 use worker::{Request, Response};
 
 fn invitation_not_found() -> ApiError {
@@ -45,8 +45,8 @@ pub async fn invitation_status(app: &App, org: &str, token: &str) -> ApiResult<R
     let status = link_status(&inv, app);
     json(
         200,
-        &json!({
-            "status": status,
+        &object!({
+            "status": serde_json::to_value(status).unwrap_or_default(),
             "guardian_first_name": inv.first_name,
             "family_name": inv.family_name,
             "expires_at": portal_core::time::Timestamp(inv.expires_at).to_rfc3339(),
@@ -161,7 +161,7 @@ record! {
 pub async fn request_password_reset(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
     let body: ResetRequest = read_json(&mut req).await?;
     let email = EmailAddress::parse(&body.email)?;
-    let accepted = json(202, &json!({ "status": "sent", "message": "If that address can log in, we sent it a link to choose a new password." }));
+    let accepted = json(202, &object!({ "status": "sent", "message": "If that address can log in, we sent it a link to choose a new password." }));
     let org_row: Option<OrgRow> = app
         .db
         .first("SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1", &[text(org)])
