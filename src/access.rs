@@ -1,11 +1,11 @@
 //! Access commands shared by the Office Portal and the Customer Portal: each loads what the rule
 //! needs, asks `portal_core::access`, and writes the decision in one guarded D1 batch.
 
-use crate::http::{object, ToJson};
-use crate::fields::record;
 use crate::app::App;
 use crate::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
+use crate::fields::record;
+use crate::http::{object, ToJson};
 use crate::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};

@@ -1,9 +1,9 @@
 //! Payment gateways: a small trait, the Stripe HTTP adapter, and the local sandbox gateway of
 //! development and tests, which records every call in D1.
 
-use crate::fields::record;
 use crate::config::Config;
 use crate::crypto::new_id;
+use crate::fields::record;
 use crate::store::{int, opt_text, text, Db};
 use portal_core::payments::GatewayKind;
 use portal_core::time::Timestamp;

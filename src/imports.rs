@@ -1,12 +1,12 @@
 //! Bulk portal access: the contacts report as CSV, and the import that applies an edited report
 //! through the queue, a chunk of rows at a time, with one result per row and a summary e-mail.
 
-use crate::http::object;
-use crate::fields::record;
 use crate::access::{self, OrgContext};
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
+use crate::fields::record;
+use crate::http::object;
 use crate::jobs::JobOutcome;
 #[cfg(feature = "jobs")]
 use crate::mail;

@@ -1,7 +1,7 @@
 //! Sending e-mail: a small trait, a real HTTP adapter, and the development mailbox.
 
-use crate::http::object;
 use crate::config::EmailConfig;
+use crate::http::object;
 use crate::store::{int, text, Db};
 use portal_core::notification::OutgoingEmail;
 use portal_core::time::Timestamp;

@@ -1,10 +1,10 @@
 //! My Account payments: each command loads what the rule needs, asks `portal_core::payments`,
 //! talks to the gateway where it must, and writes its change in one D1 batch.
 
-use crate::http::object;
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
+use crate::http::object;
 use crate::jobs::JobOutcome;
 use crate::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
 use crate::store::outbox::{self, OutboxRow};

@@ -1,9 +1,9 @@
 //! The Customer Portal switch at the edge: D1 is the truth, KV mirrors it for the gate, and each
 //! isolate keeps a few seconds' memory of it so the gate costs no I/O on a hot path.
 
-use crate::fields::record;
 use crate::app::App;
 use crate::error::ApiResult;
+use crate::fields::record;
 use crate::store::{int, organizations, Db};
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -33,6 +33,7 @@ pub async fn handle(app: &App, req: Request) -> ApiResult<Response> {
             Method::Get | Method::Head => return platform::healthz(),
             _ => return Err(ApiError::method_not_allowed()),
         },
+        ["openapi.json"] => return platform::openapi(),
         ["platform", "api", rest @ ..] => boxed(platform::route(app, req, rest)),
         ["dev", "mailbox"] => boxed(platform::dev_mailbox(app, &req)),
         ["dev", "query-plans"] => boxed(platform::query_plans(app, &req)),

@@ -1,8 +1,8 @@
-use crate::http::object;
-use crate::fields::record;
 use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::crypto::new_id;
 use crate::error::ApiResult;
+use crate::fields::record;
+use crate::http::object;
 use portal_core::audit::AuditEntry;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;

@@ -1,8 +1,8 @@
 //! Families and their guardians.
 
-use crate::fields::record;
 use super::{flag, int, opt_text, text, Db};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::access::{AccessState, AccessStatus, GuardianFacts};
 use portal_core::family::Contact;
 use portal_core::time::Timestamp;

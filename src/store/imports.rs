@@ -1,8 +1,8 @@
 //! Portal-access imports: jobs, their chunks of rows, and one result per row.
 
-use crate::fields::record;
 use super::{flag, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 

@@ -1,8 +1,8 @@
 //! Invitations and password-reset links: stored by the hash of their token only.
 
-use crate::fields::record;
 use super::{int, text, Db, Guard};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::audit::Actor;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;

@@ -1,6 +1,6 @@
-use crate::fields::record;
 use super::{flag, int, text, Db, Guard};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 

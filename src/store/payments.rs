@@ -1,9 +1,9 @@
 //! Saved payment methods, the family ledger and payments.
 
-use crate::fields::record;
 use super::invitations::guarded_update;
 use super::{flag, int, opt_text, text, Arg, Db, Guard};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::audit::Actor;
 use portal_core::payments::{EntryKind, HistoryWindow, NewMethod};
 use portal_core::time::Timestamp;

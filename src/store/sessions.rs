@@ -1,6 +1,6 @@
-use crate::fields::record;
 use super::{guarded, int, text, Db, Guard};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::session::{SessionKind, StoredSession};
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;

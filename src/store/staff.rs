@@ -1,6 +1,6 @@
-use crate::fields::record;
 use super::{int, text, Db};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::organization::StaffRole;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;

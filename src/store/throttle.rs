@@ -1,6 +1,6 @@
-use crate::fields::record;
 use super::{int, rows, text, Arg, Db};
 use crate::error::ApiResult;
+use crate::fields::record;
 use portal_core::throttle::ThrottleState;
 use portal_core::time::Timestamp;
 use std::collections::HashMap;

@@ -61,8 +61,6 @@ export function workerOptions(bindings = {}) {
         ...shared,
         name: 'portal-access',
         modules: builtWorker('http'),
-        // As wrangler.toml's [assets]: served before the Worker (the OpenAPI document).
-        assets: { directory: `${ROOT}assets`, routerConfig: { has_user_worker: true } },
         kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
         cronTriggers: ['* * * * *'],
       },

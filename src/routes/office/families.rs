@@ -1,10 +1,10 @@
 //! Families in the Office Portal: create, search, read, add contacts.
 
-use crate::http::object;
-use crate::fields::record;
 use super::authenticate;
 use crate::access::{email_in_use, family_json, guardian_json, send_invitation};
 use crate::app::App;
+use crate::fields::record;
+use crate::http::object;
 use crate::operations;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};

@@ -1,12 +1,12 @@
 //! Guardian access in the Office Portal: enable login for a primary guardian, revoke any login,
 //! send password resets, and the invitations console. Staff never invite a secondary.
 
-use crate::http::object;
 use crate::fields::{record, FromFields};
 use super::authenticate;
 use crate::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
 use crate::app::App;
 use crate::error::ApiResult;
+use crate::http::object;
 use crate::http::{json, parse_json, query_param, read_body, read_json, MAX_JSON_BODY_BYTES};
 use crate::store::{int, text, Arg};
 use portal_core::time::Timestamp;

@@ -1,10 +1,10 @@
 //! Bulk portal access in the Office Portal: the contacts report (CSV), the import of an edited
 //! report, and the import's progress.
 
-use crate::http::object;
 use super::authenticate;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::http::object;
 use crate::http::{json, query_param, read_body};
 use crate::imports::{self, Uploader};
 use crate::store::imports as store;

@@ -1,13 +1,13 @@
 //! A family's ledger in the Office Portal: staff post charges and refunds (so there is something
 //! to pay) and read the ledger with the balance.
 
-use crate::http::object;
-use crate::fields::record;
 use super::authenticate;
 use super::families::active_family;
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::ApiResult;
+use crate::fields::record;
+use crate::http::object;
 use crate::http::{json, query_param, read_json};
 use crate::payments::{balance_json, entry_json};
 use crate::store::families;

@@ -1,10 +1,10 @@
 //! Staff sign-in and sign-out.
 
-use crate::http::object;
-use crate::fields::record;
 use super::{authenticate, STAFF_COOKIE};
 use crate::app::App;
 use crate::error::ApiResult;
+use crate::fields::record;
+use crate::http::object;
 use crate::http::{cleared_cookie, json, no_content, read_json};
 use crate::sign_in::{invalid_credentials, new_session, verify_throttled};
 use crate::store::{sessions, text};

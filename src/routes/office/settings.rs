@@ -1,11 +1,11 @@
 //! Organization settings: the Customer Portal switch and the portal options.
 
-use crate::http::object;
-use crate::fields::record;
 use super::authenticate;
 use crate::app::App;
 use crate::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
+use crate::fields::record;
+use crate::http::object;
 use crate::http::{json, read_json};
 use crate::store::organizations::PortalOptionsRow;
 use crate::store::{audit, changes, organizations, outbox, staff};

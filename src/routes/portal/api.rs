@@ -1,12 +1,12 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
-use crate::http::object;
-use crate::fields::record;
 use super::auth::{authenticate, Customer};
 use super::{guardians, links, payments};
 use crate::access::guardian_json;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::fields::record;
+use crate::http::object;
 use crate::http::{cleared_cookie, json, no_content, read_json};
 use crate::routes::office::Credentials;
 use crate::routes::GUARDIAN_COOKIE;

@@ -1,6 +1,5 @@
 //! My Account, Account Information: the Primary Guardian manages who else may log in.
 
-use crate::http::object;
 use crate::fields::{record, FieldError, Fields, FromFields};
 use super::auth::authenticate;
 use crate::access::{
@@ -9,6 +8,7 @@ use crate::access::{
 };
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::http::object;
 use crate::http::{json, read_json};
 use crate::routes::office::families::ContactBody;
 use crate::routes::office::{is_dry_run, optional_json, RevokeBody};

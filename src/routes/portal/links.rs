@@ -1,14 +1,14 @@
 //! E-mailed links and passwords: invitation status and acceptance, password resets, and changing
 //! one's own password.
 
-use crate::http::object;
-use crate::fields::record;
 use super::api::session_response;
 use super::auth::authenticate;
 use crate::access::{write_password_reset, OrgContext};
 use crate::app::App;
 use crate::crypto::{hash_password, new_id};
 use crate::error::{ApiError, ApiResult};
+use crate::fields::record;
+use crate::http::object;
 use crate::http::{json, no_content, read_json};
 use crate::sign_in::{new_session, verify_throttled};
 use crate::store::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
