@@ -146,8 +146,26 @@ impl<T: FromFields> Field for T {
 
 /// Declares a struct read from named fields: a D1 row, or with `#[strict]` a request body that
 /// refuses fields it does not name. Field types: `String`, `i64`, `bool`, `Vec<String>`, another
-/// `record!`, and `Option` of those (absent or `null` is `None`).
+/// `record!`, and `Option` of those (absent or `null` is `None`). A row's first field may be
+/// `name: flatten Other`: a `record!` read from the same columns (rows only: a strict body would
+/// not know the flattened names).
 macro_rules! record {
+    (@ false; $(#[$m:meta])* $vis:vis struct $name:ident {
+        $(#[$flm:meta])* $flvis:vis $flat:ident : flatten $flty:ty,
+        $($(#[$fm:meta])* $fvis:vis $field:ident : $ty:ty),* $(,)?
+    }) => {
+        $(#[$m])* $vis struct $name { $(#[$flm])* $flvis $flat: $flty, $($(#[$fm])* $fvis $field: $ty),* }
+        impl $crate::fields::FromFields for $name {
+            const STRICT: bool = false;
+            const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+            fn from_fields(f: &$crate::fields::Fields) -> Result<Self, $crate::fields::FieldError> {
+                Ok($name {
+                    $flat: <$flty as $crate::fields::FromFields>::from_fields(f)?,
+                    $($field: f.get(stringify!($field))?),*
+                })
+            }
+        }
+    };
     (@ $strict:literal; $(#[$m:meta])* $vis:vis struct $name:ident {
         $($(#[$fm:meta])* $fvis:vis $field:ident : $ty:ty),* $(,)?
     }) => {

@@ -52,9 +52,9 @@ pub async fn end(db: &Db, id: &str, reason: &str, now: Timestamp) -> ApiResult<u
 }
 
 record! {
-    /// A staff session with its organization and staff user: one round trip per authenticated request.
+    /// What every session row carries: the session and its organization's switch facts.
     #[derive(Debug)]
-    pub struct StaffSessionRow {
+    pub struct SessionColumns {
         pub kind: String,
         pub org_id: String,
         pub subject_id: String,
@@ -65,15 +65,13 @@ record! {
         pub org_name: String,
         pub portal_enabled: i64,
         pub customer_session_epoch: i64,
-        pub staff_email: Option<String>,
-        pub staff_role: Option<String>,
-        pub invitation_ttl_hours: i64,
     }
 }
 
-impl StaffSessionRow {
+impl SessionColumns {
     pub fn stored(&self) -> StoredSession {
         StoredSession {
+            // The column's CHECK allows only 'staff' and 'guardian'.
             kind: if self.kind == "staff" { SessionKind::Staff } else { SessionKind::Guardian },
             org_id: self.org_id.clone(),
             subject_id: self.subject_id.clone(),
@@ -85,12 +83,32 @@ impl StaffSessionRow {
     }
 }
 
-pub const LOAD_STAFF_SESSION: &str = "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
-                o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
-                u.email AS staff_email, u.role AS staff_role, o.invitation_ttl_hours \
-         FROM sessions s JOIN organizations o ON o.id = s.org_id \
-         LEFT JOIN staff_users u ON u.id = s.subject_id \
-         WHERE s.id = ?1";
+/// The `SELECT` of `SessionColumns`, for the queries below to extend.
+macro_rules! session_columns {
+    () => {
+        "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
+         o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, "
+    };
+}
+
+record! {
+    /// A staff session with its organization and staff user: one round trip per authenticated request.
+    #[derive(Debug)]
+    pub struct StaffSessionRow {
+        pub session: flatten SessionColumns,
+        pub staff_email: Option<String>,
+        pub staff_role: Option<String>,
+        pub invitation_ttl_hours: i64,
+    }
+}
+
+pub const LOAD_STAFF_SESSION: &str = concat!(
+    session_columns!(),
+    "u.email AS staff_email, u.role AS staff_role, o.invitation_ttl_hours \
+     FROM sessions s JOIN organizations o ON o.id = s.org_id \
+     LEFT JOIN staff_users u ON u.id = s.subject_id \
+     WHERE s.id = ?1"
+);
 
 pub async fn load_staff_session(db: &Db, session_id: &str) -> ApiResult<Option<StaffSessionRow>> {
     db.first(
@@ -104,16 +122,7 @@ record! {
     /// A guardian session with the guardian, their family and organization: one round trip.
     #[derive(Debug)]
     pub struct GuardianSessionRow {
-        pub kind: String,
-        pub org_id: String,
-        pub subject_id: String,
-        pub epoch: i64,
-        pub expires_at: i64,
-        pub ended_at: Option<i64>,
-        pub org_slug: String,
-        pub org_name: String,
-        pub portal_enabled: i64,
-        pub customer_session_epoch: i64,
+        pub session: flatten SessionColumns,
         pub family_id: String,
         pub family_name: String,
         pub primary_guardian_id: String,
@@ -132,29 +141,16 @@ record! {
     }
 }
 
-impl GuardianSessionRow {
-    pub fn stored(&self) -> StoredSession {
-        StoredSession {
-            kind: if self.kind == "guardian" { SessionKind::Guardian } else { SessionKind::Staff },
-            org_id: self.org_id.clone(),
-            subject_id: self.subject_id.clone(),
-            expires_at: Timestamp(self.expires_at),
-            revoked: self.ended_at.is_some(),
-            epoch: self.epoch,
-            org_customer_session_epoch: self.customer_session_epoch,
-        }
-    }
-}
-
-pub const LOAD_GUARDIAN_SESSION: &str = "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
-                o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
-                g.family_id, f.name AS family_name, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
-                g.access_state, g.can_make_payments, g.can_view_full_ledger, g.password_hash, o.invitation_ttl_hours, \
-                o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
-                o.show_full_ledger_history \
-         FROM sessions s JOIN organizations o ON o.id = s.org_id \
-         JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
-         WHERE s.id = ?1";
+pub const LOAD_GUARDIAN_SESSION: &str = concat!(
+    session_columns!(),
+    "g.family_id, f.name AS family_name, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
+     g.access_state, g.can_make_payments, g.can_view_full_ledger, g.password_hash, o.invitation_ttl_hours, \
+     o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
+     o.show_full_ledger_history \
+     FROM sessions s JOIN organizations o ON o.id = s.org_id \
+     JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
+     WHERE s.id = ?1"
+);
 
 pub async fn load_guardian_session(db: &Db, session_id: &str) -> ApiResult<Option<GuardianSessionRow>> {
     db.first(

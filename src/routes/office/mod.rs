@@ -118,8 +118,8 @@ pub async fn authenticate(app: &App, req: &Request, org_slug: &str) -> ApiResult
     let row = sessions::load_staff_session(&app.db, &claims.sid)
         .await?
         .ok_or(SessionError::Ended)?;
-    check_live(&claims, &row.stored(), app.now)?;
-    if row.org_slug != org_slug {
+    check_live(&claims, &row.session.stored(), app.now)?;
+    if row.session.org_slug != org_slug {
         return Err(SessionError::WrongAudience.into());
     }
     let (Some(email), Some(role)) = (row.staff_email.clone(), row.staff_role.as_deref().and_then(StaffRole::parse))
@@ -128,13 +128,13 @@ pub async fn authenticate(app: &App, req: &Request, org_slug: &str) -> ApiResult
     };
     Ok(Staff {
         session_id: claims.sid,
-        id: row.subject_id,
+        id: row.session.subject_id,
         email,
         role,
-        org_id: row.org_id,
-        org_slug: row.org_slug,
-        org_name: row.org_name,
-        portal_enabled: row.portal_enabled != 0,
+        org_id: row.session.org_id,
+        org_slug: row.session.org_slug,
+        org_name: row.session.org_name,
+        portal_enabled: row.session.portal_enabled != 0,
         invitation_ttl_hours: row.invitation_ttl_hours,
     })
 }

@@ -63,28 +63,28 @@ pub async fn authenticate(app: &App, req: &Request, org_slug: &str) -> ApiResult
         return Err(SessionError::WrongAudience.into());
     }
     let row = sessions::load_guardian_session(&app.db, &claims.sid).await?.ok_or(SessionError::Ended)?;
-    if row.org_slug != org_slug {
+    if row.session.org_slug != org_slug {
         return Err(SessionError::WrongAudience.into());
     }
-    if row.portal_enabled == 0 {
+    if row.session.portal_enabled == 0 {
         return Err(ApiError::portal_unavailable());
     }
-    check_live(&claims, &row.stored(), app.now)?;
+    check_live(&claims, &row.session.stored(), app.now)?;
     if row.access_state != AccessState::CanLogIn.as_str() {
         return Err(SessionError::Ended.into());
     }
     Ok(Customer {
         session_id: claims.sid,
         org: OrgContext {
-            id: row.org_id,
-            slug: row.org_slug,
-            name: row.org_name,
+            id: row.session.org_id,
+            slug: row.session.org_slug,
+            name: row.session.org_name,
             invitation_ttl_hours: row.invitation_ttl_hours,
         },
         me: GuardianFacts {
-            id: row.subject_id.clone(),
+            id: row.session.subject_id.clone(),
             family_id: row.family_id,
-            is_primary: row.primary_guardian_id == row.subject_id,
+            is_primary: row.primary_guardian_id == row.session.subject_id,
             state: AccessState::CanLogIn,
             first_name: row.first_name,
             last_name: row.last_name,
