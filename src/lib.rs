@@ -6,26 +6,17 @@
 //! entry points, so code only the other one reaches is dead there.
 #![cfg_attr(not(all(feature = "http", feature = "jobs")), allow(dead_code, unused_imports))]
 
-mod access;
+mod adapters;
 mod app;
+mod commands;
 mod config;
-mod crypto;
 mod error;
 mod fields;
-mod gateway;
 mod http;
-mod imports;
 mod jobs;
-#[cfg(feature = "jobs")]
-mod mail;
-mod operations;
-mod payments;
 #[cfg(feature = "http")]
 mod routes;
-#[cfg(feature = "http")]
-mod sign_in;
 mod store;
-mod switch;
 
 use app::{App, JobMessage};
 use worker::{console_error, event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};

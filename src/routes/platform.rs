@@ -1,13 +1,13 @@
 //! Platform routes: health, the OpenAPI document, creating organizations, the dev mailbox.
 
 use crate::app::App;
-use crate::crypto::{hash_password, new_id};
+use crate::adapters::crypto::{hash_password, new_id};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::record;
 use crate::http::object;
 use crate::http::{json, query_param, read_json, text};
 use crate::store::{audit, organizations, outbox, staff, Db};
-use crate::switch;
+use crate::adapters::switch;
 use portal_core::audit::{Actor, AuditEntry};
 use portal_core::email::EmailAddress;
 use portal_core::notification::Notification;

@@ -1,5 +1,5 @@
 use super::{guarded, int, opt_text, text, Db, Guard};
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::error::ApiResult;
 use crate::fields::record;
 use crate::http::object;

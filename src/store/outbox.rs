@@ -1,7 +1,7 @@
 //! The outbox: side effects written in the same batch as the change that decided them.
 
 use super::{guarded, int, opt_text, text, Db, Guard};
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::record;
 use portal_core::notification::Notification;

@@ -1,12 +1,12 @@
 //! Families in the Office Portal: create, search, read, add contacts.
 
 use super::authenticate;
-use crate::access::{email_in_use, family_json, guardian_json, send_invitation};
+use crate::commands::access::{email_in_use, family_json, guardian_json, send_invitation};
 use crate::app::App;
 use crate::fields::record;
 use crate::http::object;
-use crate::operations;
-use crate::crypto::new_id;
+use crate::commands::operations;
+use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_param, read_json};
 use crate::store::families::{self, FamilyRow};
@@ -73,7 +73,7 @@ pub async fn create(app: &App, mut req: Request, org: &str) -> ApiResult<Respons
         return Err(e);
     }
     if auto_invite_new_contacts(app, &staff.org_id).await? {
-        let (guardian, family) = crate::access::load_target(app, &staff.org(), &guardian_id).await?;
+        let (guardian, family) = crate::commands::access::load_target(app, &staff.org(), &guardian_id).await?;
         send_invitation(app, &staff.org(), &staff.requester(), &guardian, &family, None, false).await?;
     }
     family_response(app, &staff, 201, &family_id).await
@@ -142,7 +142,7 @@ pub async fn add_guardian(app: &App, mut req: Request, org: &str, family_id: &st
     let body: ContactBody = read_json(&mut req).await?;
     let contact = body.parse()?;
     let family = active_family(app, &staff.org_id, family_id).await?;
-    let guardian = crate::access::add_contact(app, &staff.org(), &staff.requester(), &family, &contact).await?;
+    let guardian = crate::commands::access::add_contact(app, &staff.org(), &staff.requester(), &family, &contact).await?;
     json(201, &guardian_json(&guardian, &staff.requester(), app.now))
 }
 

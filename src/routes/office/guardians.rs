@@ -3,7 +3,7 @@
 
 use crate::fields::{record, FromFields};
 use super::authenticate;
-use crate::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
+use crate::commands::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::http::object;
@@ -142,7 +142,7 @@ pub async fn move_contact(app: &App, mut req: Request, org: &str, guardian_id: &
     let to = crate::store::families::find_family(&app.db, &staff.org_id, &body.to_family_id)
         .await?
         .ok_or_else(|| crate::error::ApiError::not_found("family_not_found", "No family with that id."))?;
-    crate::operations::move_contact(app, &staff.org(), &staff.requester(), &contact, &from, &to, body.confirm == Some(true)).await?;
+    crate::commands::operations::move_contact(app, &staff.org(), &staff.requester(), &contact, &from, &to, body.confirm == Some(true)).await?;
     let (contact, _) = load_target(app, &staff.org(), guardian_id).await?;
     json(200, &guardian_json(&contact, &staff.requester(), app.now))
 }

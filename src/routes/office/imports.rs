@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::object;
 use crate::http::{json, query_param, read_body};
-use crate::imports::{self, Uploader};
+use crate::commands::imports::{self, Uploader};
 use crate::store::imports as store;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
 use worker::{Headers, Request, Response};

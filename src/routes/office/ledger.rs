@@ -4,12 +4,12 @@
 use super::authenticate;
 use super::families::active_family;
 use crate::app::App;
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::error::ApiResult;
 use crate::fields::record;
 use crate::http::object;
 use crate::http::{json, query_param, read_json};
-use crate::payments::{balance_json, entry_json};
+use crate::commands::payments::{balance_json, entry_json};
 use crate::store::families;
 use crate::store::payments::{self as store, NewEntry};
 use portal_core::operations::OperationError;
@@ -60,7 +60,7 @@ pub async fn show(app: &App, req: Request, org: &str, family_id: &str) -> ApiRes
     let kind = EntryKind::parse_filter(query_param(&req, "kind").as_deref().unwrap_or("all"))?;
     let family = families::find_family(&app.db, &staff.org_id, family_id).await?.ok_or(OperationError::FamilyNotFound)?;
     let window = HistoryWindow { from: Timestamp(0), to: app.now, full_history: true };
-    let rows = store::entries(&app.db, &family.id, kind, &window, crate::payments::MAX_HISTORY_ENTRIES).await?;
+    let rows = store::entries(&app.db, &family.id, kind, &window, crate::commands::payments::MAX_HISTORY_ENTRIES).await?;
     json(
         200,
         &object!({

@@ -10,7 +10,7 @@ mod settings;
 pub use guardians::{is_dry_run, optional_json, RevokeBody};
 pub use session::{Credentials, STAFF_SIGN_IN};
 
-use crate::access::OrgContext;
+use crate::commands::access::OrgContext;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::session_token;

@@ -6,7 +6,7 @@ use crate::error::ApiResult;
 use crate::fields::record;
 use crate::http::object;
 use crate::http::{cleared_cookie, json, no_content, read_json};
-use crate::sign_in::{invalid_credentials, new_session, verify_throttled};
+use crate::commands::sign_in::{invalid_credentials, new_session, verify_throttled};
 use crate::store::{sessions, text};
 use portal_core::email::EmailAddress;
 use portal_core::session::SessionKind;

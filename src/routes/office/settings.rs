@@ -2,7 +2,7 @@
 
 use super::authenticate;
 use crate::app::App;
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::record;
 use crate::http::object;
@@ -11,7 +11,7 @@ use crate::store::organizations::PortalOptionsRow;
 use crate::store::{audit, changes, organizations, outbox, staff};
 use portal_core::audit::AuditEntry;
 use portal_core::payments::{check_gateway_setting, GatewayKind};
-use crate::switch;
+use crate::adapters::switch;
 use portal_core::portal_switch::{set_customer_portal as decide, status_message, SwitchState};
 use worker::{Request, Response};
 

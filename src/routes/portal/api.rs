@@ -2,7 +2,7 @@
 
 use super::auth::{authenticate, Customer};
 use super::{guardians, links, payments};
-use crate::access::guardian_json;
+use crate::commands::access::guardian_json;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::record;
@@ -10,7 +10,7 @@ use crate::http::object;
 use crate::http::{cleared_cookie, json, no_content, read_json};
 use crate::routes::office::Credentials;
 use crate::routes::GUARDIAN_COOKIE;
-use crate::sign_in::{invalid_credentials, new_session, verify_throttled};
+use crate::commands::sign_in::{invalid_credentials, new_session, verify_throttled};
 use crate::store::families::{self, GuardianRow};
 use crate::store::{audit, sessions, text};
 use portal_core::email::EmailAddress;

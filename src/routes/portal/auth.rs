@@ -1,10 +1,10 @@
 //! Signed-in guardians: the session check of every authenticated Customer Portal request.
 
-use crate::access::OrgContext;
+use crate::commands::access::OrgContext;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::session_token;
-use crate::payments::{Account, PaymentSettings};
+use crate::commands::payments::{Account, PaymentSettings};
 use portal_core::payments::Payer;
 use crate::routes::GUARDIAN_COOKIE;
 use crate::store::sessions;

@@ -2,7 +2,7 @@
 
 use crate::fields::{record, FieldError, Fields, FromFields};
 use super::auth::authenticate;
-use crate::access::{
+use crate::commands::access::{
     add_contact, email_in_use, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
     send_invitation, send_password_reset,
 };

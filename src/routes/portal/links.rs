@@ -3,14 +3,14 @@
 
 use super::api::session_response;
 use super::auth::authenticate;
-use crate::access::{write_password_reset, OrgContext};
+use crate::commands::access::{write_password_reset, OrgContext};
 use crate::app::App;
-use crate::crypto::{hash_password, new_id};
+use crate::adapters::crypto::{hash_password, new_id};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::record;
 use crate::http::object;
 use crate::http::{json, no_content, read_json};
-use crate::sign_in::{new_session, verify_throttled};
+use crate::commands::sign_in::{new_session, verify_throttled};
 use crate::store::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
 use crate::store::invitations::{self, invitation_changed_by, reset_changed_by, InvitationByToken, ResetByToken};
 use crate::store::{audit, changes, outbox, sessions, text};

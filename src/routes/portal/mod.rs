@@ -12,7 +12,7 @@ pub use api::GUARDIAN_SIGN_IN;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::switch::{portal_view, PortalView};
+use crate::adapters::switch::{portal_view, PortalView};
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use worker::{Method, Request, Response};
 

@@ -5,7 +5,7 @@ use super::auth::authenticate;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, parse_json, query_param, read_body, MAX_JSON_BODY_BYTES};
-use crate::payments;
+use crate::commands::payments;
 use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, PaymentError};
 use worker::{Request, Response};
 

@@ -1,15 +1,15 @@
 //! Bulk portal access: the contacts report as CSV, and the import that applies an edited report
 //! through the queue, a chunk of rows at a time, with one result per row and a summary e-mail.
 
-use crate::access::{self, OrgContext};
+use crate::commands::access::{self, OrgContext};
 use crate::app::App;
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::record;
 use crate::http::object;
 use crate::jobs::JobOutcome;
 #[cfg(feature = "jobs")]
-use crate::mail;
+use crate::adapters::mail;
 use crate::store::families::{self, FamilyRow, GuardianRow, IDS_PER_QUERY};
 use crate::store::imports::{self as store, JobRow, NewJob, RowResult, KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
 use crate::store::outbox::{self, OutboxRow};

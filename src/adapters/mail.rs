@@ -31,7 +31,7 @@ pub struct DevMailbox<'a> {
 
 impl EmailTransport for DevMailbox<'_> {
     async fn send(&self, m: &OutgoingEmail, idempotency_key: &str) -> Result<(), MailError> {
-        let id = crate::crypto::new_id("msg").map_err(|e| MailError::Transient(e.message.clone()))?;
+        let id = crate::adapters::crypto::new_id("msg").map_err(|e| MailError::Transient(e.message.clone()))?;
         self.db
             .run(
                 "INSERT INTO dev_mailbox (id, outbox_id, to_email, subject, text_body, html_body, kind, sent_at) \

@@ -3,11 +3,11 @@
 //! carries a change id and whose other statements run only if that first one changed something.
 //! The round trips do not grow with the family: conditions are family-wide, not per guardian.
 
-use crate::access::{primary_contact, revoked_notice, OrgContext};
+use crate::commands::access::{primary_contact, revoked_notice, OrgContext};
 use crate::app::App;
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::error::ApiResult;
-use crate::payments;
+use crate::commands::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{guardian_changed_by, guarded_update};
 use crate::store::{audit, changes, int, outbox, text, Arg, Guard};

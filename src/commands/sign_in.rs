@@ -1,7 +1,7 @@
 //! What staff and guardian sign-in share: throttled password checks and issuing a session.
 
 use crate::app::App;
-use crate::crypto::{new_id, verify_password};
+use crate::adapters::crypto::{new_id, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{client_address, session_cookie};
 use crate::store::{sessions, throttle, Guard};

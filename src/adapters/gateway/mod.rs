@@ -2,7 +2,7 @@
 //! development and tests, which records every call in D1.
 
 use crate::config::Config;
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::fields::record;
 use crate::store::{int, opt_text, text, Db};
 use portal_core::payments::GatewayKind;

@@ -2,11 +2,11 @@
 //! talks to the gateway where it must, and writes its change in one D1 batch.
 
 use crate::app::App;
-use crate::crypto::new_id;
+use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::object;
 use crate::jobs::JobOutcome;
-use crate::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
+use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::payments::{self as store, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
 use crate::store::{audit, changes, Guard};

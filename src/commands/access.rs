@@ -2,11 +2,11 @@
 //! needs, asks `portal_core::access`, and writes the decision in one guarded D1 batch.
 
 use crate::app::App;
-use crate::crypto::{new_id, new_link_token};
+use crate::adapters::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::record;
 use crate::http::{object, ToJson};
-use crate::payments;
+use crate::commands::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
 use crate::store::{audit, changes, int, outbox, text};

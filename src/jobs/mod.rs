@@ -3,13 +3,13 @@
 use crate::app::{App, JobMessage};
 use crate::error::ApiResult;
 #[cfg(feature = "jobs")]
-use crate::mail::{self, MailError};
+use crate::adapters::mail::{self, MailError};
 use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
-use crate::imports;
-use crate::payments;
+use crate::commands::imports;
+use crate::commands::payments;
 use crate::store::imports::{KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
 use crate::store::payments::KIND_DELETE_METHODS;
-use crate::switch;
+use crate::adapters::switch;
 use portal_core::notification::OutgoingEmail;
 use portal_core::retry::retry_delay_seconds;
 use worker::{console_error, console_warn, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
