@@ -1,6 +1,6 @@
 //! The one HTTP error type of the crate, and the one place where domain errors get their status.
 
-use crate::http::object;
+use serde_json::json;
 use portal_core::access::AccessError;
 use portal_core::bulk::ImportError;
 use portal_core::email::InvalidEmail;
@@ -20,6 +20,8 @@ pub struct ErrorBody {
     pub code: &'static str,
     pub message: String,
     pub retry_after_seconds: Option<i64>,
+    /// The methods a route takes, for a 405's `Allow` header.
+    pub allow: Option<String>,
 }
 
 /// Boxed, so that every `Result` (and every async state machine holding one) stays one pointer
@@ -38,10 +40,14 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError(Box::new(ErrorBody { status, code, message: message.into(), retry_after_seconds: None }))
+        ApiError(Box::new(ErrorBody { status, code, message: message.into(), retry_after_seconds: None, allow: None }))
     }
     pub fn with_retry_after(mut self, seconds: i64) -> Self {
         self.0.retry_after_seconds = Some(seconds);
+        self
+    }
+    pub fn with_allow(mut self, methods: String) -> Self {
+        self.0.allow = Some(methods);
         self
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -75,12 +81,15 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response {
-        let body = object!({ "error": { "code": self.code, "message": &self.message } });
+        let body = json!({ "error": { "code": self.code, "message": &self.message } });
         let headers = Headers::new();
         let _ = headers.set("content-type", "application/json; charset=utf-8");
         let _ = headers.set("cache-control", "no-store");
         if let Some(s) = self.retry_after_seconds {
             let _ = headers.set("retry-after", &s.to_string());
+        }
+        if let Some(methods) = &self.allow {
+            let _ = headers.set("allow", methods);
         }
         let resp = Response::from_bytes(body.to_string().into_bytes())
             .unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| unreachable_response()));

@@ -11,7 +11,7 @@ mod app;
 mod commands;
 mod config;
 mod error;
-mod fields;
+#[cfg(feature = "http")]
 mod http;
 mod jobs;
 #[cfg(feature = "http")]
@@ -25,7 +25,7 @@ use worker::{console_error, event, Context, Env, MessageBatch, Request, Response
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let response = match App::new(env) {
-        Ok(app) => routes::handle(&app.with_context(ctx), req).await,
+        Ok(app) => routes::handle(app.with_context(ctx), req).await,
         Err(e) => Err(e),
     };
     Ok(response.unwrap_or_else(error::ApiError::into_response))

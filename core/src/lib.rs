@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulk;
 pub mod email;
 pub mod family;
+pub mod ids;
 pub mod link_token;
 pub mod notification;
 pub mod operations;

@@ -1,7 +1,7 @@
 //! Sending e-mail: a small trait, a real HTTP adapter, and the development mailbox.
 
 use crate::config::EmailConfig;
-use crate::http::object;
+use serde_json::json;
 use crate::store::{int, text, Db};
 use portal_core::notification::OutgoingEmail;
 use portal_core::time::Timestamp;
@@ -63,13 +63,13 @@ pub struct HttpProvider<'a> {
 impl EmailTransport for HttpProvider<'_> {
     async fn send(&self, m: &OutgoingEmail, idempotency_key: &str) -> Result<(), MailError> {
         let transient = |e: worker::Error| MailError::Transient(e.to_string());
-        let body = object!({
+        let body = json!({
             "from": self.from,
             "to": [&m.to],
             "subject": m.subject,
             "text": m.text,
             "html": m.html,
-            "tags": [object!({ "name": "kind", "value": m.kind })],
+            "tags": [json!({ "name": "kind", "value": m.kind })],
         });
         let headers = Headers::new();
         headers.set("content-type", "application/json").map_err(transient)?;

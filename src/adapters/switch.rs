@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use crate::store::{int, organizations, Db};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -97,11 +97,10 @@ pub async fn publish(app: &App, slug: &str, enabled: bool) {
 
 /// Re-publishes the organizations changed in the last quarter hour (run by the cron).
 pub async fn republish_recent(app: &App) -> ApiResult<()> {
-    record! {
-        struct Row {
-            slug: String,
-            portal_enabled: i64,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        slug: String,
+        portal_enabled: i64,
     }
     let db: &Db = &app.db;
     let rows: Vec<Row> = db

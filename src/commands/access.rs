@@ -4,8 +4,7 @@
 use crate::app::App;
 use crate::adapters::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
-use crate::fields::record;
-use crate::http::{object, ToJson};
+use serde::Deserialize;
 use crate::commands::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
@@ -20,7 +19,7 @@ use portal_core::family::Contact;
 use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::D1PreparedStatement;
 
 /// The organization a request acts in, as its authentication found it.
@@ -103,12 +102,11 @@ pub struct PrimaryContact {
 }
 
 pub async fn primary_contact(app: &App, family: &FamilyRow) -> ApiResult<PrimaryContact> {
-    record! {
-        struct Row {
-            first_name: String,
-            last_name: String,
-            email: Option<String>,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        first_name: String,
+        last_name: String,
+        email: Option<String>,
     }
     let row: Option<Row> = app
         .db
@@ -255,10 +253,9 @@ pub fn email_in_use() -> ApiError {
 /// What a revoke would do, without doing it.
 pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianRow) -> ApiResult<Value> {
     let outcome = may_revoke(requester, &target.facts())?;
-    record! {
-        struct Count {
-            n: i64,
-        }
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
     }
     let sessions: Option<Count> = app
         .db
@@ -269,11 +266,11 @@ pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianR
         .await?;
     let (methods, recurring) = payments::revoke_preview(app, &target.id).await?;
     let emails: Vec<Value> = if outcome == RevokeOutcome::Revoke {
-        target.email.iter().map(|to| object!({ "to": to, "kind": "access_revoked" })).collect()
+        target.email.iter().map(|to| json!({ "to": to, "kind": "access_revoked" })).collect()
     } else {
         vec![]
     };
-    Ok(object!({
+    Ok(json!({
         "preview": {
             "guardian_id": target.id,
             "already_revoked": outcome == RevokeOutcome::AlreadyRevoked,
@@ -383,8 +380,8 @@ pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> V
     let status = row.status(now);
     let seen = visibility(viewer, &row.facts());
     let is_primary = row.is_primary != 0;
-    let contact = |v: &Option<String>| if seen.contact_visible { v.to_json() } else { Value::Null };
-    object!({
+    let contact = |v: &Option<String>| if seen.contact_visible { json!(v) } else { Value::Null };
+    json!({
         "id": row.id,
         "family_id": row.family_id,
         "first_name": row.first_name,
@@ -406,7 +403,7 @@ pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> V
 }
 
 pub fn family_json(family: &FamilyRow, guardians: &[GuardianRow], viewer: &Requester, now: Timestamp) -> Value {
-    object!({
+    json!({
         "id": family.id,
         "name": family.name,
         "primary_guardian_id": family.primary_guardian_id,

@@ -5,8 +5,7 @@ use crate::commands::access::{self, OrgContext};
 use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::record;
-use crate::http::object;
+use serde_json::json;
 use crate::jobs::JobOutcome;
 #[cfg(feature = "jobs")]
 use crate::adapters::mail;
@@ -121,12 +120,11 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
 }
 
 async fn org_context(app: &App, org_id: &str) -> ApiResult<OrgContext> {
-    record! {
-        struct Row {
-            slug: String,
-            name: String,
-            invitation_ttl_hours: i64,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        slug: String,
+        name: String,
+        invitation_ttl_hours: i64,
     }
     let row: Row = app
         .db
@@ -228,7 +226,7 @@ pub async fn run_chunk(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
         &app.db,
         Some(&job.org_id),
         KIND_IMPORT_SUMMARY,
-        &serde_json::to_string(&object!({ "job_id": job.id })).map_err(ApiError::internal)?,
+        &serde_json::to_string(&json!({ "job_id": job.id })).map_err(ApiError::internal)?,
         app.now,
         Some(store::job_finished_by(&job.id, &change_id)),
     )?;
@@ -308,14 +306,14 @@ pub async fn job_json(app: &App, job: &JobRow) -> ApiResult<Value> {
         rows.into_iter()
             .map(|r| {
                 if with_action {
-                    object!({ "row": r.line, "contact_id": r.contact_id, "action": r.action })
+                    json!({ "row": r.line, "contact_id": r.contact_id, "action": r.action })
                 } else {
-                    object!({ "row": r.line, "contact_id": r.contact_id, "message": r.message })
+                    json!({ "row": r.line, "contact_id": r.contact_id, "message": r.message })
                 }
             })
             .collect()
     };
-    Ok(object!({
+    Ok(json!({
         "id": job.id,
         "status": job.status,
         "dry_run": job.dry_run != 0,

@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
-use crate::http::object;
+use serde_json::json;
 use crate::jobs::JobOutcome;
 use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
 use crate::store::outbox::{self, OutboxRow};
@@ -97,7 +97,7 @@ pub fn method_json(m: &MethodRow, payer: Option<&Payer>, offered: &MethodOffers)
             actions.push("change_recurring");
         }
     }
-    object!({
+    json!({
         "id": m.id,
         "guardian_id": m.guardian_id,
         "guardian_name": m.guardian_name,
@@ -117,7 +117,7 @@ pub async fn list_methods(app: &App, account: &Account<'_>) -> ApiResult<Value> 
     let policy = account.policy(app);
     let offered = offers(&policy);
     let methods = store::family_methods(&app.db, account.family_id).await?;
-    Ok(object!({
+    Ok(json!({
         "payment_methods": methods.iter().map(|m| method_json(m, Some(&account.payer), &offered)).collect::<Vec<_>>(),
         "accepting_payments": offered.accepting_payments,
         "message": (!offered.accepting_payments).then_some(NOT_CONFIGURED_MESSAGE),
@@ -296,10 +296,10 @@ fn gateway_error(e: GatewayError) -> ApiError {
 pub async fn balance_json(app: &App, family_id: &str) -> ApiResult<Value> {
     let row = store::balance(&app.db, family_id).await?;
     let b = balance(row.net_cents);
-    Ok(object!({
+    Ok(json!({
         "outstanding_cents": b.outstanding_cents,
         "credit_cents": b.credit_cents,
-        "last_payment": row.last_payment_cents.zip(row.last_payment_at).map(|(amount, at)| object!({
+        "last_payment": row.last_payment_cents.zip(row.last_payment_at).map(|(amount, at)| json!({
             "amount_cents": amount,
             "at": Timestamp(at).to_rfc3339(),
         })),
@@ -307,7 +307,7 @@ pub async fn balance_json(app: &App, family_id: &str) -> ApiResult<Value> {
 }
 
 fn payment_json(p: &PaymentRow, replayed: bool) -> Value {
-    object!({
+    json!({
         "id": p.id,
         "amount_cents": p.amount_cents,
         "payment_method_id": p.payment_method_id,
@@ -388,7 +388,7 @@ pub async fn pay(
 }
 
 pub fn entry_json(e: &store::EntryRow) -> Value {
-    object!({
+    json!({
         "id": e.id,
         "kind": e.kind,
         "amount_cents": e.amount_cents,
@@ -406,7 +406,7 @@ pub async fn transactions(app: &App, account: &Account<'_>, kind: &str, from: Op
     let window = history_window(account.settings.show_full_ledger_history, viewer_may, from, to, app.now)?;
     let rows = store::entries(&app.db, account.family_id, filter, &window, MAX_HISTORY_ENTRIES + 1).await?;
     let truncated = rows.len() as i64 > MAX_HISTORY_ENTRIES;
-    Ok(object!({
+    Ok(json!({
         "kind": kind,
         "from": window.from.to_rfc3339(),
         "to": window.to.to_rfc3339(),

@@ -3,12 +3,12 @@
 use crate::app::App;
 use crate::adapters::crypto::{new_id, verify_password};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{client_address, session_cookie};
+use crate::http::{session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use crate::store::{sessions, throttle, Guard};
 use portal_core::password::{dummy_hash, PasswordHash};
 use portal_core::session::{SessionClaims, SessionKind};
 use portal_core::throttle::{ACCOUNT_POLICY, ADDRESS_POLICY};
-use worker::{D1PreparedStatement, Request};
+use worker::D1PreparedStatement;
 
 pub fn invalid_credentials() -> ApiError {
     ApiError::new(401, "invalid_credentials", "The e-mail address or password is incorrect.")
@@ -19,12 +19,12 @@ pub fn invalid_credentials() -> ApiError {
 /// statement that clears the account's failure count, to be written with the new session.
 pub async fn verify_throttled(
     app: &App,
-    req: &Request,
+    client_address: &str,
     account_key: &str,
     stored_hash: Option<&str>,
     password: &str,
 ) -> ApiResult<D1PreparedStatement> {
-    let address_key = format!("addr:{}", client_address(req));
+    let address_key = format!("addr:{client_address}");
     let throttles = throttle::load(&app.db, &[account_key, &address_key]).await?;
     ACCOUNT_POLICY.check(throttles.get(account_key), app.now)?;
     ADDRESS_POLICY.check(throttles.get(&address_key), app.now)?;
@@ -67,9 +67,9 @@ pub fn new_session(
     let claims = SessionClaims { sid: session_id, org: org_id.to_string(), kind };
     let token = app.config.session_key.issue(claims, app.now, expires_at)?;
     let (cookie_name, path) = match kind {
-        SessionKind::Staff => (crate::routes::STAFF_COOKIE, format!("/office/{org_slug}")),
-        SessionKind::Guardian => (crate::routes::GUARDIAN_COOKIE, format!("/portal/{org_slug}")),
+        SessionKind::Staff => (STAFF_COOKIE, format!("/office/{org_slug}")),
+        SessionKind::Guardian => (GUARDIAN_COOKIE, format!("/portal/{org_slug}")),
     };
-    let cookie = session_cookie(cookie_name, &token, &path, kind.lifetime_hours() * 3600);
+    let cookie = session_cookie(cookie_name, token.clone(), path, kind.lifetime_hours() * 3600);
     Ok(NewSession { token, cookie, statement })
 }

@@ -1,46 +1,68 @@
-//! Routing: each resource module exposes its routes; this file only dispatches by prefix.
+//! The one route table. Each resource module lists its own routes into it; 404s and 405s (with
+//! `Allow`) come from the table, and every `/portal/{org}/...` request passes the portal switch
+//! before it is routed.
 
 mod office;
 mod platform;
 mod portal;
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
-use worker::{Method, Request, Response};
+use crate::error::ApiResult;
+use crate::http::{PathParam, RequestParts, Router};
+use portal_core::ids::{FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId};
+use std::cell::OnceCell;
+use std::rc::Rc;
+use url::Url;
+use worker::{Request, Response};
 
 pub use office::STAFF_SIGN_IN;
 pub use portal::GUARDIAN_SIGN_IN;
 
-pub const STAFF_COOKIE: &str = "office_session";
-pub const GUARDIAN_COOKIE: &str = "portal_session";
-
-/// A handler's future, boxed: each router awaits one of these at a single point instead of one
-/// await per route, and each handler's state machine stays its own instead of being inlined into
-/// the router's (both made the wasm larger).
-pub type Handler<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<Response>> + 'a>>;
-
-pub fn boxed<'a>(f: impl std::future::Future<Output = ApiResult<Response>> + 'a) -> Handler<'a> {
-    Box::pin(f)
+impl PathParam for FamilyId {
+    const NAME: &'static str = "family_id";
+}
+impl PathParam for GuardianId {
+    const NAME: &'static str = "guardian_id";
+}
+impl PathParam for PaymentMethodId {
+    const NAME: &'static str = "payment_method_id";
+}
+impl PathParam for ImportJobId {
+    const NAME: &'static str = "job_id";
+}
+impl PathParam for LinkToken {
+    const NAME: &'static str = "token";
 }
 
-pub async fn handle(app: &App, req: Request) -> ApiResult<Response> {
-    let url = req.inner().url();
-    let (path, _) = portal_core::request_target::split(&url);
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let method = req.method();
-    let handler = match segments.as_slice() {
-        ["healthz"] => match method {
-            Method::Get | Method::Head => return platform::healthz(),
-            _ => return Err(ApiError::method_not_allowed()),
-        },
-        ["openapi.json"] => return platform::openapi(),
-        ["platform", "api", rest @ ..] => boxed(platform::route(app, req, rest)),
-        ["dev", "mailbox"] => boxed(platform::dev_mailbox(app, &req)),
-        ["dev", "query-plans"] => boxed(platform::query_plans(app, &req)),
-        ["dev", "gateway-calls"] => boxed(platform::dev_gateway_calls(app, &req)),
-        ["office", org, "api", rest @ ..] => boxed(office::route(app, req, org, rest)),
-        ["portal", org, rest @ ..] => boxed(portal::route(app, req, org, rest)),
-        _ => return Err(ApiError::route_not_found()),
+fn table(development: bool) -> Router {
+    let router = platform::routes(Router::default(), development);
+    let router = office::routes(router);
+    portal::routes(router)
+}
+
+thread_local! {
+    // Built once per isolate (its configuration does not change).
+    static ROUTES: OnceCell<Router> = const { OnceCell::new() };
+}
+
+pub async fn handle(app: App, req: Request) -> ApiResult<Response> {
+    let url: Url = req.url()?;
+    // `/healthz/` is `/healthz`: a trailing slash names the same resource.
+    let path = match url.path() {
+        "/" => "/".to_string(),
+        p => p.trim_end_matches('/').to_string(),
     };
-    handler.await
+    let method = req.inner().method();
+    let development = app.config.is_development();
+    let app = Rc::new(app);
+    if let Some(answer) = portal::gate(&app, &path).await? {
+        return Ok(answer);
+    }
+    let parts = RequestParts { app, req, url, params: Vec::new() };
+    let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(&method, &path, parts));
+    match reply {
+        Ok(reply) => reply.await,
+        Err(e) if e.status == 404 && portal::is_page(&path) => portal::page_not_found(),
+        Err(e) => Err(e),
+    }
 }

@@ -3,9 +3,11 @@
 use crate::app::App;
 use crate::adapters::crypto::{hash_password, new_id};
 use crate::error::{ApiError, ApiResult};
-use crate::fields::record;
-use crate::http::object;
-use crate::http::{json, query_param, read_json, text};
+use serde::Deserialize;
+use crate::http::extract::bearer_token;
+use crate::http::{get, json, post, text, Json, Query, RequestParts, Router, FromRequest};
+use serde_json::json;
+use std::rc::Rc;
 use crate::store::{audit, organizations, outbox, staff, Db};
 use crate::adapters::switch;
 use portal_core::audit::{Actor, AuditEntry};
@@ -16,63 +18,76 @@ use portal_core::password::NewPassword;
 use portal_core::time::Timestamp;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
-use worker::{Method, Request, Response};
+use worker::Response;
 
 /// Validated and minified by build.rs.
 const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.min.json"));
 
-pub fn healthz() -> ApiResult<Response> {
+pub fn routes(router: Router, development: bool) -> Router {
+    let router = router
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi))
+        .route("/platform/api/organizations", post(create_organization));
+    if !development {
+        return router; // the development routes do not exist elsewhere: 404
+    }
+    router
+        .route("/dev/mailbox", get(dev_mailbox))
+        .route("/dev/query-plans", get(query_plans))
+        .route("/dev/gateway-calls", get(dev_gateway_calls))
+}
+
+pub async fn healthz() -> ApiResult<Response> {
     text(200, "ok")
 }
 
 /// Served by the Worker rather than as a static asset: an asset layer in front of the Worker
 /// halved the throughput of every other request in Miniflare, for 7 KiB of upload.
-pub fn openapi() -> ApiResult<Response> {
+pub async fn openapi() -> ApiResult<Response> {
     let headers = worker::Headers::new();
     headers.set("content-type", "application/json; charset=utf-8")?;
     Ok(Response::from_bytes(OPENAPI.as_bytes().to_vec())?.with_headers(headers))
 }
 
-pub async fn route(app: &App, req: Request, rest: &[&str]) -> ApiResult<Response> {
-    match (req.method(), rest) {
-        (Method::Post, ["organizations"]) => create_organization(app, req).await,
-        (_, ["organizations"]) => Err(ApiError::method_not_allowed()),
-        _ => Err(ApiError::route_not_found()),
-    }
-}
+/// The platform operator: `Authorization: Bearer $PLATFORM_ADMIN_TOKEN`, compared in constant time.
+pub struct PlatformAdmin;
 
-fn require_platform_admin(app: &App, req: &Request) -> ApiResult<()> {
-    let presented = crate::http::bearer_token(req).unwrap_or_default();
-    let ok = match &app.config.platform_admin_token {
+impl FromRequest for PlatformAdmin {
+    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
+        let presented = bearer_token(parts).unwrap_or_default();
+        let ok = match &parts.app.config.platform_admin_token {
         Some(expected) => bool::from(presented.as_bytes().ct_eq(expected.as_bytes())),
-        None => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::new(401, "not_authenticated", "This route needs the platform administrator token."))
+            None => false,
+        };
+        if ok {
+            Ok(PlatformAdmin)
+        } else {
+            Err(ApiError::new(401, "not_authenticated", "This route needs the platform administrator token."))
+        }
     }
 }
 
-record! {
-    #[strict]
-    struct NewOrganizationBody {
-        slug: String,
-        name: String,
-        owner_email: String,
-        owner_password: String,
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganizationBody {
+    slug: String,
+    name: String,
+    owner_email: String,
+    owner_password: String,
 }
 
 #[derive(Serialize)]
-struct CreatedOrganization {
+pub struct CreatedOrganization {
     id: String,
     slug: String,
 }
 
-async fn create_organization(app: &App, mut req: Request) -> ApiResult<Response> {
-    require_platform_admin(app, &req)?;
-    let body: NewOrganizationBody = read_json(&mut req).await?;
+async fn create_organization(
+    app: Rc<App>,
+    _: PlatformAdmin,
+    Json(body): Json<NewOrganizationBody>,
+) -> ApiResult<Response> {
+    let app = &*app;
     let slug = Slug::parse(&body.slug)?;
     let name = parse_name(&body.name)?;
     let owner_email = EmailAddress::parse(&body.owner_email)?;
@@ -117,33 +132,25 @@ async fn create_organization(app: &App, mut req: Request) -> ApiResult<Response>
     json(201, &CreatedOrganization { id: org_id, slug: slug.as_str().into() })
 }
 
-record! {
-    struct MailboxRow {
-        id: String,
-        to_email: String,
-        subject: String,
-        text_body: String,
-        html_body: String,
-        kind: String,
-        sent_at: i64,
-    }
-}
-
-/// The development routes exist only in development (404 elsewhere) and only answer GET.
-fn development_get(app: &App, req: &Request) -> ApiResult<()> {
-    if !app.config.is_development() {
-        return Err(ApiError::route_not_found());
-    }
-    if req.method() != Method::Get {
-        return Err(ApiError::method_not_allowed());
-    }
-    Ok(())
+#[derive(Deserialize)]
+pub struct MailboxRow {
+    id: String,
+    to_email: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    kind: String,
+    sent_at: i64,
 }
 
 /// What the development transport "sent", newest first. Only in development.
-pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
-    development_get(app, req)?;
-    let rows: Vec<MailboxRow> = match query_param(req, "to") {
+#[derive(Deserialize)]
+pub struct MailboxQuery {
+    to: Option<String>,
+}
+
+pub async fn dev_mailbox(app: Rc<App>, Query(query): Query<MailboxQuery>) -> ApiResult<Response> {
+    let rows: Vec<MailboxRow> = match query.to {
         Some(to) => {
             let to = EmailAddress::parse(&to)?;
             app.db
@@ -167,33 +174,36 @@ pub async fn dev_mailbox(app: &App, req: &Request) -> ApiResult<Response> {
     let messages: Vec<_> = rows
         .into_iter()
         .map(|r| {
-            object!({
+            json!({
                 "id": r.id, "to": r.to_email, "subject": r.subject, "text": r.text_body,
                 "html": r.html_body, "kind": r.kind, "sent_at": Timestamp(r.sent_at).to_rfc3339(),
             })
         })
         .collect();
-    json(200, &object!({ "messages": messages }))
+    json(200, &json!({ "messages": messages }))
 }
 
 /// What the sandbox payment gateway was asked to do, newest first (`?org=` an organization id).
 /// Only in development.
-pub async fn dev_gateway_calls(app: &App, req: &Request) -> ApiResult<Response> {
-    development_get(app, req)?;
-    record! {
-        struct Call {
-            id: String,
-            org_id: Option<String>,
-            operation: String,
-            idempotency_key: String,
-            gateway_ref: Option<String>,
-            amount_cents: Option<i64>,
-            outcome: String,
-            result_ref: Option<String>,
-            at: i64,
-        }
+#[derive(Deserialize)]
+pub struct GatewayCallsQuery {
+    #[serde(default)]
+    org: String,
+}
+
+pub async fn dev_gateway_calls(app: Rc<App>, Query(GatewayCallsQuery { org }): Query<GatewayCallsQuery>) -> ApiResult<Response> {
+    #[derive(Deserialize)]
+    struct Call {
+        id: String,
+        org_id: Option<String>,
+        operation: String,
+        idempotency_key: String,
+        gateway_ref: Option<String>,
+        amount_cents: Option<i64>,
+        outcome: String,
+        result_ref: Option<String>,
+        at: i64,
     }
-    let org = query_param(req, "org").unwrap_or_default();
     let calls: Vec<Call> = app
         .db
         .all(
@@ -205,30 +215,28 @@ pub async fn dev_gateway_calls(app: &App, req: &Request) -> ApiResult<Response> 
     let calls: Vec<_> = calls
         .into_iter()
         .map(|c| {
-            object!({
+            json!({
                 "id": c.id, "org_id": c.org_id, "operation": c.operation, "idempotency_key": c.idempotency_key,
                 "gateway_ref": c.gateway_ref, "amount_cents": c.amount_cents, "outcome": c.outcome,
                 "result_ref": c.result_ref, "at": Timestamp(c.at).to_rfc3339(),
             })
         })
         .collect();
-    json(200, &object!({ "calls": calls }))
+    json(200, &json!({ "calls": calls }))
 }
 
 /// `EXPLAIN QUERY PLAN` of every statement on a request path. Only in development.
-pub async fn query_plans(app: &App, req: &Request) -> ApiResult<Response> {
-    development_get(app, req)?;
-    record! {
-        struct PlanRow {
-            detail: String,
-        }
+pub async fn query_plans(app: Rc<App>) -> ApiResult<Response> {
+    #[derive(Deserialize)]
+    struct PlanRow {
+        detail: String,
     }
     let mut out = Vec::new();
     for (name, sql) in crate::store::plans::hot_path() {
         let dummies: Vec<String> = (0..crate::store::plans::parameter_count(&sql)).map(|i| format!("x{i}")).collect();
         let args: Vec<crate::store::Arg<'_>> = dummies.iter().map(|d| crate::store::text(d)).collect();
         let plan: Vec<PlanRow> = app.db.all(&format!("EXPLAIN QUERY PLAN {sql}"), &args).await?;
-        out.push(object!({ "name": name, "sql": sql, "plan": plan.into_iter().map(|p| p.detail).collect::<Vec<_>>() }));
+        out.push(json!({ "name": name, "sql": sql, "plan": plan.into_iter().map(|p| p.detail).collect::<Vec<_>>() }));
     }
-    json(200, &object!({ "queries": out }))
+    json(200, &json!({ "queries": out }))
 }

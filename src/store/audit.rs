@@ -1,8 +1,8 @@
 use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::adapters::crypto::new_id;
 use crate::error::ApiResult;
-use crate::fields::record;
-use crate::http::object;
+use serde::Deserialize;
+use serde_json::json;
 use portal_core::audit::AuditEntry;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
@@ -55,19 +55,17 @@ pub const FAMILY_HISTORY: &str = history!("org_id = ?1 AND family_id = ?2");
 pub const GUARDIAN_HISTORY: &str = history!("org_id = ?1 AND target_id = ?2");
 pub const ORG_HISTORY: &str = history!("org_id = ?1");
 
-record! {
-    #[derive(Debug)]
-    struct HistoryRow {
-        at: i64,
-        actor_kind: String,
-        actor_label: String,
-        action: String,
-        target_kind: String,
-        target_id: String,
-        target_label: Option<String>,
-        reason: Option<String>,
-        family_id: Option<String>,
-    }
+#[derive(Debug, Deserialize)]
+struct HistoryRow {
+    at: i64,
+    actor_kind: String,
+    actor_label: String,
+    action: String,
+    target_kind: String,
+    target_id: String,
+    target_label: Option<String>,
+    reason: Option<String>,
+    family_id: Option<String>,
 }
 
 /// The access history, newest first, of a family and/or a guardian (both optional for staff).
@@ -89,7 +87,7 @@ pub async fn history(
     Ok(rows
         .into_iter()
         .map(|r| {
-            object!({
+            json!({
                 "at": Timestamp(r.at).to_rfc3339(),
                 "actor": r.actor_label,
                 "actor_kind": r.actor_kind,

@@ -2,42 +2,38 @@
 
 use super::{flag, int, opt_text, text, Db};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::access::{AccessState, AccessStatus, GuardianFacts};
 use portal_core::family::Contact;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 
-record! {
-    #[derive(Debug, Clone)]
-    pub struct FamilyRow {
-        pub id: String,
-        pub name: String,
-        pub primary_guardian_id: String,
-        pub status: String,
-        pub merged_into_id: Option<String>,
-    }
+#[derive(Debug, Clone, Deserialize)]
+pub struct FamilyRow {
+    pub id: String,
+    pub name: String,
+    pub primary_guardian_id: String,
+    pub status: String,
+    pub merged_into_id: Option<String>,
 }
 
-record! {
-    /// A guardian with what the access indicator needs: whether they are primary, and their live
-    /// invitation (at most one), if any.
-    #[derive(Debug, Clone)]
-    pub struct GuardianRow {
-        pub id: String,
-        pub family_id: String,
-        pub first_name: String,
-        pub last_name: String,
-        pub email: Option<String>,
-        pub phone: Option<String>,
-        pub access_state: String,
-        pub accepted_at: Option<i64>,
-        pub can_make_payments: i64,
-        pub can_view_full_ledger: i64,
-        pub is_primary: i64,
-        pub invitation_expires_at: Option<i64>,
-        pub invitation_sent_at: Option<i64>,
-    }
+/// A guardian with what the access indicator needs: whether they are primary, and their live
+/// invitation (at most one), if any.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GuardianRow {
+    pub id: String,
+    pub family_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub access_state: String,
+    pub accepted_at: Option<i64>,
+    pub can_make_payments: i64,
+    pub can_view_full_ledger: i64,
+    pub is_primary: i64,
+    pub invitation_expires_at: Option<i64>,
+    pub invitation_sent_at: Option<i64>,
 }
 
 impl GuardianRow {
@@ -119,18 +115,16 @@ fn contains_pattern(q: &str) -> String {
     format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
-record! {
-    /// One line of the contacts report.
-    #[derive(Debug)]
-    pub struct ContactReportRow {
-        pub id: String,
-        pub family_id: String,
-        pub first_name: String,
-        pub last_name: String,
-        pub family_name: String,
-        pub access_state: String,
-        pub invitation_expires_at: Option<i64>,
-    }
+/// One line of the contacts report.
+#[derive(Debug, Deserialize)]
+pub struct ContactReportRow {
+    pub id: String,
+    pub family_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub family_name: String,
+    pub access_state: String,
+    pub invitation_expires_at: Option<i64>,
 }
 
 macro_rules! contacts_report {
@@ -182,10 +176,9 @@ pub async fn search(db: &Db, org_id: &str, q: &str, limit: i64) -> ApiResult<Vec
 }
 
 pub async fn email_in_use(db: &Db, org_id: &str, email: &str, except_guardian: Option<&str>) -> ApiResult<bool> {
-    record! {
-        struct Row {
-            id: String,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
     }
     let row: Option<Row> = db.first(EMAIL_OWNER, &[text(org_id), text(email)]).await?;
     Ok(row.is_some_and(|r| Some(r.id.as_str()) != except_guardian))

@@ -2,7 +2,7 @@
 
 use super::{flag, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 
@@ -10,20 +10,18 @@ use worker::D1PreparedStatement;
 pub const KIND_IMPORT_CHUNK: &str = "import_chunk";
 pub const KIND_IMPORT_SUMMARY: &str = "import_summary";
 
-record! {
-    #[derive(Debug, Clone)]
-    pub struct JobRow {
-        pub id: String,
-        pub org_id: String,
-        pub staff_id: String,
-        pub staff_email: String,
-        pub dry_run: i64,
-        pub status: String,
-        pub total: i64,
-        pub error: Option<String>,
-        pub created_at: i64,
-        pub finished_at: Option<i64>,
-    }
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobRow {
+    pub id: String,
+    pub org_id: String,
+    pub staff_id: String,
+    pub staff_email: String,
+    pub dry_run: i64,
+    pub status: String,
+    pub total: i64,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
 }
 
 pub const FIND_JOB: &str = "SELECT id, org_id, staff_id, staff_email, dry_run, status, total, error, created_at, finished_at \
@@ -65,12 +63,10 @@ pub fn insert_chunk(db: &Db, job_id: &str, chunk: i64, rows_json: &str) -> ApiRe
     )
 }
 
-record! {
-    #[derive(Debug)]
-    pub struct ChunkRow {
-        pub rows: String,
-        pub done_at: Option<i64>,
-    }
+#[derive(Debug, Deserialize)]
+pub struct ChunkRow {
+    pub rows: String,
+    pub done_at: Option<i64>,
 }
 
 pub async fn find_chunk(db: &Db, job_id: &str, chunk: i64) -> ApiResult<Option<ChunkRow>> {
@@ -92,10 +88,9 @@ pub async fn mark_failed(db: &Db, job_id: &str, error: &str, now: Timestamp) -> 
 
 /// Lines of the chunk that already have a result (a retried chunk skips them).
 pub async fn lines_done(db: &Db, job_id: &str, first: i64, last: i64) -> ApiResult<Vec<i64>> {
-    record! {
-        struct Row {
-            line: i64,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        line: i64,
     }
     let rows: Vec<Row> = db
         .all(
@@ -169,13 +164,11 @@ pub fn job_finished_by<'a>(job_id: &'a str, change_id: &'a str) -> Guard<'a> {
     }
 }
 
-record! {
-    #[derive(Debug, Default)]
-    pub struct Counts {
-        pub updated: i64,
-        pub unchanged: i64,
-        pub errors: i64,
-    }
+#[derive(Debug, Default, Deserialize)]
+pub struct Counts {
+    pub updated: i64,
+    pub unchanged: i64,
+    pub errors: i64,
 }
 
 pub const COUNTS: &str = "SELECT COALESCE(SUM(outcome = 'updated'), 0) AS updated, \
@@ -186,14 +179,12 @@ pub async fn counts(db: &Db, job_id: &str) -> ApiResult<Counts> {
     Ok(db.first(COUNTS, &[text(job_id)]).await?.unwrap_or_default())
 }
 
-record! {
-    #[derive(Debug)]
-    pub struct ResultRow {
-        pub line: i64,
-        pub contact_id: Option<String>,
-        pub action: Option<String>,
-        pub message: Option<String>,
-    }
+#[derive(Debug, Deserialize)]
+pub struct ResultRow {
+    pub line: i64,
+    pub contact_id: Option<String>,
+    pub action: Option<String>,
+    pub message: Option<String>,
 }
 
 pub const RESULTS_OF_OUTCOME: &str = "SELECT line, contact_id, action, message FROM import_results \

@@ -2,7 +2,7 @@
 
 use super::{int, text, Db, Guard};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::audit::Actor;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
@@ -121,25 +121,23 @@ pub fn revoke(db: &Db, guardian_id: &str, change_id: &str, now: Timestamp) -> Ap
     ])
 }
 
-record! {
-    /// An invitation found by its token, with what accepting it needs.
-    #[derive(Debug)]
-    pub struct InvitationByToken {
-        pub id: String,
-        pub org_id: String,
-        pub guardian_id: String,
-        pub family_id: String,
-        pub state: String,
-        pub expires_at: i64,
-        pub first_name: String,
-        pub last_name: String,
-        pub org_slug: String,
-        pub org_name: String,
-        pub portal_enabled: i64,
-        pub customer_session_epoch: i64,
-        pub primary_guardian_id: String,
-        pub family_name: String,
-    }
+/// An invitation found by its token, with what accepting it needs.
+#[derive(Debug, Deserialize)]
+pub struct InvitationByToken {
+    pub id: String,
+    pub org_id: String,
+    pub guardian_id: String,
+    pub family_id: String,
+    pub state: String,
+    pub expires_at: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub org_slug: String,
+    pub org_name: String,
+    pub portal_enabled: i64,
+    pub customer_session_epoch: i64,
+    pub primary_guardian_id: String,
+    pub family_name: String,
 }
 
 pub const FIND_INVITATION_BY_TOKEN: &str = "SELECT i.id, i.org_id, i.guardian_id, i.family_id, i.state, i.expires_at, \
@@ -190,19 +188,17 @@ pub fn accept(
     ])
 }
 
-record! {
-    #[derive(Debug)]
-    pub struct ResetByToken {
-        pub id: String,
-        pub org_id: String,
-        pub guardian_id: String,
-        pub expires_at: i64,
-        pub used_at: Option<i64>,
-        pub org_slug: String,
-        pub family_id: String,
-        pub first_name: String,
-        pub last_name: String,
-    }
+#[derive(Debug, Deserialize)]
+pub struct ResetByToken {
+    pub id: String,
+    pub org_id: String,
+    pub guardian_id: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub org_slug: String,
+    pub family_id: String,
+    pub first_name: String,
+    pub last_name: String,
 }
 
 pub const FIND_RESET_BY_TOKEN: &str = "SELECT r.id, r.org_id, r.guardian_id, r.expires_at, r.used_at, o.slug AS org_slug, \
@@ -268,4 +264,56 @@ pub fn complete_reset(
             guard(),
         )?,
     ])
+}
+
+/// Which invitations the staff console lists (`?status=`; empty or `all` lists every one).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationFilter {
+    #[default]
+    #[serde(alias = "")]
+    All,
+    Pending,
+    Expired,
+    Accepted,
+    Revoked,
+    Superseded,
+}
+
+#[derive(Deserialize)]
+pub struct InvitationRow {
+    pub id: String,
+    pub guardian_id: String,
+    pub family_id: String,
+    pub email: String,
+    pub state: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+    pub sent_by_kind: String,
+    pub sent_by_label: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// The organization's invitations, newest first, at most 500.
+pub async fn list(db: &Db, org_id: &str, filter: InvitationFilter, now: Timestamp) -> ApiResult<Vec<InvitationRow>> {
+    let condition = match filter {
+        InvitationFilter::All => "",
+        InvitationFilter::Pending => " AND i.state = 'pending' AND i.expires_at > ?2",
+        InvitationFilter::Expired => " AND i.state = 'pending' AND i.expires_at <= ?2",
+        InvitationFilter::Accepted => " AND i.state = 'accepted'",
+        InvitationFilter::Revoked => " AND i.state = 'revoked'",
+        InvitationFilter::Superseded => " AND i.state = 'superseded'",
+    };
+    db.all(
+        &format!(
+            "SELECT i.id, i.guardian_id, i.family_id, i.email, i.state, i.created_at, i.expires_at, i.ended_at, \
+             i.sent_by_kind, i.sent_by_label, g.first_name, g.last_name \
+             FROM invitations i JOIN guardians g ON g.id = i.guardian_id \
+             WHERE i.org_id = ?1 AND ?2 = ?2{condition} ORDER BY i.created_at DESC LIMIT 500"
+        ),
+        &[text(org_id), int(now.millis())],
+    )
+    .await
 }

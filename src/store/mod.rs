@@ -14,7 +14,7 @@ pub mod staff;
 pub mod throttle;
 
 use crate::error::{ApiError, ApiResult};
-use crate::fields::{Fields, FromFields};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
@@ -75,7 +75,7 @@ impl Db {
         Ok(self.0.prepare(sql).bind(&values)?)
     }
 
-    pub async fn first<T: FromFields>(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<T>> {
+    pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<T>> {
         self.first_row(sql, args).await?.map(read_row).transpose()
     }
 
@@ -83,7 +83,7 @@ impl Db {
         Ok(self.stmt(sql, args)?.first::<Value>(None).await?)
     }
 
-    pub async fn all<T: FromFields>(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Vec<T>> {
+    pub async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Vec<T>> {
         rows(&self.stmt(sql, args)?.all().await?)
     }
 
@@ -102,11 +102,10 @@ pub fn changes(result: &D1Result) -> ApiResult<usize> {
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }
 
-pub fn rows<T: FromFields>(result: &D1Result) -> ApiResult<Vec<T>> {
+pub fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> {
     result.results::<Value>()?.into_iter().map(read_row).collect()
 }
 
-fn read_row<T: FromFields>(row: Value) -> ApiResult<T> {
-    let fields = Fields::from_value(row).ok_or_else(|| ApiError::internal("a D1 row is not an object"))?;
-    T::from_fields(&fields).map_err(|e| ApiError::internal(format_args!("a D1 row does not fit: {e}")))
+fn read_row<T: DeserializeOwned>(row: Value) -> ApiResult<T> {
+    serde_json::from_value(row).map_err(|e| ApiError::internal(format_args!("a D1 row does not fit: {e}")))
 }

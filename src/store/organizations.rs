@@ -1,6 +1,6 @@
 use super::{flag, int, text, Db, Guard};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 
@@ -8,10 +8,9 @@ pub const PORTAL_ENABLED: &str = "SELECT portal_enabled FROM organizations WHERE
 
 /// The portal switch as D1 has it, or `None` for an unknown organization.
 pub async fn portal_enabled(db: &Db, slug: &str) -> ApiResult<Option<bool>> {
-    record! {
-        struct Row {
-            portal_enabled: i64,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        portal_enabled: i64,
     }
     let row: Option<Row> = db.first(PORTAL_ENABLED, &[text(slug)]).await?;
     Ok(row.map(|r| r.portal_enabled != 0))
@@ -56,17 +55,15 @@ pub fn changed_by<'a>(org_id: &'a str, change_id: &'a str) -> Guard<'a> {
     }
 }
 
-record! {
-    /// The options of the Customer Portal that staff set (`/settings/portal-options`).
-    #[derive(Debug)]
-    pub struct PortalOptionsRow {
-        pub invitation_ttl_hours: i64,
-        pub show_full_ledger_history: i64,
-        pub require_recurring_authorization: i64,
-        pub auto_portal_access_for_new_contacts: i64,
-        pub payment_gateway_kind: String,
-        pub payment_gateway_account_id: Option<String>,
-    }
+/// The options of the Customer Portal that staff set (`/settings/portal-options`).
+#[derive(Debug, Deserialize)]
+pub struct PortalOptionsRow {
+    pub invitation_ttl_hours: i64,
+    pub show_full_ledger_history: i64,
+    pub require_recurring_authorization: i64,
+    pub auto_portal_access_for_new_contacts: i64,
+    pub payment_gateway_kind: String,
+    pub payment_gateway_account_id: Option<String>,
 }
 
 pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOptionsRow>> {

@@ -3,7 +3,7 @@
 use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
@@ -48,18 +48,16 @@ pub fn insert_email<'a>(
     insert(db, org_id, KIND_EMAIL, &payload, now, guard)
 }
 
-record! {
-    #[derive(Debug)]
-    pub struct OutboxRow {
-        pub id: String,
-        pub org_id: Option<String>,
-        pub kind: String,
-        pub payload: String,
-        pub processed_at: Option<i64>,
-        pub failed_at: Option<i64>,
-        pub attempts: i64,
-        pub last_error: Option<String>,
-    }
+#[derive(Debug, Deserialize)]
+pub struct OutboxRow {
+    pub id: String,
+    pub org_id: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub processed_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
 }
 
 pub async fn find(db: &Db, id: &str) -> ApiResult<Option<OutboxRow>> {
@@ -101,10 +99,9 @@ pub async fn mark_failed(db: &Db, id: &str, error: Option<&str>, now: Timestamp)
 /// Rows that should have been handled by now but were not: never sent to the queue (the send
 /// failed after the batch committed), or sent long ago and lost. Marks them as re-sent now.
 pub async fn claim_stalled(db: &Db, now: Timestamp, limit: i64) -> ApiResult<Vec<String>> {
-    record! {
-        struct Row {
-            id: String,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
     }
     let rows: Vec<Row> = db
         .all(

@@ -3,7 +3,7 @@
 use super::invitations::guarded_update;
 use super::{flag, int, opt_text, text, Arg, Db, Guard};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::audit::Actor;
 use portal_core::payments::{EntryKind, HistoryWindow, NewMethod};
 use portal_core::time::Timestamp;
@@ -12,26 +12,24 @@ use worker::D1PreparedStatement;
 /// The outbox kind of the job that deletes methods at the gateway, then here.
 pub const KIND_DELETE_METHODS: &str = "payment_methods_delete";
 
-record! {
-    #[derive(Debug, Clone)]
-    pub struct MethodRow {
-        pub id: String,
-        pub guardian_id: String,
-        pub kind: String,
-        pub gateway_kind: String,
-        pub gateway_account_id: Option<String>,
-        pub gateway_ref: String,
-        pub gateway_customer_ref: Option<String>,
-        pub last4: String,
-        pub exp_month: Option<i64>,
-        pub exp_year: Option<i64>,
-        pub is_default: i64,
-        pub recurring_authorized: i64,
-        /// Selected by the family's list only.
-        pub guardian_name: Option<String>,
-        /// Selected by the deletion job only.
-        pub deletion_error: Option<String>,
-    }
+#[derive(Debug, Clone, Deserialize)]
+pub struct MethodRow {
+    pub id: String,
+    pub guardian_id: String,
+    pub kind: String,
+    pub gateway_kind: String,
+    pub gateway_account_id: Option<String>,
+    pub gateway_ref: String,
+    pub gateway_customer_ref: Option<String>,
+    pub last4: String,
+    pub exp_month: Option<i64>,
+    pub exp_year: Option<i64>,
+    pub is_default: i64,
+    pub recurring_authorized: i64,
+    /// Selected by the family's list only.
+    pub guardian_name: Option<String>,
+    /// Selected by the deletion job only.
+    pub deletion_error: Option<String>,
 }
 
 macro_rules! methods {
@@ -209,15 +207,13 @@ pub async fn record_deletion_error(db: &Db, method_id: &str, error: &str) -> Api
     .await
 }
 
-record! {
-    #[derive(Debug)]
-    pub struct EntryRow {
-        pub id: String,
-        pub kind: String,
-        pub amount_cents: i64,
-        pub description: String,
-        pub at: i64,
-    }
+#[derive(Debug, Deserialize)]
+pub struct EntryRow {
+    pub id: String,
+    pub kind: String,
+    pub amount_cents: i64,
+    pub description: String,
+    pub at: i64,
 }
 
 pub struct NewEntry<'a> {
@@ -260,13 +256,11 @@ pub const BALANCE: &str = "SELECT \
           AS last_payment_cents, \
        (SELECT MAX(at) FROM ledger_entries WHERE family_id = ?1 AND kind = 'payment') AS last_payment_at";
 
-record! {
-    #[derive(Debug)]
-    pub struct BalanceRow {
-        pub net_cents: i64,
-        pub last_payment_cents: Option<i64>,
-        pub last_payment_at: Option<i64>,
-    }
+#[derive(Debug, Deserialize)]
+pub struct BalanceRow {
+    pub net_cents: i64,
+    pub last_payment_cents: Option<i64>,
+    pub last_payment_at: Option<i64>,
 }
 
 pub async fn balance(db: &Db, family_id: &str) -> ApiResult<BalanceRow> {
@@ -304,17 +298,15 @@ pub async fn entries(
     }
 }
 
-record! {
-    #[derive(Debug, Clone)]
-    pub struct PaymentRow {
-        pub id: String,
-        pub payment_method_id: String,
-        pub amount_cents: i64,
-        pub status: String,
-        pub gateway_charge_ref: Option<String>,
-        pub failure_message: Option<String>,
-        pub created_at: i64,
-    }
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentRow {
+    pub id: String,
+    pub payment_method_id: String,
+    pub amount_cents: i64,
+    pub status: String,
+    pub gateway_charge_ref: Option<String>,
+    pub failure_message: Option<String>,
+    pub created_at: i64,
 }
 
 pub struct NewPayment<'a> {

@@ -1,6 +1,6 @@
 use super::{guarded, int, text, Db, Guard};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::session::{SessionKind, StoredSession};
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
@@ -51,21 +51,19 @@ pub async fn end(db: &Db, id: &str, reason: &str, now: Timestamp) -> ApiResult<u
     .await
 }
 
-record! {
-    /// What every session row carries: the session and its organization's switch facts.
-    #[derive(Debug)]
-    pub struct SessionColumns {
-        pub kind: String,
-        pub org_id: String,
-        pub subject_id: String,
-        pub epoch: i64,
-        pub expires_at: i64,
-        pub ended_at: Option<i64>,
-        pub org_slug: String,
-        pub org_name: String,
-        pub portal_enabled: i64,
-        pub customer_session_epoch: i64,
-    }
+/// What every session row carries: the session and its organization's switch facts.
+#[derive(Debug, Deserialize)]
+pub struct SessionColumns {
+    pub kind: String,
+    pub org_id: String,
+    pub subject_id: String,
+    pub epoch: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+    pub org_slug: String,
+    pub org_name: String,
+    pub portal_enabled: i64,
+    pub customer_session_epoch: i64,
 }
 
 impl SessionColumns {
@@ -91,15 +89,14 @@ macro_rules! session_columns {
     };
 }
 
-record! {
-    /// A staff session with its organization and staff user: one round trip per authenticated request.
-    #[derive(Debug)]
-    pub struct StaffSessionRow {
-        pub session: flatten SessionColumns,
-        pub staff_email: Option<String>,
-        pub staff_role: Option<String>,
-        pub invitation_ttl_hours: i64,
-    }
+/// A staff session with its organization and staff user: one round trip per authenticated request.
+#[derive(Debug, Deserialize)]
+pub struct StaffSessionRow {
+    #[serde(flatten)]
+    pub session: SessionColumns,
+    pub staff_email: Option<String>,
+    pub staff_role: Option<String>,
+    pub invitation_ttl_hours: i64,
 }
 
 pub const LOAD_STAFF_SESSION: &str = concat!(
@@ -118,27 +115,26 @@ pub async fn load_staff_session(db: &Db, session_id: &str) -> ApiResult<Option<S
     .await
 }
 
-record! {
-    /// A guardian session with the guardian, their family and organization: one round trip.
-    #[derive(Debug)]
-    pub struct GuardianSessionRow {
-        pub session: flatten SessionColumns,
-        pub family_id: String,
-        pub family_name: String,
-        pub primary_guardian_id: String,
-        pub first_name: String,
-        pub last_name: String,
-        pub email: Option<String>,
-        pub access_state: String,
-        pub can_make_payments: i64,
-        pub can_view_full_ledger: i64,
-        pub password_hash: Option<String>,
-        pub invitation_ttl_hours: i64,
-        pub payment_gateway_kind: String,
-        pub payment_gateway_account_id: Option<String>,
-        pub require_recurring_authorization: i64,
-        pub show_full_ledger_history: i64,
-    }
+/// A guardian session with the guardian, their family and organization: one round trip.
+#[derive(Debug, Deserialize)]
+pub struct GuardianSessionRow {
+    #[serde(flatten)]
+    pub session: SessionColumns,
+    pub family_id: String,
+    pub family_name: String,
+    pub primary_guardian_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub access_state: String,
+    pub can_make_payments: i64,
+    pub can_view_full_ledger: i64,
+    pub password_hash: Option<String>,
+    pub invitation_ttl_hours: i64,
+    pub payment_gateway_kind: String,
+    pub payment_gateway_account_id: Option<String>,
+    pub require_recurring_authorization: i64,
+    pub show_full_ledger_history: i64,
 }
 
 pub const LOAD_GUARDIAN_SESSION: &str = concat!(

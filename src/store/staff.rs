@@ -1,15 +1,14 @@
 use super::{int, text, Db};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::organization::StaffRole;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 
 pub async fn owner_emails(db: &Db, org_id: &str) -> ApiResult<Vec<String>> {
-    record! {
-        struct Row {
-            email: String,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        email: String,
     }
     let rows: Vec<Row> = db
         .all(

@@ -1,6 +1,6 @@
 use super::{int, rows, text, Arg, Db};
 use crate::error::ApiResult;
-use crate::fields::record;
+use serde::Deserialize;
 use portal_core::throttle::ThrottleState;
 use portal_core::time::Timestamp;
 use std::collections::HashMap;
@@ -8,13 +8,12 @@ use worker::D1PreparedStatement;
 
 pub const LOAD: &str = "SELECT key, failures, window_started_at, locked_until FROM login_throttle WHERE key IN";
 
-record! {
-    struct Row {
-        key: String,
-        failures: i64,
-        window_started_at: i64,
-        locked_until: Option<i64>,
-    }
+#[derive(Deserialize)]
+struct Row {
+    key: String,
+    failures: i64,
+    window_started_at: i64,
+    locked_until: Option<i64>,
 }
 
 pub async fn load(db: &Db, keys: &[&str]) -> ApiResult<HashMap<String, ThrottleState>> {

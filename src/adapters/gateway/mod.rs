@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::adapters::crypto::new_id;
-use crate::fields::record;
+use serde::Deserialize;
 use crate::store::{int, opt_text, text, Db};
 use portal_core::payments::GatewayKind;
 use portal_core::time::Timestamp;
@@ -134,12 +134,11 @@ impl Sandbox<'_> {
         amount_cents: Option<i64>,
         decide: impl FnOnce(i64) -> (Outcome, Option<String>),
     ) -> Result<Option<String>, GatewayError> {
-        record! {
-            struct Earlier {
-                outcome: String,
-                result_ref: Option<String>,
-                failures: i64,
-            }
+        #[derive(Deserialize)]
+        struct Earlier {
+            outcome: String,
+            result_ref: Option<String>,
+            failures: i64,
         }
         let unavailable = |e: crate::error::ApiError| GatewayError::Unavailable(e.message.clone());
         let earlier: Option<Earlier> = self

@@ -1,49 +1,48 @@
 //! Organization settings: the Customer Portal switch and the portal options.
 
-use super::authenticate;
+use crate::http::{json, Json, Staff};
+use serde::Deserialize;
+use serde_json::json;
+use std::rc::Rc;
+
 use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::record;
-use crate::http::object;
-use crate::http::{json, read_json};
 use crate::store::organizations::PortalOptionsRow;
 use crate::store::{audit, changes, organizations, outbox, staff};
 use portal_core::audit::AuditEntry;
 use portal_core::payments::{check_gateway_setting, GatewayKind};
 use crate::adapters::switch;
 use portal_core::portal_switch::{set_customer_portal as decide, status_message, SwitchState};
-use worker::{Request, Response};
+use worker::Response;
 
 fn switch_body(enabled: bool) -> ApiResult<Response> {
-    json(200, &object!({ "enabled": enabled, "status_message": status_message(enabled) }))
+    json(200, &json!({ "enabled": enabled, "status_message": status_message(enabled) }))
 }
 
-pub async fn show_customer_portal(app: &App, req: Request, org: &str) -> ApiResult<Response> {
-    let staff = authenticate(app, &req, org).await?;
+pub async fn show_customer_portal(app: Rc<App>, staff: Staff) -> ApiResult<Response> {
+    let _app = &*app;
     switch_body(staff.portal_enabled)
 }
 
-record! {
-    struct SwitchBody {
-        enabled: bool,
-    }
+#[derive(Deserialize)]
+pub struct SwitchBody {
+    enabled: bool,
 }
 
-pub async fn set_customer_portal(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
-    let staff = authenticate(app, &req, org).await?;
+pub async fn set_customer_portal(app: Rc<App>, staff: Staff, Json(body): Json<SwitchBody>) -> ApiResult<Response> {
+    let app = &*app;
     staff.require_settings_role()?;
-    let body: SwitchBody = read_json(&mut req).await?;
-    let owners = staff::owner_emails(&app.db, &staff.org_id).await?;
+    let owners = staff::owner_emails(&app.db, &staff.org.id).await?;
     let state = SwitchState {
-        org_id: &staff.org_id,
-        org_name: &staff.org_name,
+        org_id: &staff.org.id,
+        org_name: &staff.org.name,
         enabled: staff.portal_enabled,
         owner_emails: &owners,
     };
     let decision = decide(&state, body.enabled, &staff.actor());
     if !decision.changed {
-        switch::publish(app, &staff.org_slug, decision.enabled).await;
+        switch::publish(app, &staff.org.slug, decision.enabled).await;
         return switch_body(decision.enabled);
     }
 
@@ -51,24 +50,24 @@ pub async fn set_customer_portal(app: &App, mut req: Request, org: &str) -> ApiR
     let change_id = new_id("chg")?;
     let mut statements = vec![organizations::set_portal_enabled(
         db,
-        &staff.org_id,
+        &staff.org.id,
         &change_id,
         decision.enabled,
         decision.end_customer_sessions,
         app.now,
     )?];
     if let Some(entry) = &decision.audit {
-        statements.push(audit::insert(db, &staff.org_id, entry, app.now, Some(organizations::changed_by(&staff.org_id, &change_id)))?);
+        statements.push(audit::insert(db, &staff.org.id, entry, app.now, Some(organizations::changed_by(&staff.org.id, &change_id)))?);
     }
     let mut outbox_ids = Vec::new();
     for notice in &decision.notices {
         let row = outbox::insert_email(
             db,
-            Some(&staff.org_id),
+            Some(&staff.org.id),
             notice,
             &app.config.public_base_url,
             app.now,
-            Some(organizations::changed_by(&staff.org_id, &change_id)),
+            Some(organizations::changed_by(&staff.org.id, &change_id)),
         )?;
         outbox_ids.push(row.id);
         statements.push(row.statement);
@@ -77,21 +76,21 @@ pub async fn set_customer_portal(app: &App, mut req: Request, org: &str) -> ApiR
     let won = results.first().map(changes).transpose()?.unwrap_or(0) > 0;
     if !won {
         // Someone else flipped it first; report the switch as it now is.
-        let now_enabled = organizations::portal_enabled(db, &staff.org_slug)
+        let now_enabled = organizations::portal_enabled(db, &staff.org.slug)
             .await?
             .unwrap_or(decision.enabled);
-        switch::publish(app, &staff.org_slug, now_enabled).await;
+        switch::publish(app, &staff.org.slug, now_enabled).await;
         return switch_body(now_enabled);
     }
     app.enqueue(&outbox_ids).await;
-    switch::publish(app, &staff.org_slug, decision.enabled).await;
+    switch::publish(app, &staff.org.slug, decision.enabled).await;
     switch_body(decision.enabled)
 }
 
 fn options_body(o: &PortalOptionsRow) -> ApiResult<Response> {
     json(
         200,
-        &object!({
+        &json!({
             "invitation_ttl_hours": o.invitation_ttl_hours,
             "show_full_ledger_history": o.show_full_ledger_history != 0,
             "require_recurring_authorization": o.require_recurring_authorization != 0,
@@ -110,35 +109,32 @@ async fn load_options(app: &App, org_id: &str) -> ApiResult<PortalOptionsRow> {
         .ok_or_else(|| ApiError::internal("the signed-in staff member's organization is missing"))
 }
 
-pub async fn show_portal_options(app: &App, req: Request, org: &str) -> ApiResult<Response> {
-    let staff = authenticate(app, &req, org).await?;
-    options_body(&load_options(app, &staff.org_id).await?)
+pub async fn show_portal_options(app: Rc<App>, staff: Staff) -> ApiResult<Response> {
+    let app = &*app;
+    options_body(&load_options(app, &staff.org.id).await?)
 }
 
-record! {
-    #[strict]
-    struct GatewayBody {
-        kind: String,
-        account_id: Option<String>,
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayBody {
+    kind: String,
+    account_id: Option<String>,
 }
 
-record! {
-    #[strict]
-    struct OptionsPatch {
-        invitation_ttl_hours: Option<i64>,
-        show_full_ledger_history: Option<bool>,
-        require_recurring_authorization: Option<bool>,
-        auto_portal_access_for_new_contacts: Option<bool>,
-        payment_gateway: Option<GatewayBody>,
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionsPatch {
+    invitation_ttl_hours: Option<i64>,
+    show_full_ledger_history: Option<bool>,
+    require_recurring_authorization: Option<bool>,
+    auto_portal_access_for_new_contacts: Option<bool>,
+    payment_gateway: Option<GatewayBody>,
 }
 
-pub async fn set_portal_options(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
-    let staff = authenticate(app, &req, org).await?;
+pub async fn set_portal_options(app: Rc<App>, staff: Staff, Json(patch): Json<OptionsPatch>) -> ApiResult<Response> {
+    let app = &*app;
     staff.require_settings_role()?;
-    let patch: OptionsPatch = read_json(&mut req).await?;
-    let mut o = load_options(app, &staff.org_id).await?;
+    let mut o = load_options(app, &staff.org.id).await?;
     let mut changed = Vec::new();
     if let Some(hours) = patch.invitation_ttl_hours {
         if !(1..=720).contains(&hours) {
@@ -176,15 +172,15 @@ pub async fn set_portal_options(app: &App, mut req: Request, org: &str) -> ApiRe
         actor: staff.actor(),
         action: "portal_options_changed".into(),
         target_kind: "organization".into(),
-        target_id: staff.org_id.clone(),
-        target_label: Some(staff.org_name.clone()),
+        target_id: staff.org.id.clone(),
+        target_label: Some(staff.org.name.clone()),
         family_id: None,
         reason: Some(changed.join(", ")),
     };
     app.db
         .batch(vec![
-            organizations::set_portal_options(&app.db, &staff.org_id, &o, app.now)?,
-            audit::insert(&app.db, &staff.org_id, &entry, app.now, None)?,
+            organizations::set_portal_options(&app.db, &staff.org.id, &o, app.now)?,
+            audit::insert(&app.db, &staff.org.id, &entry, app.now, None)?,
         ])
         .await?;
     options_body(&o)

@@ -1,29 +1,30 @@
 //! My Account, Account Information: the Primary Guardian manages who else may log in.
 
-use crate::fields::{record, FieldError, Fields, FromFields};
-use super::auth::authenticate;
+use crate::http::{json, Customer, DryRun, Json, OptionalJson, Path};
+use portal_core::ids::GuardianId;
+use serde::Deserialize;
+use serde_json::json;
+use std::rc::Rc;
+
 use crate::commands::access::{
     add_contact, email_in_use, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
     send_invitation, send_password_reset,
 };
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::object;
-use crate::http::{json, read_json};
 use crate::routes::office::families::ContactBody;
-use crate::routes::office::{is_dry_run, optional_json, RevokeBody};
+use crate::routes::office::RevokeBody;
 use crate::store::families::{self, ContactChange};
 use crate::store::{audit, text};
 use portal_core::access::{may_edit_contact, may_set_permissions, AccessState};
 use portal_core::audit::AuditEntry;
 use portal_core::email::EmailAddress;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
-use worker::{Request, Response};
+use worker::Response;
 
-pub async fn add(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
-    let me = authenticate(app, &req, org).await?;
+pub async fn add(app: Rc<App>, me: Customer, Json(body): Json<ContactBody>) -> ApiResult<Response> {
+    let app = &*app;
     me.require_primary()?;
-    let body: ContactBody = read_json(&mut req).await?;
     let contact = body.parse()?;
     let family = families::find_family(&app.db, &me.org.id, &me.me.family_id)
         .await?
@@ -33,30 +34,20 @@ pub async fn add(app: &App, mut req: Request, org: &str) -> ApiResult<Response> 
 }
 
 /// `null` clears `email` or `phone`; an absent field stays as it is.
-struct ContactPatch {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
     first_name: Option<String>,
     last_name: Option<String>,
+    #[serde(default, with = "serde_with::rust::double_option")]
     email: Option<Option<String>>,
+    #[serde(default, with = "serde_with::rust::double_option")]
     phone: Option<Option<String>>,
 }
 
-impl FromFields for ContactPatch {
-    const STRICT: bool = true;
-    const NAMES: &'static [&'static str] = &["first_name", "last_name", "email", "phone"];
-    fn from_fields(f: &Fields) -> Result<Self, FieldError> {
-        Ok(ContactPatch {
-            first_name: f.get("first_name")?,
-            last_name: f.get("last_name")?,
-            email: f.present("email")?,
-            phone: f.present("phone")?,
-        })
-    }
-}
-
-pub async fn edit_contact(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
-    let me = authenticate(app, &req, org).await?;
-    let patch: ContactPatch = read_json(&mut req).await?;
-    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(patch): Json<ContactPatch>) -> ApiResult<Response> {
+    let app = &*app;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     may_edit_contact(&me.me, &target.facts())?;
     let change = ContactChange {
         first_name: patch.first_name.as_deref().map(|n| parse_person_name(n, "first name")).transpose()?,
@@ -107,53 +98,61 @@ pub async fn edit_contact(app: &App, mut req: Request, org: &str, guardian_id: &
         }
         return Err(e);
     }
-    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
 
-record! {
-    #[strict]
-    #[derive(Default)]
-    struct InviteBody {
-        email: Option<String>,
-    }
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteBody {
+    email: Option<String>,
 }
 
-pub async fn invite(app: &App, mut req: Request, org: &str, guardian_id: &str, resend: bool) -> ApiResult<Response> {
-    let me = authenticate(app, &req, org).await?;
-    let body: InviteBody = optional_json(&mut req).await?;
+pub async fn invite(app: Rc<App>, me: Customer, id: Path<GuardianId>, body: OptionalJson<InviteBody>) -> ApiResult<Response> {
+    send(app, me, id, body, false).await
+}
+
+pub async fn resend(app: Rc<App>, me: Customer, id: Path<GuardianId>, body: OptionalJson<InviteBody>) -> ApiResult<Response> {
+    send(app, me, id, body, true).await
+}
+
+async fn send(
+    app: Rc<App>,
+    me: Customer,
+    Path(guardian_id): Path<GuardianId>,
+    OptionalJson(body): OptionalJson<InviteBody>,
+    resend: bool,
+) -> ApiResult<Response> {
+    let app = &*app;
     let requested = body.email.as_deref().map(EmailAddress::parse).transpose()?;
-    let (target, family) = load_target(app, &me.org, guardian_id).await?;
+    let (target, family) = load_target(app, &me.org, &guardian_id).await?;
     send_invitation(app, &me.org, &me.requester(), &target, &family, requested, resend).await?;
-    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(202, &guardian_json(&target, &me.requester(), app.now))
 }
 
-pub async fn revoke(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
-    let me = authenticate(app, &req, org).await?;
-    let body: RevokeBody = optional_json(&mut req).await?;
+pub async fn revoke(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, OptionalJson(body): OptionalJson<RevokeBody>, DryRun(dry_run): DryRun) -> ApiResult<Response> {
+    let app = &*app;
     let reason = parse_reason(body.reason.as_deref())?;
-    let (target, family) = load_target(app, &me.org, guardian_id).await?;
-    if is_dry_run(&req) {
+    let (target, family) = load_target(app, &me.org, &guardian_id).await?;
+    if dry_run {
         return json(200, &revoke_preview(app, &me.requester(), &target).await?);
     }
     revoke_access(app, &me.org, &me.requester(), &target, &family, reason).await?;
-    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
 
-record! {
-    #[strict]
-    struct Permissions {
-        can_make_payments: bool,
-        can_view_full_ledger: bool,
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    can_make_payments: bool,
+    can_view_full_ledger: bool,
 }
 
-pub async fn set_permissions(app: &App, mut req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
-    let me = authenticate(app, &req, org).await?;
-    let body: Permissions = read_json(&mut req).await?;
-    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(body): Json<Permissions>) -> ApiResult<Response> {
+    let app = &*app;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     may_set_permissions(&me.me, &target.facts())?;
     let entry = AuditEntry {
         actor: me.requester().actor(),
@@ -174,13 +173,13 @@ pub async fn set_permissions(app: &App, mut req: Request, org: &str, guardian_id
             audit::insert(&app.db, &me.org.id, &entry, app.now, None)?,
         ])
         .await?;
-    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
 
-pub async fn password_reset(app: &App, req: Request, org: &str, guardian_id: &str) -> ApiResult<Response> {
-    let me = authenticate(app, &req, org).await?;
-    let (target, _) = load_target(app, &me.org, guardian_id).await?;
+pub async fn password_reset(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
+    let app = &*app;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     send_password_reset(app, &me.org, &me.requester(), &target).await?;
-    json(202, &object!({ "status": "sent" }))
+    json(202, &json!({ "status": "sent" }))
 }

@@ -1,15 +1,17 @@
 //! E-mailed links and passwords: invitation status and acceptance, password resets, and changing
 //! one's own password.
 
+use crate::http::{json, no_content, ClientAddress, Customer, Json, OrgSlug, Path};
+use portal_core::ids::LinkToken;
+use serde::Deserialize;
+use serde_json::json;
+use std::rc::Rc;
+
 use super::api::session_response;
-use super::auth::authenticate;
 use crate::commands::access::{write_password_reset, OrgContext};
 use crate::app::App;
 use crate::adapters::crypto::{hash_password, new_id};
 use crate::error::{ApiError, ApiResult};
-use crate::fields::record;
-use crate::http::object;
-use crate::http::{json, no_content, read_json};
 use crate::commands::sign_in::{new_session, verify_throttled};
 use crate::store::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
 use crate::store::invitations::{self, invitation_changed_by, reset_changed_by, InvitationByToken, ResetByToken};
@@ -21,7 +23,7 @@ use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::password::NewPassword;
 use portal_core::session::SessionKind;
-use worker::{Request, Response};
+use worker::Response;
 
 fn invitation_not_found() -> ApiError {
     ApiError::not_found("invitation_not_found", "This invitation link is not valid. Check that you copied all of it.")
@@ -40,12 +42,13 @@ pub fn link_status(inv: &InvitationByToken, app: &App) -> LinkStatus {
     invitation_link_status(&inv.state, portal_core::time::Timestamp(inv.expires_at), app.now)
 }
 
-pub async fn invitation_status(app: &App, org: &str, token: &str) -> ApiResult<Response> {
-    let inv = invitation_by_token(app, org, token).await?.ok_or_else(invitation_not_found)?;
+pub async fn invitation_status(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
+    let app = &*app;
+    let inv = invitation_by_token(app, &org, &token).await?.ok_or_else(invitation_not_found)?;
     let status = link_status(&inv, app);
     json(
         200,
-        &object!({
+        &json!({
             "status": serde_json::to_value(status).unwrap_or_default(),
             "guardian_first_name": inv.first_name,
             "family_name": inv.family_name,
@@ -59,18 +62,17 @@ fn guardian_actor(id: &str, first: &str, last: &str) -> Actor {
     Actor { kind: ActorKind::Guardian, id: Some(id.into()), label: format!("{first} {last}") }
 }
 
-record! {
-    struct AcceptBody {
-        token: String,
-        password: String,
-        confirm_adult: Option<bool>,
-        accept_terms: Option<bool>,
-    }
+#[derive(Deserialize)]
+pub struct AcceptBody {
+    token: String,
+    password: String,
+    confirm_adult: Option<bool>,
+    accept_terms: Option<bool>,
 }
 
-pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
-    let body: AcceptBody = read_json(&mut req).await?;
-    let inv = invitation_by_token(app, org, &body.token).await?.ok_or_else(invitation_not_found)?;
+pub async fn accept_invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Json(body): Json<AcceptBody>) -> ApiResult<Response> {
+    let app = &*app;
+    let inv = invitation_by_token(app, &org, &body.token).await?.ok_or_else(invitation_not_found)?;
     if inv.portal_enabled == 0 {
         return Err(ApiError::portal_unavailable());
     }
@@ -85,7 +87,7 @@ pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiRes
         app,
         SessionKind::Guardian,
         &inv.org_id,
-        org,
+        &org,
         &inv.guardian_id,
         inv.customer_session_epoch,
         Some(guard()),
@@ -125,7 +127,7 @@ pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiRes
     let results = app.db.batch(statements).await?;
     if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
         // Revoked, re-sent or used while we were hashing: say what happened to the link.
-        let now = invitation_by_token(app, org, &body.token).await?.ok_or_else(invitation_not_found)?;
+        let now = invitation_by_token(app, &org, &body.token).await?.ok_or_else(invitation_not_found)?;
         return Err(link_status(&now, app).problem().unwrap_or(AccessError::InvitationRevoked).into());
     }
     app.enqueue(&outbox_ids).await;
@@ -133,38 +135,35 @@ pub async fn accept_invitation(app: &App, mut req: Request, org: &str) -> ApiRes
 }
 
 async fn primary_email(app: &App, primary_id: &str) -> ApiResult<Option<String>> {
-    record! {
-        struct Row {
-            email: Option<String>,
-        }
+    #[derive(Deserialize)]
+    struct Row {
+        email: Option<String>,
     }
     let row: Option<Row> = app.db.first("SELECT email FROM guardians WHERE id = ?1", &[text(primary_id)]).await?;
     Ok(row.and_then(|r| r.email))
 }
 
-record! {
-    struct ResetRequest {
-        email: String,
-    }
+#[derive(Deserialize)]
+pub struct ResetRequest {
+    email: String,
 }
 
-record! {
-    struct OrgRow {
-        id: String,
-        slug: String,
-        name: String,
-        invitation_ttl_hours: i64,
-    }
+#[derive(Deserialize)]
+pub struct OrgRow {
+    id: String,
+    slug: String,
+    name: String,
+    invitation_ttl_hours: i64,
 }
 
 /// "Forgot your password?": always 202, so the answer does not reveal who has an account.
-pub async fn request_password_reset(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
-    let body: ResetRequest = read_json(&mut req).await?;
+pub async fn request_password_reset(app: Rc<App>, OrgSlug(org): OrgSlug, Json(body): Json<ResetRequest>) -> ApiResult<Response> {
+    let app = &*app;
     let email = EmailAddress::parse(&body.email)?;
-    let accepted = json(202, &object!({ "status": "sent", "message": "If that address can log in, we sent it a link to choose a new password." }));
+    let accepted = json(202, &json!({ "status": "sent", "message": "If that address can log in, we sent it a link to choose a new password." }));
     let org_row: Option<OrgRow> = app
         .db
-        .first("SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1", &[text(org)])
+        .first("SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1", &[text(&org)])
         .await?;
     let Some(o) = org_row else { return accepted };
     let target: Option<GuardianRow> = app
@@ -175,10 +174,9 @@ pub async fn request_password_reset(app: &App, mut req: Request, org: &str) -> A
         )
         .await?;
     let Some(target) = target else { return accepted };
-    record! {
-        struct Last {
-            at: Option<i64>,
-        }
+    #[derive(Deserialize)]
+    struct Last {
+        at: Option<i64>,
     }
     let last: Option<Last> = app
         .db
@@ -206,16 +204,15 @@ pub fn reset_usable(reset: &ResetByToken, app: &App) -> bool {
     reset.used_at.is_none() && reset.expires_at > app.now.millis()
 }
 
-record! {
-    struct CompleteReset {
-        token: String,
-        new_password: String,
-    }
+#[derive(Deserialize)]
+pub struct CompleteReset {
+    token: String,
+    new_password: String,
 }
 
-pub async fn complete_password_reset(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
-    let body: CompleteReset = read_json(&mut req).await?;
-    let reset = reset_by_token(app, org, &body.token)
+pub async fn complete_password_reset(app: Rc<App>, OrgSlug(org): OrgSlug, Json(body): Json<CompleteReset>) -> ApiResult<Response> {
+    let app = &*app;
+    let reset = reset_by_token(app, &org, &body.token)
         .await?
         .ok_or_else(|| ApiError::not_found("reset_link_not_found", "This password reset link is not valid."))?;
     if !reset_usable(&reset, app) {
@@ -242,20 +239,23 @@ pub async fn complete_password_reset(app: &App, mut req: Request, org: &str) -> 
     no_content()
 }
 
-record! {
-    struct PasswordChange {
-        current_password: String,
-        new_password: String,
-    }
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
 }
 
 /// Changing one's own password ends one's other sessions.
-pub async fn change_password(app: &App, mut req: Request, org: &str) -> ApiResult<Response> {
-    let me = authenticate(app, &req, org).await?;
-    let body: PasswordChange = read_json(&mut req).await?;
+pub async fn change_password(
+    app: Rc<App>,
+    me: Customer,
+    ClientAddress(client): ClientAddress,
+    Json(body): Json<PasswordChange>,
+) -> ApiResult<Response> {
+    let app = &*app;
     let new_password = NewPassword::parse(&body.new_password)?;
-    let account_key = format!("guardian:{org}:{}", me.email.as_deref().unwrap_or(&me.me.id));
-    let clear = verify_throttled(app, &req, &account_key, me.password_hash.as_deref(), &body.current_password)
+    let account_key = format!("guardian:{}:{}", me.org.slug, me.email.as_deref().unwrap_or(&me.me.id));
+    let clear = verify_throttled(app, &client, &account_key, me.password_hash.as_deref(), &body.current_password)
         .await
         .map_err(|e| {
             if e.code == "invalid_credentials" {

@@ -2,7 +2,6 @@
 //! gated first by the organization's portal switch.
 
 mod api;
-mod auth;
 mod guardians;
 mod links;
 mod pages;
@@ -10,29 +9,74 @@ mod payments;
 
 pub use api::GUARDIAN_SIGN_IN;
 
+use crate::adapters::switch::{portal_view, PortalView};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::adapters::switch::{portal_view, PortalView};
+use crate::http::{get, patch, post, put, Router};
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
-use worker::{Method, Request, Response};
+use worker::Response;
 
-pub async fn route(app: &App, req: Request, org: &str, rest: &[&str]) -> ApiResult<Response> {
-    let is_api = matches!(rest.first(), Some(&"api"));
+pub fn routes(router: Router) -> Router {
+    macro_rules! api {
+        ($path:literal) => {
+            concat!("/portal/:org/api", $path)
+        };
+    }
+    router
+        .route("/portal/:org", get(pages::sign_in))
+        .route("/portal/:org/account", get(pages::account))
+        .route("/portal/:org/invitations/:token", get(pages::invitation))
+        .route("/portal/:org/password-reset/:token", get(pages::password_reset))
+        .route(api!("/session"), post(api::sign_in).delete(api::sign_out))
+        .route(api!("/account"), get(api::account))
+        .route(api!("/access-history"), get(api::access_history))
+        .route(api!("/invitations/accept"), post(links::accept_invitation))
+        .route(api!("/invitations/:token"), get(links::invitation_status))
+        .route(api!("/password-reset/request"), post(links::request_password_reset))
+        .route(api!("/password-reset/complete"), post(links::complete_password_reset))
+        .route(api!("/me/password"), post(links::change_password))
+        .route(api!("/guardians"), post(guardians::add))
+        .route(api!("/guardians/:guardian_id"), patch(guardians::edit_contact))
+        .route(api!("/guardians/:guardian_id/invitation"), post(guardians::invite))
+        .route(api!("/guardians/:guardian_id/invitation/resend"), post(guardians::resend))
+        .route(api!("/guardians/:guardian_id/revoke"), post(guardians::revoke))
+        .route(api!("/guardians/:guardian_id/permissions"), put(guardians::set_permissions))
+        .route(api!("/guardians/:guardian_id/password-reset"), post(guardians::password_reset))
+        .route(api!("/payment-methods"), get(payments::list).post(payments::save))
+        .route(api!("/payment-methods/:payment_method_id"), patch(payments::edit).delete(payments::delete))
+        .route(api!("/balance"), get(payments::balance))
+        .route(api!("/payments"), post(payments::pay))
+        .route(api!("/transactions"), get(payments::transactions))
+}
+
+/// The portal switch, before any customer route: an unknown organization is a 404, a disabled
+/// portal a 503 (a page for pages, the JSON error for the API). `None`: go on and route.
+pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
+    let Some(rest) = path.strip_prefix("/portal/").or((path == "/portal").then_some("")) else {
+        return Ok(None);
+    };
+    let (org, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let is_api = tail == "api" || tail.starts_with("api/");
     match portal_view(app, org).await? {
         PortalView::UnknownOrganization if is_api => {
             Err(ApiError::new(404, "organization_not_found", "There is no such Customer Portal."))
         }
-        PortalView::UnknownOrganization => pages::not_found(),
+        PortalView::UnknownOrganization => pages::not_found().map(Some),
         PortalView::Disabled if is_api => Err(ApiError::portal_unavailable()),
-        PortalView::Disabled => pages::message_page(503, "Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE),
-        PortalView::Enabled => match (req.method(), rest) {
-            (_, ["api", rest @ ..]) => api::route(app, req, org, rest).await,
-            (Method::Get | Method::Head, []) => pages::sign_in(org),
-            (Method::Get | Method::Head, ["account"]) => pages::account(org),
-            (Method::Get | Method::Head, ["invitations", token]) => pages::invitation(app, org, token).await,
-            (Method::Get | Method::Head, ["password-reset", token]) => pages::password_reset(app, org, token).await,
-            (_, [] | ["account"] | ["invitations", _] | ["password-reset", _]) => Err(ApiError::method_not_allowed()),
-            _ => pages::not_found(),
-        },
+        PortalView::Disabled => {
+            pages::message_page(503, "Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE).map(Some)
+        }
+        PortalView::Enabled => Ok(None),
     }
+}
+
+/// A Customer Portal page (not its API): unknown pages get the HTML not-found page.
+pub fn is_page(path: &str) -> bool {
+    path.strip_prefix("/portal/")
+        .and_then(|rest| rest.split('/').nth(1))
+        .is_none_or(|first| first != "api")
+}
+
+pub fn page_not_found() -> ApiResult<Response> {
+    pages::not_found()
 }

@@ -1,0 +1,51 @@
+//! Typed ids: a family id cannot be passed where a guardian id is meant. Ids are opaque strings
+//! (API.md), made by the shell (`prefix_` + random); these only keep them apart.
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id!(
+    /// A family account (a "customer" in the CRM's words).
+    FamilyId
+);
+id!(
+    /// A guardian: a person's membership in one family.
+    GuardianId
+);
+id!(
+    /// A saved payment method.
+    PaymentMethodId
+);
+id!(
+    /// A bulk import job.
+    ImportJobId
+);
+id!(
+    /// The secret in an invitation or password-reset link (only its hash is stored).
+    LinkToken
+);

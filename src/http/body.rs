@@ -1,0 +1,81 @@
+//! Request bodies: size limits, then serde with the field's path in every 422.
+
+use crate::error::{ApiError, ApiResult};
+use serde::de::DeserializeOwned;
+use worker::Request;
+
+/// JSON bodies larger than this are refused with 413 before they are parsed.
+pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+
+pub async fn read_body(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
+    let too_large = || ApiError::new(413, "body_too_large", format!("The request body is larger than {limit} bytes."));
+    if let Ok(Some(len)) = req.headers().get("content-length") {
+        if len.trim().parse::<usize>().is_ok_and(|n| n > limit) {
+            return Err(too_large());
+        }
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::bad_request("unreadable_body", "The request body could not be read."))?;
+    if bytes.len() > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// 400 for malformed JSON or a body that is not an object, 422 for a wrong field, naming it by
+/// its path: "`primary_guardian.first_name` must be a string".
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let malformed = |detail: String| ApiError::bad_request("malformed_json", format!("The request body is not valid JSON: {detail}."));
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("malformed_json", "The request body must be a JSON object."));
+    }
+    // Syntax first, so that a broken body is a 400 even where its first fields fit.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+    if !value.is_object() {
+        return Err(ApiError::invalid_field("The request body must be a JSON object."));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::invalid_field(format!("The request body has a wrong field: {}.", field_problem(&path, &e.into_inner().to_string())))
+    })
+}
+
+/// serde's words ("invalid type: integer `5`, expected a string") said as the API says them.
+fn field_problem(path: &str, serde_message: &str) -> String {
+    let join = |name: &str| if path == "." || path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_string);
+    if let Some(rest) = serde_message.strip_prefix("unknown field ") {
+        return format!("`{}` is not a known field", join(&quoted(rest).unwrap_or_default()));
+    }
+    if let Some(rest) = serde_message.strip_prefix("missing field ") {
+        return format!("`{}` is missing", join(&quoted(rest).unwrap_or_default()));
+    }
+    if let Some((_, expected)) = serde_message.split_once(", expected ") {
+        let expected = match expected {
+            "i64" | "u32" | "i32" | "u8" | "u16" | "u64" => "an integer",
+            "a boolean" => "true or false",
+            "a sequence" => "a list",
+            "struct" => "an object",
+            other if other.starts_with("struct ") => "an object",
+            other => other,
+        };
+        return format!("`{path}` must be {expected}");
+    }
+    format!("`{path}`: {serde_message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_problem;
+
+    #[test]
+    fn says_serde_errors_in_the_apis_words() {
+        assert_eq!(field_problem("slug", "invalid type: integer `5`, expected a string"), "`slug` must be a string");
+        assert_eq!(field_problem(".", "unknown field `colour`, expected one of `slug`"), "`colour` is not a known field");
+        assert_eq!(field_problem("primary_guardian", "unknown field `age`, expected `x`"), "`primary_guardian.age` is not a known field");
+        assert_eq!(field_problem(".", "missing field `name`"), "`name` is missing");
+        assert_eq!(field_problem("amount_cents", "invalid type: string \"x\", expected i64"), "`amount_cents` must be an integer");
+    }
+}

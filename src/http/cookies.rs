@@ -1,0 +1,29 @@
+//! The session cookie browsers get at sign-in: HttpOnly, Secure, SameSite=Lax, scoped to the portal.
+
+use cookie::{time::Duration, Cookie, SameSite};
+
+pub const STAFF_COOKIE: &str = "office_session";
+pub const GUARDIAN_COOKIE: &str = "portal_session";
+
+pub fn session_cookie(name: &'static str, token: String, path: String, max_age_seconds: i64) -> String {
+    Cookie::build((name, token))
+        .path(path)
+        .max_age(Duration::seconds(max_age_seconds))
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Lax)
+        .build()
+        .to_string()
+}
+
+pub fn cleared_cookie(name: &'static str, path: String) -> String {
+    session_cookie(name, String::new(), path, 0)
+}
+
+/// The named cookie's value from a `Cookie` header, if present and not empty.
+pub fn read_cookie(header: &str, name: &str) -> Option<String> {
+    Cookie::split_parse(header)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name && !c.value().is_empty())
+        .map(|c| c.value().to_string())
+}

@@ -1,0 +1,44 @@
+//! Responses: JSON, text, HTML pages with their security headers.
+
+use crate::error::{ApiError, ApiResult};
+use serde::Serialize;
+use worker::{Headers, Response};
+
+pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiResult<Response> {
+    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::from_bytes(body)?.with_status(status).with_headers(headers))
+}
+
+pub fn no_content() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(204))
+}
+
+pub fn text(status: u16, body: &str) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/plain; charset=utf-8")?;
+    Ok(Response::from_bytes(body.as_bytes().to_vec())?.with_status(status).with_headers(headers))
+}
+
+/// An HTML page with headers that keep it from being framed or sniffed.
+pub fn html(status: u16, body: String) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("x-frame-options", "DENY")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    headers.set(
+        "content-security-policy",
+        "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )?;
+    Ok(Response::from_bytes(body.into_bytes())?.with_status(status).with_headers(headers))
+}
+
+/// Renders an askama page.
+pub fn page<T: askama::Template>(status: u16, template: &T) -> ApiResult<Response> {
+    html(status, template.render().map_err(ApiError::internal)?)
+}

@@ -1,0 +1,175 @@
+//! The session extractors: a handler that names `Staff` or `Customer` in its signature runs only
+//! for a live session of that kind in the organization its URL names. Each is one D1 query, on
+//! every request, so sign-out, revocation and a disabled portal take effect at once.
+
+use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
+use super::extract::{bearer_token, FromRequest, RequestParts};
+use crate::commands::access::OrgContext;
+use crate::commands::payments::{Account, PaymentSettings};
+use crate::error::{ApiError, ApiResult};
+use crate::store::sessions;
+use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
+use portal_core::audit::Actor;
+use portal_core::organization::StaffRole;
+use portal_core::payments::Payer;
+use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
+
+/// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in.
+fn session_token(parts: &RequestParts, cookie_name: &str) -> Option<String> {
+    bearer_token(parts).or_else(|| read_cookie(&parts.header("cookie")?, cookie_name))
+}
+
+fn verified_claims(parts: &RequestParts, cookie_name: &str, kind: SessionKind) -> ApiResult<SessionClaims> {
+    let token = session_token(parts, cookie_name).ok_or(SessionError::Missing)?;
+    let claims = parts.app.config.session_key.verify(&token, parts.app.now)?;
+    if claims.kind != kind {
+        return Err(SessionError::WrongAudience.into());
+    }
+    Ok(claims)
+}
+
+/// The signed-in staff member, with the organization the URL names.
+pub struct Staff {
+    pub session_id: String,
+    pub id: String,
+    pub email: String,
+    pub role: StaffRole,
+    pub org: OrgContext,
+    pub portal_enabled: bool,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor::staff(&self.id, &self.email)
+    }
+
+    pub fn requester(&self) -> Requester {
+        Requester::Staff(self.actor())
+    }
+
+    pub fn require_settings_role(&self) -> ApiResult<()> {
+        if self.role.may_change_settings() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("owner_or_admin_required", "Only an owner or an admin can change settings."))
+        }
+    }
+}
+
+impl FromRequest for Staff {
+    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
+        let claims = verified_claims(parts, STAFF_COOKIE, SessionKind::Staff)?;
+        let app = &parts.app;
+        let row = sessions::load_staff_session(&app.db, &claims.sid).await?.ok_or(SessionError::Ended)?;
+        check_live(&claims, &row.session.stored(), app.now)?;
+        if row.session.org_slug != parts.param("org")? {
+            return Err(SessionError::WrongAudience.into());
+        }
+        let (Some(email), Some(role)) = (row.staff_email, row.staff_role.as_deref().and_then(StaffRole::parse)) else {
+            return Err(SessionError::Ended.into()); // the staff user is gone
+        };
+        Ok(Staff {
+            session_id: claims.sid,
+            id: row.session.subject_id,
+            email,
+            role,
+            org: OrgContext {
+                id: row.session.org_id,
+                slug: row.session.org_slug,
+                name: row.session.org_name,
+                invitation_ttl_hours: row.invitation_ttl_hours,
+            },
+            portal_enabled: row.session.portal_enabled != 0,
+        })
+    }
+}
+
+/// The signed-in guardian, their family and organization, and the payment settings.
+pub struct Customer {
+    pub session_id: String,
+    pub org: OrgContext,
+    pub me: GuardianFacts,
+    pub email: Option<String>,
+    pub family_name: String,
+    pub can_make_payments: bool,
+    pub can_view_full_ledger: bool,
+    pub password_hash: Option<String>,
+    pub payments: PaymentSettings,
+}
+
+impl Customer {
+    /// The customer as payments see them.
+    pub fn account(&self) -> Account<'_> {
+        Account {
+            org_id: &self.org.id,
+            family_id: &self.me.family_id,
+            payer: Payer {
+                guardian_id: self.me.id.clone(),
+                is_primary: self.me.is_primary,
+                can_make_payments: self.can_make_payments,
+            },
+            payer_name: self.requester().actor().label,
+            can_view_full_ledger: self.can_view_full_ledger,
+            settings: &self.payments,
+        }
+    }
+
+    pub fn requester(&self) -> Requester {
+        Requester::Guardian(self.me.clone())
+    }
+
+    pub fn require_primary(&self) -> ApiResult<()> {
+        if self.me.is_primary {
+            Ok(())
+        } else {
+            Err(AccessError::PrimaryGuardianOnly.into())
+        }
+    }
+}
+
+impl FromRequest for Customer {
+    /// The portal switch is checked here against D1, the truth, whatever the edge's KV copy says.
+    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
+        let claims = verified_claims(parts, GUARDIAN_COOKIE, SessionKind::Guardian)?;
+        let app = &parts.app;
+        let row = sessions::load_guardian_session(&app.db, &claims.sid).await?.ok_or(SessionError::Ended)?;
+        if row.session.org_slug != parts.param("org")? {
+            return Err(SessionError::WrongAudience.into());
+        }
+        if row.session.portal_enabled == 0 {
+            return Err(ApiError::portal_unavailable());
+        }
+        check_live(&claims, &row.session.stored(), app.now)?;
+        if row.access_state != AccessState::CanLogIn.as_str() {
+            return Err(SessionError::Ended.into());
+        }
+        Ok(Customer {
+            session_id: claims.sid,
+            org: OrgContext {
+                id: row.session.org_id,
+                slug: row.session.org_slug,
+                name: row.session.org_name,
+                invitation_ttl_hours: row.invitation_ttl_hours,
+            },
+            me: GuardianFacts {
+                is_primary: row.primary_guardian_id == row.session.subject_id,
+                id: row.session.subject_id,
+                family_id: row.family_id,
+                state: AccessState::CanLogIn,
+                first_name: row.first_name,
+                last_name: row.last_name,
+            },
+            email: row.email,
+            family_name: row.family_name,
+            can_make_payments: row.can_make_payments != 0,
+            can_view_full_ledger: row.can_view_full_ledger != 0,
+            password_hash: row.password_hash,
+            payments: PaymentSettings {
+                gateway_kind: row.payment_gateway_kind,
+                gateway_account_id: row.payment_gateway_account_id,
+                require_recurring_authorization: row.require_recurring_authorization != 0,
+                show_full_ledger_history: row.show_full_ledger_history != 0,
+            },
+        })
+    }
+}
