@@ -17,7 +17,6 @@ pub mod organization;
 pub mod password;
 pub mod payments;
 pub mod portal_switch;
-pub mod request_target;
 pub mod retry;
 pub mod session;
 pub mod throttle;
