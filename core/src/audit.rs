@@ -51,3 +51,25 @@ pub struct AuditEntry {
     pub family_id: Option<String>,
     pub reason: Option<String>,
 }
+
+impl AuditEntry {
+    /// An access change about a guardian, labelled with their name as it reads today.
+    pub fn about_guardian(
+        actor: Actor,
+        action: &str,
+        guardian_id: &str,
+        guardian_name: String,
+        family_id: &str,
+        reason: Option<String>,
+    ) -> Self {
+        AuditEntry {
+            actor,
+            action: action.into(),
+            target_kind: "guardian".into(),
+            target_id: guardian_id.into(),
+            target_label: Some(guardian_name),
+            family_id: Some(family_id.into()),
+            reason,
+        }
+    }
+}

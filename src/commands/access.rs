@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::commands::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
-use crate::store::{audit, changes, int, outbox, text};
+use crate::store::{audit, int, outbox, text, won};
 use portal_core::access::{
     check_cooldown, invitation_address, may_invite, may_resend, may_revoke, may_send_password_reset, visibility,
     AccessError, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
@@ -41,15 +41,7 @@ pub fn parse_reason(reason: Option<&str>) -> ApiResult<Option<String>> {
 }
 
 fn entry(requester: &Requester, action: &str, target: &GuardianRow, reason: Option<String>) -> AuditEntry {
-    AuditEntry {
-        actor: requester.actor(),
-        action: action.into(),
-        target_kind: "guardian".into(),
-        target_id: target.id.clone(),
-        target_label: Some(target.full_name()),
-        family_id: Some(target.family_id.clone()),
-        reason,
-    }
+    AuditEntry::about_guardian(requester.actor(), action, &target.id, target.full_name(), &target.family_id, reason)
 }
 
 /// Audit and outbox rows of a command, all guarded by the guardian's change id.
@@ -199,7 +191,7 @@ pub async fn send_invitation(
         }
         Err(e) => return Err(e),
     };
-    if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
+    if !won(&results, 0)? {
         return Err(AccessError::AlreadyHasAccess(target.full_name()).into()); // accepted meanwhile
     }
     app.enqueue(&fx.outbox_ids).await;
@@ -220,15 +212,7 @@ pub async fn add_contact(
         }
     }
     let guardian_id = new_id("gdn")?;
-    let added = AuditEntry {
-        actor: requester.actor(),
-        action: "guardian_added".into(),
-        target_kind: "guardian".into(),
-        target_id: guardian_id.clone(),
-        target_label: Some(format!("{} {}", contact.first_name, contact.last_name)),
-        family_id: Some(family.id.clone()),
-        reason: None,
-    };
+    let added = AuditEntry::about_guardian(requester.actor(), "guardian_added", &guardian_id, format!("{} {}", contact.first_name, contact.last_name), &family.id, None);
     let statements = vec![
         families::insert_guardian(&app.db, &guardian_id, &org.id, &family.id, contact, app.now)?,
         audit::insert(&app.db, &org.id, &added, app.now, None)?,
@@ -322,7 +306,7 @@ pub async fn revoke(
     let fx = effects(app, org, &entry(requester, "access_revoked", target, reason), &notices, &target.id, &change_id)?;
     statements.extend(fx.statements);
     let results = app.db.batch(statements).await?;
-    if results.first().map(changes).transpose()?.unwrap_or(0) > 0 {
+    if won(&results, 0)? {
         app.enqueue(&fx.outbox_ids).await;
         deletion.enqueue(app, &results).await?;
     }

@@ -12,7 +12,7 @@ use crate::adapters::mail;
 use crate::store::families::{self, FamilyRow, GuardianRow, IDS_PER_QUERY};
 use crate::store::imports::{self as store, JobRow, NewJob, RowResult, KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
 use crate::store::outbox::{self, OutboxRow};
-use crate::store::{changes, text};
+use crate::store::{text, won};
 use portal_core::access::{AccessStatus, Requester};
 use portal_core::audit::Actor;
 use portal_core::bulk::{self, plan_row, write_report, ContactFacts, ImportRow, ReportLine, RowPlan};
@@ -232,7 +232,7 @@ pub async fn run_chunk(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
     )?;
     statements.push(summary.statement);
     let results = app.db.batch(statements).await?;
-    if results.last().map(changes).transpose()?.unwrap_or(0) > 0 {
+    if won(&results, results.len().saturating_sub(1))? {
         app.enqueue(&[summary.id]).await;
     }
     Ok(JobOutcome::Done)

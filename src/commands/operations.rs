@@ -10,7 +10,7 @@ use crate::error::ApiResult;
 use crate::commands::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{guardian_changed_by, guarded_update};
-use crate::store::{audit, changes, int, outbox, text, Arg, Guard};
+use crate::store::{audit, changes, int, outbox, text, Arg, Guard, won};
 use portal_core::access::Requester;
 use portal_core::audit::AuditEntry;
 use portal_core::notification::Notification;
@@ -79,15 +79,7 @@ fn revoke_family_access<'a>(
 }
 
 fn revoked_entry(requester: &Requester, g: &GuardianRow, family_id: &str, reason: &str) -> AuditEntry {
-    AuditEntry {
-        actor: requester.actor(),
-        action: "access_revoked".into(),
-        target_kind: "guardian".into(),
-        target_id: g.id.clone(),
-        target_label: Some(g.full_name()),
-        family_id: Some(family_id.into()),
-        reason: Some(reason.into()),
-    }
+    AuditEntry::about_guardian(requester.actor(), "access_revoked", &g.id, g.full_name(), family_id, Some(reason.into()))
 }
 
 fn family_entry(requester: &Requester, action: &str, family: &FamilyRow, reason: String) -> AuditEntry {
@@ -315,15 +307,7 @@ pub async fn move_contact(
     ] {
         statements.push(guarded_update(&app.db, sql, vec![int(now), text(&contact.id)], guard())?);
     }
-    let moved = |family: &FamilyRow, reason: String| AuditEntry {
-        actor: requester.actor(),
-        action: "contact_moved".into(),
-        target_kind: "guardian".into(),
-        target_id: contact.id.clone(),
-        target_label: Some(contact.full_name()),
-        family_id: Some(family.id.clone()),
-        reason: Some(reason),
-    };
+    let moved = |family: &FamilyRow, reason: String| AuditEntry::about_guardian(requester.actor(), "contact_moved", &contact.id, contact.full_name(), &family.id, Some(reason));
     let mut entries = vec![
         moved(from, format!("Moved to {}.", to.name)),
         moved(to, format!("Moved from {}.", from.name)),
@@ -342,7 +326,7 @@ pub async fn move_contact(
     let fx = write_effects(app, org, &entries, &notices, guard)?;
     statements.extend(fx.statements);
     let results = app.db.batch(statements).await?;
-    if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
+    if !won(&results, 0)? {
         return Err(OperationError::Conflict.into());
     }
     app.enqueue(&fx.outbox_ids).await;

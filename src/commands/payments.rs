@@ -9,7 +9,7 @@ use crate::jobs::JobOutcome;
 use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::payments::{self as store, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
-use crate::store::{audit, changes, Guard};
+use crate::store::{audit, Guard, won};
 use portal_core::audit::{Actor, AuditEntry};
 use portal_core::payments::{
     balance, check_idempotency_key, check_replay, decide_new_method, history_window, may_delete_method, may_edit_method,
@@ -152,7 +152,7 @@ pub async fn save_method(app: &App, account: &Account<'_>, input: &MethodInput) 
         method: &method,
     };
     let results = app.db.batch(store::insert_method(&app.db, &row, app.now)?).await?;
-    if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
+    if !won(&results, 0)? {
         // A parallel save took the last place: the gateway must not keep what we will not.
         let _ = gateway.delete_method(&MethodRef { method_ref: &vaulted.method_ref, customer_ref: vaulted.customer_ref.as_deref() }, &format!("delete-{id}")).await;
         return Err(PaymentError::MethodLimit.into());
@@ -204,7 +204,7 @@ pub struct QueuedDeletion {
 
 impl QueuedDeletion {
     pub async fn enqueue(self, app: &App, results: &[D1Result]) -> ApiResult<()> {
-        if results.get(self.outbox_index).map(changes).transpose()?.unwrap_or(0) > 0 {
+        if won(results, self.outbox_index)? {
             app.enqueue(&[self.outbox_id]).await;
         }
         Ok(())

@@ -102,6 +102,12 @@ pub fn changes(result: &D1Result) -> ApiResult<usize> {
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }
 
+/// Whether the batch statement at `index` changed a row: a guarded batch that lost a race
+/// changes nothing.
+pub fn won(results: &[D1Result], index: usize) -> ApiResult<bool> {
+    Ok(results.get(index).map(changes).transpose()?.unwrap_or(0) > 0)
+}
+
 pub fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> {
     result.results::<Value>()?.into_iter().map(read_row).collect()
 }

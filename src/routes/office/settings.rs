@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::store::organizations::PortalOptionsRow;
-use crate::store::{audit, changes, organizations, outbox, staff};
+use crate::store::{audit, organizations, outbox, staff, won};
 use portal_core::audit::AuditEntry;
 use portal_core::payments::{check_gateway_setting, GatewayKind};
 use crate::adapters::switch;
@@ -73,7 +73,7 @@ pub async fn set_customer_portal(app: Rc<App>, staff: Staff, Json(body): Json<Sw
         statements.push(row.statement);
     }
     let results = app.db.batch(statements).await?;
-    let won = results.first().map(changes).transpose()?.unwrap_or(0) > 0;
+    let won = won(&results, 0)?;
     if !won {
         // Someone else flipped it first; report the switch as it now is.
         let now_enabled = organizations::portal_enabled(db, &staff.org.slug)

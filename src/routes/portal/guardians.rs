@@ -68,15 +68,7 @@ pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<Gu
             return Err(email_in_use());
         }
     }
-    let entry = AuditEntry {
-        actor: me.requester().actor(),
-        action: "contact_updated".into(),
-        target_kind: "guardian".into(),
-        target_id: target.id.clone(),
-        target_label: Some(target.full_name()),
-        family_id: Some(target.family_id.clone()),
-        reason: None,
-    };
+    let entry = AuditEntry::about_guardian(me.requester().actor(), "contact_updated", &target.id, target.full_name(), &target.family_id, None);
     let mut statements = vec![families::update_contact(&app.db, &target.id, &change, app.now)?];
     if email_changes && target.state() == AccessState::InviteSent {
         // The live invitation was sent to the old address: it must not let anyone in any more.

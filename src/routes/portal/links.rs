@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::commands::sign_in::{new_session, verify_throttled};
 use crate::store::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
 use crate::store::invitations::{self, invitation_changed_by, reset_changed_by, InvitationByToken, ResetByToken};
-use crate::store::{audit, changes, outbox, sessions, text};
+use crate::store::{audit, outbox, sessions, text, won};
 use portal_core::access::{invitation_link_status, may_accept, AccessError, LinkStatus, RESEND_COOLDOWN_SECONDS};
 use portal_core::audit::{Actor, ActorKind, AuditEntry};
 use portal_core::email::EmailAddress;
@@ -93,15 +93,7 @@ pub async fn accept_invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Json(body): 
         Some(guard()),
     )?;
     statements.push(session.statement);
-    let accepted = AuditEntry {
-        actor: guardian_actor(&inv.guardian_id, &inv.first_name, &inv.last_name),
-        action: "invitation_accepted".into(),
-        target_kind: "guardian".into(),
-        target_id: inv.guardian_id.clone(),
-        target_label: Some(format!("{} {}", inv.first_name, inv.last_name)),
-        family_id: Some(inv.family_id.clone()),
-        reason: None,
-    };
+    let accepted = AuditEntry::about_guardian(guardian_actor(&inv.guardian_id, &inv.first_name, &inv.last_name), "invitation_accepted", &inv.guardian_id, format!("{} {}", inv.first_name, inv.last_name), &inv.family_id, None);
     statements.push(audit::insert(&app.db, &inv.org_id, &accepted, app.now, Some(guard()))?);
     let mut outbox_ids = Vec::new();
     if inv.primary_guardian_id != inv.guardian_id {
@@ -125,7 +117,7 @@ pub async fn accept_invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Json(body): 
         }
     }
     let results = app.db.batch(statements).await?;
-    if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
+    if !won(&results, 0)? {
         // Revoked, re-sent or used while we were hashing: say what happened to the link.
         let now = invitation_by_token(app, &org, &body.token).await?.ok_or_else(invitation_not_found)?;
         return Err(link_status(&now, app).problem().unwrap_or(AccessError::InvitationRevoked).into());
@@ -222,18 +214,10 @@ pub async fn complete_password_reset(app: Rc<App>, OrgSlug(org): OrgSlug, Json(b
     let password_hash = hash_password(password.as_str()).await?;
     let change_id = new_id("chg")?;
     let mut statements = invitations::complete_reset(&app.db, &reset, &password_hash, &change_id, app.now)?;
-    let entry = AuditEntry {
-        actor: guardian_actor(&reset.guardian_id, &reset.first_name, &reset.last_name),
-        action: "password_reset_completed".into(),
-        target_kind: "guardian".into(),
-        target_id: reset.guardian_id.clone(),
-        target_label: Some(format!("{} {}", reset.first_name, reset.last_name)),
-        family_id: Some(reset.family_id.clone()),
-        reason: None,
-    };
+    let entry = AuditEntry::about_guardian(guardian_actor(&reset.guardian_id, &reset.first_name, &reset.last_name), "password_reset_completed", &reset.guardian_id, format!("{} {}", reset.first_name, reset.last_name), &reset.family_id, None);
     statements.push(audit::insert(&app.db, &reset.org_id, &entry, app.now, Some(reset_changed_by(&reset.id, &change_id)))?);
     let results = app.db.batch(statements).await?;
-    if results.first().map(changes).transpose()?.unwrap_or(0) == 0 {
+    if !won(&results, 0)? {
         return Err(AccessError::ResetLinkInvalid.into());
     }
     no_content()
@@ -265,15 +249,7 @@ pub async fn change_password(
             }
         })?;
     let password_hash = hash_password(new_password.as_str()).await?;
-    let entry = AuditEntry {
-        actor: me.requester().actor(),
-        action: "password_changed".into(),
-        target_kind: "guardian".into(),
-        target_id: me.me.id.clone(),
-        target_label: Some(me.me.full_name()),
-        family_id: Some(me.me.family_id.clone()),
-        reason: None,
-    };
+    let entry = AuditEntry::about_guardian(me.requester().actor(), "password_changed", &me.me.id, me.me.full_name(), &me.me.family_id, None);
     app.db
         .batch(vec![
             app.db.stmt(
