@@ -3,6 +3,7 @@
 //! consumer only sends what it finds there.
 
 use crate::time::Timestamp;
+use askama::Template;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,129 +98,76 @@ impl Notification {
         }
     }
 
+    fn subject(&self) -> String {
+        match self {
+            Notification::OrganizationWelcome { org_name, .. } => format!("Welcome to portal-access, {org_name}"),
+            Notification::CustomerPortalSwitched { org_name, enabled: true, .. } => {
+                format!("The Customer Portal of {org_name} is on again")
+            }
+            Notification::CustomerPortalSwitched { org_name, enabled: false, .. } => {
+                format!("The Customer Portal of {org_name} is off")
+            }
+            Notification::Invitation { org_name, resent: false, .. } => {
+                format!("You're invited to the {org_name} Customer Portal")
+            }
+            Notification::Invitation { org_name, resent: true, .. } => {
+                format!("Reminder: your invitation to the {org_name} Customer Portal")
+            }
+            Notification::AccessRevoked { org_name, .. } => {
+                format!("Your access to the {org_name} Customer Portal has been revoked")
+            }
+            Notification::InvitationAccepted { guardian_name, .. } => format!("{guardian_name} accepted your invitation"),
+            Notification::SecondaryRevokedByStaff { org_name, guardian_name, .. } => {
+                format!("{org_name} revoked {guardian_name}'s access to your family account")
+            }
+            Notification::PasswordReset { org_name, .. } => format!("Reset your {org_name} Customer Portal password"),
+            Notification::ImportSummary { org_name, dry_run, .. } => {
+                format!("{}Your portal-access import for {org_name} is done", if *dry_run { "Dry run: " } else { "" })
+            }
+        }
+    }
+
     /// `base_url` is the deployment's public URL, without a trailing slash.
     pub fn render(&self, base_url: &str) -> OutgoingEmail {
-        let (subject, paragraphs): (String, Vec<String>) = match self {
-            Notification::OrganizationWelcome { org_name, org_slug, .. } => (
-                format!("Welcome to portal-access, {org_name}"),
-                vec![
-                    format!("Your organization {org_name} is ready, and its Customer Portal is on."),
-                    format!("Office Portal API: {base_url}/office/{org_slug}/api"),
-                    format!("Customer Portal: {base_url}/portal/{org_slug}"),
-                ],
-            ),
-            Notification::CustomerPortalSwitched { org_name, enabled, changed_by, .. } => {
-                if *enabled {
-                    (
-                        format!("The Customer Portal of {org_name} is on again"),
-                        vec![
-                            format!("{changed_by} enabled the Customer Portal."),
-                            "Families can log in again; sessions ended while it was off stay ended."
-                                .to_string(),
-                        ],
-                    )
-                } else {
-                    (
-                        format!("The Customer Portal of {org_name} is off"),
-                        vec![
-                            format!("{changed_by} disabled the Customer Portal."),
-                            "Families now see \"Our Customer Portal is currently unavailable. Please check back later.\" \
-                             Everyone who was logged in has been logged out. The Office Portal keeps working."
-                                .to_string(),
-                        ],
-                    )
-                }
-            }
-            Notification::Invitation {
-                org_name, org_slug, first_name, family_name, invited_by, token, expires_at, resent, ..
-            } => (
-                if *resent {
-                    format!("Reminder: your invitation to the {org_name} Customer Portal")
-                } else {
-                    format!("You're invited to the {org_name} Customer Portal")
-                },
-                vec![
-                    format!("Hello {first_name},"),
-                    format!("{invited_by} invited you to log in to the {family_name} family account in the {org_name} Customer Portal."),
-                    format!("Accept the invitation: {base_url}/portal/{org_slug}/invitations/{token}"),
-                    format!(
-                        "The link works once and expires on {} UTC.{}",
-                        readable_utc(*expires_at),
-                        if *resent { " Any earlier invitation link no longer works." } else { "" }
-                    ),
-                ],
-            ),
-            Notification::AccessRevoked { org_name, first_name, family_name, primary_name, .. } => (
-                format!("Your access to the {org_name} Customer Portal has been revoked"),
-                vec![
-                    format!("Hello {first_name},"),
-                    format!("Your access to the {family_name} family account in the {org_name} Customer Portal has been revoked."),
-                    format!("If you have any questions, please contact the Primary Guardian of the account, {primary_name}."),
-                ],
-            ),
-            Notification::InvitationAccepted { org_name, guardian_name, .. } => (
-                format!("{guardian_name} accepted your invitation"),
-                vec![format!(
-                    "{guardian_name} accepted your invitation and can now log in to your family account in the {org_name} Customer Portal. You can revoke this access at any time."
-                )],
-            ),
-            Notification::SecondaryRevokedByStaff { org_name, guardian_name, reason, .. } => (
-                format!("{org_name} revoked {guardian_name}'s access to your family account"),
-                vec![
-                    format!("{org_name} staff revoked the Customer Portal access of {guardian_name} to your family account."),
-                    match reason {
-                        Some(r) => format!("Reason given: {r}"),
-                        None => "No reason was given.".to_string(),
-                    },
-                    "Only you, as the Primary Guardian, can invite them again.".to_string(),
-                ],
-            ),
-            Notification::PasswordReset { org_name, org_slug, first_name, token, expires_at, .. } => (
-                format!("Reset your {org_name} Customer Portal password"),
-                vec![
-                    format!("Hello {first_name},"),
-                    format!("Choose a new password: {base_url}/portal/{org_slug}/password-reset/{token}"),
-                    format!(
-                        "The link works once and expires on {} UTC. If you did not expect this e-mail, you can ignore it.",
-                        readable_utc(*expires_at)
-                    ),
-                ],
-            ),
-            Notification::ImportSummary { org_name, org_slug, job_id, dry_run, total, updated, unchanged, errors, .. } => (
-                format!("{}Your portal-access import for {org_name} is done", if *dry_run { "Dry run: " } else { "" }),
-                vec![
-                    format!(
-                        "{total} rows: {updated} {}, {unchanged} unchanged, {errors} with errors.",
-                        if *dry_run { "would change (nothing was changed)" } else { "changed" }
-                    ),
-                    format!("Every row's result: {base_url}/office/{org_slug}/api/imports/{job_id}"),
-                ],
-            ),
-        };
+        // Rendering writes only to a String, and no value or filter in the templates can fail.
+        const INFALLIBLE: &str = "e-mail templates render without errors";
         OutgoingEmail {
             kind: self.kind().to_string(),
             secret: self.secret().map(str::to_string),
             to: self.recipient().to_string(),
-            text: paragraphs.join("\n\n"),
-            html: paragraphs
-                .iter()
-                .map(|p| format!("<p>{}</p>", escape_html(p)))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            subject,
+            subject: self.subject(),
+            text: TextBody { mail: self, base_url }.render().expect(INFALLIBLE),
+            html: HtmlBody { mail: self, base_url }.render().expect(INFALLIBLE),
         }
     }
 }
 
-/// `2027-01-15 at 08:00`, from the RFC 3339 form (no date formatting machinery needed).
-fn readable_utc(t: Timestamp) -> String {
-    let s = t.to_rfc3339();
-    match (s.get(0..10), s.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} at {time}"),
-        _ => s,
+/// The bodies live in templates/email/: `<kind>.html` (escaped) and `<kind>.txt` (verbatim).
+#[derive(Template)]
+#[template(path = "email/body.html")]
+struct HtmlBody<'a> {
+    mail: &'a Notification,
+    base_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/body.txt")]
+struct TextBody<'a> {
+    mail: &'a Notification,
+    base_url: &'a str,
+}
+
+mod filters {
+    use crate::time::Timestamp;
+
+    /// `2027-01-15 at 08:00`: a person reads the expiry, so no seconds and no `T`.
+    #[askama::filter_fn]
+    pub fn readable_utc(t: &Timestamp, _: &dyn askama::Values) -> askama::Result<impl std::fmt::Display> {
+        Ok(t.to_datetime().format("%Y-%m-%d at %H:%M"))
     }
 }
 
+/// For the worker's hand-built pages until they move to templates; e-mails escape through askama.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -262,8 +210,66 @@ mod tests {
             org_slug: "swim".into(),
         };
         let m = n.render("https://p.example");
-        assert!(m.html.contains("&lt;b&gt;Swim &amp; Co&lt;/b&gt;"));
+        assert!(m.html.contains("&#60;b&#62;Swim &#38; Co&#60;/b&#62;"), "{}", m.html);
         assert!(m.text.contains("https://p.example/portal/swim"));
+    }
+
+    #[test]
+    fn a_script_or_ampersand_in_a_name_is_escaped_in_html_and_verbatim_in_text() {
+        let name = "<script>alert('x')</script> & \"Sons\"";
+        let n = Notification::InvitationAccepted { to: "a@x.test".into(), org_name: "Splash".into(), guardian_name: name.into() };
+        let m = n.render("https://p.example");
+        assert!(!m.html.contains("<script>"), "{}", m.html);
+        assert!(m.html.starts_with("<p>&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#38; &#34;Sons&#34; accepted"), "{}", m.html);
+        assert!(m.text.starts_with(&format!("{name} accepted your invitation")), "{}", m.text);
+        assert_eq!(m.subject, format!("{name} accepted your invitation"));
+    }
+
+    #[test]
+    fn the_text_body_is_paragraphs_and_the_html_body_one_p_each() {
+        let m = invitation(true).render("https://p.example");
+        assert_eq!(
+            m.text,
+            "Hello Bob,\n\n\
+             Ann Lee invited you to log in to the Lee family account in the Splash Customer Portal.\n\n\
+             Accept the invitation: https://p.example/portal/splash/invitations/tok123\n\n\
+             The link works once and expires on 2027-01-15 at 08:00 UTC. Any earlier invitation link no longer works."
+        );
+        let html: Vec<&str> = m.html.lines().collect();
+        assert_eq!(html.len(), 4);
+        assert!(html.iter().all(|p| p.starts_with("<p>") && p.ends_with("</p>")), "{}", m.html);
+        assert_eq!(html[2], "<p>Accept the invitation: https://p.example/portal/splash/invitations/tok123</p>");
+    }
+
+    #[test]
+    fn every_kind_renders_a_text_and_an_html_body() {
+        let t = Timestamp(1_800_000_000_000);
+        let all = [
+            Notification::OrganizationWelcome { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into() },
+            Notification::CustomerPortalSwitched { to: "a@x.test".into(), org_name: "S".into(), enabled: true, changed_by: "A".into() },
+            invitation(false),
+            Notification::AccessRevoked { to: "a@x.test".into(), org_name: "S".into(), first_name: "B".into(), family_name: "L".into(), primary_name: "A".into() },
+            Notification::SecondaryRevokedByStaff { to: "a@x.test".into(), org_name: "S".into(), guardian_name: "B".into(), reason: Some("Moved away".into()) },
+            Notification::SecondaryRevokedByStaff { to: "a@x.test".into(), org_name: "S".into(), guardian_name: "B".into(), reason: None },
+            Notification::InvitationAccepted { to: "a@x.test".into(), org_name: "S".into(), guardian_name: "B".into() },
+            Notification::PasswordReset { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), first_name: "B".into(), token: "tok9".into(), expires_at: t },
+            Notification::ImportSummary { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), job_id: "job_1".into(), dry_run: true, total: 3, updated: 1, unchanged: 2, errors: 0 },
+        ];
+        for n in all {
+            let m = n.render("https://p.example");
+            let paragraphs = m.text.split("\n\n").count();
+            assert_eq!(m.html.lines().count(), paragraphs, "{}: {} / {}", m.kind, m.text, m.html);
+            assert!(!m.text.contains('<') && !m.text.starts_with('\n') && !m.text.ends_with('\n'), "{:?}", m.text);
+        }
+        let reset = Notification::PasswordReset { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), first_name: "B".into(), token: "tok9".into(), expires_at: t };
+        let m = reset.render("https://p.example");
+        assert!(m.text.contains("https://p.example/portal/s/password-reset/tok9"));
+        assert!(m.text.contains("expires on 2027-01-15 at 08:00 UTC."));
+        let summary = Notification::ImportSummary { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), job_id: "job_1".into(), dry_run: true, total: 8, updated: 0, unchanged: 8, errors: 0 };
+        let m = summary.render("https://p.example");
+        assert!(m.subject.starts_with("Dry run"));
+        assert!(m.text.contains("8 rows: 0 would change (nothing was changed), 8 unchanged, 0 with errors."));
+        assert!(m.html.contains("Every row's result: https://p.example/office/s/api/imports/job_1"));
     }
 
     fn invitation(resent: bool) -> Notification {

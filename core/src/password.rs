@@ -5,7 +5,7 @@
 //! round's output is the next round's password) to reach OWASP's 600,000 iterations. The stored
 //! string names its parameters, so they can be raised later without breaking old hashes.
 
-use base64ct::{Base64Unpadded as B64, Encoding};
+use password_hash::phc::{self, Ident, Output, ParamsString, Salt};
 use subtle::ConstantTimeEq;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -17,6 +17,7 @@ pub const ITERATIONS_PER_ROUND: u32 = 100_000;
 pub const ROUNDS: u32 = 6;
 pub const SALT_BYTES: usize = 16;
 pub const HASH_BYTES: usize = 32;
+const ALGORITHM: Ident = Ident::new_unwrap("pbkdf2-sha256");
 
 /// A candidate password that meets the policy. It is never stored or logged.
 pub struct NewPassword(String);
@@ -62,49 +63,41 @@ pub struct PasswordHash {
 }
 
 impl PasswordHash {
-    /// `$pbkdf2-sha256$i=100000,r=6$<salt>$<hash>`, base64 without padding (PHC string style).
+    /// `$pbkdf2-sha256$i=100000,r=6$<salt>$<hash>`, base64 without padding (PHC string format).
+    ///
+    /// # Panics
+    /// If `salt` or `hash` is outside the PHC format's lengths (8 to 48 and 10 to 64 bytes); the
+    /// shell always passes `SALT_BYTES` and `HASH_BYTES`.
     pub fn to_phc_string(&self) -> String {
-        format!(
-            "$pbkdf2-sha256$i={},r={}${}${}",
-            self.iterations,
-            self.rounds,
-            B64::encode_string(&self.salt),
-            B64::encode_string(&self.hash)
-        )
+        let mut params = ParamsString::new();
+        let fits = "two numbers fit the parameter string";
+        params.add_decimal("i", self.iterations).expect(fits);
+        params.add_decimal("r", self.rounds).expect(fits);
+        phc::PasswordHash {
+            algorithm: ALGORITHM,
+            version: None,
+            params,
+            salt: Some(Salt::new(&self.salt).expect("salt length within the PHC format's bounds")),
+            hash: Some(Output::new(&self.hash).expect("hash length within the PHC format's bounds")),
+        }
+        .to_string()
     }
 
     pub fn parse(s: &str) -> Result<Self, PasswordError> {
-        let mut parts = s.split('$');
-        let (Some(""), Some("pbkdf2-sha256"), Some(params), Some(salt), Some(hash), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(PasswordError::UnknownHashFormat);
-        };
-        let (mut iterations, mut rounds) = (None, None);
-        for kv in params.split(',') {
-            match kv.split_once('=') {
-                Some(("i", v)) => iterations = v.parse::<u32>().ok(),
-                Some(("r", v)) => rounds = v.parse::<u32>().ok(),
-                _ => return Err(PasswordError::UnknownHashFormat),
+        let phc = phc::PasswordHash::new(s).map_err(|_| PasswordError::UnknownHashFormat)?;
+        let params = &phc.params;
+        match (phc.salt, phc.hash, params.get_decimal("i"), params.get_decimal("r")) {
+            // Exactly `i` and `r`: the PHC parser lets unknown and repeated names through.
+            (Some(salt), Some(hash), Some(iterations @ 1..=ITERATIONS_PER_ROUND), Some(rounds @ 1..=64))
+                if phc.algorithm == ALGORITHM
+                    && phc.version.is_none()
+                    && params.iter().count() == 2
+                    && hash.len() == HASH_BYTES =>
+            {
+                Ok(PasswordHash { iterations, rounds, salt: salt.to_vec(), hash: hash.as_bytes().to_vec() })
             }
+            _ => Err(PasswordError::UnknownHashFormat),
         }
-        let (Some(iterations), Some(rounds)) = (iterations, rounds) else {
-            return Err(PasswordError::UnknownHashFormat);
-        };
-        if iterations == 0 || iterations > ITERATIONS_PER_ROUND || rounds == 0 || rounds > 64 {
-            return Err(PasswordError::UnknownHashFormat);
-        }
-        let salt = B64::decode_vec(salt).map_err(|_| PasswordError::UnknownHashFormat)?;
-        let hash = B64::decode_vec(hash).map_err(|_| PasswordError::UnknownHashFormat)?;
-        if salt.len() < 8 || hash.len() != HASH_BYTES {
-            return Err(PasswordError::UnknownHashFormat);
-        }
-        Ok(PasswordHash { iterations, rounds, salt, hash })
     }
 
     /// Compares in constant time, so the comparison leaks nothing about the stored hash.
@@ -145,6 +138,14 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_hash_keeps_its_exact_string() {
+        let stored = "$pbkdf2-sha256$i=100000,r=6$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI";
+        let h = PasswordHash::parse(stored).unwrap();
+        assert_eq!((h.iterations, h.rounds, h.salt.as_slice(), h.hash.as_slice()), (100_000, 6, &[1; 16][..], &[2; 32][..]));
+        assert_eq!(h.to_phc_string(), stored);
+    }
+
+    #[test]
     fn refuses_unknown_or_damaged_hashes() {
         for bad in [
             "",
@@ -153,6 +154,11 @@ mod tests {
             "$pbkdf2-sha256$i=100000$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI",
             "$pbkdf2-sha256$i=200000,r=6$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI",
             "$pbkdf2-sha256$i=100000,r=6$AQEBAQEBAQEBAQEBAQEBAQ$AgIC",
+            "$pbkdf2-sha256$i=100000,r=6,x=1$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI",
+            "$pbkdf2-sha256$i=100000,r=6,i=5$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI",
+            "$pbkdf2-sha256$v=1$i=100000,r=6$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI",
+            "$pbkdf2-sha512$i=100000,r=6$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI",
+            "$pbkdf2-sha256$i=100000,r=6$AQEBAQEBAQEBAQEBAQEBAQ",
         ] {
             assert!(PasswordHash::parse(bad).is_err(), "{bad:?}");
         }
