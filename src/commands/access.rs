@@ -20,7 +20,7 @@ use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
 use serde_json::{json, Value};
-use worker::D1PreparedStatement;
+use worker::{D1PreparedStatement, D1Result};
 
 /// The organization a request acts in, as its authentication found it.
 #[derive(Debug, Clone)]
@@ -183,14 +183,7 @@ pub async fn send_invitation(
     )?;
     let fx = effects(app, org, &entry(requester, action, target, None), &[notice], &target.id, &change_id)?;
     statements.extend(fx.statements);
-    let results = match app.db.batch(statements).await {
-        Ok(r) => r,
-        Err(e) if families::email_in_use(&app.db, &org.id, email.as_str(), Some(&target.id)).await? => {
-            let _ = e; // the address was taken between our check and the write
-            return Err(email_in_use());
-        }
-        Err(e) => return Err(e),
-    };
+    let results = batch_claiming_email(app, &org.id, Some(email.as_str()), Some(&target.id), statements).await?;
     if !won(&results, 0)? {
         return Err(AccessError::AlreadyHasAccess(target.full_name()).into()); // accepted meanwhile
     }
@@ -217,17 +210,28 @@ pub async fn add_contact(
         families::insert_guardian(&app.db, &guardian_id, &org.id, &family.id, contact, app.now)?,
         audit::insert(&app.db, &org.id, &added, app.now, None)?,
     ];
-    if let Err(e) = app.db.batch(statements).await {
-        if let Some(email) = &contact.email {
-            if families::email_in_use(&app.db, &org.id, email.as_str(), None).await? {
-                return Err(email_in_use());
-            }
-        }
-        return Err(e);
-    }
+    batch_claiming_email(app, &org.id, contact.email.as_ref().map(EmailAddress::as_str), None, statements).await?;
     families::find_guardian(&app.db, &org.id, &guardian_id)
         .await?
         .ok_or_else(|| ApiError::internal("a guardian just added is missing"))
+}
+
+/// Writes a batch that gives a guardian (other than `except`) the address `email`. The unique index
+/// refuses an address taken between the caller's check and the write: that is `email_in_use`.
+pub async fn batch_claiming_email(
+    app: &App,
+    org_id: &str,
+    email: Option<&str>,
+    except: Option<&str>,
+    statements: Vec<D1PreparedStatement>,
+) -> ApiResult<Vec<D1Result>> {
+    match app.db.batch(statements).await {
+        Ok(results) => Ok(results),
+        Err(e) => match email {
+            Some(email) if families::email_in_use(&app.db, org_id, email, except).await? => Err(email_in_use()),
+            _ => Err(e),
+        },
+    }
 }
 
 pub fn email_in_use() -> ApiError {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
 
-use crate::commands::access::{email_in_use, family_json, guardian_json, send_invitation};
+use crate::commands::access::{batch_claiming_email, email_in_use, family_json, guardian_json, send_invitation};
 use crate::app::App;
 use crate::commands::operations;
 use crate::adapters::crypto::new_id;
@@ -65,12 +65,7 @@ pub async fn create(app: Rc<App>, staff: Staff, Json(body): Json<NewFamily>) -> 
         families::insert_guardian(&app.db, &guardian_id, &staff.org.id, &family_id, &contact, app.now)?,
         audit::insert(&app.db, &staff.org.id, &created, app.now, None)?,
     ];
-    if let Err(e) = app.db.batch(statements).await {
-        if families::email_in_use(&app.db, &staff.org.id, email.as_str(), None).await? {
-            return Err(email_in_use());
-        }
-        return Err(e);
-    }
+    batch_claiming_email(app, &staff.org.id, Some(email.as_str()), None, statements).await?;
     if auto_invite_new_contacts(app, &staff.org.id).await? {
         let (guardian, family) = crate::commands::access::load_target(app, &staff.org, &guardian_id).await?;
         send_invitation(app, &staff.org, &staff.requester(), &guardian, &family, None, false).await?;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
 
-use crate::commands::access::{
+use crate::commands::access::{batch_claiming_email, 
     add_contact, email_in_use, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
     send_invitation, send_password_reset,
 };
@@ -82,14 +82,7 @@ pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<Gu
         )?);
     }
     statements.push(audit::insert(&app.db, &me.org.id, &entry, app.now, None)?);
-    if let Err(e) = app.db.batch(statements).await {
-        if let Some(addr) = &new_email {
-            if families::email_in_use(&app.db, &me.org.id, addr, Some(&target.id)).await? {
-                return Err(email_in_use());
-            }
-        }
-        return Err(e);
-    }
+    batch_claiming_email(app, &me.org.id, new_email.as_deref(), Some(&target.id), statements).await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
