@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::adapters::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
-use crate::commands::payments;
+use crate::commands::{guarded_effects, payments};
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
 use crate::store::{audit, int, outbox, text, won};
@@ -42,43 +42,6 @@ pub fn parse_reason(reason: Option<&str>) -> ApiResult<Option<String>> {
 
 fn entry(requester: &Requester, action: &str, target: &GuardianRow, reason: Option<String>) -> AuditEntry {
     AuditEntry::about_guardian(requester.actor(), action, &target.id, target.full_name(), &target.family_id, reason)
-}
-
-/// Audit and outbox rows of a command, all guarded by the guardian's change id.
-struct Effects {
-    statements: Vec<D1PreparedStatement>,
-    outbox_ids: Vec<String>,
-}
-
-fn effects(
-    app: &App,
-    org: &OrgContext,
-    audit_entry: &AuditEntry,
-    notices: &[Notification],
-    guardian_id: &str,
-    change_id: &str,
-) -> ApiResult<Effects> {
-    let mut statements = vec![audit::insert(
-        &app.db,
-        &org.id,
-        audit_entry,
-        app.now,
-        Some(guardian_changed_by(guardian_id, change_id)),
-    )?];
-    let mut outbox_ids = Vec::new();
-    for n in notices {
-        let row = outbox::insert_email(
-            &app.db,
-            Some(&org.id),
-            n,
-            &app.config.public_base_url,
-            app.now,
-            Some(guardian_changed_by(guardian_id, change_id)),
-        )?;
-        outbox_ids.push(row.id);
-        statements.push(row.statement);
-    }
-    Ok(Effects { statements, outbox_ids })
 }
 
 pub async fn load_target(app: &App, org: &OrgContext, guardian_id: &str) -> ApiResult<(GuardianRow, FamilyRow)> {
@@ -181,7 +144,8 @@ pub async fn send_invitation(
         &change_id,
         app.now,
     )?;
-    let fx = effects(app, org, &entry(requester, action, target, None), &[notice], &target.id, &change_id)?;
+    let guard = || guardian_changed_by(&target.id, &change_id);
+    let fx = guarded_effects(app, &org.id, &[entry(requester, action, target, None)], &[notice], guard)?;
     statements.extend(fx.statements);
     let results = batch_claiming_email(app, &org.id, Some(email.as_str()), Some(&target.id), statements).await?;
     if !won(&results, 0)? {
@@ -307,7 +271,8 @@ pub async fn revoke(
     };
     let deletion = payments::delete_on_revoke(app, &org.id, target, &family.id, &change_id, &why, guardian_changed_by(&target.id, &change_id))?
         .add_to(&mut statements);
-    let fx = effects(app, org, &entry(requester, "access_revoked", target, reason), &notices, &target.id, &change_id)?;
+    let guard = || guardian_changed_by(&target.id, &change_id);
+    let fx = guarded_effects(app, &org.id, &[entry(requester, "access_revoked", target, reason)], &notices, guard)?;
     statements.extend(fx.statements);
     let results = app.db.batch(statements).await?;
     if won(&results, 0)? {

@@ -5,12 +5,13 @@
 
 use crate::commands::access::{primary_contact, revoked_notice, OrgContext};
 use crate::app::App;
+use crate::commands::guarded_effects;
 use crate::adapters::crypto::new_id;
 use crate::error::ApiResult;
 use crate::commands::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{guardian_changed_by, guarded_update};
-use crate::store::{audit, changes, int, outbox, text, Arg, Guard, won};
+use crate::store::{changes, int, text, Arg, Guard, won};
 use portal_core::access::Requester;
 use portal_core::audit::AuditEntry;
 use portal_core::notification::Notification;
@@ -94,32 +95,6 @@ fn family_entry(requester: &Requester, action: &str, family: &FamilyRow, reason:
     }
 }
 
-/// Audit rows and e-mails of an operation, guarded like its state change.
-struct Effects {
-    statements: Vec<D1PreparedStatement>,
-    outbox_ids: Vec<String>,
-}
-
-fn write_effects<'a>(
-    app: &App,
-    org: &'a OrgContext,
-    entries: &'a [AuditEntry],
-    notices: &[Notification],
-    guard: impl Fn() -> Guard<'a>,
-) -> ApiResult<Effects> {
-    let mut statements = Vec::new();
-    for e in entries {
-        statements.push(audit::insert(&app.db, &org.id, e, app.now, Some(guard()))?);
-    }
-    let mut outbox_ids = Vec::new();
-    for n in notices {
-        let row = outbox::insert_email(&app.db, Some(&org.id), n, &app.config.public_base_url, app.now, Some(guard()))?;
-        outbox_ids.push(row.id);
-        statements.push(row.statement);
-    }
-    Ok(Effects { statements, outbox_ids })
-}
-
 async fn commit_guarded(app: &App, statements: Vec<D1PreparedStatement>, outbox_ids: &[String]) -> ApiResult<usize> {
     let results = app.db.batch(statements).await?;
     let changed = results.first().map(changes).transpose()?.unwrap_or(0);
@@ -182,7 +157,7 @@ pub async fn change_primary(
         .iter()
         .filter_map(|g| g.email.as_deref().map(|to| revoked_notice(org, g, family, &new_name, to)))
         .collect();
-    let fx = write_effects(app, org, &entries, &notices, guard)?;
+    let fx = guarded_effects(app, &org.id, &entries, &notices, guard)?;
     statements.extend(fx.statements);
     if commit_guarded(app, statements, &fx.outbox_ids).await? == 0 {
         return Err(OperationError::Conflict.into());
@@ -269,7 +244,7 @@ pub async fn merge(
         .iter()
         .filter_map(|g| g.email.as_deref().map(|to| revoked_notice(org, g, target, &primary.name, to)))
         .collect();
-    let fx = write_effects(app, org, &entries, &notices, guard)?;
+    let fx = guarded_effects(app, &org.id, &entries, &notices, guard)?;
     statements.extend(fx.statements);
     let merged = commit_guarded(app, statements, &fx.outbox_ids).await?;
     if merged != n {
@@ -323,7 +298,7 @@ pub async fn move_contact(
     // Moving is a manual revocation: the contact's saved payment methods are deleted.
     let why = format!("Moved to another account ({}).", to.name);
     let deletion = payments::delete_on_revoke(app, &org.id, contact, &from.id, &change_id, &why, guard())?.add_to(&mut statements);
-    let fx = write_effects(app, org, &entries, &notices, guard)?;
+    let fx = guarded_effects(app, &org.id, &entries, &notices, guard)?;
     statements.extend(fx.statements);
     let results = app.db.batch(statements).await?;
     if !won(&results, 0)? {
