@@ -2,10 +2,11 @@
 
 use crate::error::{ApiError, ApiResult};
 use base64ct::{Base64UrlUnpadded as B64URL, Encoding};
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use portal_core::password::{PasswordHash, HASH_BYTES, ITERATIONS_PER_ROUND, ROUNDS, SALT_BYTES};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, Pbkdf2Params};
 
 #[wasm_bindgen]
 extern "C" {
@@ -33,6 +34,8 @@ fn js_err(e: JsValue) -> ApiError {
     ApiError::internal(format!("webcrypto: {e:?}"))
 }
 
+/// One link of the chain in the runtime's native WebCrypto, which caps the iterations of one call
+/// (see `portal_core::password`).
 async fn pbkdf2_round(password: &[u8], salt: &[u8], iterations: u32) -> ApiResult<Vec<u8>> {
     let subtle = CRYPTO.with(|c| c.subtle());
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
@@ -43,18 +46,10 @@ async fn pbkdf2_round(password: &[u8], salt: &[u8], iterations: u32) -> ApiResul
     )
     .await
     .map_err(js_err)?;
-    let params = Object::new();
-    for (k, v) in [
-        ("name", JsValue::from_str("PBKDF2")),
-        ("hash", JsValue::from_str("SHA-256")),
-        ("salt", Uint8Array::from(salt).into()),
-        ("iterations", JsValue::from_f64(f64::from(iterations))),
-    ] {
-        Reflect::set(&params, &JsValue::from_str(k), &v).map_err(js_err)?;
-    }
+    let params = Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &Uint8Array::from(salt));
     let bits = JsFuture::from(
         subtle
-            .derive_bits_with_object(&params, &key.unchecked_into(), (HASH_BYTES * 8) as u32)
+            .derive_bits_with_object(&params, &key.unchecked_into::<CryptoKey>(), (HASH_BYTES * 8) as u32)
             .map_err(js_err)?,
     )
     .await
