@@ -47,7 +47,10 @@ fn field_problem(path: &str, serde_message: &str) -> String {
     let join = |name: &str| if path == "." || path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
     let quoted = |s: &str| s.split('`').nth(1).map(str::to_string);
     if let Some(rest) = serde_message.strip_prefix("unknown field ") {
-        return format!("`{}` is not a known field", join(&quoted(rest).unwrap_or_default()));
+        // serde_path_to_error's path already ends with the unknown key.
+        let name = quoted(rest).unwrap_or_default();
+        let at = if path == name || path.ends_with(&format!(".{name}")) { path.to_string() } else { join(&name) };
+        return format!("`{at}` is not a known field");
     }
     if let Some(rest) = serde_message.strip_prefix("missing field ") {
         return format!("`{}` is missing", join(&quoted(rest).unwrap_or_default()));
@@ -73,8 +76,8 @@ mod tests {
     #[test]
     fn says_serde_errors_in_the_apis_words() {
         assert_eq!(field_problem("slug", "invalid type: integer `5`, expected a string"), "`slug` must be a string");
-        assert_eq!(field_problem(".", "unknown field `colour`, expected one of `slug`"), "`colour` is not a known field");
-        assert_eq!(field_problem("primary_guardian", "unknown field `age`, expected `x`"), "`primary_guardian.age` is not a known field");
+        assert_eq!(field_problem("colour", "unknown field `colour`, expected one of `slug`"), "`colour` is not a known field");
+        assert_eq!(field_problem("primary_guardian.age", "unknown field `age`, expected `x`"), "`primary_guardian.age` is not a known field");
         assert_eq!(field_problem(".", "missing field `name`"), "`name` is missing");
         assert_eq!(field_problem("amount_cents", "invalid type: string \"x\", expected i64"), "`amount_cents` must be an integer");
     }

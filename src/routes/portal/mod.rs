@@ -72,9 +72,7 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
 
 /// A Customer Portal page (not its API): unknown pages get the HTML not-found page.
 pub fn is_page(path: &str) -> bool {
-    path.strip_prefix("/portal/")
-        .and_then(|rest| rest.split('/').nth(1))
-        .is_none_or(|first| first != "api")
+    path.strip_prefix("/portal/").is_some_and(|rest| rest.split('/').nth(1) != Some("api"))
 }
 
 pub fn page_not_found() -> ApiResult<Response> {
