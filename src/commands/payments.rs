@@ -5,12 +5,11 @@ use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use serde_json::json;
-use crate::jobs::JobOutcome;
 use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
-use crate::store::outbox::{self, OutboxRow};
+use crate::store::outbox::{self};
 use crate::store::payments::{self as store, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
-use crate::store::{audit, Guard, won};
-use portal_core::audit::{Actor, AuditEntry};
+use crate::store::{Guard, won};
+use portal_core::audit::Actor;
 use portal_core::payments::{
     balance, check_idempotency_key, check_replay, decide_new_method, history_window, may_delete_method, may_edit_method,
     may_pay, method_label, offers, year_month, EntryKind, MethodEdit, MethodFacts, MethodInput, MethodKind, MethodOffers,
@@ -69,15 +68,15 @@ impl Account<'_> {
 }
 
 /// The gateway that holds `m` (deletion and charges go there even after the organization changed gateway).
-fn gateway_of<'a>(app: &'a App, org_id: &'a str, m: &'a MethodRow) -> Option<Gateway<'a>> {
+pub fn gateway_of<'a>(app: &'a App, org_id: &'a str, m: &'a MethodRow) -> Option<Gateway<'a>> {
     gateway::for_org(&app.config, &app.db, app.now, org_id, &m.gateway_kind, m.gateway_account_id.as_deref())
 }
 
-fn method_ref(m: &MethodRow) -> MethodRef<'_> {
+pub fn method_ref(m: &MethodRow) -> MethodRef<'_> {
     MethodRef { method_ref: &m.gateway_ref, customer_ref: m.gateway_customer_ref.as_deref() }
 }
 
-fn facts(m: &MethodRow) -> MethodFacts {
+pub fn facts(m: &MethodRow) -> MethodFacts {
     MethodFacts {
         owner_guardian_id: m.guardian_id.clone(),
         kind: MethodKind::parse(&m.kind).unwrap_or(MethodKind::Card),
@@ -172,12 +171,12 @@ pub async fn edit_method(app: &App, account: &Account<'_>, id: &str, edit: &Meth
 
 /// What the deletion job needs: which guardian's methods, marked by which change, and why.
 #[derive(Debug, Serialize, Deserialize)]
-struct DeletionJob {
-    guardian_id: String,
-    guardian_name: String,
-    family_id: String,
-    change_id: String,
-    reason: String,
+pub struct DeletionJob {
+    pub guardian_id: String,
+    pub guardian_name: String,
+    pub family_id: String,
+    pub change_id: String,
+    pub reason: String,
 }
 
 /// The statements that take methods away from the family now, ending with the outbox row of the
@@ -414,77 +413,4 @@ pub async fn transactions(app: &App, account: &Account<'_>, kind: &str, from: Op
         "truncated": truncated,
         "entries": rows.iter().take(MAX_HISTORY_ENTRIES as usize).map(entry_json).collect::<Vec<_>>(),
     }))
-}
-
-fn deletion_entry(job: &DeletionJob, m: &MethodRow, action: &str, reason: String) -> AuditEntry {
-    AuditEntry {
-        actor: Actor { kind: portal_core::audit::ActorKind::System, id: None, label: "Payment method clean-up".into() },
-        action: action.into(),
-        target_kind: "payment_method".into(),
-        target_id: m.id.clone(),
-        target_label: Some(format!("{} of {}", method_label(&m.kind, &m.last4), job.guardian_name)),
-        family_id: Some(job.family_id.clone()),
-        reason: Some(reason),
-    }
-}
-
-/// Deletes the job's methods at their gateway, then here, each with an audit entry. Safe to run
-/// twice: a deleted row is not found again, and the gateway call's key is the method's.
-#[cfg(feature = "jobs")]
-pub async fn run_deletion(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
-    let job: DeletionJob = match serde_json::from_str(&row.payload) {
-        Ok(j) => j,
-        Err(e) => return Ok(JobOutcome::Failed(format!("bad payload: {e}"))),
-    };
-    let org_id = row.org_id.clone().unwrap_or_default();
-    let mut retry = None;
-    let mut failed = None;
-    for m in store::methods_being_deleted(&app.db, &job.guardian_id, &job.change_id).await? {
-        let result = match gateway_of(app, &org_id, &m) {
-            Some(g) => g.delete_method(&method_ref(&m), &format!("delete-{}", m.id)).await,
-            None => Err(GatewayError::Rejected(format!("no {} gateway is configured to delete it", m.gateway_kind))),
-        };
-        match result {
-            Ok(()) => {
-                let entry = deletion_entry(&job, &m, "payment_method_deleted", job.reason.clone());
-                app.db
-                    .batch(vec![store::delete_method(&app.db, &m.id)?, audit::insert(&app.db, &org_id, &entry, app.now, None)?])
-                    .await?;
-            }
-            Err(GatewayError::Unavailable(e)) => {
-                store::record_deletion_error(&app.db, &m.id, &e).await?;
-                retry = Some(e);
-            }
-            Err(GatewayError::Declined(e) | GatewayError::Rejected(e)) => {
-                store::record_deletion_error(&app.db, &m.id, &e).await?;
-                let entry = deletion_entry(&job, &m, "payment_method_deletion_failed", e.clone());
-                app.db.batch(vec![audit::insert(&app.db, &org_id, &entry, app.now, None)?]).await?;
-                failed = Some(e);
-            }
-        }
-    }
-    Ok(match (retry, failed) {
-        (Some(e), _) => JobOutcome::Retry(e),
-        (None, Some(e)) => JobOutcome::Failed(e),
-        (None, None) => JobOutcome::Done,
-    })
-}
-
-/// The queue gave up on a deletion job: what is left stays marked, and the history says so.
-#[cfg(feature = "jobs")]
-pub async fn deletion_dead_lettered(app: &App, row: &OutboxRow) -> ApiResult<()> {
-    let Ok(job) = serde_json::from_str::<DeletionJob>(&row.payload) else {
-        return Ok(());
-    };
-    let org_id = row.org_id.clone().unwrap_or_default();
-    let mut statements = Vec::new();
-    for m in store::methods_being_deleted(&app.db, &job.guardian_id, &job.change_id).await? {
-        let reason = format!("The gateway kept failing: {}", m.deletion_error.as_deref().unwrap_or("unknown error"));
-        let entry = deletion_entry(&job, &m, "payment_method_deletion_failed", reason);
-        statements.push(audit::insert(&app.db, &org_id, &entry, app.now, None)?);
-    }
-    if !statements.is_empty() {
-        app.db.batch(statements).await?;
-    }
-    Ok(())
 }

@@ -1,16 +1,20 @@
 //! The queue consumer and the cron: carrying out outbox rows, at least once, idempotently.
 
+#[cfg(feature = "jobs")]
+mod email;
+#[cfg(feature = "jobs")]
+mod import_chunk;
+#[cfg(feature = "jobs")]
+mod payment_method_deletion;
+
 use crate::app::{App, JobMessage};
 use crate::error::ApiResult;
 #[cfg(feature = "jobs")]
-use crate::adapters::mail::{self, MailError};
+use crate::adapters::mail::MailError;
 use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
-use crate::commands::imports;
-use crate::commands::payments;
 use crate::store::imports::{KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
 use crate::store::payments::KIND_DELETE_METHODS;
 use crate::adapters::switch;
-use portal_core::notification::OutgoingEmail;
 use portal_core::retry::retry_delay_seconds;
 use worker::{console_error, console_warn, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 
@@ -65,14 +69,14 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
         return Ok(Outcome::Done); // a repeated delivery
     }
     match row.kind.as_str() {
-        KIND_EMAIL => send_email(app, &row).await,
-        KIND_DELETE_METHODS => settle(app, &row, payments::run_deletion(app, &row).await?, &row.payload).await,
+        KIND_EMAIL => email::send(app, &row).await,
+        KIND_DELETE_METHODS => settle(app, &row, payment_method_deletion::run(app, &row).await?, &row.payload).await,
         // D1 trouble mid-chunk: the rows applied so far have their results; retry the rest.
         KIND_IMPORT_CHUNK => {
-            let outcome = imports::run_chunk(app, &row).await.unwrap_or_else(|e| JobOutcome::Retry(e.message.clone()));
+            let outcome = import_chunk::run(app, &row).await.unwrap_or_else(|e| JobOutcome::Retry(e.message.clone()));
             settle(app, &row, outcome, &row.payload).await
         }
-        KIND_IMPORT_SUMMARY => settle(app, &row, imports::send_summary(app, &row).await.into(), &row.payload).await,
+        KIND_IMPORT_SUMMARY => settle(app, &row, import_chunk::send_summary(app, &row).await.into(), &row.payload).await,
         other => {
             outbox::mark_failed(&app.db, &row.id, Some(&format!("unknown job kind {other}")), app.now).await?;
             Ok(Outcome::Done)
@@ -85,8 +89,8 @@ async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
     if let Some(row) = outbox::find(&app.db, outbox_id).await? {
         if row.processed_at.is_none() && row.failed_at.is_none() {
             match row.kind.as_str() {
-                KIND_DELETE_METHODS => payments::deletion_dead_lettered(app, &row).await?,
-                KIND_IMPORT_CHUNK => imports::chunk_dead_lettered(app, &row).await?,
+                KIND_DELETE_METHODS => payment_method_deletion::dead_lettered(app, &row).await?,
+                KIND_IMPORT_CHUNK => import_chunk::dead_lettered(app, &row).await?,
                 _ => {}
             }
         }
@@ -132,17 +136,6 @@ async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> 
             Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
         }
     }
-}
-
-#[cfg(feature = "jobs")]
-async fn send_email(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
-    let message: OutgoingEmail = match serde_json::from_str(&row.payload) {
-        Ok(m) => m,
-        Err(e) => return settle(app, row, JobOutcome::Failed(format!("bad payload: {e}")), &row.payload).await,
-    };
-    let sent = mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await;
-    let kept = serde_json::to_string(&message.redacted()).map_err(crate::error::ApiError::internal)?;
-    settle(app, row, sent.into(), &kept).await
 }
 
 /// The cron: re-send outbox rows that never reached the queue, and re-publish recent portal
