@@ -181,6 +181,22 @@ test('unknown routes and wrong methods answer in the JSON error format', async (
   assertError(await portal.request('GET', '/platform/api/organizations'), 405, 'method_not_allowed');
 });
 
+test('a route answers 405 with Allow for any method it does not serve, whatever its name', async () => {
+  await portal.createOrganization('methods');
+  const staff = await portal.staffSignIn('methods', 'owner@methods.test', 'owner-password-1');
+  // (workerd itself answers 501 to a method it does not know at all, such as FOO.)
+  for (const method of ['QUERY', 'PROPFIND', 'SEARCH', 'PURGE', 'DELETE']) {
+    const res = await portal.request(method, '/office/methods/api/families', { token: staff });
+    assertError(res, 405, 'method_not_allowed');
+    assert.equal(res.headers.get('allow'), 'GET, POST, HEAD', method);
+  }
+  const health = await portal.request('DELETE', '/healthz');
+  assert.equal(health.headers.get('allow'), 'GET, HEAD');
+  // The same path with a method it serves still works, and an unknown path stays a 404.
+  assert.equal((await portal.request('GET', '/office/methods/api/families', { token: staff })).status, 200);
+  assertError(await portal.request('QUERY', '/office/methods/api/no-such-thing', { token: staff }), 404, 'route_not_found');
+});
+
 test('the development mailbox lists messages newest first', async () => {
   const res = await portal.request('GET', '/dev/mailbox');
   assert.equal(res.status, 200);
