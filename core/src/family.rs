@@ -2,6 +2,14 @@
 
 use crate::email::EmailAddress;
 
+/// A family account is active until the Family Merge tool merges it into another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyStatus {
+    Active,
+    Merged,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContactError {
     #[error("The {0} must be 1 to 80 characters.")]

@@ -92,7 +92,8 @@ pub fn check_gateway_setting(kind: GatewayKind, account_id: Option<&str>, develo
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MethodKind {
     Card,
     BankAccount,
@@ -115,10 +116,10 @@ impl MethodKind {
 }
 
 /// "Card ending in 4242": how a method is named in the audit log and e-mails.
-pub fn method_label(kind: &str, last4: &str) -> String {
-    match MethodKind::parse(kind) {
-        Some(MethodKind::BankAccount) => format!("Bank account ending in {last4}"),
-        _ => format!("Card ending in {last4}"),
+pub fn method_label(kind: MethodKind, last4: &str) -> String {
+    match kind {
+        MethodKind::BankAccount => format!("Bank account ending in {last4}"),
+        MethodKind::Card => format!("Card ending in {last4}"),
     }
 }
 

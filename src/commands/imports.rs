@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::store::families::{self};
 use crate::store::imports::{self as store, JobRow, NewJob, RowResult, KIND_IMPORT_CHUNK};
 use crate::store::outbox::{self};
-use portal_core::access::AccessStatus;
+use portal_core::access::{AccessState, AccessStatus};
 use portal_core::bulk::{self, write_report, ImportRow, ReportLine};
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -20,8 +20,7 @@ pub const ROWS_PER_CHUNK: usize = 250;
 
 /// The report's "Yes": the contact can log in or holds a live invitation. Import compares with the
 /// same rule, so exporting and importing an unedited report changes nothing.
-pub fn has_access(state: &str, invitation_expires_at: Option<i64>, now: Timestamp) -> bool {
-    let state = portal_core::access::AccessState::parse(state).unwrap_or(portal_core::access::AccessState::NoAccess);
+pub fn has_access(state: AccessState, invitation_expires_at: Option<i64>, now: Timestamp) -> bool {
     matches!(
         AccessStatus::of(state, invitation_expires_at.map(Timestamp), now),
         AccessStatus::CanLogIn | AccessStatus::InviteSent
@@ -43,7 +42,7 @@ pub async fn report_csv(
         families::contacts_report(&app.db, org_id, family_name).await?
     };
     let lines = rows.iter().filter_map(|r| {
-        let access = has_access(&r.access_state, r.invitation_expires_at, app.now);
+        let access = has_access(r.access_state, r.invitation_expires_at, app.now);
         has_portal_access.is_none_or(|wanted| wanted == access).then_some(ReportLine {
             contact_id: &r.id,
             customer_id: &r.family_id,

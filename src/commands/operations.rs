@@ -12,6 +12,7 @@ use crate::commands::payments;
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::invitations::{guardian_changed_by, guarded_update};
 use crate::store::{changes, int, text, Arg, Guard, won};
+use portal_core::family::FamilyStatus;
 use portal_core::access::Requester;
 use portal_core::audit::AuditEntry;
 use portal_core::notification::Notification;
@@ -29,7 +30,7 @@ pub fn facts(f: &FamilyRow) -> FamilyFacts {
         id: f.id.clone(),
         name: f.name.clone(),
         primary_guardian_id: f.primary_guardian_id.clone(),
-        merged: f.status == "merged",
+        merged: f.status == FamilyStatus::Merged,
     }
 }
 

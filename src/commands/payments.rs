@@ -12,7 +12,7 @@ use crate::store::{Guard, won};
 use portal_core::audit::Actor;
 use portal_core::payments::{
     balance, check_idempotency_key, check_replay, decide_new_method, history_window, may_delete_method, may_edit_method,
-    may_pay, method_label, offers, year_month, EntryKind, MethodEdit, MethodFacts, MethodInput, MethodKind, MethodOffers,
+    may_pay, method_label, offers, year_month, EntryKind, MethodEdit, MethodFacts, MethodInput, MethodOffers,
     Payer, PaymentError, PaymentPolicy, NOT_CONFIGURED_MESSAGE,
 };
 use portal_core::time::Timestamp;
@@ -79,7 +79,7 @@ pub fn method_ref(m: &MethodRow) -> MethodRef<'_> {
 pub fn facts(m: &MethodRow) -> MethodFacts {
     MethodFacts {
         owner_guardian_id: m.guardian_id.clone(),
-        kind: MethodKind::parse(&m.kind).unwrap_or(MethodKind::Card),
+        kind: m.kind,
     }
 }
 
@@ -101,7 +101,7 @@ pub fn method_json(m: &MethodRow, payer: Option<&Payer>, offered: &MethodOffers)
         "guardian_id": m.guardian_id,
         "guardian_name": m.guardian_name,
         "kind": m.kind,
-        "label": method_label(&m.kind, &m.last4),
+        "label": method_label(m.kind, &m.last4),
         "last4": m.last4,
         "exp_month": m.exp_month,
         "exp_year": m.exp_year,
@@ -362,7 +362,7 @@ pub async fn pay(
     let gateway = gateway_of(app, account.org_id, &m).ok_or(PaymentError::NotConfigured)?;
     match gateway.charge(&method_ref(&m), amount_cents, &format!("charge-{}", payment.id)).await {
         Ok(charge_ref) => {
-            let description = format!("Payment with {}", method_label(&m.kind, &m.last4));
+            let description = format!("Payment with {}", method_label(m.kind, &m.last4));
             let entry_id = new_id("led")?;
             let actor = account.actor();
             let entry = NewEntry {

@@ -65,7 +65,7 @@ impl FromRequest for Staff {
         if row.session.org_slug != parts.param("org")? {
             return Err(SessionError::WrongAudience.into());
         }
-        let (Some(email), Some(role)) = (row.staff_email, row.staff_role.as_deref().and_then(StaffRole::parse)) else {
+        let (Some(email), Some(role)) = (row.staff_email, row.staff_role) else {
             return Err(SessionError::Ended.into()); // the staff user is gone
         };
         Ok(Staff {
@@ -140,7 +140,7 @@ impl FromRequest for Customer {
             return Err(ApiError::portal_unavailable());
         }
         check_live(&claims, &row.session.stored(), app.now)?;
-        if row.access_state != AccessState::CanLogIn.as_str() {
+        if row.access_state != AccessState::CanLogIn {
             return Err(SessionError::Ended.into());
         }
         Ok(Customer {

@@ -18,7 +18,7 @@ fn deletion_entry(job: &DeletionJob, m: &MethodRow, action: &str, reason: String
         action: action.into(),
         target_kind: "payment_method".into(),
         target_id: m.id.clone(),
-        target_label: Some(format!("{} of {}", method_label(&m.kind, &m.last4), job.guardian_name)),
+        target_label: Some(format!("{} of {}", method_label(m.kind, &m.last4), job.guardian_name)),
         family_id: Some(job.family_id.clone()),
         reason: Some(reason),
     }

@@ -4,7 +4,7 @@ use super::{flag, int, opt_text, text, Db};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::access::{AccessState, AccessStatus, GuardianFacts};
-use portal_core::family::Contact;
+use portal_core::family::{Contact, FamilyStatus};
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 
@@ -13,7 +13,7 @@ pub struct FamilyRow {
     pub id: String,
     pub name: String,
     pub primary_guardian_id: String,
-    pub status: String,
+    pub status: FamilyStatus,
     pub merged_into_id: Option<String>,
 }
 
@@ -27,7 +27,7 @@ pub struct GuardianRow {
     pub last_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub access_state: String,
+    pub access_state: AccessState,
     pub accepted_at: Option<i64>,
     pub can_make_payments: i64,
     pub can_view_full_ledger: i64,
@@ -38,7 +38,7 @@ pub struct GuardianRow {
 
 impl GuardianRow {
     pub fn state(&self) -> AccessState {
-        AccessState::parse(&self.access_state).unwrap_or(AccessState::NoAccess)
+        self.access_state
     }
     pub fn status(&self, now: Timestamp) -> AccessStatus {
         AccessStatus::of(self.state(), self.invitation_expires_at.map(Timestamp), now)
@@ -123,7 +123,7 @@ pub struct ContactReportRow {
     pub first_name: String,
     pub last_name: String,
     pub family_name: String,
-    pub access_state: String,
+    pub access_state: AccessState,
     pub invitation_expires_at: Option<i64>,
 }
 

@@ -5,7 +5,7 @@ use super::{flag, int, opt_text, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::audit::Actor;
-use portal_core::payments::{EntryKind, HistoryWindow, NewMethod};
+use portal_core::payments::{EntryKind, HistoryWindow, MethodKind, NewMethod};
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 
@@ -16,7 +16,7 @@ pub const KIND_DELETE_METHODS: &str = "payment_methods_delete";
 pub struct MethodRow {
     pub id: String,
     pub guardian_id: String,
-    pub kind: String,
+    pub kind: MethodKind,
     pub gateway_kind: String,
     pub gateway_account_id: Option<String>,
     pub gateway_ref: String,

@@ -1,6 +1,8 @@
 use super::{guarded, int, text, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
+use portal_core::access::AccessState;
+use portal_core::organization::StaffRole;
 use portal_core::session::{SessionKind, StoredSession};
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
@@ -95,7 +97,7 @@ pub struct StaffSessionRow {
     #[serde(flatten)]
     pub session: SessionColumns,
     pub staff_email: Option<String>,
-    pub staff_role: Option<String>,
+    pub staff_role: Option<StaffRole>,
     pub invitation_ttl_hours: i64,
 }
 
@@ -126,7 +128,7 @@ pub struct GuardianSessionRow {
     pub first_name: String,
     pub last_name: String,
     pub email: Option<String>,
-    pub access_state: String,
+    pub access_state: AccessState,
     pub can_make_payments: i64,
     pub can_view_full_ledger: i64,
     pub password_hash: Option<String>,

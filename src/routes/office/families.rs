@@ -1,6 +1,7 @@
 //! Families in the Office Portal: create, search, read, add contacts.
 
 use crate::http::{json, Json, Path, Query, Staff};
+use portal_core::family::FamilyStatus;
 use portal_core::ids::FamilyId;
 use serde::Deserialize;
 use serde_json::json;
@@ -129,7 +130,7 @@ pub async fn search(app: Rc<App>, staff: Staff, Query(SearchQuery { q }): Query<
 /// A family staff may still change: 404 if unknown here, 409 if it was merged into another.
 pub async fn active_family(app: &App, org_id: &str, family_id: &str) -> ApiResult<FamilyRow> {
     let family = families::find_family(&app.db, org_id, family_id).await?.ok_or(OperationError::FamilyNotFound)?;
-    if family.status == "merged" {
+    if family.status == FamilyStatus::Merged {
         return Err(OperationError::FamilyMerged(family.name).into());
     }
     Ok(family)
