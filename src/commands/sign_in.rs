@@ -4,7 +4,11 @@ use crate::app::App;
 use crate::adapters::crypto::{new_id, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
-use crate::store::{sessions, throttle, Guard};
+use crate::store::sessions::GuardianLogin;
+use crate::store::staff::StaffLogin;
+use crate::store::{self, sessions, throttle, Guard};
+use portal_core::email::EmailAddress;
+use portal_core::organization::StaffRole;
 use portal_core::password::{dummy_hash, PasswordHash};
 use portal_core::session::{SessionClaims, SessionKind};
 use portal_core::throttle::{ACCOUNT_POLICY, ADDRESS_POLICY};
@@ -72,4 +76,61 @@ pub fn new_session(
     };
     let cookie = session_cookie(cookie_name, token.clone(), path, kind.lifetime_hours() * 3600);
     Ok(NewSession { token, cookie, statement })
+}
+
+/// A staff member signed in: their session (to answer with) and who they are.
+pub struct StaffSignedIn {
+    pub session: Session,
+    pub staff_id: String,
+    pub email: String,
+    pub role: StaffRole,
+}
+
+/// Staff sign-in to the Office Portal of `org_slug`.
+pub async fn staff(app: &App, org_slug: &str, client_address: &str, email: &EmailAddress, password: &str) -> ApiResult<StaffSignedIn> {
+    let login = store::staff::login(&app.db, org_slug, email.as_str()).await?;
+    let stored_hash = login.as_ref().and_then(|l| l.password_hash.as_deref());
+    let account_key = format!("staff:{org_slug}:{email}");
+    let clear_throttle = verify_throttled(app, client_address, &account_key, stored_hash, password).await?;
+    let Some(StaffLogin { org_id, staff_id: Some(staff_id), staff_email: Some(email), role: Some(role), .. }) = login else {
+        return Err(invalid_credentials());
+    };
+    let session = new_session(app, SessionKind::Staff, &org_id, org_slug, &staff_id, 0, None)?;
+    app.db.batch(vec![session.statement, clear_throttle]).await?;
+    Ok(StaffSignedIn { session: Session { token: session.token, cookie: session.cookie }, staff_id, email, role })
+}
+
+/// A guardian signed in to the Customer Portal of `org_slug` (refused while the portal is off).
+pub struct GuardianSignedIn {
+    pub session: Session,
+    pub org_id: String,
+    pub guardian_id: String,
+}
+
+pub async fn guardian(
+    app: &App,
+    org_slug: &str,
+    client_address: &str,
+    email: &EmailAddress,
+    password: &str,
+) -> ApiResult<GuardianSignedIn> {
+    let login = store::sessions::guardian_login(&app.db, org_slug, email.as_str()).await?;
+    if login.as_ref().is_some_and(|l| l.portal_enabled == 0) {
+        return Err(ApiError::portal_unavailable());
+    }
+    let stored = login.as_ref().and_then(|l| l.password_hash.as_deref());
+    let account_key = format!("guardian:{org_slug}:{email}");
+    let clear_throttle = verify_throttled(app, client_address, &account_key, stored, password).await?;
+    let Some(GuardianLogin { org_id, customer_session_epoch, guardian_id: Some(guardian_id), .. }) = login else {
+        return Err(invalid_credentials());
+    };
+    let session = new_session(app, SessionKind::Guardian, &org_id, org_slug, &guardian_id, customer_session_epoch, None)?;
+    app.db.batch(vec![session.statement, clear_throttle]).await?;
+    Ok(GuardianSignedIn { session: Session { token: session.token, cookie: session.cookie }, org_id, guardian_id })
+}
+
+/// What a client gets for a new session: the bearer token and the browser's cookie.
+pub struct Session {
+    pub token: String,
+    pub cookie: String,
 }

@@ -15,8 +15,6 @@ use std::rc::Rc;
 use url::Url;
 use worker::{Request, Response};
 
-pub use office::STAFF_SIGN_IN;
-pub use portal::GUARDIAN_SIGN_IN;
 
 impl PathParam for FamilyId {
     const NAME: &'static str = "family_id";

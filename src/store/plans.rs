@@ -2,7 +2,8 @@
 //! asks `/dev/query-plans` and fails if any of them scans a table.
 
 use super::{audit, families, imports, invitations, organizations, payments, sessions, throttle};
-use crate::routes::{GUARDIAN_SIGN_IN, STAFF_SIGN_IN};
+use super::sessions::GUARDIAN_SIGN_IN;
+use super::staff::STAFF_SIGN_IN;
 
 pub fn hot_path() -> Vec<(&'static str, String)> {
     vec![

@@ -157,3 +157,23 @@ pub async fn load_guardian_session(db: &Db, session_id: &str) -> ApiResult<Optio
     )
     .await
 }
+
+pub const GUARDIAN_SIGN_IN: &str =
+    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, g.id AS guardian_id, g.password_hash \
+     FROM organizations o LEFT JOIN guardians g \
+       ON g.org_id = o.id AND g.email = ?2 AND g.access_state = 'can_log_in' \
+     WHERE o.slug = ?1";
+
+/// The organization and, if the address can log in there, that guardian.
+#[derive(Deserialize)]
+pub struct GuardianLogin {
+    pub org_id: String,
+    pub portal_enabled: i64,
+    pub customer_session_epoch: i64,
+    pub guardian_id: Option<String>,
+    pub password_hash: Option<String>,
+}
+
+pub async fn guardian_login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<GuardianLogin>> {
+    db.first(GUARDIAN_SIGN_IN, &[text(org_slug), text(email)]).await
+}

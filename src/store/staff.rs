@@ -33,3 +33,20 @@ pub fn insert(
         &[text(id), text(org_id), text(email), text(password_hash), text(role.as_str()), int(now.millis())],
     )
 }
+
+pub const STAFF_SIGN_IN: &str = "SELECT o.id AS org_id, u.id AS staff_id, u.email AS staff_email, u.password_hash, u.role \
+     FROM organizations o LEFT JOIN staff_users u ON u.org_id = o.id AND u.email = ?2 WHERE o.slug = ?1";
+
+/// The organization and, if the address belongs to one of its staff users, that user.
+#[derive(Deserialize)]
+pub struct StaffLogin {
+    pub org_id: String,
+    pub staff_id: Option<String>,
+    pub staff_email: Option<String>,
+    pub password_hash: Option<String>,
+    pub role: Option<StaffRole>,
+}
+
+pub async fn login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<StaffLogin>> {
+    db.first(STAFF_SIGN_IN, &[text(org_slug), text(email)]).await
+}

@@ -8,7 +8,7 @@ mod session;
 mod settings;
 
 pub use guardians::RevokeBody;
-pub use session::{Credentials, STAFF_SIGN_IN};
+pub use session::Credentials;
 
 use crate::http::{get, post, put, Router};
 

@@ -1,7 +1,6 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
 use crate::http::{cleared_cookie, json, no_content, ClientAddress, Customer, Json, OrgSlug, GUARDIAN_COOKIE};
-use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
 
@@ -9,50 +8,21 @@ use crate::commands::access::guardian_json;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::office::Credentials;
-use crate::commands::sign_in::{invalid_credentials, new_session, verify_throttled};
+use crate::commands::sign_in;
 use crate::store::families::{self, GuardianRow};
-use crate::store::{audit, sessions, text};
+use crate::store::{audit, sessions};
 use portal_core::email::EmailAddress;
-use portal_core::session::SessionKind;
 use worker::Response;
 
-pub const GUARDIAN_SIGN_IN: &str =
-    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, g.id AS guardian_id, g.password_hash \
-     FROM organizations o LEFT JOIN guardians g \
-       ON g.org_id = o.id AND g.email = ?2 AND g.access_state = 'can_log_in' \
-     WHERE o.slug = ?1";
-
-#[derive(Deserialize)]
-pub struct Login {
-    org_id: String,
-    portal_enabled: i64,
-    customer_session_epoch: i64,
-    guardian_id: Option<String>,
-    password_hash: Option<String>,
-}
-
-pub async fn sign_in(app: Rc<App>, OrgSlug(org_slug): OrgSlug, ClientAddress(client): ClientAddress, Json(body): Json<Credentials>) -> ApiResult<Response> {
-    let app = &*app;
+pub async fn sign_in(
+    app: Rc<App>,
+    OrgSlug(org_slug): OrgSlug,
+    ClientAddress(client): ClientAddress,
+    Json(body): Json<Credentials>,
+) -> ApiResult<Response> {
     let email = EmailAddress::parse(&body.email)?;
-    let login: Option<Login> = app
-        .db
-        .first(
-            GUARDIAN_SIGN_IN,
-            &[text(&org_slug), text(email.as_str())],
-        )
-        .await?;
-    if login.as_ref().is_some_and(|l| l.portal_enabled == 0) {
-        return Err(ApiError::portal_unavailable());
-    }
-    let stored = login.as_ref().and_then(|l| l.password_hash.as_deref());
-    let account_key = format!("guardian:{org_slug}:{email}");
-    let clear_throttle = verify_throttled(app, &client, &account_key, stored, &body.password).await?;
-    let Some(Login { org_id, customer_session_epoch, guardian_id: Some(guardian_id), .. }) = login else {
-        return Err(invalid_credentials());
-    };
-    let session = new_session(app, SessionKind::Guardian, &org_id, &org_slug, &guardian_id, customer_session_epoch, None)?;
-    app.db.batch(vec![session.statement, clear_throttle]).await?;
-    session_response(app, &org_id, &guardian_id, session.token, &session.cookie).await
+    let signed_in = sign_in::guardian(&app, &org_slug, &client, &email, &body.password).await?;
+    session_response(&app, &signed_in.org_id, &signed_in.guardian_id, signed_in.session.token, &signed_in.session.cookie).await
 }
 
 /// The answer of a sign-in or an accepted invitation: `{token, guardian, family_id}` and the cookie.

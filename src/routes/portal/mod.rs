@@ -7,7 +7,6 @@ mod links;
 mod pages;
 mod payments;
 
-pub use api::GUARDIAN_SIGN_IN;
 
 use crate::adapters::switch::{portal_view, PortalView};
 use crate::app::App;
