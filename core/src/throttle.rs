@@ -4,21 +4,23 @@ use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
-    pub max_failures: i64,
+    /// Attempts allowed per window; a successful sign-in gives its attempt back.
+    pub max_attempts: i64,
     pub window_seconds: i64,
     pub lockout_seconds: i64,
 }
 
 /// Per account (organization and e-mail): a person guessing one account's password.
 pub const ACCOUNT_POLICY: ThrottlePolicy =
-    ThrottlePolicy { max_failures: 5, window_seconds: 15 * 60, lockout_seconds: 15 * 60 };
+    ThrottlePolicy { max_attempts: 5, window_seconds: 15 * 60, lockout_seconds: 15 * 60 };
 /// Per client address: one machine guessing many accounts.
 pub const ADDRESS_POLICY: ThrottlePolicy =
-    ThrottlePolicy { max_failures: 30, window_seconds: 15 * 60, lockout_seconds: 15 * 60 };
+    ThrottlePolicy { max_attempts: 30, window_seconds: 15 * 60, lockout_seconds: 15 * 60 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleState {
-    pub failures: i64,
+    /// Attempts counted in the current window (a successful one is given back).
+    pub attempts: i64,
     pub window_started_at: Timestamp,
     pub locked_until: Option<Timestamp>,
 }
@@ -30,36 +32,37 @@ pub struct Locked {
 }
 
 impl ThrottlePolicy {
-    pub fn check(&self, state: Option<&ThrottleState>, now: Timestamp) -> Result<(), Locked> {
-        match state.and_then(|s| s.locked_until) {
-            Some(until) if until > now => Err(Locked {
-                retry_after_seconds: ((until.millis() - now.millis()) + 999) / 1000,
-            }),
-            _ => Ok(()),
+    /// Whether an attempt may check its password. `counted` is the key's state with this attempt
+    /// already counted (atomically, before any password is checked, so that a burst of parallel
+    /// attempts cannot all read the same old count): refused while locked, and refused (and the
+    /// key locked) past the allowance.
+    pub fn admit(&self, counted: &ThrottleState, now: Timestamp) -> Result<(), Refused> {
+        if let Some(until) = counted.locked_until.filter(|until| *until > now) {
+            return Err(Refused { locked: locked_for(until, now), lock_from_now: false });
         }
+        if counted.attempts > self.max_attempts {
+            let until = now.plus_seconds(self.lockout_seconds);
+            return Err(Refused { locked: locked_for(until, now), lock_from_now: true });
+        }
+        Ok(())
     }
 
-    /// The state after one more failure: the count restarts when the window has passed, and the
-    /// failure that reaches the limit starts the lockout.
-    pub fn after_failure(&self, state: Option<&ThrottleState>, now: Timestamp) -> ThrottleState {
-        let fresh = ThrottleState { failures: 0, window_started_at: now, locked_until: None };
-        let current = match state {
-            Some(s) if s.window_started_at.plus_seconds(self.window_seconds) > now => *s,
-            _ => fresh,
-        };
-        let failures = current.failures + 1;
-        let locked_until = if failures >= self.max_failures {
-            Some(now.plus_seconds(self.lockout_seconds))
-        } else {
-            current.locked_until
-        };
-        let (failures, window_started_at) = if locked_until.is_some() && current.locked_until.is_none() {
-            (0, now) // the lockout starts a new count for afterwards
-        } else {
-            (failures, current.window_started_at)
-        };
-        ThrottleState { failures, window_started_at, locked_until }
+    /// After a wrong password: the attempt that reaches the limit starts the lockout.
+    pub fn lockout_after_failure(&self, counted: &ThrottleState, now: Timestamp) -> Option<Timestamp> {
+        (counted.attempts >= self.max_attempts).then(|| now.plus_seconds(self.lockout_seconds))
     }
+}
+
+/// An attempt refused by a throttle; `lock_from_now` says the key is to be locked now (the burst
+/// went past the allowance before any failure could lock it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub locked: Locked,
+    pub lock_from_now: bool,
+}
+
+fn locked_for(until: Timestamp, now: Timestamp) -> Locked {
+    Locked { retry_after_seconds: ((until.millis() - now.millis()) + 999) / 1000 }
 }
 
 #[cfg(test)]
@@ -68,32 +71,39 @@ mod tests {
 
     const T0: Timestamp = Timestamp(1_800_000_000_000);
 
-    fn fail(n: usize, policy: &ThrottlePolicy, now: Timestamp) -> Option<ThrottleState> {
-        let mut s = None;
-        for _ in 0..n {
-            s = Some(policy.after_failure(s.as_ref(), now));
-        }
-        s
+    fn counted(attempts: i64) -> ThrottleState {
+        ThrottleState { attempts, window_started_at: T0, locked_until: None }
     }
 
     #[test]
-    fn four_failures_still_allow_a_fifth_try() {
-        let s = fail(4, &ACCOUNT_POLICY, T0);
-        assert_eq!(ACCOUNT_POLICY.check(s.as_ref(), T0), Ok(()));
+    fn the_fifth_attempt_may_still_check_its_password() {
+        assert_eq!(ACCOUNT_POLICY.admit(&counted(5), T0), Ok(()));
     }
 
     #[test]
     fn the_fifth_failure_locks_for_fifteen_minutes() {
-        let s = fail(5, &ACCOUNT_POLICY, T0);
-        assert_eq!(ACCOUNT_POLICY.check(s.as_ref(), T0), Err(Locked { retry_after_seconds: 900 }));
-        assert_eq!(ACCOUNT_POLICY.check(s.as_ref(), T0.plus_seconds(901)), Ok(()));
+        assert_eq!(ACCOUNT_POLICY.lockout_after_failure(&counted(4), T0), None);
+        let until = ACCOUNT_POLICY.lockout_after_failure(&counted(5), T0).expect("locked");
+        let locked = ThrottleState { locked_until: Some(until), ..counted(0) };
+        let refused = ACCOUNT_POLICY.admit(&locked, T0).expect_err("locked");
+        assert_eq!(refused.locked, Locked { retry_after_seconds: 900 });
+        assert!(!refused.lock_from_now);
+        assert_eq!(ACCOUNT_POLICY.admit(&locked, T0.plus_seconds(901)), Ok(()));
     }
 
     #[test]
-    fn failures_spread_beyond_the_window_do_not_add_up() {
-        let mut s = fail(4, &ACCOUNT_POLICY, T0);
-        s = Some(ACCOUNT_POLICY.after_failure(s.as_ref(), T0.plus_seconds(16 * 60)));
-        assert_eq!(s.map(|s| s.failures), Some(1));
-        assert_eq!(ACCOUNT_POLICY.check(s.as_ref(), T0.plus_seconds(16 * 60)), Ok(()));
+    fn a_burst_past_the_allowance_is_refused_and_locks() {
+        // Forty parallel attempts are counted 1..=40 before any password is checked.
+        let admitted = (1..=40).filter(|n| ACCOUNT_POLICY.admit(&counted(*n), T0).is_ok()).count();
+        assert_eq!(admitted, 5);
+        let refused = ACCOUNT_POLICY.admit(&counted(6), T0).expect_err("past the allowance");
+        assert!(refused.lock_from_now);
+        assert_eq!(refused.locked.retry_after_seconds, 900);
+    }
+
+    #[test]
+    fn the_address_allows_thirty() {
+        assert_eq!(ADDRESS_POLICY.admit(&counted(30), T0), Ok(()));
+        assert!(ADDRESS_POLICY.admit(&counted(31), T0).is_err());
     }
 }

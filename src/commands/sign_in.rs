@@ -19,8 +19,9 @@ pub fn invalid_credentials() -> ApiError {
 }
 
 /// Checks `password` against `stored_hash` (a dummy hash when there is no account, so timing
-/// reveals nothing), under the account and client-address throttles. On success returns the
-/// statement that clears the account's failure count, to be written with the new session.
+/// reveals nothing), under the account and client-address throttles. The attempt is counted for
+/// both before the password is checked, so parallel attempts cannot get past the allowance. On
+/// success returns the statement that gives the attempt back, to be written with the new session.
 pub async fn verify_throttled(
     app: &App,
     client_address: &str,
@@ -29,23 +30,38 @@ pub async fn verify_throttled(
     password: &str,
 ) -> ApiResult<D1PreparedStatement> {
     let address_key = format!("addr:{client_address}");
-    let throttles = throttle::load(&app.db, &[account_key, &address_key]).await?;
-    ACCOUNT_POLICY.check(throttles.get(account_key), app.now)?;
-    ADDRESS_POLICY.check(throttles.get(&address_key), app.now)?;
+    let keys = [(account_key, &ACCOUNT_POLICY), (address_key.as_str(), &ADDRESS_POLICY)];
+    let counts = app
+        .db
+        .batch(keys.iter().map(|(key, policy)| throttle::count_attempt(&app.db, key, policy, app.now)).collect::<ApiResult<_>>()?)
+        .await?;
+    let mut states = Vec::with_capacity(keys.len());
+    for ((key, policy), result) in keys.iter().zip(&counts) {
+        let state = throttle::counted(result)?;
+        if let Err(refused) = policy.admit(&state, app.now) {
+            if refused.lock_from_now {
+                let until = app.now.plus_seconds(policy.lockout_seconds);
+                app.db.batch(vec![throttle::lock(&app.db, key, until, app.now)?]).await?;
+            }
+            return Err(refused.locked.into());
+        }
+        states.push(state);
+    }
 
     let stored = stored_hash.map(PasswordHash::parse).transpose()?;
     let matches = verify_password(password, stored.as_ref().unwrap_or(&dummy_hash())).await?;
     if matches && stored.is_some() {
-        return throttle::clear(&app.db, account_key);
+        return throttle::succeeded(&app.db, account_key, &address_key);
     }
-    let account_state = ACCOUNT_POLICY.after_failure(throttles.get(account_key), app.now);
-    let address_state = ADDRESS_POLICY.after_failure(throttles.get(&address_key), app.now);
-    app.db
-        .batch(vec![
-            throttle::save(&app.db, account_key, &account_state)?,
-            throttle::save(&app.db, &address_key, &address_state)?,
-        ])
-        .await?;
+    let mut locks = Vec::new();
+    for ((key, policy), state) in keys.iter().zip(&states) {
+        if let Some(until) = policy.lockout_after_failure(state, app.now) {
+            locks.push(throttle::lock(&app.db, key, until, app.now)?);
+        }
+    }
+    if !locks.is_empty() {
+        app.db.batch(locks).await?;
+    }
     Err(invalid_credentials())
 }
 

@@ -11,7 +11,7 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("guardian session check", sessions::LOAD_GUARDIAN_SESSION.into()),
         ("staff sign-in", STAFF_SIGN_IN.into()),
         ("guardian sign-in", GUARDIAN_SIGN_IN.into()),
-        ("sign-in throttle", format!("{} (?, ?)", throttle::LOAD)),
+        ("sign-in throttle: count an attempt", throttle::COUNT_ATTEMPT.into()),
         ("portal switch from D1", organizations::PORTAL_ENABLED.into()),
         ("account: family guardians", families::FAMILY_GUARDIANS.into()),
         ("guardian by id", families::FIND_GUARDIAN.into()),

@@ -52,6 +52,34 @@ test('repeated failed sign-ins are throttled with 429, even with the right passw
   assert.equal((await signIn('owner@splash.test', 'owner-password-1', 'splash', { 'cf-connecting-ip': '10.0.0.3' })).status, 200);
 });
 
+test('a burst of parallel wrong passwords gets at most five password checks per account', async () => {
+  await portal.createOrganization('burst');
+  for (let burst = 0; burst < 3; burst++) {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        signIn('owner@burst.test', `wrong-${burst}-${i}`, 'burst', { 'cf-connecting-ip': `10.9.${burst}.${i}` }),
+      ),
+    );
+    const checked = answers.filter((a) => a.status === 401).length;
+    const throttled = answers.filter((a) => a.status === 429).length;
+    assert.equal(checked + throttled, 40, `burst ${burst}: only 401 and 429`);
+    assert.ok(checked <= (burst === 0 ? 5 : 0), `burst ${burst}: ${checked} passwords checked`);
+  }
+  // The address throttle holds in a burst too: 40 accounts from one address, at most 30 checks.
+  const ip = { 'cf-connecting-ip': '10.8.0.1' };
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => signIn(`nobody${i}@splash.test`, 'wrong-password', 'splash', ip)));
+  assert.ok(answers.filter((a) => a.status === 401).length <= 30);
+  assert.ok(answers.some((a) => a.status === 429));
+});
+
+test('a successful sign-in gives its attempt back to the address', async () => {
+  await portal.createOrganization('office-nat');
+  const ip = { 'cf-connecting-ip': '10.7.0.1' };
+  for (let i = 0; i < 35; i++) {
+    assert.equal((await signIn('owner@office-nat.test', 'owner-password-1', 'office-nat', ip)).status, 200, `sign-in ${i}`);
+  }
+});
+
 test('requests without a token, with a tampered token or with another key are 401', async () => {
   const token = await portal.staffSignIn('splash', org.owner_email, org.owner_password);
   const path = '/office/splash/api/settings/customer-portal';
