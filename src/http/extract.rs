@@ -15,6 +15,9 @@ pub struct RequestParts {
     pub req: Request,
     pub url: Url,
     pub params: Vec<(&'static str, String)>,
+    /// The session came from the browser's cookie (not a bearer token): unsafe requests must then
+    /// be same-origin and JSON bodies must say so, or a cross-site page could act for the user.
+    pub cookie_session: bool,
 }
 
 impl RequestParts {
@@ -28,6 +31,47 @@ impl RequestParts {
 
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()
+    }
+
+    fn is_unsafe_method(&self) -> bool {
+        !matches!(self.req.inner().method().as_str(), "GET" | "HEAD" | "OPTIONS")
+    }
+
+    /// A request a browser sent with our cookie must come from our own pages: a foreign `Origin`,
+    /// or `Sec-Fetch-Site` other than same-origin (a sibling subdomain is "same-site", and
+    /// SameSite=Lax lets its forms through), is refused.
+    pub fn refuse_cross_site(&self) -> ApiResult<()> {
+        if !self.is_unsafe_method() {
+            return Ok(());
+        }
+        let cross_site = || ApiError::forbidden("cross_site_request", "This request came from another site and was refused.");
+        if let Some(origin) = self.header("origin") {
+            if origin != self.url.origin().ascii_serialization() {
+                return Err(cross_site());
+            }
+        }
+        match self.header("sec-fetch-site").as_deref() {
+            None | Some("same-origin") | Some("none") => Ok(()),
+            Some(_) => Err(cross_site()),
+        }
+    }
+
+    /// With the cookie, a body must be declared JSON: forms and `text/plain` (which a cross-site
+    /// page can send without asking) are refused with 415.
+    pub fn require_json_body(&self, body: &[u8]) -> ApiResult<()> {
+        if !self.cookie_session {
+            return Ok(());
+        }
+        let declared = self.header("content-type");
+        let is_json = declared
+            .as_deref()
+            .and_then(|t| t.split(';').next())
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+        if is_json || (declared.is_none() && body.is_empty()) {
+            Ok(())
+        } else {
+            Err(ApiError::new(415, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."))
+        }
     }
 }
 
@@ -90,7 +134,9 @@ pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Json<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        parse_json(&read_body(&mut parts.req, MAX_JSON_BODY_BYTES).await?).map(Json)
+        let bytes = read_body(&mut parts.req, MAX_JSON_BODY_BYTES).await?;
+        parts.require_json_body(&bytes)?;
+        parse_json(&bytes).map(Json)
     }
 }
 
@@ -100,6 +146,7 @@ pub struct OptionalJson<T>(pub T);
 impl<T: DeserializeOwned + Default> FromRequest for OptionalJson<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         let bytes = read_body(&mut parts.req, MAX_JSON_BODY_BYTES).await?;
+        parts.require_json_body(&bytes)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }

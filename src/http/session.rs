@@ -14,13 +14,22 @@ use portal_core::organization::StaffRole;
 use portal_core::payments::Payer;
 use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
 
-/// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in.
-fn session_token(parts: &RequestParts, cookie_name: &str) -> Option<String> {
-    bearer_token(parts).or_else(|| read_cookie(&parts.header("cookie")?, cookie_name))
+/// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in (then the
+/// request must not come from another site).
+fn session_token(parts: &mut RequestParts, cookie_name: &str) -> ApiResult<Option<String>> {
+    if let Some(token) = bearer_token(parts) {
+        return Ok(Some(token));
+    }
+    let Some(token) = parts.header("cookie").and_then(|c| read_cookie(&c, cookie_name)) else {
+        return Ok(None);
+    };
+    parts.refuse_cross_site()?;
+    parts.cookie_session = true;
+    Ok(Some(token))
 }
 
-fn verified_claims(parts: &RequestParts, cookie_name: &str, kind: SessionKind) -> ApiResult<SessionClaims> {
-    let token = session_token(parts, cookie_name).ok_or(SessionError::Missing)?;
+fn verified_claims(parts: &mut RequestParts, cookie_name: &str, kind: SessionKind) -> ApiResult<SessionClaims> {
+    let token = session_token(parts, cookie_name)?.ok_or(SessionError::Missing)?;
     let claims = parts.app.config.session_key.verify(&token, parts.app.now)?;
     if claims.kind != kind {
         return Err(SessionError::WrongAudience.into());

@@ -56,7 +56,7 @@ pub async fn handle(app: App, req: Request) -> ApiResult<Response> {
     if let Some(answer) = portal::gate(&app, &path).await? {
         return Ok(answer);
     }
-    let parts = RequestParts { app, req, url, params: Vec::new() };
+    let parts = RequestParts { app, req, url, params: Vec::new(), cookie_session: false };
     let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(&method, &path, parts));
     match reply {
         Ok(reply) => reply.await,
