@@ -3,6 +3,8 @@
 
 pub mod access;
 pub mod imports;
+#[cfg(feature = "http")]
+pub mod links;
 pub mod operations;
 pub mod payments;
 #[cfg(feature = "http")]

@@ -1,10 +1,14 @@
-//! Invitations and password-reset links: stored by the hash of their token only.
+//! Invitations and password-reset links (stored by the hash of their token only), and the
+//! password writes they lead to.
 
-use super::{int, text, Db, Guard};
+use super::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
+use super::{int, sessions, text, Db, Guard};
 use crate::error::ApiResult;
-use serde::Deserialize;
+use portal_core::access::{invitation_link_status, LinkStatus};
 use portal_core::audit::Actor;
 use portal_core::time::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 /// True while the guardian row was last changed by the command with this change id.
@@ -121,7 +125,20 @@ pub fn revoke(db: &Db, guardian_id: &str, change_id: &str, now: Timestamp) -> Ap
     ])
 }
 
-/// An invitation found by its token, with what accepting it needs.
+/// What an e-mailed link leads to (an invitation or a password reset), found by the SHA-256 of its
+/// token. It names its organization: a link is followed only under the organization in its URL.
+pub trait LinkRow: DeserializeOwned {
+    /// The `SELECT` of the row, with the token's hash as `?1`.
+    const BY_TOKEN_HASH: &'static str;
+    fn org_slug(&self) -> &str;
+}
+
+pub async fn find_by_token_hash<T: LinkRow>(db: &Db, token_hash: &str) -> ApiResult<Option<T>> {
+    db.first(T::BY_TOKEN_HASH, &[text(token_hash)]).await
+}
+
+/// An invitation found by its token, with what accepting it needs (the primary's address is where
+/// "invitation accepted" goes when a secondary accepts).
 #[derive(Debug, Deserialize)]
 pub struct InvitationByToken {
     pub id: String,
@@ -137,24 +154,32 @@ pub struct InvitationByToken {
     pub portal_enabled: i64,
     pub customer_session_epoch: i64,
     pub primary_guardian_id: String,
+    pub primary_email: Option<String>,
     pub family_name: String,
+}
+
+impl InvitationByToken {
+    /// Valid, expired, used or revoked (a superseded link reads as revoked).
+    pub fn status(&self, now: Timestamp) -> LinkStatus {
+        invitation_link_status(&self.state, Timestamp(self.expires_at), now)
+    }
+}
+
+impl LinkRow for InvitationByToken {
+    const BY_TOKEN_HASH: &'static str = FIND_INVITATION_BY_TOKEN;
+    fn org_slug(&self) -> &str {
+        &self.org_slug
+    }
 }
 
 pub const FIND_INVITATION_BY_TOKEN: &str = "SELECT i.id, i.org_id, i.guardian_id, i.family_id, i.state, i.expires_at, \
                 g.first_name, g.last_name, \
                 o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
-                f.primary_guardian_id, f.name AS family_name \
+                f.primary_guardian_id, p.email AS primary_email, f.name AS family_name \
          FROM invitations i JOIN guardians g ON g.id = i.guardian_id \
          JOIN organizations o ON o.id = i.org_id JOIN families f ON f.id = g.family_id \
+         LEFT JOIN guardians p ON p.id = f.primary_guardian_id \
          WHERE i.token_hash = ?1";
-
-pub async fn find_by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Option<InvitationByToken>> {
-    db.first(
-        FIND_INVITATION_BY_TOKEN,
-        &[text(token_hash)],
-    )
-    .await
-}
 
 /// Accepting: the invitation is used (only if still pending and unexpired), the guardian can log
 /// in with the new password. Later statements (session, audit, outbox) guard on the invitation.
@@ -188,6 +213,7 @@ pub fn accept(
     ])
 }
 
+/// A password-reset link found by its token, with whom it is for.
 #[derive(Debug, Deserialize)]
 pub struct ResetByToken {
     pub id: String,
@@ -206,12 +232,48 @@ pub const FIND_RESET_BY_TOKEN: &str = "SELECT r.id, r.org_id, r.guardian_id, r.e
          FROM password_resets r JOIN organizations o ON o.id = r.org_id JOIN guardians g ON g.id = r.guardian_id \
          WHERE r.token_hash = ?1";
 
-pub async fn find_reset_by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Option<ResetByToken>> {
-    db.first(
-        FIND_RESET_BY_TOKEN,
-        &[text(token_hash)],
-    )
-    .await
+impl ResetByToken {
+    /// A reset link works once, until it expires.
+    pub fn usable(&self, now: Timestamp) -> bool {
+        self.used_at.is_none() && self.expires_at > now.millis()
+    }
+}
+
+impl LinkRow for ResetByToken {
+    const BY_TOKEN_HASH: &'static str = FIND_RESET_BY_TOKEN;
+    fn org_slug(&self) -> &str {
+        &self.org_slug
+    }
+}
+
+/// The organization a reset is asked for in, by the slug in its URL.
+#[derive(Debug, Deserialize)]
+pub struct ResetOrganization {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub invitation_ttl_hours: i64,
+}
+
+pub async fn reset_organization(db: &Db, slug: &str) -> ApiResult<Option<ResetOrganization>> {
+    db.first("SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1", &[text(slug)])
+        .await
+}
+
+/// Who a reset link asked for `email` goes to: only a guardian who can log in with it.
+pub async fn reset_recipient(db: &Db, org_id: &str, email: &str) -> ApiResult<Option<GuardianRow>> {
+    db.first(GUARDIAN_WHO_CAN_LOG_IN, &[text(org_id), text(email)]).await
+}
+
+/// When the guardian's newest reset link was made, used or not: requests wait out the cooldown.
+pub async fn last_reset_at(db: &Db, guardian_id: &str) -> ApiResult<Option<Timestamp>> {
+    #[derive(Deserialize)]
+    struct Row {
+        at: Option<i64>,
+    }
+    let row: Option<Row> =
+        db.first("SELECT MAX(created_at) AS at FROM password_resets WHERE guardian_id = ?1", &[text(guardian_id)]).await?;
+    Ok(row.and_then(|r| r.at).map(Timestamp))
 }
 
 /// A new reset link for a guardian; earlier unused links die.
@@ -263,6 +325,24 @@ pub fn complete_reset(
             vec![int(now.millis()), text(&reset.guardian_id)],
             guard(),
         )?,
+    ])
+}
+
+/// A signed-in guardian's new password; their other sessions end (`keep_session_id` is the one
+/// they are using).
+pub fn change_password(
+    db: &Db,
+    guardian_id: &str,
+    keep_session_id: &str,
+    password_hash: &str,
+    now: Timestamp,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db.stmt(
+            "UPDATE guardians SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+            &[text(guardian_id), text(password_hash), int(now.millis())],
+        )?,
+        sessions::end_others(db, guardian_id, keep_session_id, "password_changed", now)?,
     ])
 }
 

@@ -1,9 +1,10 @@
 //! The Customer Portal's server-rendered pages (templates in `templates/portal/`).
 
-use super::links::{invitation_by_token, link_status, reset_by_token, reset_usable};
 use crate::app::App;
+use crate::commands::links::find_link;
 use crate::error::ApiResult;
 use crate::http::{page, OrgSlug, Path};
+use crate::store::invitations::{InvitationByToken, ResetByToken};
 use askama::Template;
 use portal_core::access::LinkStatus;
 use portal_core::ids::LinkToken;
@@ -60,10 +61,10 @@ pub struct InvitationPage {
 
 /// The invitation link: an accept form while it is valid, a clear page for each way it is not.
 pub async fn invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
-    let Some(inv) = invitation_by_token(&app, &org, &token).await? else {
+    let Some(inv) = find_link::<InvitationByToken>(&app, &org, &token).await? else {
         return message_page(404, "Invitation not found", "This invitation link is not valid. Check that you copied all of it.");
     };
-    let status = link_status(&inv, &app);
+    let status = inv.status(app.now);
     if let Some(problem) = status.problem() {
         let title = match status {
             LinkStatus::Expired => "Invitation expired",
@@ -93,9 +94,9 @@ pub struct PasswordResetPage {
 }
 
 pub async fn password_reset(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
-    match reset_by_token(&app, &org, &token).await? {
+    match find_link::<ResetByToken>(&app, &org, &token).await? {
         None => message_page(404, "Link not found", "This password reset link is not valid."),
-        Some(r) if !reset_usable(&r, &app) => message_page(
+        Some(r) if !r.usable(app.now) => message_page(
             410,
             "Link no longer valid",
             "This password reset link has expired or was already used. Request a new one.",
