@@ -6,6 +6,8 @@ pub mod imports;
 pub mod operations;
 pub mod payments;
 #[cfg(feature = "http")]
+pub mod settings;
+#[cfg(feature = "http")]
 pub mod sign_in;
 
 use crate::app::App;
