@@ -2,6 +2,8 @@
 //! D1 batch. No `Request` or `Response` here: the routes (JSON and pages) call these.
 
 pub mod access;
+#[cfg(feature = "http")]
+pub mod families;
 pub mod imports;
 pub mod operations;
 pub mod payments;
