@@ -6,6 +6,8 @@ pub mod access;
 pub mod families;
 pub mod imports;
 pub mod operations;
+#[cfg(feature = "http")]
+pub mod organizations;
 pub mod payments;
 #[cfg(feature = "http")]
 pub mod settings;
