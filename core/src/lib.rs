@@ -19,5 +19,6 @@ pub mod payments;
 pub mod portal_switch;
 pub mod retry;
 pub mod session;
+pub mod settings;
 pub mod throttle;
 pub mod time;

@@ -2,11 +2,17 @@
 //! D1 batch. No `Request` or `Response` here: the routes (JSON and pages) call these.
 
 pub mod access;
+#[cfg(feature = "http")]
+pub mod families;
 pub mod imports;
 #[cfg(feature = "http")]
 pub mod links;
 pub mod operations;
+#[cfg(feature = "http")]
+pub mod organizations;
 pub mod payments;
+#[cfg(feature = "http")]
+pub mod settings;
 #[cfg(feature = "http")]
 pub mod sign_in;
 

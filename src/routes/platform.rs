@@ -1,22 +1,19 @@
-//! Platform routes: health, the OpenAPI document, creating organizations, the dev mailbox.
+//! Platform routes: health, the OpenAPI document, creating organizations, and the development
+//! routes (mailbox, sandbox gateway calls, query plans).
 
 use crate::app::App;
-use crate::adapters::crypto::{hash_password, new_id};
+use crate::commands::organizations::{self, NewOrganization};
 use crate::error::{ApiError, ApiResult};
-use serde::Deserialize;
 use crate::http::extract::bearer_token;
-use crate::http::{get, json, post, text, Json, Query, RequestParts, Router, FromRequest};
-use serde_json::json;
-use std::rc::Rc;
-use crate::store::{audit, organizations, outbox, staff, Db};
-use crate::adapters::switch;
-use portal_core::audit::{Actor, AuditEntry};
+use crate::http::{get, json, post, text, FromRequest, Json, Query, RequestParts, Router};
+use crate::store::{dev, plans};
 use portal_core::email::EmailAddress;
-use portal_core::notification::Notification;
-use portal_core::organization::{parse_name, OrganizationError, Slug, StaffRole};
+use portal_core::organization::{parse_name, Slug};
 use portal_core::password::NewPassword;
 use portal_core::time::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::rc::Rc;
 use subtle::ConstantTimeEq;
 use worker::Response;
 
@@ -56,7 +53,7 @@ impl FromRequest for PlatformAdmin {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         let presented = bearer_token(parts).unwrap_or_default();
         let ok = match &parts.app.config.platform_admin_token {
-        Some(expected) => bool::from(presented.as_bytes().ct_eq(expected.as_bytes())),
+            Some(expected) => bool::from(presented.as_bytes().ct_eq(expected.as_bytes())),
             None => false,
         };
         if ok {
@@ -87,60 +84,14 @@ async fn create_organization(
     _: PlatformAdmin,
     Json(body): Json<NewOrganizationBody>,
 ) -> ApiResult<Response> {
-    let app = &*app;
-    let slug = Slug::parse(&body.slug)?;
-    let name = parse_name(&body.name)?;
-    let owner_email = EmailAddress::parse(&body.owner_email)?;
-    let owner_password = NewPassword::parse(&body.owner_password)?;
-    if organizations::portal_enabled(&app.db, slug.as_str()).await?.is_some() {
-        return Err(OrganizationError::SlugTaken(slug.as_str().into()).into());
-    }
-    let password_hash = hash_password(owner_password.as_str()).await?;
-
-    let (org_id, owner_id) = (new_id("org")?, new_id("stf")?);
-    let created = AuditEntry {
-        actor: Actor::platform(),
-        action: "organization_created".into(),
-        target_kind: "organization".into(),
-        target_id: org_id.clone(),
-        target_label: Some(name.clone()),
-        family_id: None,
-        reason: None,
+    let new = NewOrganization {
+        slug: Slug::parse(&body.slug)?,
+        name: parse_name(&body.name)?,
+        owner_email: EmailAddress::parse(&body.owner_email)?,
+        owner_password: NewPassword::parse(&body.owner_password)?,
     };
-    let welcome = Notification::OrganizationWelcome {
-        to: owner_email.as_str().into(),
-        org_name: name.clone(),
-        org_slug: slug.as_str().into(),
-    };
-    let now = app.now;
-    let db: &Db = &app.db;
-    let welcome_row = outbox::insert_email(db, Some(&org_id), &welcome, &app.config.public_base_url, now, None)?;
-    let statements = vec![
-        organizations::insert(db, &org_id, slug.as_str(), &name, now)?,
-        staff::insert(db, &owner_id, &org_id, owner_email.as_str(), &password_hash, StaffRole::Owner, now)?,
-        audit::insert(db, &org_id, &created, now, None)?,
-        welcome_row.statement,
-    ];
-    if let Err(e) = app.commit(statements, &[welcome_row.id]).await {
-        // Two creations of the same slug at once: the UNIQUE constraint lets one win.
-        if organizations::portal_enabled(db, slug.as_str()).await?.is_some() {
-            return Err(OrganizationError::SlugTaken(slug.as_str().into()).into());
-        }
-        return Err(e);
-    }
-    switch::publish(app, slug.as_str(), true).await;
-    json(201, &CreatedOrganization { id: org_id, slug: slug.as_str().into() })
-}
-
-#[derive(Deserialize)]
-pub struct MailboxRow {
-    id: String,
-    to_email: String,
-    subject: String,
-    text_body: String,
-    html_body: String,
-    kind: String,
-    sent_at: i64,
+    let id = organizations::create(&app, &new).await?;
+    json(201, &CreatedOrganization { id, slug: new.slug.as_str().into() })
 }
 
 /// What the development transport "sent", newest first. Only in development.
@@ -150,27 +101,8 @@ pub struct MailboxQuery {
 }
 
 pub async fn dev_mailbox(app: Rc<App>, Query(query): Query<MailboxQuery>) -> ApiResult<Response> {
-    let rows: Vec<MailboxRow> = match query.to {
-        Some(to) => {
-            let to = EmailAddress::parse(&to)?;
-            app.db
-                .all(
-                    "SELECT id, to_email, subject, text_body, html_body, kind, sent_at FROM dev_mailbox \
-                     WHERE to_email = ?1 ORDER BY sent_at DESC, rowid DESC LIMIT 200",
-                    &[crate::store::text(to.as_str())],
-                )
-                .await?
-        }
-        None => {
-            app.db
-                .all(
-                    "SELECT id, to_email, subject, text_body, html_body, kind, sent_at FROM dev_mailbox \
-                     ORDER BY sent_at DESC, rowid DESC LIMIT 200",
-                    &[],
-                )
-                .await?
-        }
-    };
+    let to = query.to.as_deref().map(EmailAddress::parse).transpose()?;
+    let rows = dev::mailbox(&app.db, to.as_ref().map(EmailAddress::as_str)).await?;
     let messages: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -192,27 +124,8 @@ pub struct GatewayCallsQuery {
 }
 
 pub async fn dev_gateway_calls(app: Rc<App>, Query(GatewayCallsQuery { org }): Query<GatewayCallsQuery>) -> ApiResult<Response> {
-    #[derive(Deserialize)]
-    struct Call {
-        id: String,
-        org_id: Option<String>,
-        operation: String,
-        idempotency_key: String,
-        gateway_ref: Option<String>,
-        amount_cents: Option<i64>,
-        outcome: String,
-        result_ref: Option<String>,
-        at: i64,
-    }
-    let calls: Vec<Call> = app
-        .db
-        .all(
-            "SELECT id, org_id, operation, idempotency_key, gateway_ref, amount_cents, outcome, result_ref, at \
-             FROM sandbox_gateway_calls WHERE ?1 = '' OR org_id = ?1 ORDER BY at DESC, rowid DESC LIMIT 500",
-            &[crate::store::text(&org)],
-        )
-        .await?;
-    let calls: Vec<_> = calls
+    let calls: Vec<_> = dev::gateway_calls(&app.db, &org)
+        .await?
         .into_iter()
         .map(|c| {
             json!({
@@ -227,16 +140,10 @@ pub async fn dev_gateway_calls(app: Rc<App>, Query(GatewayCallsQuery { org }): Q
 
 /// `EXPLAIN QUERY PLAN` of every statement on a request path. Only in development.
 pub async fn query_plans(app: Rc<App>) -> ApiResult<Response> {
-    #[derive(Deserialize)]
-    struct PlanRow {
-        detail: String,
-    }
     let mut out = Vec::new();
-    for (name, sql) in crate::store::plans::hot_path() {
-        let dummies: Vec<String> = (0..crate::store::plans::parameter_count(&sql)).map(|i| format!("x{i}")).collect();
-        let args: Vec<crate::store::Arg<'_>> = dummies.iter().map(|d| crate::store::text(d)).collect();
-        let plan: Vec<PlanRow> = app.db.all(&format!("EXPLAIN QUERY PLAN {sql}"), &args).await?;
-        out.push(json!({ "name": name, "sql": sql, "plan": plan.into_iter().map(|p| p.detail).collect::<Vec<_>>() }));
+    for (name, sql) in plans::hot_path() {
+        let plan = dev::query_plan(&app.db, &sql).await?;
+        out.push(json!({ "name": name, "sql": sql, "plan": plan }));
     }
     json(200, &json!({ "queries": out }))
 }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use portal_core::access::{AccessState, AccessStatus, GuardianFacts};
 use portal_core::family::{Contact, FamilyStatus};
 use portal_core::time::Timestamp;
+use std::collections::HashMap;
 use worker::D1PreparedStatement;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,9 +96,20 @@ pub async fn guardians_by_ids(db: &Db, org_id: &str, ids: &[&str]) -> ApiResult<
     db.all(&format!(concat!(guardian_select!(), " WHERE g.org_id = ? AND g.id IN ({})"), placeholders), &args).await
 }
 
-/// The guardians of these families, in the order `family_guardians` gives (at most
-/// `IDS_PER_QUERY` families per call).
-pub async fn guardians_of_families(db: &Db, family_ids: &[&str]) -> ApiResult<Vec<GuardianRow>> {
+/// The guardians of these families by family, each in the order `family_guardians` gives: one
+/// query per `IDS_PER_QUERY` families, not one per family.
+pub async fn guardians_by_family(db: &Db, family_ids: &[&str]) -> ApiResult<HashMap<String, Vec<GuardianRow>>> {
+    let mut by_family: HashMap<String, Vec<GuardianRow>> = HashMap::new();
+    for part in family_ids.chunks(IDS_PER_QUERY) {
+        for g in guardians_of_families(db, part).await? {
+            by_family.entry(g.family_id.clone()).or_default().push(g);
+        }
+    }
+    Ok(by_family)
+}
+
+/// The guardians of at most `IDS_PER_QUERY` families, ordered by family.
+async fn guardians_of_families(db: &Db, family_ids: &[&str]) -> ApiResult<Vec<GuardianRow>> {
     let placeholders = vec!["?"; family_ids.len()].join(", ");
     let args: Vec<_> = family_ids.iter().map(|id| text(id)).collect();
     db.all(

@@ -1,6 +1,8 @@
 //! D1 access: binding helpers and the queries, one module per table group.
 
 pub mod audit;
+#[cfg(feature = "http")]
+pub mod dev;
 pub mod families;
 pub mod imports;
 pub mod invitations;

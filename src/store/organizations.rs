@@ -1,7 +1,10 @@
-use super::{flag, int, text, Db, Guard};
+//! Organizations: the portal switch and the portal options.
+
+use super::{flag, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
-use serde::Deserialize;
+use portal_core::settings::PortalOptions;
 use portal_core::time::Timestamp;
+use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 pub const PORTAL_ENABLED: &str = "SELECT portal_enabled FROM organizations WHERE slug = ?1";
@@ -55,28 +58,38 @@ pub fn changed_by<'a>(org_id: &'a str, change_id: &'a str) -> Guard<'a> {
     }
 }
 
+/// The portal options as D1 keeps them (flags are 0 or 1).
+#[derive(Deserialize)]
+struct PortalOptionsRow {
+    invitation_ttl_hours: i64,
+    show_full_ledger_history: i64,
+    require_recurring_authorization: i64,
+    auto_portal_access_for_new_contacts: i64,
+    payment_gateway_kind: String,
+    payment_gateway_account_id: Option<String>,
+}
+
 /// The options of the Customer Portal that staff set (`/settings/portal-options`).
-#[derive(Debug, Deserialize)]
-pub struct PortalOptionsRow {
-    pub invitation_ttl_hours: i64,
-    pub show_full_ledger_history: i64,
-    pub require_recurring_authorization: i64,
-    pub auto_portal_access_for_new_contacts: i64,
-    pub payment_gateway_kind: String,
-    pub payment_gateway_account_id: Option<String>,
+pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOptions>> {
+    let row: Option<PortalOptionsRow> = db
+        .first(
+            "SELECT invitation_ttl_hours, show_full_ledger_history, require_recurring_authorization, \
+               auto_portal_access_for_new_contacts, payment_gateway_kind, payment_gateway_account_id \
+             FROM organizations WHERE id = ?1",
+            &[text(org_id)],
+        )
+        .await?;
+    Ok(row.map(|r| PortalOptions {
+        invitation_ttl_hours: r.invitation_ttl_hours,
+        show_full_ledger_history: r.show_full_ledger_history != 0,
+        require_recurring_authorization: r.require_recurring_authorization != 0,
+        auto_portal_access_for_new_contacts: r.auto_portal_access_for_new_contacts != 0,
+        payment_gateway_kind: r.payment_gateway_kind,
+        payment_gateway_account_id: r.payment_gateway_account_id,
+    }))
 }
 
-pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOptionsRow>> {
-    db.first(
-        "SELECT invitation_ttl_hours, show_full_ledger_history, require_recurring_authorization, \
-           auto_portal_access_for_new_contacts, payment_gateway_kind, payment_gateway_account_id \
-         FROM organizations WHERE id = ?1",
-        &[text(org_id)],
-    )
-    .await
-}
-
-pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptionsRow, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptions, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
         "UPDATE organizations SET invitation_ttl_hours = ?2, show_full_ledger_history = ?3, \
            require_recurring_authorization = ?4, auto_portal_access_for_new_contacts = ?5, \
@@ -84,11 +97,11 @@ pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptionsRow, now: Time
         &[
             text(org_id),
             int(o.invitation_ttl_hours),
-            int(o.show_full_ledger_history),
-            int(o.require_recurring_authorization),
-            int(o.auto_portal_access_for_new_contacts),
+            flag(o.show_full_ledger_history),
+            flag(o.require_recurring_authorization),
+            flag(o.auto_portal_access_for_new_contacts),
             text(&o.payment_gateway_kind),
-            super::opt_text(o.payment_gateway_account_id.as_deref()),
+            opt_text(o.payment_gateway_account_id.as_deref()),
             int(now.millis()),
         ],
     )

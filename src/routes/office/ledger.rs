@@ -7,16 +7,11 @@ use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
 
-use super::families::active_family;
 use crate::app::App;
-use crate::adapters::crypto::new_id;
+use crate::commands::families;
+use crate::commands::payments::entry_json;
 use crate::error::ApiResult;
-use crate::commands::payments::{balance_json, entry_json};
-use crate::store::families;
-use crate::store::payments::{self as store, NewEntry};
-use portal_core::operations::OperationError;
-use portal_core::payments::{parse_ledger_post, EntryKind, HistoryWindow};
-use portal_core::time::Timestamp;
+use portal_core::payments::{parse_ledger_post, EntryKind};
 use worker::Response;
 
 #[derive(Deserialize)]
@@ -28,30 +23,9 @@ pub struct PostBody {
 }
 
 pub async fn post(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<PostBody>) -> ApiResult<Response> {
-    let app = &*app;
     let post = parse_ledger_post(&body.kind, body.amount_cents, &body.description)?;
-    let family = active_family(app, &staff.org.id, &family_id).await?;
-    let id = new_id("led")?;
-    let actor = staff.actor();
-    let entry = NewEntry {
-        id: &id,
-        org_id: &staff.org.id,
-        family_id: &family.id,
-        kind: post.kind,
-        amount_cents: post.amount_cents,
-        description: &post.description,
-        posted_by: &actor,
-        payment_id: None,
-    };
-    app.db.batch(vec![store::insert_entry(&app.db, &entry, app.now)?]).await?;
-    let row = store::EntryRow {
-        id,
-        kind: post.kind.as_str().into(),
-        amount_cents: post.amount_cents,
-        description: post.description,
-        at: app.now.millis(),
-    };
-    json(201, &entry_json(&row))
+    let entry = families::post_to_ledger(&app, &staff.org.id, &staff.requester(), &family_id, post).await?;
+    json(201, &entry_json(&entry))
 }
 
 /// The whole ledger (newest first, `?kind=` as the family's history takes it) and the balance.
@@ -61,17 +35,14 @@ pub struct LedgerQuery {
 }
 
 pub async fn show(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Query(query): Query<LedgerQuery>) -> ApiResult<Response> {
-    let app = &*app;
     let kind = EntryKind::parse_filter(query.kind.as_deref().unwrap_or("all"))?;
-    let family = families::find_family(&app.db, &staff.org.id, &family_id).await?.ok_or(OperationError::FamilyNotFound)?;
-    let window = HistoryWindow { from: Timestamp(0), to: app.now, full_history: true };
-    let rows = store::entries(&app.db, &family.id, kind, &window, crate::commands::payments::MAX_HISTORY_ENTRIES).await?;
+    let ledger = families::ledger(&app, &staff.org.id, &family_id, kind).await?;
     json(
         200,
         &json!({
-            "family_id": family.id,
-            "balance": balance_json(app, &family.id).await?,
-            "entries": rows.iter().map(entry_json).collect::<Vec<_>>(),
+            "family_id": ledger.family_id,
+            "balance": ledger.balance,
+            "entries": ledger.entries.iter().map(entry_json).collect::<Vec<_>>(),
         }),
     )
 }

@@ -1,0 +1,173 @@
+//! Families as staff keep them in the Office Portal: create one with its primary guardian, find
+//! them, change and merge them, read their access history, and post to their ledger.
+
+use crate::adapters::crypto::new_id;
+use crate::app::App;
+use crate::commands::access::{self, batch_claiming_email, email_in_use, send_invitation, OrgContext};
+use crate::commands::operations::{self, MAX_MERGE_SOURCES};
+use crate::commands::payments;
+use crate::error::{ApiError, ApiResult};
+use crate::store::families::{self, FamilyRow, GuardianRow};
+use crate::store::payments::{self as ledger, EntryRow, NewEntry};
+use crate::store::{audit, organizations};
+use portal_core::access::{AccessError, Requester};
+use portal_core::audit::AuditEntry;
+use portal_core::family::{Contact, FamilyStatus};
+use portal_core::operations::OperationError;
+use portal_core::payments::{EntryKind, HistoryWindow, LedgerPost};
+use portal_core::time::Timestamp;
+
+/// Creates a family with its primary guardian and answers the family's id. With the organization's
+/// "portal access for new contacts" on, the primary is invited at once.
+pub async fn create(app: &App, org: &OrgContext, requester: &Requester, name: String, primary: Contact) -> ApiResult<String> {
+    let Some(email) = primary.email.clone() else {
+        return Err(ApiError::invalid_field("The primary guardian needs an e-mail address."));
+    };
+    if families::email_in_use(&app.db, &org.id, email.as_str(), None).await? {
+        return Err(email_in_use());
+    }
+    let (family_id, guardian_id) = (new_id("fam")?, new_id("gdn")?);
+    let created = AuditEntry {
+        actor: requester.actor(),
+        action: "family_created".into(),
+        target_kind: "family".into(),
+        target_id: family_id.clone(),
+        target_label: Some(name.clone()),
+        family_id: Some(family_id.clone()),
+        reason: None,
+    };
+    let statements = vec![
+        families::insert_family(&app.db, &family_id, &org.id, &name, &guardian_id, app.now)?,
+        families::insert_guardian(&app.db, &guardian_id, &org.id, &family_id, &primary, app.now)?,
+        audit::insert(&app.db, &org.id, &created, app.now, None)?,
+    ];
+    batch_claiming_email(app, &org.id, Some(email.as_str()), None, statements).await?;
+    let auto_invite = organizations::portal_options(&app.db, &org.id).await?.is_some_and(|o| o.auto_portal_access_for_new_contacts);
+    if auto_invite {
+        let (guardian, family) = access::load_target(app, org, &guardian_id).await?;
+        send_invitation(app, org, requester, &guardian, &family, None, false).await?;
+    }
+    Ok(family_id)
+}
+
+/// A family of this organization (another organization's is simply not found), merged or not.
+pub async fn find(app: &App, org_id: &str, family_id: &str) -> ApiResult<FamilyRow> {
+    Ok(families::find_family(&app.db, org_id, family_id).await?.ok_or(OperationError::FamilyNotFound)?)
+}
+
+/// A family with its guardians, primary first.
+pub async fn with_guardians(app: &App, org_id: &str, family_id: &str) -> ApiResult<(FamilyRow, Vec<GuardianRow>)> {
+    let family = find(app, org_id, family_id).await?;
+    let guardians = families::family_guardians(&app.db, &family.id).await?;
+    Ok((family, guardians))
+}
+
+/// A family staff may still change: 404 if unknown here, 409 if it was merged into another.
+pub async fn active_family(app: &App, org_id: &str, family_id: &str) -> ApiResult<FamilyRow> {
+    let family = find(app, org_id, family_id).await?;
+    if family.status == FamilyStatus::Merged {
+        return Err(OperationError::FamilyMerged(family.name).into());
+    }
+    Ok(family)
+}
+
+/// The longest search text: it becomes a `LIKE` pattern.
+const MAX_SEARCH_CHARS: usize = 100;
+/// The most families one search answers.
+const MAX_SEARCH_RESULTS: i64 = 100;
+
+/// Families whose name, or a guardian's name or e-mail, contains `q` (all when blank), each with
+/// its guardians.
+pub async fn search(app: &App, org_id: &str, q: &str) -> ApiResult<Vec<(FamilyRow, Vec<GuardianRow>)>> {
+    if q.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::invalid_field(format!("The search text must be at most {MAX_SEARCH_CHARS} characters.")));
+    }
+    let found = families::search(&app.db, org_id, q.trim(), MAX_SEARCH_RESULTS).await?;
+    let ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
+    let mut by_family = families::guardians_by_family(&app.db, &ids).await?;
+    Ok(found
+        .into_iter()
+        .map(|f| {
+            let guardians = by_family.remove(&f.id).unwrap_or_default();
+            (f, guardians)
+        })
+        .collect())
+}
+
+/// Adds a contact without access to a family staff may still change.
+pub async fn add_guardian(app: &App, org: &OrgContext, requester: &Requester, family_id: &str, contact: &Contact) -> ApiResult<GuardianRow> {
+    let family = active_family(app, &org.id, family_id).await?;
+    access::add_contact(app, org, requester, &family, contact).await
+}
+
+/// Makes another guardian of the family its primary (see `operations::change_primary`).
+pub async fn change_primary(app: &App, org: &OrgContext, requester: &Requester, family_id: &str, new_primary_id: &str) -> ApiResult<()> {
+    let family = find(app, &org.id, family_id).await?;
+    operations::change_primary(app, org, requester, &family, new_primary_id).await
+}
+
+/// The Family Merge tool: the families `from` are merged into `family_id`.
+pub async fn merge(app: &App, org: &OrgContext, requester: &Requester, family_id: &str, from: &[String]) -> ApiResult<()> {
+    if from.len() > MAX_MERGE_SOURCES {
+        return Err(ApiError::invalid_field(format!("At most {MAX_MERGE_SOURCES} families can be merged at once.")));
+    }
+    let target = find(app, &org.id, family_id).await?;
+    let mut sources = Vec::with_capacity(from.len());
+    for id in from {
+        sources.push(find(app, &org.id, id).await?);
+    }
+    operations::merge(app, org, requester, &target, &sources).await
+}
+
+/// The access history of a family and/or a guardian (the whole organization's without either),
+/// newest first. A family or guardian that is not this organization's is not found.
+pub async fn history(app: &App, org_id: &str, family_id: Option<&str>, guardian_id: Option<&str>) -> ApiResult<Vec<serde_json::Value>> {
+    if let Some(f) = family_id {
+        find(app, org_id, f).await?;
+    }
+    if let Some(g) = guardian_id {
+        families::find_guardian(&app.db, org_id, g).await?.ok_or(AccessError::GuardianNotFound)?;
+    }
+    audit::history(&app.db, org_id, family_id, guardian_id).await
+}
+
+/// Staff post a charge or a refund to a family's ledger (payments come from the family).
+pub async fn post_to_ledger(app: &App, org_id: &str, requester: &Requester, family_id: &str, post: LedgerPost) -> ApiResult<EntryRow> {
+    let family = active_family(app, org_id, family_id).await?;
+    let id = new_id("led")?;
+    let actor = requester.actor();
+    let entry = NewEntry {
+        id: &id,
+        org_id,
+        family_id: &family.id,
+        kind: post.kind,
+        amount_cents: post.amount_cents,
+        description: &post.description,
+        posted_by: &actor,
+        payment_id: None,
+    };
+    app.db.batch(vec![ledger::insert_entry(&app.db, &entry, app.now)?]).await?;
+    Ok(EntryRow {
+        id,
+        kind: post.kind.as_str().into(),
+        amount_cents: post.amount_cents,
+        description: post.description,
+        at: app.now.millis(),
+    })
+}
+
+/// A family's whole ledger as staff read it, merged or not.
+pub struct FamilyLedger {
+    pub family_id: String,
+    pub balance: serde_json::Value,
+    /// Newest first, of one kind or all.
+    pub entries: Vec<EntryRow>,
+}
+
+pub async fn ledger(app: &App, org_id: &str, family_id: &str, kind: Option<EntryKind>) -> ApiResult<FamilyLedger> {
+    let family = find(app, org_id, family_id).await?;
+    let window = HistoryWindow { from: Timestamp(0), to: app.now, full_history: true };
+    let entries = ledger::entries(&app.db, &family.id, kind, &window, payments::MAX_HISTORY_ENTRIES).await?;
+    let balance = payments::balance_json(app, &family.id).await?;
+    Ok(FamilyLedger { family_id: family.id, balance, entries })
+}
