@@ -11,6 +11,7 @@ use portal_core::password::PasswordError;
 use portal_core::payments::PaymentError;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::session::SessionError;
+use portal_core::settings::SettingsError;
 use portal_core::throttle::Locked;
 use worker::{console_error, Headers, Response};
 
@@ -242,5 +243,15 @@ impl From<ImportError> for ApiError {
 impl From<Locked> for ApiError {
     fn from(e: Locked) -> Self {
         ApiError::new(429, "too_many_attempts", e.to_string()).with_retry_after(e.retry_after_seconds)
+    }
+}
+
+/// Every settings error is a value staff can correct.
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Gateway(e) => e.into(),
+            _ => ApiError::invalid_field(e.to_string()),
+        }
     }
 }

@@ -9,17 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{audit, organizations, outbox, staff, won};
 use portal_core::audit::Actor;
 use portal_core::portal_switch::{set_customer_portal as decide, SwitchState};
-use portal_core::settings::{change_portal_options as decide_options, Deployment, OptionsChange, OptionsState, PortalOptions, SettingsError};
-
-/// Every settings error is a value staff can correct.
-impl From<SettingsError> for ApiError {
-    fn from(e: SettingsError) -> Self {
-        match e {
-            SettingsError::Gateway(e) => e.into(),
-            _ => ApiError::invalid_field(e.to_string()),
-        }
-    }
-}
+use portal_core::settings::{change_portal_options as decide_options, Deployment, OptionsChange, OptionsState, PortalOptions};
 
 /// Turns the Customer Portal on or off and answers whether it is on now. Owners are told by e-mail,
 /// disabling ends every customer session, and KV gets the new value for the edge gate (again even
