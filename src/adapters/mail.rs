@@ -1,7 +1,7 @@
 //! Sending e-mail: a small trait, a real HTTP adapter, and the development mailbox.
 
 use crate::config::EmailConfig;
-use crate::store::{int, text, Db};
+use crate::store::{outbox, Db};
 use portal_core::notification::OutgoingEmail;
 use portal_core::time::Timestamp;
 use serde::Serialize;
@@ -32,23 +32,8 @@ pub struct DevMailbox<'a> {
 impl EmailTransport for DevMailbox<'_> {
     async fn send(&self, m: &OutgoingEmail, idempotency_key: &str) -> Result<(), MailError> {
         let id = crate::adapters::crypto::new_id("msg").map_err(|e| MailError::Transient(e.message.clone()))?;
-        self.db
-            .run(
-                "INSERT INTO dev_mailbox (id, outbox_id, to_email, subject, text_body, html_body, kind, sent_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (outbox_id) DO NOTHING",
-                &[
-                    text(&id),
-                    text(idempotency_key),
-                    text(&m.to),
-                    text(&m.subject),
-                    text(&m.text),
-                    text(&m.html),
-                    text(&m.kind),
-                    int(self.now.millis()),
-                ],
-            )
+        outbox::record_in_dev_mailbox(self.db, &id, idempotency_key, m, self.now)
             .await
-            .map(|_| ())
             .map_err(|e| MailError::Transient(e.message.clone()))
     }
 }

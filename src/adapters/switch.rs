@@ -3,8 +3,7 @@
 
 use crate::app::App;
 use crate::error::ApiResult;
-use serde::Deserialize;
-use crate::store::{int, organizations, Db};
+use crate::store::organizations;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::console_error;
@@ -97,19 +96,7 @@ pub async fn publish(app: &App, slug: &str, enabled: bool) {
 
 /// Re-publishes the organizations changed in the last quarter hour (run by the cron).
 pub async fn republish_recent(app: &App) -> ApiResult<()> {
-    #[derive(Deserialize)]
-    struct Row {
-        slug: String,
-        portal_enabled: i64,
-    }
-    let db: &Db = &app.db;
-    let rows: Vec<Row> = db
-        .all(
-            "SELECT slug, portal_enabled FROM organizations WHERE updated_at > ?1 LIMIT 500",
-            &[int(app.now.millis() - 15 * 60_000)],
-        )
-        .await?;
-    for r in rows {
+    for r in organizations::changed_since(&app.db, app.now.plus_seconds(-15 * 60)).await? {
         publish_kv(app, &r.slug, r.portal_enabled != 0).await;
     }
     Ok(())

@@ -4,14 +4,13 @@
 use crate::app::App;
 use crate::adapters::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
-use serde::Deserialize;
 use crate::commands::{guarded_effects, payments};
-use crate::store::families::{self, FamilyRow, GuardianRow};
+use crate::store::families::{self, ContactChange, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
-use crate::store::{audit, int, outbox, text, won};
+use crate::store::{audit, outbox, sessions, won};
 use portal_core::access::{
-    check_cooldown, invitation_address, may_invite, may_resend, may_revoke, may_send_password_reset, visibility,
-    AccessError, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
+    check_cooldown, invitation_address, may_edit_contact, may_invite, may_resend, may_revoke, may_send_password_reset, visibility,
+    AccessError, AccessState, GuardianFacts, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
 };
 use portal_core::audit::AuditEntry;
 use portal_core::email::EmailAddress;
@@ -57,17 +56,7 @@ pub struct PrimaryContact {
 }
 
 pub async fn primary_contact(app: &App, family: &FamilyRow) -> ApiResult<PrimaryContact> {
-    #[derive(Deserialize)]
-    struct Row {
-        first_name: String,
-        last_name: String,
-        email: Option<String>,
-    }
-    let row: Option<Row> = app
-        .db
-        .first("SELECT first_name, last_name, email FROM guardians WHERE id = ?1", &[text(&family.primary_guardian_id)])
-        .await?;
-    Ok(match row {
+    Ok(match families::contact_of(&app.db, &family.primary_guardian_id).await? {
         Some(r) => PrimaryContact { name: format!("{} {}", r.first_name, r.last_name), email: r.email },
         None => PrimaryContact { name: "the Primary Guardian".into(), email: None },
     })
@@ -205,17 +194,7 @@ pub fn email_in_use() -> ApiError {
 /// What a revoke would do, without doing it.
 pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianRow) -> ApiResult<Value> {
     let outcome = may_revoke(requester, &target.facts())?;
-    #[derive(Deserialize)]
-    struct Count {
-        n: i64,
-    }
-    let sessions: Option<Count> = app
-        .db
-        .first(
-            "SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ?1 AND ended_at IS NULL AND expires_at > ?2",
-            &[text(&target.id), int(app.now.millis())],
-        )
-        .await?;
+    let sessions = sessions::live_count(&app.db, &target.id, app.now).await?;
     let (methods, recurring) = payments::revoke_preview(app, &target.id).await?;
     let emails: Vec<Value> = if outcome == RevokeOutcome::Revoke {
         target.email.iter().map(|to| json!({ "to": to, "kind": "access_revoked" })).collect()
@@ -227,7 +206,7 @@ pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianR
             "guardian_id": target.id,
             "already_revoked": outcome == RevokeOutcome::AlreadyRevoked,
             "access_status_after": "invite_revoked",
-            "sessions_ended": if outcome == RevokeOutcome::Revoke { sessions.map_or(0, |c| c.n) } else { 0 },
+            "sessions_ended": if outcome == RevokeOutcome::Revoke { sessions } else { 0 },
             "emails": emails,
             "payment_methods_deleted": methods,
             "recurring_affected": recurring,
@@ -364,4 +343,35 @@ pub fn family_json(family: &FamilyRow, guardians: &[GuardianRow], viewer: &Reque
         "merged_into_id": family.merged_into_id,
         "guardians": guardians.iter().map(|g| guardian_json(g, viewer, now)).collect::<Vec<_>>(),
     })
+}
+
+/// A guardian's own contact details, edited by them (or by the primary before they accepted).
+/// Changing the address of a pending invitation withdraws it: it was sent to the old address.
+pub async fn edit_contact_details(
+    app: &App,
+    org: &OrgContext,
+    editor: &GuardianFacts,
+    target: &GuardianRow,
+    change: &ContactChange,
+) -> ApiResult<()> {
+    may_edit_contact(editor, &target.facts())?;
+    let new_email = change.email.clone().flatten();
+    let email_changes = change.email.is_some() && new_email != target.email;
+    if target.state() == AccessState::CanLogIn && change.email == Some(None) {
+        return Err(ApiError::invalid_field("A guardian who can log in needs an e-mail address."));
+    }
+    if let (true, Some(e)) = (email_changes, &new_email) {
+        if families::email_in_use(&app.db, &org.id, e, Some(&target.id)).await? {
+            return Err(email_in_use());
+        }
+    }
+    let actor = Requester::Guardian(editor.clone()).actor();
+    let entry = AuditEntry::about_guardian(actor, "contact_updated", &target.id, target.full_name(), &target.family_id, None);
+    let mut statements = vec![families::update_contact(&app.db, &target.id, change, app.now)?];
+    if email_changes && target.state() == AccessState::InviteSent {
+        statements.extend(families::withdraw_invitation(&app.db, &target.id, app.now)?);
+    }
+    statements.push(audit::insert(&app.db, &org.id, &entry, app.now, None)?);
+    batch_claiming_email(app, &org.id, new_email.as_deref(), Some(&target.id), statements).await?;
+    Ok(())
 }

@@ -11,7 +11,7 @@ use crate::adapters::mail;
 use crate::store::families::{self, FamilyRow, GuardianRow, IDS_PER_QUERY};
 use crate::store::imports::{self as store, RowResult, KIND_IMPORT_SUMMARY};
 use crate::store::outbox::{self, OutboxRow};
-use crate::store::{text, won};
+use crate::store::won;
 use portal_core::access::Requester;
 use portal_core::audit::Actor;
 use portal_core::bulk::{plan_row, ContactFacts, ImportRow, RowPlan};
@@ -21,15 +21,7 @@ use std::collections::{HashMap, HashSet};
 use crate::commands::imports::*;
 
 async fn org_context(app: &App, org_id: &str) -> ApiResult<OrgContext> {
-    #[derive(Deserialize)]
-    struct Row {
-        slug: String,
-        name: String,
-        invitation_ttl_hours: i64,
-    }
-    let row: Row = app
-        .db
-        .first("SELECT slug, name, invitation_ttl_hours FROM organizations WHERE id = ?1", &[text(org_id)])
+    let row = crate::store::organizations::find(&app.db, org_id)
         .await?
         .ok_or_else(|| ApiError::internal("an import's organization is missing"))?;
     Ok(OrgContext { id: org_id.to_string(), slug: row.slug, name: row.name, invitation_ttl_hours: row.invitation_ttl_hours })

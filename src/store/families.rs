@@ -279,3 +279,30 @@ pub fn set_permissions(
         &[text(guardian_id), flag(can_make_payments), flag(can_view_full_ledger), int(now.millis())],
     )
 }
+
+/// A guardian's name and address (the primary's, for the e-mails that name them).
+#[derive(Deserialize)]
+pub struct ContactRow {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+}
+
+pub async fn contact_of(db: &Db, guardian_id: &str) -> ApiResult<Option<ContactRow>> {
+    db.first("SELECT first_name, last_name, email FROM guardians WHERE id = ?1", &[text(guardian_id)]).await
+}
+
+/// A pending invitation whose address changed no longer lets anyone in: it ends, and the guardian
+/// is back to "No Access" until the primary sends a new one.
+pub fn withdraw_invitation(db: &Db, guardian_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db.stmt(
+            "UPDATE invitations SET state = 'superseded', ended_at = ?2 WHERE guardian_id = ?1 AND state = 'pending'",
+            &[text(guardian_id), int(now.millis())],
+        )?,
+        db.stmt(
+            "UPDATE guardians SET access_state = 'no_access' WHERE id = ?1 AND access_state = 'invite_sent'",
+            &[text(guardian_id)],
+        )?,
+    ])
+}

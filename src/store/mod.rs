@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;
+pub mod sandbox_gateway;
 #[cfg(feature = "http")]
 pub mod plans;
 pub mod sessions;

@@ -106,3 +106,26 @@ pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptions, now: Timesta
         ],
     )
 }
+
+/// What a command run outside a request (a queue job) needs of its organization.
+#[derive(Deserialize)]
+pub struct OrganizationRow {
+    pub slug: String,
+    pub name: String,
+    pub invitation_ttl_hours: i64,
+}
+
+pub async fn find(db: &Db, org_id: &str) -> ApiResult<Option<OrganizationRow>> {
+    db.first("SELECT slug, name, invitation_ttl_hours FROM organizations WHERE id = ?1", &[text(org_id)]).await
+}
+
+#[derive(Deserialize)]
+pub struct SwitchRow {
+    pub slug: String,
+    pub portal_enabled: i64,
+}
+
+/// Organizations changed since `since` (at most 500): the cron re-publishes their portal switch.
+pub async fn changed_since(db: &Db, since: Timestamp) -> ApiResult<Vec<SwitchRow>> {
+    db.all("SELECT slug, portal_enabled FROM organizations WHERE updated_at > ?1 LIMIT 500", &[int(since.millis())]).await
+}

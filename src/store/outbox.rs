@@ -4,7 +4,7 @@ use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
-use portal_core::notification::Notification;
+use portal_core::notification::{Notification, OutgoingEmail};
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
 
@@ -119,3 +119,15 @@ pub async fn claim_stalled(db: &Db, now: Timestamp, limit: i64) -> ApiResult<Vec
 pub const STALL_AFTER_MS: i64 = 60_000;
 /// ... and not again for this long, while the queue may still be retrying it.
 pub const RESEND_AFTER_MS: i64 = 10 * 60_000;
+
+/// The development transport's record of a sent message: one row per outbox message, however
+/// often the queue delivers it.
+pub async fn record_in_dev_mailbox(db: &Db, id: &str, outbox_id: &str, m: &OutgoingEmail, now: Timestamp) -> ApiResult<()> {
+    db.run(
+        "INSERT INTO dev_mailbox (id, outbox_id, to_email, subject, text_body, html_body, kind, sent_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (outbox_id) DO NOTHING",
+        &[text(id), text(outbox_id), text(&m.to), text(&m.subject), text(&m.text), text(&m.html), text(&m.kind), int(now.millis())],
+    )
+    .await
+    .map(|_| ())
+}

@@ -177,3 +177,15 @@ pub struct GuardianLogin {
 pub async fn guardian_login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<GuardianLogin>> {
     db.first(GUARDIAN_SIGN_IN, &[text(org_slug), text(email)]).await
 }
+
+pub const LIVE_COUNT: &str = "SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ?1 AND ended_at IS NULL AND expires_at > ?2";
+
+/// How many sessions of `subject_id` are live now (a revoke preview says how many it ends).
+pub async fn live_count(db: &Db, subject_id: &str, now: Timestamp) -> ApiResult<i64> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let count: Option<Count> = db.first(LIVE_COUNT, &[text(subject_id), int(now.millis())]).await?;
+    Ok(count.map_or(0, |c| c.n))
+}

@@ -3,9 +3,8 @@
 
 use super::{GatewayError, MethodRef, PaymentGateway, Vaulted};
 use crate::adapters::crypto::new_id;
-use crate::store::{int, opt_text, text, Arg, Db};
+use crate::store::{sandbox_gateway, Db};
 use portal_core::time::Timestamp;
-use serde::Deserialize;
 
 /// The local gateway: moves no money and records each call in `sandbox_gateway_calls`. Like
 /// Stripe's test cards, words in the client token choose what happens to the method later:
@@ -45,49 +44,26 @@ impl Sandbox<'_> {
         amount_cents: Option<i64>,
         decide: impl FnOnce(i64) -> (Outcome, Option<String>),
     ) -> Result<Option<String>, GatewayError> {
-        #[derive(Deserialize)]
-        struct Earlier {
-            outcome: String,
-            result_ref: Option<String>,
-            failures: i64,
-        }
         let unavailable = |e: crate::error::ApiError| GatewayError::Unavailable(e.message.clone());
-        let earlier: Option<Earlier> = self
-            .db
-            .first(
-                "SELECT COALESCE(MAX(CASE WHEN outcome != 'unavailable' THEN outcome END), '') AS outcome, \
-                   MAX(CASE WHEN outcome != 'unavailable' THEN result_ref END) AS result_ref, \
-                   COALESCE(SUM(outcome = 'unavailable'), 0) AS failures \
-                 FROM sandbox_gateway_calls WHERE operation = ?1 AND idempotency_key = ?2",
-                &[text(operation), text(key)],
-            )
-            .await
-            .map_err(unavailable)?;
+        let earlier = sandbox_gateway::earlier_calls(self.db, operation, key).await.map_err(unavailable)?;
         let (outcome, result_ref) = match earlier {
             Some(e) if e.outcome == "ok" => (Outcome::Ok, e.result_ref),
             Some(e) if e.outcome == "declined" => (Outcome::Declined, None),
             e => {
                 let (outcome, result_ref) = decide(e.map_or(0, |e| e.failures));
                 let id = new_id("sgc").map_err(unavailable)?;
-                self.db
-                    .run(
-                        "INSERT INTO sandbox_gateway_calls (id, org_id, operation, idempotency_key, gateway_ref, \
-                         amount_cents, outcome, result_ref, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                         ON CONFLICT DO NOTHING",
-                        &[
-                            text(&id),
-                            text(self.org_id),
-                            text(operation),
-                            text(key),
-                            opt_text(gateway_ref),
-                            amount_cents.map_or(Arg::Null, int),
-                            text(outcome.as_str()),
-                            opt_text(result_ref.as_deref()),
-                            int(self.now.millis()),
-                        ],
-                    )
-                    .await
-                    .map_err(unavailable)?;
+                let call = sandbox_gateway::Call {
+                    id: &id,
+                    org_id: self.org_id,
+                    operation,
+                    idempotency_key: key,
+                    gateway_ref,
+                    amount_cents,
+                    outcome: outcome.as_str(),
+                    result_ref: result_ref.as_deref(),
+                    at: self.now,
+                };
+                sandbox_gateway::record(self.db, &call).await.map_err(unavailable)?;
                 (outcome, result_ref)
             }
         };

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
 
-use crate::commands::access::{batch_claiming_email, 
-    add_contact, email_in_use, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
+use crate::commands::access::{edit_contact_details, 
+    add_contact, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
     send_invitation, send_password_reset,
 };
 use crate::app::App;
@@ -15,8 +15,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::office::families::ContactBody;
 use crate::routes::office::RevokeBody;
 use crate::store::families::{self, ContactChange};
-use crate::store::{audit, text};
-use portal_core::access::{may_edit_contact, may_set_permissions, AccessState};
+use crate::store::audit;
+use portal_core::access::may_set_permissions;
 use portal_core::audit::AuditEntry;
 use portal_core::email::EmailAddress;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
@@ -47,8 +47,6 @@ pub struct ContactPatch {
 
 pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(patch): Json<ContactPatch>) -> ApiResult<Response> {
     let app = &*app;
-    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    may_edit_contact(&me.me, &target.facts())?;
     let change = ContactChange {
         first_name: patch.first_name.as_deref().map(|n| parse_person_name(n, "first name")).transpose()?,
         last_name: patch.last_name.as_deref().map(|n| parse_person_name(n, "last name")).transpose()?,
@@ -58,31 +56,8 @@ pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<Gu
             .transpose()?,
         phone: patch.phone.map(|p| p.filter(|p| !p.trim().is_empty()).map(|p| parse_phone(&p)).transpose()).transpose()?,
     };
-    let new_email = change.email.clone().flatten();
-    let email_changes = change.email.is_some() && new_email != target.email;
-    if target.state() == AccessState::CanLogIn && change.email == Some(None) {
-        return Err(ApiError::invalid_field("A guardian who can log in needs an e-mail address."));
-    }
-    if let (true, Some(e)) = (email_changes, &new_email) {
-        if families::email_in_use(&app.db, &me.org.id, e, Some(&target.id)).await? {
-            return Err(email_in_use());
-        }
-    }
-    let entry = AuditEntry::about_guardian(me.requester().actor(), "contact_updated", &target.id, target.full_name(), &target.family_id, None);
-    let mut statements = vec![families::update_contact(&app.db, &target.id, &change, app.now)?];
-    if email_changes && target.state() == AccessState::InviteSent {
-        // The live invitation was sent to the old address: it must not let anyone in any more.
-        statements.push(app.db.stmt(
-            "UPDATE invitations SET state = 'superseded', ended_at = ?2 WHERE guardian_id = ?1 AND state = 'pending'",
-            &[text(&target.id), crate::store::int(app.now.millis())],
-        )?);
-        statements.push(app.db.stmt(
-            "UPDATE guardians SET access_state = 'no_access' WHERE id = ?1 AND access_state = 'invite_sent'",
-            &[text(&target.id)],
-        )?);
-    }
-    statements.push(audit::insert(&app.db, &me.org.id, &entry, app.now, None)?);
-    batch_claiming_email(app, &me.org.id, new_email.as_deref(), Some(&target.id), statements).await?;
+    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
+    edit_contact_details(app, &me.org, &me.me, &target, &change).await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
