@@ -49,12 +49,11 @@ pub fn lock(db: &Db, key: &str, until: Timestamp, now: Timestamp) -> ApiResult<D
     )
 }
 
+pub const SUCCEEDED: &str = "UPDATE login_throttle SET failures = CASE WHEN key = ?1 THEN 0 ELSE MAX(failures - 1, 0) END \
+     WHERE key IN (?1, ?2)";
+
 /// After a successful sign-in: the account starts afresh, and the address gets its attempt back.
 pub fn succeeded(db: &Db, account_key: &str, address_key: &str) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        "UPDATE login_throttle SET failures = CASE WHEN key = ?1 THEN 0 ELSE MAX(failures - 1, 0) END \
-         WHERE key IN (?1, ?2)",
-        &[text(account_key), text(address_key)],
-    )
+    db.stmt(SUCCEEDED, &[text(account_key), text(address_key)])
 }
 
