@@ -1,6 +1,8 @@
 //! Configuration from the Worker's environment (vars in wrangler.toml, secrets via `wrangler secret`).
 
 use crate::error::{ApiError, ApiResult};
+#[cfg(feature = "http")]
+use portal_core::password::{PasswordCost, PasswordError};
 use portal_core::session::SessionKey;
 use worker::Env;
 
@@ -21,6 +23,10 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     /// ISO 4217 code, lower case, of every charge (`PAYMENT_CURRENCY`, default `usd`).
     pub currency: String,
+    /// PBKDF2 iterations of new password hashes (`PASSWORD_ITERATIONS`, default OWASP's 600,000;
+    /// older hashes are upgraded at their next sign-in).
+    #[cfg(feature = "http")]
+    pub password_cost: PasswordCost,
 }
 
 pub struct StripeConfig {
@@ -55,6 +61,11 @@ impl Config {
         let session_key = SessionKey::new(
             secret(env, "SESSION_SECRET").ok_or_else(|| ApiError::internal("SESSION_SECRET is not set"))?.as_bytes(),
         )?;
+        #[cfg(feature = "http")]
+        let password_cost = match var(env, "PASSWORD_ITERATIONS") {
+            Some(v) => v.trim().parse().ok().map(PasswordCost::from_total).unwrap_or(Err(PasswordError::Cost))?,
+            None => PasswordCost::default(),
+        };
         #[cfg(feature = "jobs")]
         let email = match var(env, "EMAIL_TRANSPORT").as_deref() {
             Some("http") => EmailConfig::Http {
@@ -86,6 +97,8 @@ impl Config {
                 secret_key,
             }),
             currency: var(env, "PAYMENT_CURRENCY").unwrap_or_else(|| "usd".into()).to_ascii_lowercase(),
+            #[cfg(feature = "http")]
+            password_cost,
         })
     }
 

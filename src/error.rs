@@ -124,7 +124,7 @@ impl From<InvalidEmail> for ApiError {
 impl From<PasswordError> for ApiError {
     fn from(e: PasswordError) -> Self {
         match e {
-            PasswordError::UnknownHashFormat => ApiError::internal(e),
+            PasswordError::UnknownHashFormat | PasswordError::Cost => ApiError::internal(e),
             _ => ApiError::invalid_field(e.to_string()),
         }
     }

@@ -13,8 +13,11 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// Iterations in one WebCrypto call: the production ceiling.
 pub const ITERATIONS_PER_ROUND: u32 = 100_000;
-/// Chained rounds: 6 x 100,000 = OWASP's 600,000 for PBKDF2-HMAC-SHA256.
-pub const ROUNDS: u32 = 6;
+/// OWASP's 600,000 iterations for PBKDF2-HMAC-SHA256: the default cost of new hashes.
+pub const DEFAULT_ITERATIONS: u32 = 600_000;
+/// Below this a hash guards too little to be worth storing.
+pub const MIN_ITERATIONS: u32 = 10_000;
+pub const MAX_ITERATIONS: u32 = 10_000_000;
 pub const SALT_BYTES: usize = 16;
 pub const HASH_BYTES: usize = 32;
 const ALGORITHM: Ident = Ident::new_unwrap("pbkdf2-sha256");
@@ -30,6 +33,37 @@ pub enum PasswordError {
     TooLong,
     #[error("The stored password hash is not in a known format.")]
     UnknownHashFormat,
+    #[error("PASSWORD_ITERATIONS must be a whole number from {MIN_ITERATIONS} to {MAX_ITERATIONS}.")]
+    Cost,
+}
+
+/// The cost of new hashes: a deployment setting (`PASSWORD_ITERATIONS`), because a sign-in spends
+/// it in CPU time that the Workers plan bills and limits. Split into chained rounds of at most
+/// `ITERATIONS_PER_ROUND`, each as long as the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordCost {
+    pub iterations: u32,
+    pub rounds: u32,
+}
+
+impl PasswordCost {
+    pub fn from_total(total: u32) -> Result<Self, PasswordError> {
+        if !(MIN_ITERATIONS..=MAX_ITERATIONS).contains(&total) {
+            return Err(PasswordError::Cost);
+        }
+        let rounds = total.div_ceil(ITERATIONS_PER_ROUND);
+        Ok(PasswordCost { iterations: total.div_ceil(rounds), rounds })
+    }
+
+    pub fn total(self) -> u64 {
+        u64::from(self.iterations) * u64::from(self.rounds)
+    }
+}
+
+impl Default for PasswordCost {
+    fn default() -> Self {
+        PasswordCost { iterations: ITERATIONS_PER_ROUND, rounds: DEFAULT_ITERATIONS / ITERATIONS_PER_ROUND }
+    }
 }
 
 impl NewPassword {
@@ -100,18 +134,23 @@ impl PasswordHash {
         }
     }
 
+    /// A hash made at another cost than the deployment's: rehashed at the next sign-in.
+    pub fn needs_rehash(&self, cost: PasswordCost) -> bool {
+        self.iterations != cost.iterations || self.rounds != cost.rounds
+    }
+
     /// Compares in constant time, so the comparison leaks nothing about the stored hash.
     pub fn matches(&self, derived: &[u8]) -> bool {
         self.hash.ct_eq(derived).into()
     }
 }
 
-/// A hash in the current format for no real password: verified against when the account does not
-/// exist, so that a login takes as long for an unknown address as for a known one.
-pub fn dummy_hash() -> PasswordHash {
+/// A hash at the deployment's cost for no real password: verified against when the account does
+/// not exist, so that a login takes as long for an unknown address as for a known one.
+pub fn dummy_hash(cost: PasswordCost) -> PasswordHash {
     PasswordHash {
-        iterations: ITERATIONS_PER_ROUND,
-        rounds: ROUNDS,
+        iterations: cost.iterations,
+        rounds: cost.rounds,
         salt: vec![0x5a; SALT_BYTES],
         hash: vec![0; HASH_BYTES],
     }
@@ -120,6 +159,24 @@ pub fn dummy_hash() -> PasswordHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cost_splits_into_equal_rounds_under_the_per_call_cap() {
+        assert_eq!(PasswordCost::from_total(600_000), Ok(PasswordCost { iterations: 100_000, rounds: 6 }));
+        assert_eq!(PasswordCost::from_total(600_000).unwrap(), PasswordCost::default());
+        assert_eq!(PasswordCost::from_total(50_000), Ok(PasswordCost { iterations: 50_000, rounds: 1 }));
+        assert_eq!(PasswordCost::from_total(250_000), Ok(PasswordCost { iterations: 83_334, rounds: 3 }));
+        assert!(PasswordCost::from_total(250_000).unwrap().total() >= 250_000);
+        assert_eq!(PasswordCost::from_total(9_999), Err(PasswordError::Cost));
+        assert_eq!(PasswordCost::from_total(10_000_001), Err(PasswordError::Cost));
+    }
+
+    #[test]
+    fn a_hash_at_another_cost_needs_a_rehash() {
+        let h = PasswordHash { iterations: 100_000, rounds: 6, salt: vec![1; 16], hash: vec![2; 32] };
+        assert!(!h.needs_rehash(PasswordCost::default()));
+        assert!(h.needs_rehash(PasswordCost::from_total(50_000).unwrap()));
+    }
 
     #[test]
     fn policy_bounds_length() {
@@ -174,8 +231,8 @@ mod tests {
 
     #[test]
     fn dummy_hash_has_current_cost_and_matches_nothing_real() {
-        let d = dummy_hash();
-        assert_eq!((d.iterations, d.rounds), (ITERATIONS_PER_ROUND, ROUNDS));
+        let d = dummy_hash(PasswordCost::default());
+        assert_eq!((d.iterations, d.rounds), (ITERATIONS_PER_ROUND, 6));
         assert!(PasswordHash::parse(&d.to_phc_string()).is_ok());
     }
 }

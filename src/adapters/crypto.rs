@@ -3,7 +3,7 @@
 use crate::error::{ApiError, ApiResult};
 use base64ct::{Base64UrlUnpadded as B64URL, Encoding};
 use js_sys::{Array, Uint8Array};
-use portal_core::password::{PasswordHash, HASH_BYTES, ITERATIONS_PER_ROUND, ROUNDS, SALT_BYTES};
+use portal_core::password::{PasswordCost, PasswordHash, HASH_BYTES, SALT_BYTES};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, Pbkdf2Params};
@@ -66,10 +66,10 @@ async fn derive(password: &str, salt: &[u8], iterations: u32, rounds: u32) -> Ap
     Ok(key)
 }
 
-pub async fn hash_password(password: &str) -> ApiResult<String> {
+pub async fn hash_password(password: &str, cost: PasswordCost) -> ApiResult<String> {
     let salt = random_bytes::<SALT_BYTES>()?.to_vec();
-    let hash = derive(password, &salt, ITERATIONS_PER_ROUND, ROUNDS).await?;
-    Ok(PasswordHash { iterations: ITERATIONS_PER_ROUND, rounds: ROUNDS, salt, hash }.to_phc_string())
+    let hash = derive(password, &salt, cost.iterations, cost.rounds).await?;
+    Ok(PasswordHash { iterations: cost.iterations, rounds: cost.rounds, salt, hash }.to_phc_string())
 }
 
 pub async fn verify_password(password: &str, stored: &PasswordHash) -> ApiResult<bool> {

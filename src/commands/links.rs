@@ -71,7 +71,7 @@ pub async fn accept_invitation(app: &App, org: &str, acceptance: Acceptance<'_>)
     }
     may_accept(inv.status(app.now), acceptance.confirm_adult, acceptance.accept_terms)?;
     let password = NewPassword::parse(acceptance.password)?;
-    let password_hash = hash_password(password.as_str()).await?;
+    let password_hash = hash_password(password.as_str(), app.config.password_cost).await?;
 
     let change_id = new_id("chg")?;
     let guard = || invitation_changed_by(&inv.id, &change_id);
@@ -133,7 +133,7 @@ pub async fn complete_password_reset(app: &App, org: &str, token: &str, new_pass
         return Err(AccessError::ResetLinkInvalid.into());
     }
     let password = NewPassword::parse(new_password)?;
-    let password_hash = hash_password(password.as_str()).await?;
+    let password_hash = hash_password(password.as_str(), app.config.password_cost).await?;
     let change_id = new_id("chg")?;
     let mut statements = invitations::complete_reset(&app.db, &reset, &password_hash, &change_id, app.now)?;
     let actor = guardian_actor(&reset.guardian_id, &reset.first_name, &reset.last_name);
@@ -176,7 +176,7 @@ pub async fn change_password(
                 e
             }
         })?;
-    let password_hash = hash_password(new_password.as_str()).await?;
+    let password_hash = hash_password(new_password.as_str(), app.config.password_cost).await?;
     let actor = Requester::Guardian(who.me.clone()).actor();
     let entry = AuditEntry::about_guardian(actor, "password_changed", &who.me.id, who.me.full_name(), &who.me.family_id, None);
     let mut statements = invitations::change_password(&app.db, &who.me.id, who.session_id, &password_hash, app.now)?;

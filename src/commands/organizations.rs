@@ -28,7 +28,7 @@ pub async fn create(app: &App, new: &NewOrganization) -> ApiResult<String> {
     if organizations::portal_enabled(&app.db, slug).await?.is_some() {
         return Err(slug_taken().into());
     }
-    let password_hash = hash_password(new.owner_password.as_str()).await?;
+    let password_hash = hash_password(new.owner_password.as_str(), app.config.password_cost).await?;
 
     let (org_id, owner_id) = (new_id("org")?, new_id("stf")?);
     let created = AuditEntry {

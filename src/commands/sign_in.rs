@@ -1,7 +1,7 @@
 //! What staff and guardian sign-in share: throttled password checks and issuing a session.
 
 use crate::app::App;
-use crate::adapters::crypto::{new_id, verify_password};
+use crate::adapters::crypto::{hash_password, new_id, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use crate::store::sessions::GuardianLogin;
@@ -49,7 +49,7 @@ pub async fn verify_throttled(
     }
 
     let stored = stored_hash.map(PasswordHash::parse).transpose()?;
-    let matches = verify_password(password, stored.as_ref().unwrap_or(&dummy_hash())).await?;
+    let matches = verify_password(password, stored.as_ref().unwrap_or(&dummy_hash(app.config.password_cost))).await?;
     if matches && stored.is_some() {
         return throttle::succeeded(&app.db, account_key, &address_key);
     }
@@ -105,14 +105,18 @@ pub struct StaffSignedIn {
 /// Staff sign-in to the Office Portal of `org_slug`.
 pub async fn staff(app: &App, org_slug: &str, client_address: &str, email: &EmailAddress, password: &str) -> ApiResult<StaffSignedIn> {
     let login = store::staff::login(&app.db, org_slug, email.as_str()).await?;
-    let stored_hash = login.as_ref().and_then(|l| l.password_hash.as_deref());
+    let stored_hash = login.as_ref().and_then(|l| l.password_hash.clone());
     let account_key = format!("staff:{org_slug}:{email}");
-    let clear_throttle = verify_throttled(app, client_address, &account_key, stored_hash, password).await?;
+    let clear_throttle = verify_throttled(app, client_address, &account_key, stored_hash.as_deref(), password).await?;
     let Some(StaffLogin { org_id, staff_id: Some(staff_id), staff_email: Some(email), role: Some(role), .. }) = login else {
         return Err(invalid_credentials());
     };
     let session = new_session(app, SessionKind::Staff, &org_id, org_slug, &staff_id, 0, None)?;
-    app.db.batch(vec![session.statement, clear_throttle]).await?;
+    let mut statements = vec![session.statement, clear_throttle];
+    if let Some(hash) = upgraded_hash(app, stored_hash.as_deref(), password).await? {
+        statements.push(store::staff::set_password_hash(&app.db, &staff_id, &hash)?);
+    }
+    app.db.batch(statements).await?;
     Ok(StaffSignedIn { session: Session { token: session.token, cookie: session.cookie }, staff_id, email, role })
 }
 
@@ -134,14 +138,18 @@ pub async fn guardian(
     if login.as_ref().is_some_and(|l| l.portal_enabled == 0) {
         return Err(ApiError::portal_unavailable());
     }
-    let stored = login.as_ref().and_then(|l| l.password_hash.as_deref());
+    let stored = login.as_ref().and_then(|l| l.password_hash.clone());
     let account_key = format!("guardian:{org_slug}:{email}");
-    let clear_throttle = verify_throttled(app, client_address, &account_key, stored, password).await?;
+    let clear_throttle = verify_throttled(app, client_address, &account_key, stored.as_deref(), password).await?;
     let Some(GuardianLogin { org_id, customer_session_epoch, guardian_id: Some(guardian_id), .. }) = login else {
         return Err(invalid_credentials());
     };
     let session = new_session(app, SessionKind::Guardian, &org_id, org_slug, &guardian_id, customer_session_epoch, None)?;
-    app.db.batch(vec![session.statement, clear_throttle]).await?;
+    let mut statements = vec![session.statement, clear_throttle];
+    if let Some(hash) = upgraded_hash(app, stored.as_deref(), password).await? {
+        statements.push(store::families::set_password_hash(&app.db, &guardian_id, &hash)?);
+    }
+    app.db.batch(statements).await?;
     Ok(GuardianSignedIn { session: Session { token: session.token, cookie: session.cookie }, org_id, guardian_id })
 }
 
@@ -149,4 +157,14 @@ pub async fn guardian(
 pub struct Session {
     pub token: String,
     pub cookie: String,
+}
+
+/// A stored hash made at another cost than the deployment's `PASSWORD_ITERATIONS`, hashed again
+/// now that the password is at hand (only after it matched).
+async fn upgraded_hash(app: &App, stored: Option<&str>, password: &str) -> ApiResult<Option<String>> {
+    let Some(stored) = stored.map(PasswordHash::parse).transpose()? else { return Ok(None) };
+    if !stored.needs_rehash(app.config.password_cost) {
+        return Ok(None);
+    }
+    hash_password(password, app.config.password_cost).await.map(Some)
 }

@@ -306,3 +306,8 @@ pub fn withdraw_invitation(db: &Db, guardian_id: &str, now: Timestamp) -> ApiRes
         )?,
     ])
 }
+
+/// A guardian's password hash at a new cost (the password itself is unchanged: no session ends).
+pub fn set_password_hash(db: &Db, guardian_id: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
+    db.stmt("UPDATE guardians SET password_hash = ?2 WHERE id = ?1", &[text(guardian_id), text(hash)])
+}

@@ -50,3 +50,7 @@ pub struct StaffLogin {
 pub async fn login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<StaffLogin>> {
     db.first(STAFF_SIGN_IN, &[text(org_slug), text(email)]).await
 }
+
+pub fn set_password_hash(db: &Db, staff_id: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
+    db.stmt("UPDATE staff_users SET password_hash = ?2 WHERE id = ?1", &[text(staff_id), text(hash)])
+}

@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { startPortal, assertError, signJwt, decodeJwt } from './harness.mjs';
 
 let portal;
@@ -138,4 +139,39 @@ test('sign-in input errors are clear', async () => {
   );
   assertError(await portal.request('POST', '/office/splash/api/session', { json: { email: 'owner@splash.test' } }), 422, 'invalid_field');
   assertError(await portal.request('POST', '/office/splash/api/session', { json: { email: 5, password: 'x' } }), 422, 'invalid_field');
+});
+
+/** A hash as the Worker stores it: PBKDF2-HMAC-SHA256 chained `rounds` times, in PHC form. */
+function phcHash(password, iterations, rounds) {
+  const salt = randomBytes(16);
+  let key = Buffer.from(password);
+  for (let i = 0; i < rounds; i++) key = pbkdf2Sync(key, salt, iterations, 32, 'sha256');
+  const b64 = (b) => b.toString('base64').replace(/=+$/, '');
+  return `$pbkdf2-sha256$i=${iterations},r=${rounds}$${b64(salt)}$${b64(key)}`;
+}
+
+test('a password hashed at another cost still signs in, and is rehashed at the deployment cost', async () => {
+  const made = await portal.createOrganization('rehash');
+  const old = phcHash('owner-password-1', 50_000, 2);
+  await portal.db.prepare('UPDATE staff_users SET password_hash = ?1 WHERE email = ?2').bind(old, made.owner_email).run();
+  const res = await signIn(made.owner_email, 'owner-password-1', 'rehash');
+  assert.equal(res.status, 200);
+  const row = await portal.db.prepare('SELECT password_hash FROM staff_users WHERE email = ?1').bind(made.owner_email).first();
+  assert.match(row.password_hash, /^\$pbkdf2-sha256\$i=100000,r=6\$/);
+  assert.notEqual(row.password_hash, old);
+  // The new hash works, and a wrong password against it still fails.
+  assert.equal((await signIn(made.owner_email, 'owner-password-1', 'rehash')).status, 200);
+  assertError(await signIn(made.owner_email, 'wrong-password-1', 'rehash'), 401, 'invalid_credentials');
+});
+
+test('PASSWORD_ITERATIONS sets the cost of new hashes', async () => {
+  const cheap = await startPortal({ bindings: { PASSWORD_ITERATIONS: '50000' } });
+  try {
+    const made = await cheap.createOrganization('cheap');
+    const row = await cheap.db.prepare('SELECT password_hash FROM staff_users WHERE email = ?1').bind(made.owner_email).first();
+    assert.match(row.password_hash, /^\$pbkdf2-sha256\$i=50000,r=1\$/);
+    assert.equal((await cheap.request('POST', '/office/cheap/api/session', { json: { email: made.owner_email, password: made.owner_password } })).status, 200);
+  } finally {
+    await cheap.close();
+  }
 });
