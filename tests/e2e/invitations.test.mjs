@@ -17,6 +17,28 @@ async function orgWithStaff(slug) {
   return portal.staffSignIn(slug, org.owner_email, org.owner_password);
 }
 
+test('long or wildcard-laden search text never fails: it matches literally, and over 100 characters is a 422', async () => {
+  const staff = await orgWithStaff('search-long');
+  const fun = await portal.createFamily('search-long', staff, '100% Fun_Club', { first_name: 'Zoé', last_name: 'Ñandú', email: 'zoe@search-long.test' });
+  await portal.createFamily('search-long', staff, '100 Fun Club', { first_name: 'Al', last_name: 'Bo', email: 'al@search-long.test' });
+  const search = (q) => portal.request('GET', `${office('search-long')}/families?q=${encodeURIComponent(q)}`, { token: staff });
+  for (const q of ['x'.repeat(49), '%'.repeat(25), 'é'.repeat(25), '_'.repeat(60), 'a'.repeat(100)]) {
+    const res = await search(q);
+    assert.equal(res.status, 200, q);
+    assert.deepEqual(res.body.families, []);
+  }
+  assert.deepEqual((await search('0% f')).body.families.map((f) => f.id), [fun.id], '% is a literal');
+  assert.deepEqual((await search('n_c')).body.families.map((f) => f.id), [fun.id], '_ is a literal');
+  assert.deepEqual((await search('ZOÉ ñandú')).body.families.length, 0, 'case folding is ASCII only, as LIKE');
+  assert.deepEqual((await search('zoé ñandú')).body.families.map((f) => f.id), [fun.id]);
+  assertError(await search('a'.repeat(101)), 422, 'invalid_field');
+  const report = await portal.request('GET', `${office('search-long')}/reports/portal-access.csv?family=${encodeURIComponent('%'.repeat(40))}`, { token: staff });
+  assert.equal(report.status, 200);
+  const named = await portal.request('GET', `${office('search-long')}/reports/portal-access.csv?family=${encodeURIComponent('0% fun_')}`, { token: staff });
+  assert.match(named.text, /100% Fun_Club/);
+  assert.doesNotMatch(named.text, /100 Fun Club/);
+});
+
 test('staff create a family with its primary guardian, who has no access yet', async () => {
   const staff = await orgWithStaff('create');
   const family = await portal.createFamily('create', staff, 'Lee', { first_name: 'Ann', last_name: 'Lee', email: 'Ann@Create.test' });
