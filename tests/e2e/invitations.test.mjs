@@ -29,8 +29,8 @@ test('long or wildcard-laden search text never fails: it matches literally, and 
   }
   assert.deepEqual((await search('0% f')).body.families.map((f) => f.id), [fun.id], '% is a literal');
   assert.deepEqual((await search('n_c')).body.families.map((f) => f.id), [fun.id], '_ is a literal');
-  assert.deepEqual((await search('ZOÉ ñandú')).body.families.length, 0, 'case folding is ASCII only, as LIKE');
-  assert.deepEqual((await search('zoé ñandú')).body.families.map((f) => f.id), [fun.id]);
+  assert.deepEqual((await search('ZOé Ñandú')).body.families.map((f) => f.id), [fun.id], 'ASCII letters fold case');
+  assert.deepEqual((await search('zoé ñandú')).body.families.length, 0, 'other letters do not (as with LIKE)');
   assertError(await search('a'.repeat(101)), 422, 'invalid_field');
   const report = await portal.request('GET', `${office('search-long')}/reports/portal-access.csv?family=${encodeURIComponent('%'.repeat(40))}`, { token: staff });
   assert.equal(report.status, 200);
