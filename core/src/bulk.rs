@@ -45,7 +45,31 @@ pub struct ReportLine<'a> {
     pub has_access: bool,
 }
 
-/// The contacts report as CSV (RFC 4180 quoting, UTF-8, a header row, `\n` line ends).
+/// A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV Injection": `=`,
+/// `+`, `-`, `@`, tab, carriage return; ASVS 1.2.10 adds NUL).
+const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\0'];
+
+/// A cell as the report writes it: one a spreadsheet would run as a formula (a guardian named
+/// `=HYPERLINK(...)`) gets a leading `'`, so the spreadsheet shows it as text.
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell as the import reads it: the inverse of `neutralise`, so that what the report wrote
+/// reads back as the value it was.
+fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(value) if value.starts_with(FORMULA_STARTS) => value,
+        _ => cell,
+    }
+}
+
+/// The contacts report as CSV (RFC 4180 quoting, UTF-8, a header row, `\n` line ends), every cell
+/// neutralised against formula injection.
 pub fn write_report<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Vec<u8> {
     // Writing to memory cannot fail, and every record has the header's six fields.
     const INFALLIBLE: &str = "CSV written to memory";
@@ -53,8 +77,8 @@ pub fn write_report<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Vec<
     csv.write_record(REPORT_COLUMNS).expect(INFALLIBLE);
     for l in lines {
         let access = if l.has_access { "Yes" } else { "No" };
-        csv.write_record([l.contact_id, l.customer_id, l.first_name, l.last_name, l.customer_name, access])
-            .expect(INFALLIBLE);
+        let cells = [l.contact_id, l.customer_id, l.first_name, l.last_name, l.customer_name, access];
+        csv.write_record(cells.map(neutralise).iter().map(|c| c.as_bytes())).expect(INFALLIBLE);
     }
     csv.into_inner().expect(INFALLIBLE)
 }
@@ -123,7 +147,7 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
         if rows.len() == MAX_IMPORT_ROWS {
             return Err(ImportError::TooManyRows);
         }
-        let get = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
+        let get = |i: usize| unneutralise(record.get(i).unwrap_or_default().trim()).trim().to_string();
         rows.push(ImportRow {
             line: record.position().map_or(0, csv::Position::line),
             contact_id: get(contact),
@@ -272,6 +296,65 @@ mod tests {
         assert!(matches!(parse_import(unbalanced.as_bytes()), Err(ImportError::Malformed { line: 3, .. })), "{:?}", parse_import(unbalanced.as_bytes()));
         let short = "ContactId,CustomerId,Has Access To Portal\ngdn_1,fam_1\n";
         assert!(matches!(parse_import(short.as_bytes()), Err(ImportError::Malformed { line: 2, .. })));
+    }
+
+    #[test]
+    fn the_report_neutralises_cells_a_spreadsheet_would_run_as_formulas() {
+        let line = |id, first, last, customer| ReportLine {
+            contact_id: id,
+            customer_id: "fam_1",
+            first_name: first,
+            last_name: last,
+            customer_name: customer,
+            has_access: true,
+        };
+        let csv = write_report([
+            line("gdn_1", "=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2+3"),
+            line("gdn_2", "@SUM(1+1)", "\tTab", "\rReturn"),
+            line("gdn_3", "Ann", "O'Neil", "'quoted"),
+            line("gdn_4", "\0nul", "a=b", "x-y"),
+        ]);
+        assert_eq!(
+            String::from_utf8(csv.clone()).unwrap(),
+            "ContactId,CustomerId,First Name,Last Name,Customer Name,Has Access To Portal\n\
+             gdn_1,fam_1,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'+1,'-2+3,Yes\n\
+             gdn_2,fam_1,'@SUM(1+1),'\tTab,\"'\rReturn\",Yes\n\
+             gdn_3,fam_1,Ann,O'Neil,'quoted,Yes\n\
+             gdn_4,fam_1,'\0nul,a=b,x-y,Yes\n"
+        );
+        // As a spreadsheet reads the file: no cell starts with a formula character.
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&csv[..]);
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']), "{cell:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_exported_report_imports_as_it_was_exported_whatever_the_names() {
+        let names = ["=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2+3", "@SUM(1+1)", "\tTab", "\rReturn", "'=x", "Ann"];
+        let lines = names.iter().enumerate().map(|(i, n)| (format!("gdn_{i}"), n)).collect::<Vec<_>>();
+        let csv = write_report(lines.iter().map(|(id, n)| ReportLine {
+            contact_id: id,
+            customer_id: "fam_1",
+            first_name: n,
+            last_name: n,
+            customer_name: n,
+            has_access: id.ends_with('1'),
+        }));
+        let rows = parse_import(&csv).unwrap();
+        assert_eq!(rows.len(), names.len());
+        for (row, (id, _)) in rows.iter().zip(&lines) {
+            assert_eq!((row.contact_id.as_str(), row.customer_id.as_str()), (id.as_str(), "fam_1"));
+            assert_eq!(parse_yes_no(&row.has_access), Some(id.ends_with('1')));
+            let facts = facts("fam_1", true, id.ends_with('1'));
+            assert_eq!(plan_row(row, Some(&facts)), Ok(RowPlan::Unchanged), "{row:?}");
+        }
+        // The columns the import reads are read back as they were, even were they neutralised.
+        let csv = write_report([ReportLine { contact_id: "-1", customer_id: "=2", first_name: "", last_name: "", customer_name: "", has_access: false }]);
+        let row = &parse_import(&csv).unwrap()[0];
+        assert_eq!((row.contact_id.as_str(), row.customer_id.as_str(), row.has_access.as_str()), ("-1", "=2", "No"));
     }
 
     #[test]
