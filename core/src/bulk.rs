@@ -108,17 +108,52 @@ fn column(cell: &str) -> Option<&'static str> {
     }
 }
 
+/// Line numbers as a text editor shows them: a line ends with `\n`, `\r\n` or a lone `\r` (the
+/// line ends the CSV reader accepts; it counts only `\n`, and puts the `\n` of a `\r\n` and any
+/// blank lines at the start of the next record). Counts forward: offsets must not go back.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter { text, offset: 0, line: 1 }
+    }
+
+    /// The line of the byte at `offset`.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.text.len());
+        debug_assert!(offset >= self.offset, "line numbers are counted forward");
+        for i in self.offset..offset {
+            let b = self.text[i];
+            if b == b'\n' || (b == b'\r' && self.text.get(i + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.offset = self.offset.max(offset);
+        self.line
+    }
+
+    /// The line of a record the reader started at `offset`: that of its first byte that is not a
+    /// line end.
+    fn record_line(&mut self, offset: u64) -> u64 {
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX).min(self.text.len());
+        let skipped = self.text[offset..].iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        self.line_at(offset + skipped)
+    }
+}
+
 /// Reads an edited contacts report. File-level problems (encoding, CSV syntax, columns, size)
 /// refuse the whole file; row values are left for `plan_row`.
 pub fn parse_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        ImportError::NotUtf8(line)
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ImportError::NotUtf8(LineCounter::new(bytes).line_at(e.valid_up_to())))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text); // spreadsheets write a byte-order mark
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let malformed = |e: csv::Error| {
-        let line = e.position().map_or(1, csv::Position::line);
+        let line = e.position().map_or(1, |p| LineCounter::new(text.as_bytes()).record_line(p.byte()));
         let message = match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                 format!("it has {len} fields where the header has {expected_len} (an unbalanced quote can cause this)")
@@ -143,13 +178,14 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
 
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text.as_bytes());
     while reader.read_record(&mut record).map_err(malformed)? {
         if rows.len() == MAX_IMPORT_ROWS {
             return Err(ImportError::TooManyRows);
         }
         let get = |i: usize| unneutralise(record.get(i).unwrap_or_default().trim()).trim().to_string();
         rows.push(ImportRow {
-            line: record.position().map_or(0, csv::Position::line),
+            line: record.position().map_or(0, |p| lines.record_line(p.byte())),
             contact_id: get(contact),
             customer_id: get(customer),
             has_access: get(access),
@@ -355,6 +391,22 @@ mod tests {
         let csv = write_report([ReportLine { contact_id: "-1", customer_id: "=2", first_name: "", last_name: "", customer_name: "", has_access: false }]);
         let row = &parse_import(&csv).unwrap()[0];
         assert_eq!((row.contact_id.as_str(), row.customer_id.as_str(), row.has_access.as_str()), ("-1", "=2", "No"));
+    }
+
+    #[test]
+    fn lines_are_numbered_as_an_editor_shows_them_whatever_the_line_ends() {
+        let lines = |csv: &str| parse_import(csv.as_bytes()).unwrap().iter().map(|r| r.line).collect::<Vec<_>>();
+        // Windows line ends (what Excel writes), a quoted line break included.
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\r\ngdn_2,\"fam\r\n1\",No\r\ngdn_3,fam_1,No\r\n"), [2, 3, 5]);
+        // Blank lines, which the reader skips.
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\n\ngdn_1,fam_1,Yes\n\n\ngdn_2,fam_1,No\n"), [3, 6]);
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\r\n\r\ngdn_1,fam_1,Yes\r\n"), [3]);
+        // Old Mac line ends (a lone carriage return).
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\rgdn_1,fam_1,Yes\rgdn_2,fam_1,No\r"), [2, 3]);
+        // File-level errors name the same lines.
+        let short = "ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\r\n\r\ngdn_2,fam_1\r\n";
+        assert!(matches!(parse_import(short.as_bytes()), Err(ImportError::Malformed { line: 4, .. })), "{:?}", parse_import(short.as_bytes()));
+        assert_eq!(parse_import(b"ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\rgdn_2,fam_1,\xe9\r\n"), Err(ImportError::NotUtf8(3)));
     }
 
     #[test]

@@ -270,6 +270,10 @@ test('a bad row in the middle is reported and the rows around it are applied', a
   assert.deepEqual(job.errors.map((e) => [e.row, /Yes or No/.test(e.message)]), [[3, true]]);
   assert.equal(await accessState(families[1].primary), 'can_log_in');
   assert.equal(await accessState(families[2].primary), 'invite_revoked');
+  // Saved with Windows line ends and a blank line, the bad row is still named by its line.
+  const crlf = csv.replace(`\n${families[1].primary}`, `\n\n${families[1].primary}`).replaceAll('\n', '\r\n');
+  const dry = await importAndWait(slug, staff, crlf, '?update_matching=true&dry_run=true');
+  assert.deepEqual(dry.errors.map((e) => [e.row, /Yes or No/.test(e.message)]), [[4, true]]);
 });
 
 test('a file that cannot be read is refused before anything is stored, naming the line', async () => {
