@@ -145,12 +145,61 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// Refuses the broken quoting the `csv` crate reads leniently: text after a closing quote
+/// (`"gdn_1"x` would be read as `gdn_1x`) and a quote never closed (its value would swallow the
+/// rest of the file). Spaces and tabs after a closing quote are fine (values are trimmed); a quote
+/// inside an unquoted value is read as itself, as spreadsheets do.
+fn check_quoting(text: &str) -> Result<(), ImportError> {
+    #[derive(Clone, Copy)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        /// Inside a quoted value that opened at this offset.
+        Quoted(usize),
+        /// A quote inside a quoted value: the closing one, or the first of a doubled `""`.
+        QuoteInQuoted(usize),
+        /// Spaces or tabs after a closing quote.
+        AfterClosed(usize),
+    }
+    use State::*;
+    let bytes = text.as_bytes();
+    let mut state = FieldStart;
+    for (i, &b) in bytes.iter().enumerate() {
+        state = match (state, b) {
+            (Quoted(open), b'"') => QuoteInQuoted(open),
+            (Quoted(open), _) => Quoted(open),
+            (QuoteInQuoted(open), b'"') => Quoted(open),
+            (FieldStart, b'"') => Quoted(i),
+            (_, b',' | b'\r' | b'\n') => FieldStart,
+            (QuoteInQuoted(open) | AfterClosed(open), b' ' | b'\t') => AfterClosed(open),
+            (QuoteInQuoted(open) | AfterClosed(open), _) => {
+                let mut lines = LineCounter::new(bytes);
+                let (opened, line) = (lines.line_at(open), lines.line_at(i));
+                let found: String = text[i..].chars().take(12).take_while(|c| !matches!(c, ',' | '\r' | '\n')).collect();
+                let from = if opened == line { String::new() } else { format!(" (the quoted value starts on line {opened})") };
+                let message = format!(
+                    "there is text after a closing quote{from}: \"{found}\". A quoted value ends at a comma or the end of the line, and a quote inside it is written twice (\"\")."
+                );
+                return Err(ImportError::Malformed { line, message });
+            }
+            (FieldStart | Unquoted, _) => Unquoted,
+        };
+    }
+    if let Quoted(open) = state {
+        let line = LineCounter::new(bytes).line_at(open);
+        let message = "a quote opened on this line is never closed, so the rest of the file would be read as one value.".into();
+        return Err(ImportError::Malformed { line, message });
+    }
+    Ok(())
+}
+
 /// Reads an edited contacts report. File-level problems (encoding, CSV syntax, columns, size)
 /// refuse the whole file; row values are left for `plan_row`.
 pub fn parse_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ImportError::NotUtf8(LineCounter::new(bytes).line_at(e.valid_up_to())))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text); // spreadsheets write a byte-order mark
+    check_quoting(text)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let malformed = |e: csv::Error| {
         let line = e.position().map_or(1, |p| LineCounter::new(text.as_bytes()).record_line(p.byte()));
@@ -407,6 +456,44 @@ mod tests {
         let short = "ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\r\n\r\ngdn_2,fam_1\r\n";
         assert!(matches!(parse_import(short.as_bytes()), Err(ImportError::Malformed { line: 4, .. })), "{:?}", parse_import(short.as_bytes()));
         assert_eq!(parse_import(b"ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\rgdn_2,fam_1,\xe9\r\n"), Err(ImportError::NotUtf8(3)));
+    }
+
+    #[test]
+    fn refuses_text_after_a_closing_quote_and_a_quote_never_closed() {
+        const HEAD: &str = "ContactId,CustomerId,Has Access To Portal\n";
+        let malformed = |body: &str| match parse_import(format!("{HEAD}{body}").as_bytes()) {
+            Err(ImportError::Malformed { line, message }) => (line, message),
+            other => panic!("{body:?} was read as {other:?}"),
+        };
+        let (line, message) = malformed("\"gdn_x\"x,fam,Yes\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("after a closing quote"), "{message}");
+        assert!(ImportError::Malformed { line, message }.to_string().starts_with("Line 2 "));
+        // The line is the one the stray text is on, past quoted newlines; in any column.
+        assert_eq!(malformed("gdn_1,\"fam\n1\",Yes\ngdn_2,fam_1,\"Yes\"No\n").0, 4);
+        let (line, message) = malformed("gdn_1,\"fam\n1\"x,Yes\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("starts on line 2") && message.contains("\"x\""), "{message}");
+        assert_eq!(malformed("gdn_1,fam_1,\"Yes\" \"No\"\r\n").0, 2);
+        // A quote that is never closed swallows the rest of the file: refused, at its line.
+        let (line, message) = malformed("gdn_1,fam_1,No\ngdn_2,fam_1,\"Yes\ngdn_3,fam_1,No\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("never closed"), "{message}");
+        assert_eq!(malformed("gdn_1,fam_1,\"Yes").0, 2);
+        // In the header too.
+        assert!(matches!(parse_import(b"\"ContactId\"x,CustomerId,Has Access To Portal\ngdn_1,fam_1,No\n"), Err(ImportError::Malformed { line: 1, .. })));
+    }
+
+    #[test]
+    fn well_formed_quoting_is_read_as_before() {
+        let csv = "\"ContactId\",\"CustomerId\",\"Has Access To Portal\"\r\n\
+                   \"gdn_1\",\"fam_1\",\"Yes\"\r\n\
+                   \"gdn_2\" ,fam_1,\"\"\"No\"\"\"\r\n\
+                   gdn_3,fa\"m_3,No\r\n\
+                   \"\",\"\",No";
+        let rows = parse_import(csv.as_bytes()).unwrap();
+        let got: Vec<_> = rows.iter().map(|r| (r.line, r.contact_id.as_str(), r.customer_id.as_str(), r.has_access.as_str())).collect();
+        assert_eq!(got, [(2, "gdn_1", "fam_1", "Yes"), (3, "gdn_2", "fam_1", "\"No\""), (4, "gdn_3", "fa\"m_3", "No"), (5, "", "", "No")]);
     }
 
     #[test]

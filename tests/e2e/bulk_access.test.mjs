@@ -288,6 +288,8 @@ test('a file that cannot be read is refused before anything is stored, naming th
   await refused(`${HEADER}\ngdn_1,fam_1,a,b,c,No\ngdn_2,"fam_1,a,b,c,No\ngdn_3,fam_1,a,b,c,No\n`, 400, 'invalid_csv', /Line 3/);
   await refused(Buffer.concat([Buffer.from(`${HEADER}\ngdn_1,fam_1,a,b,c,No\ngdn_2,fam_1,Ren`), Buffer.from([0xe9]), Buffer.from('e,b,c,No\n')]), 400, 'invalid_csv', /line 3/);
   await refused('', 400, 'invalid_csv');
+  await refused(`${HEADER}\n"gdn_x"x,fam_x,a,b,c,Yes\n`, 400, 'invalid_csv', /^Line 2 .*text after a closing quote/);
+  await refused(`${HEADER}\r\ngdn_1,fam_1,a,b,c,No\r\ngdn_2,fam_1,a,b,c,"Yes`, 400, 'invalid_csv', /^Line 3 .*never closed/);
   await refused(`${HEADER}\n${'gdn_x,fam_x,a,b,c,No\n'.repeat(20_001)}`, 413, 'too_many_rows');
   await refused('x'.repeat(4 * 1024 * 1024 + 1), 413, 'body_too_large');
   assertError(await upload('bulk-refused', staff, `${HEADER}\n`, '?update_matching=false'), 422, 'invalid_field');
