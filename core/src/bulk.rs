@@ -45,7 +45,31 @@ pub struct ReportLine<'a> {
     pub has_access: bool,
 }
 
-/// The contacts report as CSV (RFC 4180 quoting, UTF-8, a header row, `\n` line ends).
+/// A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV Injection": `=`,
+/// `+`, `-`, `@`, tab, carriage return; ASVS 1.2.10 adds NUL).
+const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\0'];
+
+/// A cell as the report writes it: one a spreadsheet would run as a formula (a guardian named
+/// `=HYPERLINK(...)`) gets a leading `'`, so the spreadsheet shows it as text.
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell as the import reads it: the inverse of `neutralise`, so that what the report wrote
+/// reads back as the value it was.
+fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(value) if value.starts_with(FORMULA_STARTS) => value,
+        _ => cell,
+    }
+}
+
+/// The contacts report as CSV (RFC 4180 quoting, UTF-8, a header row, `\n` line ends), every cell
+/// neutralised against formula injection.
 pub fn write_report<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Vec<u8> {
     // Writing to memory cannot fail, and every record has the header's six fields.
     const INFALLIBLE: &str = "CSV written to memory";
@@ -53,8 +77,8 @@ pub fn write_report<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Vec<
     csv.write_record(REPORT_COLUMNS).expect(INFALLIBLE);
     for l in lines {
         let access = if l.has_access { "Yes" } else { "No" };
-        csv.write_record([l.contact_id, l.customer_id, l.first_name, l.last_name, l.customer_name, access])
-            .expect(INFALLIBLE);
+        let cells = [l.contact_id, l.customer_id, l.first_name, l.last_name, l.customer_name, access];
+        csv.write_record(cells.map(neutralise).iter().map(|c| c.as_bytes())).expect(INFALLIBLE);
     }
     csv.into_inner().expect(INFALLIBLE)
 }
@@ -84,17 +108,101 @@ fn column(cell: &str) -> Option<&'static str> {
     }
 }
 
+/// Line numbers as a text editor shows them: a line ends with `\n`, `\r\n` or a lone `\r` (the
+/// line ends the CSV reader accepts; it counts only `\n`, and puts the `\n` of a `\r\n` and any
+/// blank lines at the start of the next record). Counts forward: offsets must not go back.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter { text, offset: 0, line: 1 }
+    }
+
+    /// The line of the byte at `offset`.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.text.len());
+        debug_assert!(offset >= self.offset, "line numbers are counted forward");
+        for i in self.offset..offset {
+            let b = self.text[i];
+            if b == b'\n' || (b == b'\r' && self.text.get(i + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.offset = self.offset.max(offset);
+        self.line
+    }
+
+    /// The line of a record the reader started at `offset`: that of its first byte that is not a
+    /// line end.
+    fn record_line(&mut self, offset: u64) -> u64 {
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX).min(self.text.len());
+        let skipped = self.text[offset..].iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        self.line_at(offset + skipped)
+    }
+}
+
+/// Refuses the broken quoting the `csv` crate reads leniently: text after a closing quote
+/// (`"gdn_1"x` would be read as `gdn_1x`) and a quote never closed (its value would swallow the
+/// rest of the file). Spaces and tabs after a closing quote are fine (values are trimmed); a quote
+/// inside an unquoted value is read as itself, as spreadsheets do.
+fn check_quoting(text: &str) -> Result<(), ImportError> {
+    #[derive(Clone, Copy)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        /// Inside a quoted value that opened at this offset.
+        Quoted(usize),
+        /// A quote inside a quoted value: the closing one, or the first of a doubled `""`.
+        QuoteInQuoted(usize),
+        /// Spaces or tabs after a closing quote.
+        AfterClosed(usize),
+    }
+    use State::*;
+    let bytes = text.as_bytes();
+    let mut state = FieldStart;
+    for (i, &b) in bytes.iter().enumerate() {
+        state = match (state, b) {
+            (Quoted(open), b'"') => QuoteInQuoted(open),
+            (Quoted(open), _) => Quoted(open),
+            (QuoteInQuoted(open), b'"') => Quoted(open),
+            (FieldStart, b'"') => Quoted(i),
+            (_, b',' | b'\r' | b'\n') => FieldStart,
+            (QuoteInQuoted(open) | AfterClosed(open), b' ' | b'\t') => AfterClosed(open),
+            (QuoteInQuoted(open) | AfterClosed(open), _) => {
+                let mut lines = LineCounter::new(bytes);
+                let (opened, line) = (lines.line_at(open), lines.line_at(i));
+                let found: String = text[i..].chars().take(12).take_while(|c| !matches!(c, ',' | '\r' | '\n')).collect();
+                let from = if opened == line { String::new() } else { format!(" (the quoted value starts on line {opened})") };
+                let message = format!(
+                    "there is text after a closing quote{from}: \"{found}\". A quoted value ends at a comma or the end of the line, and a quote inside it is written twice (\"\")."
+                );
+                return Err(ImportError::Malformed { line, message });
+            }
+            (FieldStart | Unquoted, _) => Unquoted,
+        };
+    }
+    if let Quoted(open) = state {
+        let line = LineCounter::new(bytes).line_at(open);
+        let message = "a quote opened on this line is never closed, so the rest of the file would be read as one value.".into();
+        return Err(ImportError::Malformed { line, message });
+    }
+    Ok(())
+}
+
 /// Reads an edited contacts report. File-level problems (encoding, CSV syntax, columns, size)
 /// refuse the whole file; row values are left for `plan_row`.
 pub fn parse_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        ImportError::NotUtf8(line)
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ImportError::NotUtf8(LineCounter::new(bytes).line_at(e.valid_up_to())))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text); // spreadsheets write a byte-order mark
+    check_quoting(text)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let malformed = |e: csv::Error| {
-        let line = e.position().map_or(1, csv::Position::line);
+        let line = e.position().map_or(1, |p| LineCounter::new(text.as_bytes()).record_line(p.byte()));
         let message = match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                 format!("it has {len} fields where the header has {expected_len} (an unbalanced quote can cause this)")
@@ -119,13 +227,14 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
 
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text.as_bytes());
     while reader.read_record(&mut record).map_err(malformed)? {
         if rows.len() == MAX_IMPORT_ROWS {
             return Err(ImportError::TooManyRows);
         }
-        let get = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
+        let get = |i: usize| unneutralise(record.get(i).unwrap_or_default().trim()).trim().to_string();
         rows.push(ImportRow {
-            line: record.position().map_or(0, csv::Position::line),
+            line: record.position().map_or(0, |p| lines.record_line(p.byte())),
             contact_id: get(contact),
             customer_id: get(customer),
             has_access: get(access),
@@ -272,6 +381,119 @@ mod tests {
         assert!(matches!(parse_import(unbalanced.as_bytes()), Err(ImportError::Malformed { line: 3, .. })), "{:?}", parse_import(unbalanced.as_bytes()));
         let short = "ContactId,CustomerId,Has Access To Portal\ngdn_1,fam_1\n";
         assert!(matches!(parse_import(short.as_bytes()), Err(ImportError::Malformed { line: 2, .. })));
+    }
+
+    #[test]
+    fn the_report_neutralises_cells_a_spreadsheet_would_run_as_formulas() {
+        let line = |id, first, last, customer| ReportLine {
+            contact_id: id,
+            customer_id: "fam_1",
+            first_name: first,
+            last_name: last,
+            customer_name: customer,
+            has_access: true,
+        };
+        let csv = write_report([
+            line("gdn_1", "=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2+3"),
+            line("gdn_2", "@SUM(1+1)", "\tTab", "\rReturn"),
+            line("gdn_3", "Ann", "O'Neil", "'quoted"),
+            line("gdn_4", "\0nul", "a=b", "x-y"),
+        ]);
+        assert_eq!(
+            String::from_utf8(csv.clone()).unwrap(),
+            "ContactId,CustomerId,First Name,Last Name,Customer Name,Has Access To Portal\n\
+             gdn_1,fam_1,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'+1,'-2+3,Yes\n\
+             gdn_2,fam_1,'@SUM(1+1),'\tTab,\"'\rReturn\",Yes\n\
+             gdn_3,fam_1,Ann,O'Neil,'quoted,Yes\n\
+             gdn_4,fam_1,'\0nul,a=b,x-y,Yes\n"
+        );
+        // As a spreadsheet reads the file: no cell starts with a formula character.
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&csv[..]);
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']), "{cell:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_exported_report_imports_as_it_was_exported_whatever_the_names() {
+        let names = ["=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2+3", "@SUM(1+1)", "\tTab", "\rReturn", "'=x", "Ann"];
+        let lines = names.iter().enumerate().map(|(i, n)| (format!("gdn_{i}"), n)).collect::<Vec<_>>();
+        let csv = write_report(lines.iter().map(|(id, n)| ReportLine {
+            contact_id: id,
+            customer_id: "fam_1",
+            first_name: n,
+            last_name: n,
+            customer_name: n,
+            has_access: id.ends_with('1'),
+        }));
+        let rows = parse_import(&csv).unwrap();
+        assert_eq!(rows.len(), names.len());
+        for (row, (id, _)) in rows.iter().zip(&lines) {
+            assert_eq!((row.contact_id.as_str(), row.customer_id.as_str()), (id.as_str(), "fam_1"));
+            assert_eq!(parse_yes_no(&row.has_access), Some(id.ends_with('1')));
+            let facts = facts("fam_1", true, id.ends_with('1'));
+            assert_eq!(plan_row(row, Some(&facts)), Ok(RowPlan::Unchanged), "{row:?}");
+        }
+        // The columns the import reads are read back as they were, even were they neutralised.
+        let csv = write_report([ReportLine { contact_id: "-1", customer_id: "=2", first_name: "", last_name: "", customer_name: "", has_access: false }]);
+        let row = &parse_import(&csv).unwrap()[0];
+        assert_eq!((row.contact_id.as_str(), row.customer_id.as_str(), row.has_access.as_str()), ("-1", "=2", "No"));
+    }
+
+    #[test]
+    fn lines_are_numbered_as_an_editor_shows_them_whatever_the_line_ends() {
+        let lines = |csv: &str| parse_import(csv.as_bytes()).unwrap().iter().map(|r| r.line).collect::<Vec<_>>();
+        // Windows line ends (what Excel writes), a quoted line break included.
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\r\ngdn_2,\"fam\r\n1\",No\r\ngdn_3,fam_1,No\r\n"), [2, 3, 5]);
+        // Blank lines, which the reader skips.
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\n\ngdn_1,fam_1,Yes\n\n\ngdn_2,fam_1,No\n"), [3, 6]);
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\r\n\r\ngdn_1,fam_1,Yes\r\n"), [3]);
+        // Old Mac line ends (a lone carriage return).
+        assert_eq!(lines("ContactId,CustomerId,Has Access To Portal\rgdn_1,fam_1,Yes\rgdn_2,fam_1,No\r"), [2, 3]);
+        // File-level errors name the same lines.
+        let short = "ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\r\n\r\ngdn_2,fam_1\r\n";
+        assert!(matches!(parse_import(short.as_bytes()), Err(ImportError::Malformed { line: 4, .. })), "{:?}", parse_import(short.as_bytes()));
+        assert_eq!(parse_import(b"ContactId,CustomerId,Has Access To Portal\r\ngdn_1,fam_1,Yes\rgdn_2,fam_1,\xe9\r\n"), Err(ImportError::NotUtf8(3)));
+    }
+
+    #[test]
+    fn refuses_text_after_a_closing_quote_and_a_quote_never_closed() {
+        const HEAD: &str = "ContactId,CustomerId,Has Access To Portal\n";
+        let malformed = |body: &str| match parse_import(format!("{HEAD}{body}").as_bytes()) {
+            Err(ImportError::Malformed { line, message }) => (line, message),
+            other => panic!("{body:?} was read as {other:?}"),
+        };
+        let (line, message) = malformed("\"gdn_x\"x,fam,Yes\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("after a closing quote"), "{message}");
+        assert!(ImportError::Malformed { line, message }.to_string().starts_with("Line 2 "));
+        // The line is the one the stray text is on, past quoted newlines; in any column.
+        assert_eq!(malformed("gdn_1,\"fam\n1\",Yes\ngdn_2,fam_1,\"Yes\"No\n").0, 4);
+        let (line, message) = malformed("gdn_1,\"fam\n1\"x,Yes\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("starts on line 2") && message.contains("\"x\""), "{message}");
+        assert_eq!(malformed("gdn_1,fam_1,\"Yes\" \"No\"\r\n").0, 2);
+        // A quote that is never closed swallows the rest of the file: refused, at its line.
+        let (line, message) = malformed("gdn_1,fam_1,No\ngdn_2,fam_1,\"Yes\ngdn_3,fam_1,No\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("never closed"), "{message}");
+        assert_eq!(malformed("gdn_1,fam_1,\"Yes").0, 2);
+        // In the header too.
+        assert!(matches!(parse_import(b"\"ContactId\"x,CustomerId,Has Access To Portal\ngdn_1,fam_1,No\n"), Err(ImportError::Malformed { line: 1, .. })));
+    }
+
+    #[test]
+    fn well_formed_quoting_is_read_as_before() {
+        let csv = "\"ContactId\",\"CustomerId\",\"Has Access To Portal\"\r\n\
+                   \"gdn_1\",\"fam_1\",\"Yes\"\r\n\
+                   \"gdn_2\" ,fam_1,\"\"\"No\"\"\"\r\n\
+                   gdn_3,fa\"m_3,No\r\n\
+                   \"\",\"\",No";
+        let rows = parse_import(csv.as_bytes()).unwrap();
+        let got: Vec<_> = rows.iter().map(|r| (r.line, r.contact_id.as_str(), r.customer_id.as_str(), r.has_access.as_str())).collect();
+        assert_eq!(got, [(2, "gdn_1", "fam_1", "Yes"), (3, "gdn_2", "fam_1", "\"No\""), (4, "gdn_3", "fa\"m_3", "No"), (5, "", "", "No")]);
     }
 
     #[test]

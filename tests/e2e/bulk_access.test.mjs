@@ -114,6 +114,64 @@ test('exporting the report and importing it unchanged changes nothing, and the u
   assert.ok(summary.text.includes(`/office/bulk-same/api/imports/${job.id}`));
 });
 
+/** The rows of a CSV text as a spreadsheet reads them (RFC 4180: quotes, doubled quotes, newlines). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === '\n') row.push(cell), rows.push(row), (row = []), (cell = '');
+    else cell += c;
+  }
+  if (cell !== '' || row.length) row.push(cell), rows.push(row);
+  return rows;
+}
+
+test('names a spreadsheet would run as formulas are exported as text, and the report imports back unchanged', async () => {
+  const slug = 'bulk-formula';
+  const { staff, family, primary, secondary } = await portal.familyWithSecondary(slug);
+  const renamed = await portal.request('PATCH', `/portal/${slug}/api/guardians/${secondary.id}`, {
+    token: secondary.token,
+    json: { first_name: '=HYPERLINK("http://evil","x")', last_name: '@SUM(1+1)' },
+  });
+  assert.equal(renamed.status, 200, renamed.text);
+  const plus = await portal.createFamily(slug, staff, '+1', { first_name: '-2+3', last_name: '=1+1', email: `plus@${slug}.test` });
+  const added = await portal.request('POST', `/office/${slug}/api/families/${plus.id}/guardians`, {
+    token: staff,
+    json: { first_name: '+cmd', last_name: '-x' },
+  });
+  assert.equal(added.status, 201, added.text);
+  // The API refuses control characters in names; a tab or carriage return stored before is exported safely too.
+  await portal.db.prepare('UPDATE guardians SET first_name = ?, last_name = ? WHERE id = ?').bind('\tTab', '\rReturn', primary.id).run();
+
+  const csv = await report(slug, staff);
+  assert.ok(csv.includes(`${secondary.id},${family.id},"'=HYPERLINK(""http://evil"",""x"")",'@SUM(1+1),Lee,Yes\n`), csv);
+  const rows = parseCsv(csv);
+  assert.deepEqual(rows[0], HEADER.split(','));
+  const names = Object.fromEntries(rows.slice(1).map((r) => [r[0], r.slice(2, 5)]));
+  assert.deepEqual(names, {
+    [primary.id]: ["'\tTab", "'\rReturn", 'Lee'],
+    [secondary.id]: [`'=HYPERLINK("http://evil","x")`, "'@SUM(1+1)", 'Lee'],
+    [plus.primary_guardian_id]: ["'-2+3", "'=1+1", "'+1"],
+    [added.body.id]: ["'+cmd", "'-x", "'+1"],
+  });
+  for (const cell of rows.flat()) assert.doesNotMatch(cell, /^[=+\-@\t\r]/);
+
+  const job = await importAndWait(slug, staff, csv);
+  assert.equal(job.status, 'done');
+  assert.deepEqual([job.total, job.processed, job.updated, job.unchanged, job.errors.length], [4, 4, 0, 4, 0], JSON.stringify(job));
+  assert.equal(await accessState(secondary.id), 'can_log_in');
+  assert.equal(await accessState(primary.id), 'can_log_in');
+});
+
 test('three contacts flipped to No are revoked, exactly those, with e-mails; the same file again changes nothing more', async () => {
   const slug = 'bulk-flip';
   const { staff, families } = await seededOrganization(slug, 5);
@@ -212,6 +270,10 @@ test('a bad row in the middle is reported and the rows around it are applied', a
   assert.deepEqual(job.errors.map((e) => [e.row, /Yes or No/.test(e.message)]), [[3, true]]);
   assert.equal(await accessState(families[1].primary), 'can_log_in');
   assert.equal(await accessState(families[2].primary), 'invite_revoked');
+  // Saved with Windows line ends and a blank line, the bad row is still named by its line.
+  const crlf = csv.replace(`\n${families[1].primary}`, `\n\n${families[1].primary}`).replaceAll('\n', '\r\n');
+  const dry = await importAndWait(slug, staff, crlf, '?update_matching=true&dry_run=true');
+  assert.deepEqual(dry.errors.map((e) => [e.row, /Yes or No/.test(e.message)]), [[4, true]]);
 });
 
 test('a file that cannot be read is refused before anything is stored, naming the line', async () => {
@@ -226,6 +288,8 @@ test('a file that cannot be read is refused before anything is stored, naming th
   await refused(`${HEADER}\ngdn_1,fam_1,a,b,c,No\ngdn_2,"fam_1,a,b,c,No\ngdn_3,fam_1,a,b,c,No\n`, 400, 'invalid_csv', /Line 3/);
   await refused(Buffer.concat([Buffer.from(`${HEADER}\ngdn_1,fam_1,a,b,c,No\ngdn_2,fam_1,Ren`), Buffer.from([0xe9]), Buffer.from('e,b,c,No\n')]), 400, 'invalid_csv', /line 3/);
   await refused('', 400, 'invalid_csv');
+  await refused(`${HEADER}\n"gdn_x"x,fam_x,a,b,c,Yes\n`, 400, 'invalid_csv', /^Line 2 .*text after a closing quote/);
+  await refused(`${HEADER}\r\ngdn_1,fam_1,a,b,c,No\r\ngdn_2,fam_1,a,b,c,"Yes`, 400, 'invalid_csv', /^Line 3 .*never closed/);
   await refused(`${HEADER}\n${'gdn_x,fam_x,a,b,c,No\n'.repeat(20_001)}`, 413, 'too_many_rows');
   await refused('x'.repeat(4 * 1024 * 1024 + 1), 413, 'body_too_large');
   assertError(await upload('bulk-refused', staff, `${HEADER}\n`, '?update_matching=false'), 422, 'invalid_field');
