@@ -30,16 +30,21 @@ async function seededOrganization(slug, n) {
   }));
   const statements = families.flatMap((f, i) => [
     portal.db
-      .prepare('INSERT INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
       .bind(f.id, org.id, f.name, f.primary, now, now),
     portal.db
-      .prepare("INSERT INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Pat', ?, ?, 'can_log_in', ?, ?)")
+      .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Pat', ?, ?, 'can_log_in', ?, ?)")
       .bind(f.primary, org.id, f.id, `Primary ${i}`, `p${i}@${slug}.test`, now, now),
     portal.db
-      .prepare("INSERT INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Sam', ?, ?, 'no_access', ?, ?)")
+      .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Sam', ?, ?, 'no_access', ?, ?)")
       .bind(f.secondary, org.id, f.id, `Secondary ${i}`, `s${i}@${slug}.test`, now, now),
   ]);
-  for (let i = 0; i < statements.length; i += 300) await portal.db.batch(statements.slice(i, i + 300));
+  // Miniflare's D1 proxy can drop a connection on a loaded machine: a chunk is sent again (the
+  // inserts are idempotent), as the benchmark's seeding does.
+  for (let i = 0; i < statements.length; i += 300) {
+    const chunk = statements.slice(i, i + 300);
+    await portal.waitFor(async () => (await portal.db.batch(chunk), true), `seed rows ${i}..${i + chunk.length}`, 60_000);
+  }
   return { staff, org, families };
 }
 
