@@ -1,7 +1,8 @@
 //! The statements on request paths, by name, so that their query plans can be checked: a test
 //! asks `/dev/query-plans` and fails if any of them scans a table.
+//! Statements of a guarded batch are listed without their guard (an `EXISTS` on a primary key).
 
-use super::{audit, families, imports, invitations, organizations, payments, sessions, throttle};
+use super::{audit, families, imports, invitations, operations, organizations, payments, sessions, throttle};
 use super::sessions::GUARDIAN_SIGN_IN;
 use super::staff::STAFF_SIGN_IN;
 
@@ -20,6 +21,18 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("e-mail address in use", families::EMAIL_OWNER.into()),
         ("invitation send: replace the live invitation", invitations::SUPERSEDE_PENDING.into()),
         ("revoke: end the guardian's sessions", invitations::END_SESSIONS_ON_REVOKE.into()),
+        ("primary change or merge, all but one lose access: access states", operations::REVOKE_FAMILY_STATES.into()),
+        ("primary change or merge, all but one lose access: live invitations", operations::REVOKE_FAMILY_INVITATIONS.into()),
+        ("primary change or merge, all but one lose access: sessions", operations::END_FAMILY_SESSIONS.into()),
+        ("primary change or merge, all but one lose access: unused reset links", operations::SPEND_FAMILY_RESETS.into()),
+        ("change primary: the family's new primary", operations::MAKE_PRIMARY.into()),
+        ("change primary: an invited new primary goes back to no access", operations::WITHDRAW_INVITED_STATE.into()),
+        ("merge: mark the sources merged", operations::mark_merged_sql(2)),
+        ("merge: the sources' guardians join the target", operations::move_guardians_sql(2)),
+        ("merge: the sources' ledger entries follow", operations::move_ledger_sql(2)),
+        ("merge: the target is updated", operations::TOUCH_FAMILY.into()),
+        ("move a contact to another family", operations::MOVE_GUARDIAN.into()),
+        ("move: end the guardian's sessions", operations::END_MOVED_SESSIONS.into()),
         ("invitation by token", invitations::FIND_INVITATION_BY_TOKEN.into()),
         ("password reset by token", invitations::FIND_RESET_BY_TOKEN.into()),
         ("family access history", audit::FAMILY_HISTORY.into()),
