@@ -10,7 +10,7 @@ use crate::commands::access::{primary_contact, revoked_notice, OrgContext};
 use crate::commands::{guarded_effects, payments, Effects};
 use crate::error::ApiResult;
 use crate::store::families::{self, FamilyRow, GuardianRow};
-use crate::store::invitations::guardian_changed_by;
+use crate::store::invitations::{end_access, guardian_changed_by, StateChange, Whose};
 use crate::store::operations::{self, family_changed_by};
 use crate::store::{changes, won, Guard};
 use portal_core::access::Requester;
@@ -98,7 +98,8 @@ pub async fn change_primary(
     let db = &app.db;
     let mut statements =
         vec![operations::make_primary(db, &org.id, &family.id, &family.primary_guardian_id, new_primary_id, &change_id, app.now)?];
-    statements.extend(operations::revoke_family_access(db, &family.id, new_primary_id, "primary_changed", app.now, guard)?);
+    let everyone_else = Whose::FamilyExcept { family_id: &family.id, keep: new_primary_id };
+    statements.extend(end_access(db, everyone_else, StateChange::Guarded, "primary_changed", app.now, guard)?);
     // The new primary keeps a login they had; an invited one goes back to no access.
     statements.push(operations::withdraw_invited_state(db, new_primary_id, guard())?);
     let revoked = revoked_of(&guardians, &plan.revoked);
@@ -150,8 +151,8 @@ pub async fn merge(
     let guard = || family_changed_by(&plan.source_ids[0], &change_id);
     let db = &app.db;
     let mut statements = operations::merge_family_into(db, &org.id, &target.id, &plan.source_ids, &change_id, app.now, guard)?;
-    let keep = &target.primary_guardian_id;
-    statements.extend(operations::revoke_family_access(db, &target.id, keep, "families_merged", app.now, guard)?);
+    let all_but_primary = Whose::FamilyExcept { family_id: &target.id, keep: &target.primary_guardian_id };
+    statements.extend(end_access(db, all_but_primary, StateChange::Guarded, "families_merged", app.now, guard)?);
     let revoked = revoked_of(&guardians, &plan.revoked);
     let fx = merge_effects(app, org, requester, target, sources, &revoked, &primary.name, guard)?;
     statements.extend(fx.statements);
@@ -206,7 +207,7 @@ pub async fn move_contact(
     let db = &app.db;
     // The move itself revokes the access state; the rest of ending access follows it.
     let mut statements = vec![operations::move_guardian(db, &contact.id, &from.id, &to.id, &change_id, app.now)?];
-    statements.extend(operations::end_moved_access(db, &contact.id, app.now, guard)?);
+    statements.extend(end_access(db, Whose::Guardian(&contact.id), StateChange::ByCaller, "moved", app.now, guard)?);
     // Moving is a manual revocation: the contact's saved payment methods are deleted.
     let why = format!("Moved to another account ({}).", to.name);
     let deletion = payments::delete_on_revoke(app, &org.id, contact, &from.id, &change_id, &why, guard())?.add_to(&mut statements);

@@ -1,7 +1,7 @@
 //! The writes of the Office Portal's family operations: change the Primary Guardian, merge
 //! families, move a contact. Each operation's first statement carries its change id; the others
 //! take a guard on it, so that an operation that loses a race writes nothing. Ending the access of
-//! the guardians involved is `revoke_family_access` or `end_moved_access`.
+//! the guardians involved is `invitations::end_access`.
 
 use super::invitations::guarded_update;
 use super::{int, text, Arg, Db, Guard};
@@ -44,33 +44,6 @@ pub const WITHDRAW_INVITED_STATE: &str =
 /// invitation row is left as it is: ending access skips the guardian who keeps it.
 pub fn withdraw_invited_state<'a>(db: &Db, guardian_id: &'a str, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
     guarded_update(db, WITHDRAW_INVITED_STATE, vec![text(guardian_id)], guard)
-}
-
-pub const REVOKE_FAMILY_STATES: &str = "UPDATE guardians SET access_state = 'invite_revoked', updated_at = ? \
-     WHERE family_id = ? AND id != ? AND access_state IN ('invite_sent', 'can_log_in')";
-pub const REVOKE_FAMILY_INVITATIONS: &str = "UPDATE invitations SET state = 'revoked', ended_at = ? WHERE state = 'pending' \
-     AND guardian_id IN (SELECT id FROM guardians WHERE family_id = ? AND id != ?)";
-pub const END_FAMILY_SESSIONS: &str = "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL \
-     AND subject_id IN (SELECT id FROM guardians WHERE family_id = ? AND id != ?)";
-pub const SPEND_FAMILY_RESETS: &str = "UPDATE password_resets SET used_at = ? WHERE used_at IS NULL \
-     AND guardian_id IN (SELECT id FROM guardians WHERE family_id = ? AND id != ?)";
-
-/// Everyone in `family_id` but `keep` loses access: live invitations die, sessions and reset links end.
-pub fn revoke_family_access<'a>(
-    db: &Db,
-    family_id: &'a str,
-    keep: &'a str,
-    reason: &'a str,
-    now: Timestamp,
-    guard: impl Fn() -> Guard<'a>,
-) -> ApiResult<Vec<D1PreparedStatement>> {
-    let now = now.millis();
-    Ok(vec![
-        guarded_update(db, REVOKE_FAMILY_STATES, vec![int(now), text(family_id), text(keep)], guard())?,
-        guarded_update(db, REVOKE_FAMILY_INVITATIONS, vec![int(now), text(family_id), text(keep)], guard())?,
-        guarded_update(db, END_FAMILY_SESSIONS, vec![int(now), text(reason), text(family_id), text(keep)], guard())?,
-        guarded_update(db, SPEND_FAMILY_RESETS, vec![int(now), text(family_id), text(keep)], guard())?,
-    ])
 }
 
 /// `?, ?, ...`: one placeholder per merged family.
@@ -150,20 +123,4 @@ pub fn move_guardian(
     now: Timestamp,
 ) -> ApiResult<D1PreparedStatement> {
     db.stmt(MOVE_GUARDIAN, &[text(to_family_id), text(change_id), int(now.millis()), text(guardian_id), text(from_family_id)])
-}
-
-pub const END_MOVED_SESSIONS: &str =
-    "UPDATE sessions SET ended_at = ?, end_reason = 'moved' WHERE subject_id = ? AND ended_at IS NULL";
-
-/// After the move: the guardian's live invitation dies, their sessions and reset links end.
-pub fn end_moved_access<'a>(db: &Db, guardian_id: &'a str, now: Timestamp, guard: impl Fn() -> Guard<'a>) -> ApiResult<Vec<D1PreparedStatement>> {
-    let mut statements = Vec::with_capacity(3);
-    for sql in [
-        "UPDATE invitations SET state = 'revoked', ended_at = ? WHERE guardian_id = ? AND state = 'pending'",
-        END_MOVED_SESSIONS,
-        "UPDATE password_resets SET used_at = ? WHERE guardian_id = ? AND used_at IS NULL",
-    ] {
-        statements.push(guarded_update(db, sql, vec![int(now.millis()), text(guardian_id)], guard())?);
-    }
-    Ok(statements)
 }
