@@ -2,7 +2,7 @@
 //! password writes they lead to.
 
 use super::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
-use super::{int, sessions, text, Db, Guard};
+use super::{int, sessions, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::access::{invitation_link_status, LinkStatus};
 use portal_core::audit::Actor;
@@ -34,15 +34,13 @@ pub fn reset_changed_by<'a>(reset_id: &'a str, change_id: &'a str) -> Guard<'a> 
 }
 
 /// `UPDATE ... WHERE <condition> AND <guard>`, with the guard's values after the statement's own.
-pub fn guarded_update<'a>(db: &Db, sql: &str, mut args: Vec<super::Arg<'a>>, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
+pub fn guarded_update<'a>(db: &Db, sql: &str, mut args: Vec<Arg<'a>>, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
     args.extend(guard.args);
     db.stmt(&format!("{sql} AND {}", guard.sql), &args)
 }
 
 pub const SUPERSEDE_PENDING: &str =
     "UPDATE invitations SET state = 'superseded', ended_at = ? WHERE guardian_id = ? AND state = 'pending'";
-pub const END_SESSIONS_ON_REVOKE: &str =
-    "UPDATE sessions SET ended_at = ?, end_reason = 'access_revoked' WHERE subject_id = ? AND ended_at IS NULL";
 
 pub struct NewInvitation<'a> {
     pub id: &'a str,
@@ -99,30 +97,116 @@ pub fn send(db: &Db, inv: &NewInvitation<'_>, change_id: &str, now: Timestamp) -
 /// Revokes a guardian's access: their live invitation dies, every session ends, unused reset
 /// links die. The first statement carries the change id; the others are guarded by it.
 pub fn revoke(db: &Db, guardian_id: &str, change_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
-    let guard = || guardian_changed_by(guardian_id, change_id);
-    let at = int(now.millis());
-    Ok(vec![
-        db.stmt(
-            "UPDATE guardians SET access_state = 'invite_revoked', last_change_id = ?2, updated_at = ?3 \
-             WHERE id = ?1 AND access_state IN ('invite_sent', 'can_log_in')",
-            &[text(guardian_id), text(change_id), int(now.millis())],
-        )?,
-        guarded_update(
-            db,
-            "UPDATE invitations SET state = 'revoked', ended_at = ? WHERE guardian_id = ? AND state = 'pending'",
-            vec![int(now.millis()), text(guardian_id)],
-            guard(),
-        )?,
-        guarded_update(db, END_SESSIONS_ON_REVOKE, vec![at, text(guardian_id)],
-            guard(),
-        )?,
-        guarded_update(
-            db,
-            "UPDATE password_resets SET used_at = ? WHERE guardian_id = ? AND used_at IS NULL",
-            vec![int(now.millis()), text(guardian_id)],
-            guard(),
-        )?,
-    ])
+    end_access(
+        db,
+        Whose::Guardian(guardian_id),
+        StateChange::CarriesChange(change_id),
+        "access_revoked",
+        now,
+        || guardian_changed_by(guardian_id, change_id),
+    )
+}
+
+/// Whose access ends: one guardian, or every guardian of a family but the one who keeps theirs.
+#[derive(Clone, Copy)]
+pub enum Whose<'a> {
+    Guardian(&'a str),
+    FamilyExcept { family_id: &'a str, keep: &'a str },
+}
+
+impl<'a> Whose<'a> {
+    /// The condition on their `guardians` rows.
+    fn rows(self) -> &'static str {
+        match self {
+            Whose::Guardian(_) => "id = ?",
+            Whose::FamilyExcept { .. } => "family_id = ? AND id != ?",
+        }
+    }
+
+    /// The condition on a column naming one of them (`guardian_id`, a session's `subject_id`).
+    fn named_by(self, column: &str) -> String {
+        match self {
+            Whose::Guardian(_) => format!("{column} = ?"),
+            Whose::FamilyExcept { .. } => format!("{column} IN (SELECT id FROM guardians WHERE family_id = ? AND id != ?)"),
+        }
+    }
+
+    fn args(self) -> Vec<Arg<'a>> {
+        match self {
+            Whose::Guardian(id) => vec![text(id)],
+            Whose::FamilyExcept { family_id, keep } => vec![text(family_id), text(keep)],
+        }
+    }
+}
+
+/// What ending access does to the guardians' `access_state`: a login or an invitation becomes
+/// `invite_revoked`, in one of three places.
+#[derive(Clone, Copy)]
+pub enum StateChange<'a> {
+    /// In the batch's first statement, which carries the change id the others are guarded by.
+    CarriesChange(&'a str),
+    /// Under the guard, like the other statements.
+    Guarded,
+    /// Not here: the caller's own statement sets it (a move, as it moves the guardian).
+    ByCaller,
+}
+
+/// Their login or invitation becomes `invite_revoked` (the row marked with the change id, if it carries one).
+pub fn revoke_state_sql(whose: Whose<'_>, carries_change: bool) -> String {
+    let change = if carries_change { ", last_change_id = ?" } else { "" };
+    format!(
+        "UPDATE guardians SET access_state = 'invite_revoked'{change}, updated_at = ? \
+         WHERE {} AND access_state IN ('invite_sent', 'can_log_in')",
+        whose.rows()
+    )
+}
+
+/// Their live invitations are revoked.
+pub fn revoke_invitations_sql(whose: Whose<'_>) -> String {
+    format!("UPDATE invitations SET state = 'revoked', ended_at = ? WHERE {} AND state = 'pending'", whose.named_by("guardian_id"))
+}
+
+/// Their sessions end, with a reason.
+pub fn end_sessions_sql(whose: Whose<'_>) -> String {
+    format!("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE {} AND ended_at IS NULL", whose.named_by("subject_id"))
+}
+
+/// Their unused reset links are spent.
+pub fn spend_resets_sql(whose: Whose<'_>) -> String {
+    format!("UPDATE password_resets SET used_at = ? WHERE {} AND used_at IS NULL", whose.named_by("guardian_id"))
+}
+
+/// Ends access, in this order: the access state (where `state` says), live invitations revoked,
+/// sessions ended with `end_reason`, unused reset links spent. Everything but a `CarriesChange`
+/// first statement runs only under `guard`. The one way a revoke, a primary change, a merge and a
+/// move end access, so that none of them leaves a token working.
+pub fn end_access<'a>(
+    db: &Db,
+    whose: Whose<'a>,
+    state: StateChange<'a>,
+    end_reason: &'a str,
+    now: Timestamp,
+    guard: impl Fn() -> Guard<'a>,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    let at = || int(now.millis());
+    let with_whose = |mut args: Vec<Arg<'a>>| {
+        args.extend(whose.args());
+        args
+    };
+    let mut statements = Vec::with_capacity(4);
+    match state {
+        StateChange::CarriesChange(change_id) => {
+            statements.push(db.stmt(&revoke_state_sql(whose, true), &with_whose(vec![text(change_id), at()]))?);
+        }
+        StateChange::Guarded => {
+            statements.push(guarded_update(db, &revoke_state_sql(whose, false), with_whose(vec![at()]), guard())?);
+        }
+        StateChange::ByCaller => {}
+    }
+    statements.push(guarded_update(db, &revoke_invitations_sql(whose), with_whose(vec![at()]), guard())?);
+    statements.push(guarded_update(db, &end_sessions_sql(whose), with_whose(vec![at(), text(end_reason)]), guard())?);
+    statements.push(guarded_update(db, &spend_resets_sql(whose), with_whose(vec![at()]), guard())?);
+    Ok(statements)
 }
 
 /// What an e-mailed link leads to (an invitation or a password reset), found by the SHA-256 of its

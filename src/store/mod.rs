@@ -6,6 +6,7 @@ pub mod dev;
 pub mod families;
 pub mod imports;
 pub mod invitations;
+pub mod operations;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;

@@ -1,9 +1,15 @@
 //! The statements on request paths, by name, so that their query plans can be checked: a test
 //! asks `/dev/query-plans` and fails if any of them scans a table.
+//! Statements of a guarded batch are listed without their guard (an `EXISTS` on a primary key).
 
-use super::{audit, families, imports, invitations, organizations, payments, sessions, throttle};
+use super::invitations::{end_sessions_sql, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
+use super::{audit, families, imports, invitations, operations, organizations, payments, sessions, throttle};
 use super::sessions::GUARDIAN_SIGN_IN;
 use super::staff::STAFF_SIGN_IN;
+
+/// Whose access ends, for the plans of `invitations::end_access` (the ids do not matter).
+const ONE: Whose<'static> = Whose::Guardian("");
+const FAMILY_BUT_ONE: Whose<'static> = Whose::FamilyExcept { family_id: "", keep: "" };
 
 pub fn hot_path() -> Vec<(&'static str, String)> {
     vec![
@@ -21,7 +27,21 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("guardian who can log in, by e-mail", families::GUARDIAN_WHO_CAN_LOG_IN.into()),
         ("e-mail address in use", families::EMAIL_OWNER.into()),
         ("invitation send: replace the live invitation", invitations::SUPERSEDE_PENDING.into()),
-        ("revoke: end the guardian's sessions", invitations::END_SESSIONS_ON_REVOKE.into()),
+        ("revoke: the guardian's access state, carrying the change", revoke_state_sql(ONE, true)),
+        ("revoke or move: the guardian's live invitation", revoke_invitations_sql(ONE)),
+        ("revoke or move: end the guardian's sessions", end_sessions_sql(ONE)),
+        ("revoke or move: the guardian's unused reset links", spend_resets_sql(ONE)),
+        ("primary change or merge, all but one lose access: access states", revoke_state_sql(FAMILY_BUT_ONE, false)),
+        ("primary change or merge, all but one lose access: live invitations", revoke_invitations_sql(FAMILY_BUT_ONE)),
+        ("primary change or merge, all but one lose access: sessions", end_sessions_sql(FAMILY_BUT_ONE)),
+        ("primary change or merge, all but one lose access: unused reset links", spend_resets_sql(FAMILY_BUT_ONE)),
+        ("change primary: the family's new primary", operations::MAKE_PRIMARY.into()),
+        ("change primary: an invited new primary goes back to no access", operations::WITHDRAW_INVITED_STATE.into()),
+        ("merge: mark the sources merged", operations::mark_merged_sql(2)),
+        ("merge: the sources' guardians join the target", operations::move_guardians_sql(2)),
+        ("merge: the sources' ledger entries follow", operations::move_ledger_sql(2)),
+        ("merge: the target is updated", operations::TOUCH_FAMILY.into()),
+        ("move a contact to another family", operations::MOVE_GUARDIAN.into()),
         ("invitation by token", invitations::FIND_INVITATION_BY_TOKEN.into()),
         ("password reset by token", invitations::FIND_RESET_BY_TOKEN.into()),
         ("family access history", audit::FAMILY_HISTORY.into()),
