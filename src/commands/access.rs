@@ -369,7 +369,7 @@ pub async fn edit_contact_details(
     let entry = AuditEntry::about_guardian(actor, "contact_updated", &target.id, target.full_name(), &target.family_id, None);
     let mut statements = vec![families::update_contact(&app.db, &target.id, change, app.now)?];
     if email_changes && target.state() == AccessState::InviteSent {
-        statements.extend(families::withdraw_invitation(&app.db, &target.id, app.now)?);
+        statements.extend(invitations::withdraw(&app.db, &target.id, app.now, || None)?);
     }
     statements.push(audit::insert(&app.db, &org.id, &entry, app.now, None)?);
     batch_claiming_email(app, &org.id, new_email.as_deref(), Some(&target.id), statements).await?;

@@ -10,7 +10,7 @@ use crate::commands::access::{primary_contact, revoked_notice, OrgContext};
 use crate::commands::{guarded_effects, payments, Effects};
 use crate::error::ApiResult;
 use crate::store::families::{self, FamilyRow, GuardianRow};
-use crate::store::invitations::{end_access, guardian_changed_by, StateChange, Whose};
+use crate::store::invitations::{self, end_access, guardian_changed_by, StateChange, Whose};
 use crate::store::operations::{self, family_changed_by};
 use crate::store::{changes, won, Guard};
 use portal_core::access::Requester;
@@ -101,7 +101,7 @@ pub async fn change_primary(
     let everyone_else = Whose::FamilyExcept { family_id: &family.id, keep: new_primary_id };
     statements.extend(end_access(db, everyone_else, StateChange::Guarded, "primary_changed", app.now, guard)?);
     // The new primary keeps a login they had; an invited one goes back to no access.
-    statements.push(operations::withdraw_invited_state(db, new_primary_id, guard())?);
+    statements.extend(invitations::withdraw(db, new_primary_id, app.now, || Some(guard()))?);
     let revoked = revoked_of(&guardians, &plan.revoked);
     let fx = primary_change_effects(app, org, requester, family, new_primary, &revoked, guard)?;
     statements.extend(fx.statements);

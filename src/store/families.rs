@@ -289,21 +289,6 @@ pub async fn contact_of(db: &Db, guardian_id: &str) -> ApiResult<Option<ContactR
     db.first("SELECT first_name, last_name, email FROM guardians WHERE id = ?1", &[text(guardian_id)]).await
 }
 
-/// A pending invitation whose address changed no longer lets anyone in: it ends, and the guardian
-/// is back to "No Access" until the primary sends a new one.
-pub fn withdraw_invitation(db: &Db, guardian_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
-    Ok(vec![
-        db.stmt(
-            "UPDATE invitations SET state = 'superseded', ended_at = ?2 WHERE guardian_id = ?1 AND state = 'pending'",
-            &[text(guardian_id), int(now.millis())],
-        )?,
-        db.stmt(
-            "UPDATE guardians SET access_state = 'no_access' WHERE id = ?1 AND access_state = 'invite_sent'",
-            &[text(guardian_id)],
-        )?,
-    ])
-}
-
 /// A guardian's password hash at a new cost (the password itself is unchanged: no session ends).
 pub fn set_password_hash(db: &Db, guardian_id: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
     db.stmt("UPDATE guardians SET password_hash = ?2 WHERE id = ?1", &[text(guardian_id), text(hash)])

@@ -42,6 +42,28 @@ pub fn guarded_update<'a>(db: &Db, sql: &str, mut args: Vec<Arg<'a>>, guard: Gua
 pub const SUPERSEDE_PENDING: &str =
     "UPDATE invitations SET state = 'superseded', ended_at = ? WHERE guardian_id = ? AND state = 'pending'";
 
+pub const WITHDRAW_INVITED_STATE: &str =
+    "UPDATE guardians SET access_state = 'no_access' WHERE id = ? AND access_state = 'invite_sent'";
+
+/// An invitation withdrawn before it was accepted (its address changed, or its guardian became
+/// the primary): the pending link stops working and the guardian is back to "No Access" until a
+/// new one is sent. A login they already had stays. Guarded like the command, if it is.
+pub fn withdraw<'a>(
+    db: &Db,
+    guardian_id: &'a str,
+    now: Timestamp,
+    guard: impl Fn() -> Option<Guard<'a>>,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    let statement = |sql: &str, args: Vec<Arg<'a>>| match guard() {
+        Some(g) => guarded_update(db, sql, args, g),
+        None => db.stmt(sql, &args),
+    };
+    Ok(vec![
+        statement(SUPERSEDE_PENDING, vec![int(now.millis()), text(guardian_id)])?,
+        statement(WITHDRAW_INVITED_STATE, vec![text(guardian_id)])?,
+    ])
+}
+
 pub struct NewInvitation<'a> {
     pub id: &'a str,
     pub org_id: &'a str,

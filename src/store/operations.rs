@@ -37,15 +37,6 @@ pub fn make_primary(
     )
 }
 
-pub const WITHDRAW_INVITED_STATE: &str =
-    "UPDATE guardians SET access_state = 'no_access' WHERE id = ? AND access_state = 'invite_sent'";
-
-/// A new primary who was only invited goes back to no access (a login they had stays). Their
-/// invitation row is left as it is: ending access skips the guardian who keeps it.
-pub fn withdraw_invited_state<'a>(db: &Db, guardian_id: &'a str, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
-    guarded_update(db, WITHDRAW_INVITED_STATE, vec![text(guardian_id)], guard)
-}
-
 /// `?, ?, ...`: one placeholder per merged family.
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")

@@ -36,7 +36,7 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("primary change or merge, all but one lose access: sessions", end_sessions_sql(FAMILY_BUT_ONE)),
         ("primary change or merge, all but one lose access: unused reset links", spend_resets_sql(FAMILY_BUT_ONE)),
         ("change primary: the family's new primary", operations::MAKE_PRIMARY.into()),
-        ("change primary: an invited new primary goes back to no access", operations::WITHDRAW_INVITED_STATE.into()),
+        ("change primary: an invited new primary goes back to no access", invitations::WITHDRAW_INVITED_STATE.into()),
         ("merge: mark the sources merged", operations::mark_merged_sql(2)),
         ("merge: the sources' guardians join the target", operations::move_guardians_sql(2)),
         ("merge: the sources' ledger entries follow", operations::move_ledger_sql(2)),

@@ -117,6 +117,30 @@ test('changing the Primary Guardian revokes all other access, the former primary
   assert.equal((await auditOf(family.id)).filter((e) => e.action === 'primary_guardian_changed').length, 1);
 });
 
+test('a new primary who was only invited goes back to No Access, and their old link no longer works', async () => {
+  const { staff, family, primary } = await portal.familyWithSecondary('invitedprimary');
+  const g = await portal.request('POST', `${api('invitedprimary')}/guardians`, {
+    token: primary.token,
+    json: { first_name: 'Cy', last_name: 'Lee', email: 'cy@invitedprimary.test' },
+  });
+  await portal.request('POST', `${api('invitedprimary')}/guardians/${g.body.id}/invitation`, { token: primary.token });
+  const link = await portal.linkToken('cy@invitedprimary.test', 'invitation');
+  const res = await portal.request('PUT', `${office('invitedprimary')}/families/${family.id}/primary-guardian`, {
+    token: staff,
+    json: { guardian_id: g.body.id },
+  });
+  assert.equal(res.status, 200, res.text);
+  const cy = res.body.guardians.find((x) => x.id === g.body.id);
+  assert.equal(cy.is_primary, true);
+  assert.equal(cy.access_status, 'no_access');
+  const status = await portal.request('GET', `${api('invitedprimary')}/invitations/${link}`);
+  assert.notEqual(status.body.status, 'valid');
+  const accepted = await portal.accept('invitedprimary', link, 'cy-password-1');
+  assert.notEqual(accepted.status, 200);
+  const row = await portal.db.prepare('SELECT access_state FROM guardians WHERE id = ?1').bind(g.body.id).first();
+  assert.equal(row.access_state, 'no_access');
+});
+
 test('the new primary must be a guardian of the family, in this organization', async () => {
   const a = await portal.familyWithSecondary('primary-a');
   const b = await portal.familyWithSecondary('primary-b');
