@@ -138,7 +138,15 @@ pub async fn send_invitation(
     statements.extend(fx.statements);
     let results = batch_claiming_email(app, &org.id, Some(email.as_str()), Some(&target.id), statements).await?;
     if !won(&results, 0)? {
-        return Err(AccessError::AlreadyHasAccess(target.full_name()).into()); // accepted meanwhile
+        // Another send won the race (the cooldown), or the invitation was accepted meanwhile.
+        let now = families::find_guardian(&app.db, &org.id, &target.id).await?;
+        return Err(match now {
+            Some(g) if g.state() != AccessState::CanLogIn => {
+                check_cooldown(g.invitation_sent_at.map(Timestamp), app.now).err().unwrap_or(AccessError::ResendTooSoon(1))
+            }
+            _ => AccessError::AlreadyHasAccess(target.full_name()),
+        }
+        .into());
     }
     app.enqueue(&fx.outbox_ids).await;
     Ok(())

@@ -5,6 +5,7 @@ use super::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
 use super::{int, sessions, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::access::{invitation_link_status, LinkStatus};
+use portal_core::access::RESEND_COOLDOWN_SECONDS;
 use portal_core::audit::Actor;
 use portal_core::time::Timestamp;
 use serde::de::DeserializeOwned;
@@ -75,15 +76,21 @@ pub struct NewInvitation<'a> {
     pub expires_at: Timestamp,
 }
 
+pub const MARK_INVITED: &str = "UPDATE guardians SET access_state = 'invite_sent', email = ?2, last_change_id = ?3, updated_at = ?4 \
+     WHERE id = ?1 AND access_state != 'can_log_in' \
+     AND NOT EXISTS (SELECT 1 FROM invitations WHERE guardian_id = ?1 AND state = 'pending' AND created_at > ?5)";
+
 /// Marks the guardian invited (to `email`), replaces any live invitation, records the new one.
-/// The first statement carries the change id; the others run only if it changed the guardian.
+/// The first statement carries the change id; the others run only if it changed the guardian. It
+/// changes nothing if the guardian can log in, or was sent an invitation within the re-send
+/// cooldown: checked in the batch itself, so parallel sends cannot all pass the check.
 pub fn send(db: &Db, inv: &NewInvitation<'_>, change_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
     let guard = || guardian_changed_by(inv.guardian_id, change_id);
+    let cooldown_started = now.plus_seconds(-RESEND_COOLDOWN_SECONDS);
     Ok(vec![
         db.stmt(
-            "UPDATE guardians SET access_state = 'invite_sent', email = ?2, last_change_id = ?3, updated_at = ?4 \
-             WHERE id = ?1 AND access_state != 'can_log_in'",
-            &[text(inv.guardian_id), text(inv.email), text(change_id), int(now.millis())],
+            MARK_INVITED,
+            &[text(inv.guardian_id), text(inv.email), text(change_id), int(now.millis()), int(cooldown_started.millis())],
         )?,
         guarded_update(db, SUPERSEDE_PENDING, vec![int(now.millis()), text(inv.guardian_id)],
             guard(),

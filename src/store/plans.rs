@@ -26,6 +26,7 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("family by id", families::FIND_FAMILY.into()),
         ("guardian who can log in, by e-mail", families::GUARDIAN_WHO_CAN_LOG_IN.into()),
         ("e-mail address in use", families::EMAIL_OWNER.into()),
+        ("invitation send: mark invited unless sent within the cooldown", invitations::MARK_INVITED.into()),
         ("invitation send: replace the live invitation", invitations::SUPERSEDE_PENDING.into()),
         ("revoke: the guardian's access state, carrying the change", revoke_state_sql(ONE, true)),
         ("revoke or move: the guardian's live invitation", revoke_invitations_sql(ONE)),

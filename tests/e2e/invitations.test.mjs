@@ -482,3 +482,29 @@ test('staff see every invitation with its state and expiry, and the audit log ha
   assert.equal(staffRevoke.body.access_status, 'invite_revoked');
   assertError(await portal.request('GET', `${api('console')}/account`, { token: secondary.token }), 401, 'session_ended');
 });
+
+test('parallel sends to many guardians write one invitation and one e-mail each (the cooldown holds in the batch)', async () => {
+  const staff = await orgWithStaff('parallel-send');
+  const families = [];
+  for (let i = 0; i < 8; i++) {
+    families.push(await portal.createFamily('parallel-send', staff, `Fam${i}`, { first_name: `P${i}`, last_name: 'Par', email: `p${i}@parallel-send.test` }));
+  }
+  const answers = await Promise.all(
+    families.flatMap((f) =>
+      Array.from({ length: 10 }, (_, k) =>
+        portal.request('POST', `${office('parallel-send')}/guardians/${f.primary_guardian_id}/invitation${k % 2 ? '/resend' : ''}`, { token: staff }),
+      ),
+    ),
+  );
+  for (const a of answers) assert.ok([202, 409, 429].includes(a.status), `${a.status} ${a.text}`);
+  for (const f of families) {
+    const { n } = await portal.db.prepare('SELECT COUNT(*) AS n FROM invitations WHERE guardian_id = ?1').bind(f.primary_guardian_id).first();
+    assert.equal(n, 1, `${f.name}: invitations written`);
+    const mails = await portal.db
+      .prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'email' AND payload LIKE ?1")
+      .bind(`%${f.guardians[0].email}%`)
+      .first();
+    assert.equal(mails.n, 1, `${f.name}: invitation e-mails`);
+  }
+  assert.equal(answers.filter((a) => a.status === 202).length, families.length);
+});
