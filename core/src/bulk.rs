@@ -70,17 +70,15 @@ fn unneutralise(cell: &str) -> &str {
 
 /// The contacts report as CSV (RFC 4180 quoting, UTF-8, a header row, `\n` line ends), every cell
 /// neutralised against formula injection.
-pub fn write_report<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Vec<u8> {
-    // Writing to memory cannot fail, and every record has the header's six fields.
-    const INFALLIBLE: &str = "CSV written to memory";
+pub fn write_report<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Result<Vec<u8>, csv::Error> {
     let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record(REPORT_COLUMNS).expect(INFALLIBLE);
+    csv.write_record(REPORT_COLUMNS)?;
     for l in lines {
         let access = if l.has_access { "Yes" } else { "No" };
         let cells = [l.contact_id, l.customer_id, l.first_name, l.last_name, l.customer_name, access];
-        csv.write_record(cells.map(neutralise).iter().map(|c| c.as_bytes())).expect(INFALLIBLE);
+        csv.write_record(cells.map(neutralise).iter().map(|c| c.as_bytes()))?;
     }
-    csv.into_inner().expect(INFALLIBLE)
+    csv.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// One contact line of an import, as written in the file (values are checked row by row, so one
@@ -317,6 +315,10 @@ pub fn repeated_contacts(rows: &[ImportRow]) -> std::collections::HashSet<u64> {
 mod tests {
     use super::*;
 
+    fn write_report_ok<'a>(lines: impl IntoIterator<Item = ReportLine<'a>>) -> Vec<u8> {
+        write_report(lines).expect("a report in memory")
+    }
+
     fn facts(family: &str, primary: bool, access: bool) -> ContactFacts {
         ContactFacts { family_id: family.into(), is_primary: primary, has_access: access, has_email: true }
     }
@@ -347,7 +349,7 @@ mod tests {
             has_access: true,
         };
         let second = ReportLine { contact_id: "gdn_2", customer_id: "fam_1", first_name: "Bob", last_name: "", customer_name: "a\rb", has_access: false };
-        let csv = write_report([line, second]);
+        let csv = write_report_ok([line, second]);
         assert_eq!(
             String::from_utf8(csv.clone()).unwrap(),
             "ContactId,CustomerId,First Name,Last Name,Customer Name,Has Access To Portal\n\
@@ -393,7 +395,7 @@ mod tests {
             customer_name: customer,
             has_access: true,
         };
-        let csv = write_report([
+        let csv = write_report_ok([
             line("gdn_1", "=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2+3"),
             line("gdn_2", "@SUM(1+1)", "\tTab", "\rReturn"),
             line("gdn_3", "Ann", "O'Neil", "'quoted"),
@@ -420,7 +422,7 @@ mod tests {
     fn an_exported_report_imports_as_it_was_exported_whatever_the_names() {
         let names = ["=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2+3", "@SUM(1+1)", "\tTab", "\rReturn", "'=x", "Ann"];
         let lines = names.iter().enumerate().map(|(i, n)| (format!("gdn_{i}"), n)).collect::<Vec<_>>();
-        let csv = write_report(lines.iter().map(|(id, n)| ReportLine {
+        let csv = write_report_ok(lines.iter().map(|(id, n)| ReportLine {
             contact_id: id,
             customer_id: "fam_1",
             first_name: n,
@@ -437,7 +439,7 @@ mod tests {
             assert_eq!(plan_row(row, Some(&facts)), Ok(RowPlan::Unchanged), "{row:?}");
         }
         // The columns the import reads are read back as they were, even were they neutralised.
-        let csv = write_report([ReportLine { contact_id: "-1", customer_id: "=2", first_name: "", last_name: "", customer_name: "", has_access: false }]);
+        let csv = write_report_ok([ReportLine { contact_id: "-1", customer_id: "=2", first_name: "", last_name: "", customer_name: "", has_access: false }]);
         let row = &parse_import(&csv).unwrap()[0];
         assert_eq!((row.contact_id.as_str(), row.customer_id.as_str(), row.has_access.as_str()), ("-1", "=2", "No"));
     }

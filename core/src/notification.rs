@@ -128,17 +128,15 @@ impl Notification {
     }
 
     /// `base_url` is the deployment's public URL, without a trailing slash.
-    pub fn render(&self, base_url: &str) -> OutgoingEmail {
-        // Rendering writes only to a String, and no value or filter in the templates can fail.
-        const INFALLIBLE: &str = "e-mail templates render without errors";
-        OutgoingEmail {
+    pub fn render(&self, base_url: &str) -> Result<OutgoingEmail, askama::Error> {
+        Ok(OutgoingEmail {
             kind: self.kind().to_string(),
             secret: self.secret().map(str::to_string),
             to: self.recipient().to_string(),
             subject: self.subject(),
-            text: TextBody { mail: self, base_url }.render().expect(INFALLIBLE),
-            html: HtmlBody { mail: self, base_url }.render().expect(INFALLIBLE),
-        }
+            text: TextBody { mail: self, base_url }.render()?,
+            html: HtmlBody { mail: self, base_url }.render()?,
+        })
     }
 }
 
@@ -195,7 +193,7 @@ mod tests {
             enabled: false,
             changed_by: "admin@x.test".into(),
         };
-        let m = n.render("https://p.example");
+        let m = n.render("https://p.example").expect("renders");
         assert_eq!(m.to, "owner@x.test");
         assert!(m.subject.contains("off"));
         assert!(m.text.contains("Our Customer Portal is currently unavailable. Please check back later."));
@@ -209,7 +207,7 @@ mod tests {
             org_name: "<b>Swim & Co</b>".into(),
             org_slug: "swim".into(),
         };
-        let m = n.render("https://p.example");
+        let m = n.render("https://p.example").expect("renders");
         assert!(m.html.contains("&#60;b&#62;Swim &#38; Co&#60;/b&#62;"), "{}", m.html);
         assert!(m.text.contains("https://p.example/portal/swim"));
     }
@@ -218,7 +216,7 @@ mod tests {
     fn a_script_or_ampersand_in_a_name_is_escaped_in_html_and_verbatim_in_text() {
         let name = "<script>alert('x')</script> & \"Sons\"";
         let n = Notification::InvitationAccepted { to: "a@x.test".into(), org_name: "Splash".into(), guardian_name: name.into() };
-        let m = n.render("https://p.example");
+        let m = n.render("https://p.example").expect("renders");
         assert!(!m.html.contains("<script>"), "{}", m.html);
         assert!(m.html.starts_with("<p>&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#38; &#34;Sons&#34; accepted"), "{}", m.html);
         assert!(m.text.starts_with(&format!("{name} accepted your invitation")), "{}", m.text);
@@ -227,7 +225,7 @@ mod tests {
 
     #[test]
     fn the_text_body_is_paragraphs_and_the_html_body_one_p_each() {
-        let m = invitation(true).render("https://p.example");
+        let m = invitation(true).render("https://p.example").expect("renders");
         assert_eq!(
             m.text,
             "Hello Bob,\n\n\
@@ -256,17 +254,17 @@ mod tests {
             Notification::ImportSummary { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), job_id: "job_1".into(), dry_run: true, total: 3, updated: 1, unchanged: 2, errors: 0 },
         ];
         for n in all {
-            let m = n.render("https://p.example");
+            let m = n.render("https://p.example").expect("renders");
             let paragraphs = m.text.split("\n\n").count();
             assert_eq!(m.html.lines().count(), paragraphs, "{}: {} / {}", m.kind, m.text, m.html);
             assert!(!m.text.contains('<') && !m.text.starts_with('\n') && !m.text.ends_with('\n'), "{:?}", m.text);
         }
         let reset = Notification::PasswordReset { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), first_name: "B".into(), token: "tok9".into(), expires_at: t };
-        let m = reset.render("https://p.example");
+        let m = reset.render("https://p.example").expect("renders");
         assert!(m.text.contains("https://p.example/portal/s/password-reset/tok9"));
         assert!(m.text.contains("expires on 2027-01-15 at 08:00 UTC."));
         let summary = Notification::ImportSummary { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), job_id: "job_1".into(), dry_run: true, total: 8, updated: 0, unchanged: 8, errors: 0 };
-        let m = summary.render("https://p.example");
+        let m = summary.render("https://p.example").expect("renders");
         assert!(m.subject.starts_with("Dry run"));
         assert!(m.text.contains("8 rows: 0 would change (nothing was changed), 8 unchanged, 0 with errors."));
         assert!(m.html.contains("Every row's result: https://p.example/office/s/api/imports/job_1"));
@@ -288,11 +286,11 @@ mod tests {
 
     #[test]
     fn an_invitation_carries_its_link_and_expiry() {
-        let m = invitation(false).render("https://p.example");
+        let m = invitation(false).render("https://p.example").expect("renders");
         assert!(m.text.contains("https://p.example/portal/splash/invitations/tok123"));
         assert!(m.text.contains("expires on 2027-01-15 at 08:00 UTC"));
         assert_eq!(invitation(true).kind(), "invitation_resent");
-        assert!(invitation(true).render("https://p.example").text.contains("no longer works"));
+        assert!(invitation(true).render("https://p.example").expect("renders").text.contains("no longer works"));
     }
 
     #[test]
@@ -304,14 +302,14 @@ mod tests {
             family_name: "Lee".into(),
             primary_name: "Ann Lee".into(),
         };
-        let m = n.render("https://p.example");
+        let m = n.render("https://p.example").expect("renders");
         assert!(m.text.contains("has been revoked"));
         assert!(m.text.contains("contact the Primary Guardian of the account, Ann Lee"));
     }
 
     #[test]
     fn redaction_removes_the_link_token_and_nothing_else() {
-        let sent = invitation(false).render("https://p.example");
+        let sent = invitation(false).render("https://p.example").expect("renders");
         assert_eq!(sent.secret.as_deref(), Some("tok123"));
         let kept = sent.redacted();
         let json = serde_json::to_string(&kept).unwrap();
@@ -319,13 +317,13 @@ mod tests {
         assert!(kept.text.contains("/invitations/[redacted after sending]"));
         assert_eq!((kept.subject, kept.to), (sent.subject, sent.to));
         let w = Notification::OrganizationWelcome { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into() };
-        let w = w.render("https://p.example");
+        let w = w.render("https://p.example").expect("renders");
         assert_eq!(w.redacted(), w);
     }
 
     #[test]
     fn rendered_emails_round_trip_through_the_outbox_format() {
-        let m = invitation(true).render("https://p.example");
+        let m = invitation(true).render("https://p.example").expect("renders");
         assert_eq!(m.kind, "invitation_resent");
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<OutgoingEmail>(&json).unwrap(), m);

@@ -98,23 +98,21 @@ pub struct PasswordHash {
 
 impl PasswordHash {
     /// `$pbkdf2-sha256$i=100000,r=6$<salt>$<hash>`, base64 without padding (PHC string format).
-    ///
-    /// # Panics
-    /// If `salt` or `hash` is outside the PHC format's lengths (8 to 48 and 10 to 64 bytes); the
-    /// shell always passes `SALT_BYTES` and `HASH_BYTES`.
-    pub fn to_phc_string(&self) -> String {
+    /// Refused if `salt` or `hash` is outside the PHC format's lengths (8 to 48 and 10 to 64
+    /// bytes); the shell always passes `SALT_BYTES` and `HASH_BYTES`.
+    pub fn to_phc_string(&self) -> Result<String, PasswordError> {
+        let unfit = |_| PasswordError::UnknownHashFormat;
         let mut params = ParamsString::new();
-        let fits = "two numbers fit the parameter string";
-        params.add_decimal("i", self.iterations).expect(fits);
-        params.add_decimal("r", self.rounds).expect(fits);
-        phc::PasswordHash {
+        params.add_decimal("i", self.iterations).map_err(unfit)?;
+        params.add_decimal("r", self.rounds).map_err(unfit)?;
+        let hash = phc::PasswordHash {
             algorithm: ALGORITHM,
             version: None,
             params,
-            salt: Some(Salt::new(&self.salt).expect("salt length within the PHC format's bounds")),
-            hash: Some(Output::new(&self.hash).expect("hash length within the PHC format's bounds")),
-        }
-        .to_string()
+            salt: Some(Salt::new(&self.salt).map_err(unfit)?),
+            hash: Some(Output::new(&self.hash).map_err(unfit)?),
+        };
+        Ok(hash.to_string())
     }
 
     pub fn parse(s: &str) -> Result<Self, PasswordError> {
@@ -189,7 +187,7 @@ mod tests {
     #[test]
     fn phc_string_round_trips() {
         let h = PasswordHash { iterations: 100_000, rounds: 6, salt: vec![1; 16], hash: vec![2; 32] };
-        let s = h.to_phc_string();
+        let s = h.to_phc_string().unwrap();
         assert!(s.starts_with("$pbkdf2-sha256$i=100000,r=6$"), "{s}");
         assert_eq!(PasswordHash::parse(&s).unwrap(), h);
     }
@@ -199,7 +197,7 @@ mod tests {
         let stored = "$pbkdf2-sha256$i=100000,r=6$AQEBAQEBAQEBAQEBAQEBAQ$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI";
         let h = PasswordHash::parse(stored).unwrap();
         assert_eq!((h.iterations, h.rounds, h.salt.as_slice(), h.hash.as_slice()), (100_000, 6, &[1; 16][..], &[2; 32][..]));
-        assert_eq!(h.to_phc_string(), stored);
+        assert_eq!(h.to_phc_string().unwrap(), stored);
     }
 
     #[test]
@@ -233,6 +231,6 @@ mod tests {
     fn dummy_hash_has_current_cost_and_matches_nothing_real() {
         let d = dummy_hash(PasswordCost::default());
         assert_eq!((d.iterations, d.rounds), (ITERATIONS_PER_ROUND, 6));
-        assert!(PasswordHash::parse(&d.to_phc_string()).is_ok());
+        assert!(PasswordHash::parse(&d.to_phc_string().unwrap()).is_ok());
     }
 }

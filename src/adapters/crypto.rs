@@ -69,7 +69,7 @@ async fn derive(password: &str, salt: &[u8], iterations: u32, rounds: u32) -> Ap
 pub async fn hash_password(password: &str, cost: PasswordCost) -> ApiResult<String> {
     let salt = random_bytes::<SALT_BYTES>()?.to_vec();
     let hash = derive(password, &salt, cost.iterations, cost.rounds).await?;
-    Ok(PasswordHash { iterations: cost.iterations, rounds: cost.rounds, salt, hash }.to_phc_string())
+    Ok(PasswordHash { iterations: cost.iterations, rounds: cost.rounds, salt, hash }.to_phc_string()?)
 }
 
 pub async fn verify_password(password: &str, stored: &PasswordHash) -> ApiResult<bool> {

@@ -52,7 +52,7 @@ pub async fn report_csv(
             has_access: access,
         })
     });
-    Ok(write_report(lines))
+    write_report(lines).map_err(ApiError::internal)
 }
 
 #[derive(Serialize, Deserialize)]

@@ -184,5 +184,6 @@ pub async fn send_summary(app: &App, row: &OutboxRow) -> Result<(), mail::MailEr
         unchanged: counts.unchanged,
         errors: counts.errors,
     };
-    mail::send(&app.config.email, &app.db, app.now, &notice.render(&app.config.public_base_url), &row.id).await
+    let message = notice.render(&app.config.public_base_url).map_err(|e| mail::MailError::Permanent(e.to_string()))?;
+    mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await
 }

@@ -44,7 +44,7 @@ pub fn insert_email<'a>(
     now: Timestamp,
     guard: Option<Guard<'a>>,
 ) -> ApiResult<NewOutboxRow> {
-    let payload = serde_json::to_string(&notification.render(base_url)).map_err(ApiError::internal)?;
+    let payload = serde_json::to_string(&notification.render(base_url).map_err(ApiError::internal)?).map_err(ApiError::internal)?;
     insert(db, org_id, KIND_EMAIL, &payload, now, guard)
 }
 
