@@ -15,5 +15,8 @@ bash scripts/build.sh
 say "end-to-end tests in Miniflare"
 node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 
+say "API fuzzing: schemathesis against the OpenAPI document, both Workers in Miniflare (fixed seed)"
+bash scripts/api-fuzz.sh
+
 say "deploy dry run: migrations on a throwaway local D1, both Workers' bundles (offline)"
 bash scripts/deploy.sh --dry-run
