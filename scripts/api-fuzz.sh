@@ -33,7 +33,12 @@ ST="$VENV/bin/schemathesis"
 if [ "$("$ST" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
   say "installing schemathesis $SCHEMATHESIS_VERSION into .venv-fuzz (about a minute)"
   if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV" || { say "python3 -m venv failed (on Debian: apt-get install python3-venv)"; exit 1; }
+    if ! python3 -m venv "$VENV" 2>/dev/null; then
+      say "installing python3-venv (Debian)"
+      rm -rf "$VENV"
+      { apt-get install -y python3-venv >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y python3-venv >/dev/null; }; } \
+        && python3 -m venv "$VENV" || { say "python3 -m venv failed"; exit 1; }
+    fi
   fi
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
