@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { workerOptions, migrationStatements, Portal, PLATFORM_TOKEN, assertError } from './harness.mjs';
 
@@ -186,8 +187,28 @@ test('permanent refusals and a dead-lettered message are failed, with why, for s
   assert.equal(anonymous.status, 401);
 });
 
+/** A staff user with the plain `staff` role, hashed the way the worker hashes (chained PBKDF2). */
+async function addStaffUser(slug, email, password) {
+  const salt = randomBytes(16);
+  let key = Buffer.from(password);
+  for (let i = 0; i < 6; i++) key = pbkdf2Sync(key, salt, 100000, 32, 'sha256');
+  const hash = `$pbkdf2-sha256$i=100000,r=6$${salt.toString('base64').replace(/=+$/, '')}$${key.toString('base64').replace(/=+$/, '')}`;
+  await portal.db
+    .prepare('INSERT INTO staff_users (id, org_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .bind(`stf_${email}`, orgs[slug].id, email, hash, 'staff', Date.now())
+    .run();
+  return portal.staffSignIn(slug, email, password);
+}
+
 test('a retry is refused for another organization, for a message that did not fail, and without the token', async () => {
   const down = await row(ADDR.down);
+  // Plain staff see the failed e-mails but may not send them again (owner or admin only).
+  const plain = await addStaffUser('rejected', 'desk@rejected422.test', 'desk-password-1');
+  const seen = await portal.request('GET', '/office/rejected/api/outbox?status=failed', { token: plain });
+  assert.equal(seen.status, 200);
+  assert.equal(seen.body.messages.length, 1);
+  assertError(await portal.request('POST', `/office/rejected/api/outbox/${seen.body.messages[0].id}/retry`, { token: plain }), 403, 'owner_or_admin_required');
+  assertError(await portal.request('GET', '/office/rejected/api/outbox?status=sent', { token: plain }), 422, 'invalid_field');
   assertError(await portal.request('POST', `/office/rejected/api/outbox/${down.id}/retry`, { token: orgs.rejected.staff }), 404, 'outbox_message_not_found');
   const sent = await row(ADDR.retry3);
   assertError(await portal.request('POST', `/office/retry3/api/outbox/${sent.id}/retry`, { token: orgs.retry3.staff }), 409, 'outbox_message_not_failed');
