@@ -75,28 +75,60 @@ impl App {
         Ok(results)
     }
 
+    /// Hands outbox rows to the queue; after the answer has gone out when this is a request.
     pub async fn enqueue(&self, outbox_ids: &[String]) {
         if outbox_ids.is_empty() {
             return;
         }
+        let Some(hand_over) = self.hand_over(outbox_ids) else { return };
+        // The rows are committed: whether the hand-over finishes now or just after the answer,
+        // the cron re-sends what never reached the queue (`enqueued_at` still empty).
+        match &self.ctx {
+            Some(ctx) => ctx.wait_until(async move {
+                hand_over.await;
+            }),
+            None => {
+                hand_over.await;
+            }
+        }
+    }
+
+    /// Hands outbox rows to the queue now; false when they did not get there.
+    pub async fn enqueue_now(&self, outbox_ids: &[String]) -> bool {
+        match self.hand_over(outbox_ids) {
+            Some(hand_over) => hand_over.await,
+            None => false,
+        }
+    }
+
+    /// The hand-over as a future of its own (it may outlive the request): `send_batch`, then
+    /// `enqueued_at` stamped, so the cron leaves the rows to the queue's own retries.
+    fn hand_over(&self, outbox_ids: &[String]) -> Option<impl std::future::Future<Output = bool> + 'static> {
         let messages: Vec<JobMessage> =
             outbox_ids.iter().map(|id| JobMessage { outbox_id: id.clone() }).collect();
-        let queue = match self.jobs() {
-            Ok(q) => q,
-            Err(e) => return console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}"),
-        };
-        let ids = outbox_ids.to_vec();
-        let send = async move {
-            if let Err(e) = queue.send_batch(messages).await {
-                console_error!("outbox rows left for the cron to re-send: {ids:?}: {e:?}");
+        let (queue, db) = match (self.jobs(), self.env.d1(DB_BINDING)) {
+            (Ok(q), Ok(d)) => (q, Db(d)),
+            (Err(e), _) => {
+                console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}");
+                return None;
+            }
+            (_, Err(e)) => {
+                console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}");
+                return None;
             }
         };
-        // The rows are committed: whether the hand-over finishes now or just after the answer,
-        // the cron re-sends what never reached the queue.
-        match &self.ctx {
-            Some(ctx) => ctx.wait_until(send),
-            None => send.await,
-        }
+        let ids = outbox_ids.to_vec();
+        Some(async move {
+            if let Err(e) = queue.send_batch(messages).await {
+                console_error!("outbox rows left for the cron to re-send: {ids:?}: {e:?}");
+                return false;
+            }
+            // Stamped with the time of the hand-over, not of the request.
+            if let Err(e) = crate::store::outbox::mark_enqueued(&db, &ids, now()).await {
+                console_error!("outbox rows {ids:?} were handed over but not stamped; the cron may re-send them: {e:?}");
+            }
+            true
+        })
     }
 }
 

@@ -1,7 +1,8 @@
 //! How long a failed job waits before its next try.
 
 pub const DEFAULT_BASE_SECONDS: u32 = 10;
-const MAX_DELAY_SECONDS: u32 = 900;
+/// The longest wait between two tries, whatever the backoff or a `Retry-After` asks.
+pub const MAX_DELAY_SECONDS: u32 = 900;
 
 /// Exponential backoff from the number of attempts so far: base, 2 x base, 4 x base ... at most
 /// 15 minutes (10 s, 20 s, 40 s ... with the default base).

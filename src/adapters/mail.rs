@@ -12,6 +12,9 @@ pub enum MailError {
     /// Worth trying again later (network trouble, rate limit, provider outage).
     #[error("transient: {0}")]
     Transient(String),
+    /// The provider said when to come back (`Retry-After` in seconds, on a 429 or 503).
+    #[error("transient: {0} (retry after {1} s)")]
+    RetryAfter(String, u32),
     /// Will fail the same way every time (rejected address, bad credentials).
     #[error("permanent: {0}")]
     Permanent(String),
@@ -87,9 +90,17 @@ impl EmailTransport for HttpProvider<'_> {
         if (200..300).contains(&status) {
             return Ok(());
         }
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .ok()
+            .flatten()
+            .and_then(|v| v.trim().parse::<u32>().ok());
         let detail = resp.text().await.unwrap_or_default();
         let detail = format!("HTTP {status}: {}", detail.chars().take(300).collect::<String>());
-        if status == 429 || status == 408 || status >= 500 {
+        if let (Some(seconds), true) = (retry_after, status == 429 || status == 503) {
+            Err(MailError::RetryAfter(detail, seconds))
+        } else if status == 429 || status == 408 || status >= 500 {
             Err(MailError::Transient(detail))
         } else {
             Err(MailError::Permanent(detail))

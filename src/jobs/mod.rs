@@ -15,7 +15,7 @@ use crate::store::outbox::{self, OutboxRow, KIND_EMAIL};
 use crate::store::imports::{KIND_IMPORT_CHUNK, KIND_IMPORT_SUMMARY};
 use crate::store::payments::KIND_DELETE_METHODS;
 use crate::adapters::switch;
-use portal_core::retry::retry_delay_seconds;
+use portal_core::retry::{retry_delay_seconds, MAX_DELAY_SECONDS};
 use worker::{console_error, console_warn, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 
 /// Outcome of one message: the consumer acks or retries each message on its own.
@@ -86,6 +86,7 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
 
 #[cfg(feature = "jobs")]
 async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
+    let mut why = None;
     if let Some(row) = outbox::find(&app.db, outbox_id).await? {
         if row.processed_at.is_none() && row.failed_at.is_none() {
             match row.kind.as_str() {
@@ -93,9 +94,15 @@ async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
                 KIND_IMPORT_CHUNK => import_chunk::dead_lettered(app, &row).await?,
                 _ => {}
             }
+            // Staff read this as the why: say that the queue gave up, and on what.
+            why = Some(format!(
+                "dead-lettered after {} attempts; last error: {}",
+                row.attempts,
+                row.last_error.as_deref().unwrap_or("none recorded")
+            ));
         }
     }
-    outbox::mark_failed(&app.db, outbox_id, None, app.now).await.map(|_| ())
+    outbox::mark_failed(&app.db, outbox_id, why.as_deref(), app.now).await.map(|_| ())
 }
 
 /// How carrying out an outbox row went, whatever its kind.
@@ -103,6 +110,8 @@ pub enum JobOutcome {
     Done,
     /// Failed for now (a gateway or provider outage, D1 trouble): retry with backoff.
     Retry(String),
+    /// Failed for now, and the other side said when to come back: not before then.
+    RetryAfter(String, u32),
     /// Will fail the same way every time: give up, keeping the error on the row.
     Failed(String),
 }
@@ -113,6 +122,7 @@ impl From<Result<(), MailError>> for JobOutcome {
         match sent {
             Ok(()) => JobOutcome::Done,
             Err(MailError::Transient(e)) => JobOutcome::Retry(e),
+            Err(MailError::RetryAfter(e, seconds)) => JobOutcome::RetryAfter(e, seconds),
             Err(MailError::Permanent(e)) => JobOutcome::Failed(e),
         }
     }
@@ -135,17 +145,36 @@ async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> 
             outbox::record_failure(&app.db, &row.id, &e).await?;
             Ok(Outcome::RetryLater(retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds)))
         }
+        JobOutcome::RetryAfter(e, seconds) => {
+            outbox::record_failure(&app.db, &row.id, &e).await?;
+            let backoff = retry_delay_seconds(row.attempts, app.config.job_retry_base_seconds);
+            Ok(Outcome::RetryLater(backoff.max(seconds.min(MAX_DELAY_SECONDS))))
+        }
     }
 }
 
-/// The cron: re-send outbox rows that never reached the queue, and re-publish recent portal
-/// switch changes to KV in case a KV write failed after D1 changed.
+/// The cron: re-send outbox rows the queue does not have (never handed over, or handed over so
+/// long ago that the message must be lost), and re-publish recent portal switch changes to KV in
+/// case a KV write failed after D1 changed.
 #[cfg(feature = "http")]
 pub async fn scheduled(app: &App) {
-    match outbox::claim_stalled(&app.db, app.now, 100).await {
+    let resend_after_ms = app
+        .env
+        .var("OUTBOX_RESEND_AFTER_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .map(|s| s * 1000)
+        .unwrap_or(outbox::RESEND_AFTER_MS);
+    match outbox::claim_stalled(&app.db, app.now, outbox::STALL_AFTER_MS, resend_after_ms, 100).await {
         Ok(ids) if !ids.is_empty() => {
             console_warn!("re-sending {} stalled outbox rows", ids.len());
-            app.enqueue(&ids).await;
+            if !app.enqueue_now(&ids).await {
+                // Not handed over after all: give the claim back for the next cron.
+                if let Err(e) = outbox::release_claim(&app.db, &ids, app.now).await {
+                    console_error!("could not release the claim on {ids:?}: {e:?}");
+                }
+            }
         }
         Ok(_) => {}
         Err(e) => console_error!("outbox sweep failed: {e:?}"),

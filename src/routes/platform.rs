@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::commands::organizations::{self, NewOrganization};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::bearer_token;
-use crate::http::{get, json, post, text, FromRequest, Json, Query, RequestParts, Router};
+use crate::http::{get, json, post, text, FromRequest, Json, Path, Query, RequestParts, Router};
 use crate::store::{dev, plans};
 use portal_core::email::EmailAddress;
 use portal_core::organization::{parse_name, Slug};
@@ -24,7 +24,9 @@ pub fn routes(router: Router, development: bool) -> Router {
     let router = router
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
-        .route("/platform/api/organizations", post(create_organization));
+        .route("/platform/api/organizations", post(create_organization))
+        .route("/platform/api/outbox", get(platform_outbox))
+        .route("/platform/api/outbox/:outbox_id/retry", post(platform_outbox_retry));
     if !development {
         return router; // the development routes do not exist elsewhere: 404
     }
@@ -92,6 +94,24 @@ async fn create_organization(
     };
     let id = organizations::create(&app, &new).await?;
     json(201, &CreatedOrganization { id, slug: new.slug.as_str().into() })
+}
+
+/// Failed and dead-lettered e-mails of every organization (`?status=failed`), newest first.
+async fn platform_outbox(
+    app: Rc<App>,
+    _: PlatformAdmin,
+    Query(_q): Query<super::office::outbox::OutboxQuery>,
+) -> ApiResult<Response> {
+    super::office::outbox::list_failed(&app, None).await
+}
+
+/// Sends a failed e-mail of any organization again, once its cause is fixed.
+async fn platform_outbox_retry(
+    app: Rc<App>,
+    _: PlatformAdmin,
+    Path(super::office::outbox::OutboxId(id)): Path<super::office::outbox::OutboxId>,
+) -> ApiResult<Response> {
+    super::office::outbox::retry_failed(&app, &id, None).await
 }
 
 /// What the development transport "sent", newest first. Only in development.

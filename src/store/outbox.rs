@@ -61,11 +61,7 @@ pub struct OutboxRow {
 }
 
 pub async fn find(db: &Db, id: &str) -> ApiResult<Option<OutboxRow>> {
-    db.first(
-        "SELECT id, org_id, kind, payload, processed_at, failed_at, attempts, last_error FROM outbox WHERE id = ?1",
-        &[text(id)],
-    )
-    .await
+    db.first(FIND, &[text(id)]).await
 }
 
 /// Done. `payload` replaces the stored one: sent e-mails keep no link tokens.
@@ -96,9 +92,39 @@ pub async fn mark_failed(db: &Db, id: &str, error: Option<&str>, now: Timestamp)
     .await
 }
 
-/// Rows that should have been handled by now but were not: never sent to the queue (the send
-/// failed after the batch committed), or sent long ago and lost. Marks them as re-sent now.
-pub async fn claim_stalled(db: &Db, now: Timestamp, limit: i64) -> ApiResult<Vec<String>> {
+/// Stamps rows as handed to the queue (after `send_batch` succeeded), so that the cron leaves
+/// them to the queue's own retries.
+pub fn mark_enqueued_sql(n: usize) -> String {
+    let ids: Vec<String> = (0..n).map(|i| format!("?{}", i + 2)).collect();
+    format!(
+        "UPDATE outbox SET enqueued_at = ?1 WHERE id IN ({}) AND processed_at IS NULL AND failed_at IS NULL",
+        ids.join(", ")
+    )
+}
+
+pub async fn mark_enqueued(db: &Db, ids: &[String], now: Timestamp) -> ApiResult<usize> {
+    let mut args = vec![int(now.millis())];
+    args.extend(ids.iter().map(|id| text(id)));
+    db.run(&mark_enqueued_sql(ids.len()), &args).await
+}
+
+/// A claim made by the cron that could not be handed over after all: the next cron takes it again.
+pub async fn release_claim(db: &Db, ids: &[String], claimed_at: Timestamp) -> ApiResult<usize> {
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("?{}", i + 2)).collect();
+    let mut args = vec![int(claimed_at.millis())];
+    args.extend(ids.iter().map(|id| text(id)));
+    db.run(
+        &format!("UPDATE outbox SET enqueued_at = NULL WHERE id IN ({}) AND enqueued_at = ?1", placeholders.join(", ")),
+        &args,
+    )
+    .await
+}
+
+/// Rows the queue does not have: never handed over (the send failed or the isolate died after
+/// the batch committed) and older than `stall_after_ms`, or handed over more than
+/// `resend_after_ms` ago and still neither done nor failed (the message was lost). Claimed in one
+/// statement (their `enqueued_at` becomes now), so two crons never both take a row.
+pub async fn claim_stalled(db: &Db, now: Timestamp, stall_after_ms: i64, resend_after_ms: i64, limit: i64) -> ApiResult<Vec<String>> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
@@ -107,18 +133,58 @@ pub async fn claim_stalled(db: &Db, now: Timestamp, limit: i64) -> ApiResult<Vec
         .all(
             "UPDATE outbox SET enqueued_at = ?1 WHERE id IN (\
                SELECT id FROM outbox WHERE processed_at IS NULL AND failed_at IS NULL \
-               AND created_at < ?2 AND (enqueued_at IS NULL OR enqueued_at < ?3) \
-               ORDER BY created_at LIMIT ?4) RETURNING id",
-            &[int(now.millis()), int(now.millis() - STALL_AFTER_MS), int(now.millis() - RESEND_AFTER_MS), int(limit)],
+               AND ((enqueued_at IS NULL AND created_at < ?2) OR enqueued_at < ?3) \
+               ORDER BY created_at LIMIT ?4) \
+             AND processed_at IS NULL AND failed_at IS NULL \
+             AND ((enqueued_at IS NULL AND created_at < ?2) OR enqueued_at < ?3) RETURNING id",
+            &[int(now.millis()), int(now.millis() - stall_after_ms), int(now.millis() - resend_after_ms), int(limit)],
         )
         .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// A row still open this long after it was written is re-sent to the queue by the cron.
-pub const STALL_AFTER_MS: i64 = 60_000;
-/// ... and not again for this long, while the queue may still be retrying it.
-pub const RESEND_AFTER_MS: i64 = 10 * 60_000;
+/// A row never handed to the queue is re-sent by the cron once it is this old ...
+pub const STALL_AFTER_MS: i64 = 10_000;
+/// ... and a row handed over this long ago, still open, is taken as lost (`OUTBOX_RESEND_AFTER_SECONDS`).
+pub const RESEND_AFTER_MS: i64 = 15 * 60_000;
+
+/// A failed (or dead-lettered) e-mail as staff and the platform operator see it. The payload is
+/// read only for its address and subject: never its body, which may hold a link.
+#[derive(Debug, Deserialize)]
+pub struct FailedRow {
+    pub id: String,
+    pub org_id: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub failed_at: i64,
+}
+
+pub const FAILED_OF_ORG: &str = "SELECT id, org_id, kind, payload, attempts, last_error, failed_at FROM outbox \
+     WHERE org_id = ?1 AND failed_at IS NOT NULL AND kind = 'email' ORDER BY failed_at DESC LIMIT ?2";
+pub const FAILED_ALL: &str = "SELECT id, org_id, kind, payload, attempts, last_error, failed_at FROM outbox \
+     WHERE failed_at > ?1 AND kind = 'email' ORDER BY failed_at DESC LIMIT ?2";
+
+pub async fn failed_emails(db: &Db, org_id: Option<&str>, limit: i64) -> ApiResult<Vec<FailedRow>> {
+    match org_id {
+        Some(org) => db.all(FAILED_OF_ORG, &[text(org), int(limit)]).await,
+        None => db.all(FAILED_ALL, &[int(0), int(limit)]).await,
+    }
+}
+
+pub const FIND: &str =
+    "SELECT id, org_id, kind, payload, processed_at, failed_at, attempts, last_error FROM outbox WHERE id = ?1";
+
+/// Gives a failed e-mail another go: no longer failed, attempts from zero, not yet handed over.
+/// Only a failed row changes (`org_id` too when given); true when it did.
+pub const RETRY_FAILED: &str = "UPDATE outbox SET failed_at = NULL, attempts = 0, enqueued_at = NULL \
+     WHERE id = ?1 AND failed_at IS NOT NULL AND processed_at IS NULL AND kind = 'email' \
+     AND (?2 IS NULL OR org_id = ?2)";
+
+pub async fn retry_failed(db: &Db, id: &str, org_id: Option<&str>) -> ApiResult<bool> {
+    Ok(db.run(RETRY_FAILED, &[text(id), opt_text(org_id)]).await? == 1)
+}
 
 /// The development transport's record of a sent message: one row per outbox message, however
 /// often the queue delivers it.

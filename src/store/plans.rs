@@ -3,7 +3,7 @@
 //! Statements of a guarded batch are listed without their guard (an `EXISTS` on a primary key).
 
 use super::invitations::{end_sessions_sql, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
-use super::{audit, families, imports, invitations, operations, organizations, payments, sessions, throttle};
+use super::{audit, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
 use super::sessions::GUARDIAN_SIGN_IN;
 use super::staff::STAFF_SIGN_IN;
 
@@ -58,6 +58,11 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("contacts report", families::CONTACTS_REPORT.into()),
         ("contacts report by family name", families::CONTACTS_REPORT_BY_FAMILY_NAME.into()),
         ("import job", imports::FIND_JOB.into()),
+        ("outbox: stamp rows handed to the queue", outbox::mark_enqueued_sql(2)),
+        ("outbox: row by id", outbox::FIND.into()),
+        ("outbox: an organization's failed e-mails", outbox::FAILED_OF_ORG.into()),
+        ("outbox: every failed e-mail", outbox::FAILED_ALL.into()),
+        ("outbox: retry a failed e-mail", outbox::RETRY_FAILED.into()),
         ("import counts", imports::COUNTS.into()),
         ("import results of an outcome", imports::RESULTS_OF_OUTCOME.into()),
     ]

@@ -35,6 +35,27 @@ test('the cron leaves rows alone that are young or already handled', async () =>
   assert.equal(row.enqueued_at, null);
 });
 
+test('the normal path stamps the hand-over to the queue, so the cron leaves the row to the queue', async () => {
+  await portal.createOrganization('stamped');
+  await portal.waitForMail('owner@stamped.test');
+  const row = await portal.db.prepare("SELECT enqueued_at, created_at FROM outbox WHERE json_extract(payload, '$.to') = 'owner@stamped.test'").first();
+  assert.ok(row.enqueued_at >= row.created_at, 'enqueued_at set when send_batch succeeded');
+});
+
+test('the cron does not re-send a row the queue took recently, only one handed over long ago', async () => {
+  const now = Date.now();
+  await insertOutbox('obx_in_queue', welcome('in-queue@x.test'), now - 5 * 60_000);
+  await insertOutbox('obx_lost', welcome('lost@x.test'), now - 60 * 60_000);
+  await portal.db.prepare("UPDATE outbox SET enqueued_at = ? WHERE id = 'obx_in_queue'").bind(now - 60_000).run();
+  await portal.db.prepare("UPDATE outbox SET enqueued_at = ? WHERE id = 'obx_lost'").bind(now - 20 * 60_000).run();
+  await portal.triggerCron();
+  await portal.waitForMail('lost@x.test');
+  const inQueue = await portal.db.prepare("SELECT enqueued_at, processed_at FROM outbox WHERE id = 'obx_in_queue'").first();
+  assert.equal(inQueue.enqueued_at, now - 60_000, 'not claimed');
+  assert.equal(inQueue.processed_at, null);
+  assert.equal((await portal.mailbox('in-queue@x.test')).length, 0);
+});
+
 test('a message delivered twice sends one e-mail', async () => {
   await insertOutbox('obx_twice', welcome('twice@x.test'), Date.now());
   const queue = await portal.mf.getQueueProducer('JOBS');

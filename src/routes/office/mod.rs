@@ -4,6 +4,7 @@ pub mod families;
 mod guardians;
 mod imports;
 mod ledger;
+pub mod outbox;
 mod session;
 mod settings;
 
@@ -39,4 +40,6 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/reports/portal-access.csv"), get(imports::report))
         .route(at!("/imports/portal-access"), post(imports::upload))
         .route(at!("/imports/:job_id"), get(imports::show))
+        .route(at!("/outbox"), get(outbox::index))
+        .route(at!("/outbox/:outbox_id/retry"), post(outbox::retry))
 }
