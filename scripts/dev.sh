@@ -6,13 +6,27 @@ source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 PORT="${PORT:-8787}"
 BASE="http://127.0.0.1:$PORT"
+STATE="$ROOT/.wrangler/state"
+
+# `--var` reaches only the first Worker of a multi-config `wrangler dev`; the jobs Worker reads the
+# `.dev.vars` beside its own config. So it runs from a copy of its config in .wrangler/dev-jobs/,
+# beside a .dev.vars that names this run's URL: links in the e-mails it writes (an import's
+# summary) then point at $PORT too. Both share the local state through --persist-to.
+JOBS_DIR="$ROOT/.wrangler/dev-jobs"
+mkdir -p "$JOBS_DIR"
+sed -e "s|^main = \"|main = \"$ROOT/|" \
+    -e "s|^migrations_dir = \"|migrations_dir = \"$ROOT/|" \
+    -e "s|^command = \"bash scripts/|command = \"bash $ROOT/scripts/|" \
+    wrangler.jobs.toml >"$JOBS_DIR/wrangler.jobs.toml"
+grep -v '^PUBLIC_BASE_URL=' .dev.vars >"$JOBS_DIR/.dev.vars"
+echo "PUBLIC_BASE_URL=$BASE" >>"$JOBS_DIR/.dev.vars"
 
 say "applying D1 migrations (local)"
-wrangler d1 migrations apply portal-access --local
+wrangler d1 migrations apply portal-access --local --persist-to "$STATE"
 
 say "starting wrangler dev on $BASE"
-wrangler dev -c wrangler.toml -c wrangler.jobs.toml --local --ip 127.0.0.1 --port "$PORT" --test-scheduled \
-  --var "PUBLIC_BASE_URL:$BASE" &
+wrangler dev -c wrangler.toml -c "$JOBS_DIR/wrangler.jobs.toml" --local --persist-to "$STATE" \
+  --ip 127.0.0.1 --port "$PORT" --test-scheduled --var "PUBLIC_BASE_URL:$BASE" &
 dev_pid=$!
 trap 'kill "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null' INT TERM EXIT
 
