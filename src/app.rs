@@ -81,8 +81,8 @@ impl App {
             return;
         }
         let Some(hand_over) = self.hand_over(outbox_ids) else { return };
-        // The rows are committed: whether the hand-over finishes now or just after the answer,
-        // the cron re-sends what never reached the queue (`enqueued_at` still empty).
+        // The rows are committed (stamped as handed over): whether the hand-over finishes now or
+        // just after the answer, one that fails unstamps them and the cron re-sends them.
         match &self.ctx {
             Some(ctx) => ctx.wait_until(async move {
                 hand_over.await;
@@ -101,8 +101,9 @@ impl App {
         }
     }
 
-    /// The hand-over as a future of its own (it may outlive the request): `send_batch`, then
-    /// `enqueued_at` stamped, so the cron leaves the rows to the queue's own retries.
+    /// The hand-over as a future of its own (it may outlive the request): `send_batch`; if the queue
+    /// refuses, `enqueued_at` is cleared so that the cron sends the rows (they were written stamped,
+    /// and the cron leaves stamped rows to the queue's own retries).
     fn hand_over(&self, outbox_ids: &[String]) -> Option<impl std::future::Future<Output = bool> + 'static> {
         let messages: Vec<JobMessage> =
             outbox_ids.iter().map(|id| JobMessage { outbox_id: id.clone() }).collect();
@@ -119,15 +120,12 @@ impl App {
         };
         let ids = outbox_ids.to_vec();
         Some(async move {
-            if let Err(e) = queue.send_batch(messages).await {
-                console_error!("outbox rows left for the cron to re-send: {ids:?}: {e:?}");
-                return false;
+            let Err(e) = queue.send_batch(messages).await else { return true };
+            console_error!("outbox rows left for the cron to re-send: {ids:?}: {e:?}");
+            if let Err(e) = crate::store::outbox::not_handed_over(&db, &ids).await {
+                console_error!("outbox rows {ids:?} stay stamped; the cron re-sends them later: {e:?}");
             }
-            // Stamped with the time of the hand-over, not of the request.
-            if let Err(e) = crate::store::outbox::mark_enqueued(&db, &ids, now()).await {
-                console_error!("outbox rows {ids:?} were handed over but not stamped; the cron may re-send them: {e:?}");
-            }
-            true
+            false
         })
     }
 }

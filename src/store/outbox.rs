@@ -24,12 +24,16 @@ pub fn insert<'a>(
     guard: Option<Guard<'a>>,
 ) -> ApiResult<NewOutboxRow> {
     let id = new_id("obx")?;
+    // Written as handed over already: the hand-over right after the batch is the normal path, and
+    // stamping it here saves a D1 write per command. A hand-over that fails clears the stamp (the
+    // cron takes the row within a minute); a Worker that dies in between is caught once the stamp
+    // is older than OUTBOX_RESEND_AFTER_SECONDS.
     let (tail, args) = guarded(
-        vec![text(&id), opt_text(org_id), text(kind), text(payload), int(now.millis())],
+        vec![text(&id), opt_text(org_id), text(kind), text(payload), int(now.millis()), int(now.millis())],
         guard,
     );
     let statement = db.stmt(
-        &format!("INSERT INTO outbox (id, org_id, kind, payload, created_at) {tail}"),
+        &format!("INSERT INTO outbox (id, org_id, kind, payload, created_at, enqueued_at) {tail}"),
         &args,
     )?;
     Ok(NewOutboxRow { id, statement })
@@ -94,18 +98,18 @@ pub async fn mark_failed(db: &Db, id: &str, error: Option<&str>, now: Timestamp)
 
 /// Stamps rows as handed to the queue (after `send_batch` succeeded), so that the cron leaves
 /// them to the queue's own retries.
-pub fn mark_enqueued_sql(n: usize) -> String {
-    let ids: Vec<String> = (0..n).map(|i| format!("?{}", i + 2)).collect();
+pub fn not_handed_over_sql(n: usize) -> String {
+    let ids: Vec<String> = (0..n).map(|i| format!("?{}", i + 1)).collect();
     format!(
-        "UPDATE outbox SET enqueued_at = ?1 WHERE id IN ({}) AND processed_at IS NULL AND failed_at IS NULL",
+        "UPDATE outbox SET enqueued_at = NULL WHERE id IN ({}) AND processed_at IS NULL AND failed_at IS NULL",
         ids.join(", ")
     )
 }
 
-pub async fn mark_enqueued(db: &Db, ids: &[String], now: Timestamp) -> ApiResult<usize> {
-    let mut args = vec![int(now.millis())];
-    args.extend(ids.iter().map(|id| text(id)));
-    db.run(&mark_enqueued_sql(ids.len()), &args).await
+/// Rows the queue did not take after all: unstamped, so the next cron sends them.
+pub async fn not_handed_over(db: &Db, ids: &[String]) -> ApiResult<usize> {
+    let args: Vec<_> = ids.iter().map(|id| text(id)).collect();
+    db.run(&not_handed_over_sql(ids.len()), &args).await
 }
 
 /// A claim made by the cron that could not be handed over after all: the next cron takes it again.
@@ -176,14 +180,15 @@ pub async fn failed_emails(db: &Db, org_id: Option<&str>, limit: i64) -> ApiResu
 pub const FIND: &str =
     "SELECT id, org_id, kind, payload, processed_at, failed_at, attempts, last_error FROM outbox WHERE id = ?1";
 
-/// Gives a failed e-mail another go: no longer failed, attempts from zero, not yet handed over.
-/// Only a failed row changes (`org_id` too when given); true when it did.
-pub const RETRY_FAILED: &str = "UPDATE outbox SET failed_at = NULL, attempts = 0, enqueued_at = NULL \
+/// Gives a failed e-mail another go: no longer failed, attempts from zero, stamped as handed over
+/// (the caller hands it over next; if that fails the stamp is cleared). Only a failed row changes
+/// (`org_id` too when given); true when it did.
+pub const RETRY_FAILED: &str = "UPDATE outbox SET failed_at = NULL, attempts = 0, enqueued_at = ?3 \
      WHERE id = ?1 AND failed_at IS NOT NULL AND processed_at IS NULL AND kind = 'email' \
      AND (?2 IS NULL OR org_id = ?2)";
 
-pub async fn retry_failed(db: &Db, id: &str, org_id: Option<&str>) -> ApiResult<bool> {
-    Ok(db.run(RETRY_FAILED, &[text(id), opt_text(org_id)]).await? == 1)
+pub async fn retry_failed(db: &Db, id: &str, org_id: Option<&str>, now: Timestamp) -> ApiResult<bool> {
+    Ok(db.run(RETRY_FAILED, &[text(id), opt_text(org_id), int(now.millis())]).await? == 1)
 }
 
 /// The development transport's record of a sent message: one row per outbox message, however

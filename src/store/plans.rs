@@ -58,7 +58,7 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("contacts report", families::CONTACTS_REPORT.into()),
         ("contacts report by family name", families::CONTACTS_REPORT_BY_FAMILY_NAME.into()),
         ("import job", imports::FIND_JOB.into()),
-        ("outbox: stamp rows handed to the queue", outbox::mark_enqueued_sql(2)),
+        ("outbox: unstamp rows the queue did not take", outbox::not_handed_over_sql(2)),
         ("outbox: row by id", outbox::FIND.into()),
         ("outbox: an organization's failed e-mails", outbox::FAILED_OF_ORG.into()),
         ("outbox: every failed e-mail", outbox::FAILED_ALL.into()),

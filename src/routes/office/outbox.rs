@@ -77,7 +77,7 @@ pub async fn retry_failed(app: &App, id: &str, org_id: Option<&str>) -> ApiResul
         .await?
         .filter(|r| r.kind == outbox::KIND_EMAIL && org_id.is_none_or(|o| r.org_id.as_deref() == Some(o)))
         .ok_or_else(|| ApiError::not_found("outbox_message_not_found", "No e-mail with that id."))?;
-    if !outbox::retry_failed(&app.db, &row.id, org_id).await? {
+    if !outbox::retry_failed(&app.db, &row.id, org_id, app.now).await? {
         let why = if row.processed_at.is_some() { "That e-mail was sent." } else { "That e-mail has not failed; it is still being sent." };
         return Err(ApiError::conflict("outbox_message_not_failed", why));
     }
