@@ -7,12 +7,11 @@ mod platform;
 mod portal;
 
 use crate::app::App;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::{PathParam, RequestParts, Router};
 use portal_core::ids::{FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId};
 use std::cell::OnceCell;
 use std::rc::Rc;
-use url::Url;
 use worker::{Request, Response};
 
 
@@ -44,9 +43,12 @@ thread_local! {
 }
 
 pub async fn handle(app: App, req: Request) -> ApiResult<Response> {
-    let url: Url = req.url()?;
+    // The runtime's own WHATWG URL parser: the request's URL is already a JS string, and parsing
+    // it there keeps a second URL implementation (and its IDNA tables) out of the wasm.
+    let url = web_sys::Url::new(&req.inner().url()).map_err(|_| ApiError::route_not_found())?;
+    let pathname = url.pathname();
     // `/healthz/` is `/healthz`: a trailing slash names the same resource.
-    let path = match url.path() {
+    let path = match pathname.as_str() {
         "/" => "/".to_string(),
         p => p.trim_end_matches('/').to_string(),
     };
@@ -56,7 +58,8 @@ pub async fn handle(app: App, req: Request) -> ApiResult<Response> {
     if let Some(answer) = portal::gate(&app, &path).await? {
         return Ok(answer);
     }
-    let parts = RequestParts { app, req, url, params: Vec::new(), cookie_session: false };
+    let query = url.search().trim_start_matches('?').to_string();
+    let parts = RequestParts { app, req, query, origin: url.origin(), params: Vec::new(), cookie_session: false };
     let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(&method, &path, parts));
     match reply {
         Ok(reply) => reply.await,
