@@ -96,6 +96,10 @@ impl FromRequest for Staff {
 /// The signed-in guardian, their family and organization, and the payment settings.
 pub struct Customer {
     pub session_id: String,
+    /// The login: one person may be a guardian in several families; this session is for one.
+    pub person_id: String,
+    /// The organization's customer session epoch now: a session begun under it is live.
+    pub session_epoch: i64,
     pub org: OrgContext,
     pub me: GuardianFacts,
     pub email: Option<String>,
@@ -149,11 +153,13 @@ impl FromRequest for Customer {
             return Err(ApiError::portal_unavailable());
         }
         check_live(&claims, &row.session.stored(), app.now)?;
-        if row.access_state != AccessState::CanLogIn {
+        let (AccessState::CanLogIn, Some(person_id)) = (row.access_state, row.person_id) else {
             return Err(SessionError::Ended.into());
-        }
+        };
         Ok(Customer {
             session_id: claims.sid,
+            person_id,
+            session_epoch: row.session.customer_session_epoch,
             org: OrgContext {
                 id: row.session.org_id,
                 slug: row.session.org_slug,

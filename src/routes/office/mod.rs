@@ -9,7 +9,6 @@ mod session;
 mod settings;
 
 pub use guardians::RevokeBody;
-pub use session::Credentials;
 
 use crate::http::{get, post, put, Router};
 

@@ -27,6 +27,7 @@ pub fn routes(router: Router) -> Router {
         .route("/portal/:org/invitations/:token", get(pages::invitation))
         .route("/portal/:org/password-reset/:token", get(pages::password_reset))
         .route(api!("/session"), post(api::sign_in).delete(api::sign_out))
+        .route(api!("/session/family"), post(api::switch_family))
         .route(api!("/account"), get(api::account))
         .route(api!("/access-history"), get(api::access_history))
         .route(api!("/invitations/accept"), post(links::accept_invitation))
