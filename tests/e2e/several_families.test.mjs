@@ -130,7 +130,16 @@ test('switching family gives a new session there and ends the old one; each fami
 });
 
 test('revoked in one family: refused there at the next request, still in the other; sign-in lands in what is left', async () => {
-  const { north, south, sam } = await samInNorthAndSouth('revoke-one');
+  const { staff, north, south, sam } = await samInNorthAndSouth('revoke-one');
+  const sandbox = await portal.request('PATCH', `${office('revoke-one')}/settings/portal-options`, { token: staff, json: { payment_gateway: { kind: 'sandbox' } } });
+  assert.equal(sandbox.status, 200, sandbox.text);
+  const card = (last4) => ({ kind: 'card', gateway_token: `tok_${last4}`, last4, exp_month: 12, exp_year: 2035 });
+  assert.equal((await portal.request('POST', `${api('revoke-one')}/payment-methods`, { token: sam.north.token, json: card('4242') })).status, 201);
+  assert.equal((await portal.request('POST', `${api('revoke-one')}/payment-methods`, { token: sam.south.token, json: card('4444') })).status, 201);
+  const preview = await portal.request('POST', `${api('revoke-one')}/guardians/${sam.south.id}/revoke?dry_run=true`, { token: south.primary.token });
+  assert.equal(preview.body.preview.sessions_ended, 1, "only Sam's session in South");
+  const previewed = JSON.stringify(preview.body.preview);
+  assert.ok(previewed.includes('4444') && !previewed.includes('4242'), `only the card saved in South: ${previewed}`);
   const revoked = await portal.request('POST', `${api('revoke-one')}/guardians/${sam.south.id}/revoke`, {
     token: south.primary.token,
     json: { reason: 'Custody changed' },
@@ -140,6 +149,10 @@ test('revoked in one family: refused there at the next request, still in the oth
   const stillNorth = await portal.request('GET', `${api('revoke-one')}/account`, { token: sam.north.token });
   assert.equal(stillNorth.status, 200);
   assert.deepEqual(stillNorth.body.families.map((f) => f.name), ['North']);
+  const northCards = await portal.request('GET', `${api('revoke-one')}/payment-methods`, { token: sam.north.token });
+  assert.deepEqual(northCards.body.payment_methods.map((m) => m.last4), ['4242'], 'the card saved in North stays');
+  const southCards = await portal.request('GET', `${api('revoke-one')}/payment-methods`, { token: south.primary.token });
+  assert.deepEqual(southCards.body.payment_methods.map((m) => m.last4), [], "the card Sam saved in South is gone");
   const [mail] = await portal.waitForMail(sam.email, (m) => m.kind === 'access_revoked');
   assert.match(mail.text, /the South family account/, 'the e-mail names the family');
 
