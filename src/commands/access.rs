@@ -359,6 +359,7 @@ pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> V
         "permissions": {
             "can_make_payments": is_primary || row.can_make_payments != 0,
             "can_view_full_ledger": is_primary || row.can_view_full_ledger != 0,
+            "can_manage_enrollments": is_primary || row.can_manage_enrollments != 0,
         },
         "contact_editable": seen.contact_editable,
         "actions": seen.actions,

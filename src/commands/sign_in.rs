@@ -128,8 +128,8 @@ pub struct GuardianSignedIn {
     pub families: Vec<EnterableFamily>,
 }
 
-pub fn no_access_to_family() -> ApiError {
-    ApiError::forbidden("no_access_to_family", "You cannot log in to that family's account.")
+pub fn family_access_denied() -> ApiError {
+    ApiError::forbidden("family_access_denied", "You cannot log in to that family's account.")
 }
 
 /// Signs a person in to the family `family_id` if given (they must be able to log in to it), else to
@@ -156,7 +156,7 @@ pub async fn guardian(
     // in several families.
     let families = sessions::families_of_person(&app.db, &person_id).await?;
     let chosen = match family_id {
-        Some(wanted) => families.iter().find(|f| f.id == wanted).ok_or_else(no_access_to_family)?,
+        Some(wanted) => families.iter().find(|f| f.id == wanted).ok_or_else(family_access_denied)?,
         None => families.first().ok_or_else(invalid_credentials)?,
     };
     let guardian_id = chosen.guardian_id.clone();
@@ -183,7 +183,7 @@ pub async fn switch_family(
     let families = sessions::families_of_person(&app.db, person_id).await?;
     let Some(chosen) = families.iter().find(|f| f.id == family_id) else {
         return Err(if store::families::is_member(&app.db, person_id, family_id).await? {
-            no_access_to_family()
+            family_access_denied()
         } else {
             ApiError::not_found("family_not_found", "You are not a guardian of that family.")
         });

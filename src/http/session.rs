@@ -106,6 +106,7 @@ pub struct Customer {
     pub family_name: String,
     pub can_make_payments: bool,
     pub can_view_full_ledger: bool,
+    pub can_manage_enrollments: bool,
     pub password_hash: Option<String>,
     pub payments: PaymentSettings,
 }
@@ -178,6 +179,7 @@ impl FromRequest for Customer {
             family_name: row.family_name,
             can_make_payments: row.can_make_payments != 0,
             can_view_full_ledger: row.can_view_full_ledger != 0,
+            can_manage_enrollments: row.can_manage_enrollments != 0,
             password_hash: row.password_hash,
             payments: PaymentSettings {
                 gateway_kind: row.payment_gateway_kind,

@@ -34,6 +34,7 @@ pub struct GuardianRow {
     pub accepted_at: Option<i64>,
     pub can_make_payments: i64,
     pub can_view_full_ledger: i64,
+    pub can_manage_enrollments: i64,
     pub is_primary: i64,
     pub invitation_expires_at: Option<i64>,
     pub invitation_sent_at: Option<i64>,
@@ -65,7 +66,7 @@ impl GuardianRow {
 macro_rules! guardian_select {
     () => {
         "SELECT g.id, g.family_id, g.person_id, g.first_name, g.last_name, g.email, g.phone, \
-         g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, \
+         g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, \
          (f.primary_guardian_id = g.id) AS is_primary, \
          i.expires_at AS invitation_expires_at, i.created_at AS invitation_sent_at \
          FROM guardians g JOIN families f ON f.id = g.family_id \
@@ -297,11 +298,19 @@ pub fn set_permissions(
     guardian_id: &str,
     can_make_payments: bool,
     can_view_full_ledger: bool,
+    can_manage_enrollments: Option<bool>,
     now: Timestamp,
 ) -> ApiResult<D1PreparedStatement> {
     db.stmt(
-        "UPDATE guardians SET can_make_payments = ?2, can_view_full_ledger = ?3, updated_at = ?4 WHERE id = ?1",
-        &[text(guardian_id), flag(can_make_payments), flag(can_view_full_ledger), int(now.millis())],
+        "UPDATE guardians SET can_make_payments = ?2, can_view_full_ledger = ?3, \
+           can_manage_enrollments = COALESCE(?5, can_manage_enrollments), updated_at = ?4 WHERE id = ?1",
+        &[
+            text(guardian_id),
+            flag(can_make_payments),
+            flag(can_view_full_ledger),
+            int(now.millis()),
+            can_manage_enrollments.map_or(super::Arg::Null, flag),
+        ],
     )
 }
 

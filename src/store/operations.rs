@@ -59,6 +59,12 @@ pub fn move_guardians_sql(sources: usize) -> String {
     format!("UPDATE guardians SET family_id = ?, updated_at = ? WHERE family_id IN ({})", placeholders(sources))
 }
 
+/// The merged families' students follow, with their enrollments and requests.
+pub fn move_students_sql(sources: usize) -> [String; 3] {
+    let list = placeholders(sources);
+    ["students", "enrollments", "enrollment_requests"].map(|table| format!("UPDATE {table} SET family_id = ? WHERE family_id IN ({list})"))
+}
+
 /// One account, one ledger: the merged families' charges and payments follow their guardians.
 pub fn move_ledger_sql(sources: usize) -> String {
     format!("UPDATE ledger_entries SET family_id = ? WHERE family_id IN ({})", placeholders(sources))
@@ -128,11 +134,18 @@ pub fn merge_family_into<'a>(
     mark_args.push(int(n as i64 + 1));
     let mut move_args = vec![text(target_id), int(now.millis())];
     move_args.extend(sources());
-    let mut ledger_args = vec![text(target_id)];
-    ledger_args.extend(sources());
+    let ledger_args_of = || {
+        let mut args = vec![text(target_id)];
+        args.extend(sources());
+        args
+    };
+    let ledger_args = ledger_args_of();
     let mut statements = vec![db.stmt(&mark_merged_sql(n), &mark_args)?];
     for fold in folds {
         statements.extend(fold_guardian(db, fold, now, &guard)?);
+    }
+    for sql in move_students_sql(n) {
+        statements.push(guarded_update(db, &sql, ledger_args_of(), guard())?);
     }
     statements.extend([
         guarded_update(db, &move_guardians_sql(n), move_args, guard())?,
@@ -144,7 +157,7 @@ pub fn merge_family_into<'a>(
 
 pub const MOVE_GUARDIAN: &str = "UPDATE guardians SET family_id = ?1, \
        access_state = CASE WHEN access_state IN ('invite_sent', 'can_log_in') THEN 'invite_revoked' ELSE access_state END, \
-       can_make_payments = 0, can_view_full_ledger = 0, last_change_id = ?2, updated_at = ?3 \
+       can_make_payments = 0, can_view_full_ledger = 0, can_manage_enrollments = 0, last_change_id = ?2, updated_at = ?3 \
      WHERE id = ?4 AND family_id = ?5 AND id != (SELECT primary_guardian_id FROM families WHERE id = ?5)";
 
 /// Moves a secondary guardian from `from_family_id` to `to_family_id`: their login or invitation

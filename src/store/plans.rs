@@ -3,7 +3,7 @@
 //! Statements of a guarded batch are listed without their guard (an `EXISTS` on a primary key).
 
 use super::invitations::{end_sessions_sql, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
-use super::{audit, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
+use super::{audit, enrollments, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
 use super::sessions::GUARDIAN_SIGN_IN;
 use super::staff::STAFF_SIGN_IN;
 
@@ -54,6 +54,22 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("merge, fold: a merged family's primary", operations::FOLD_PRIMARY.into()),
         ("merge, fold: the folded guardian", operations::FOLD_REMOVE.into()),
         ("merge: the sources' ledger entries follow", operations::move_ledger_sql(2)),
+        ("merge: the sources' students follow", operations::move_students_sql(2)[0].clone()),
+        ("merge: the sources' enrollments follow", operations::move_students_sql(2)[1].clone()),
+        ("merge: the sources' enrollment requests follow", operations::move_students_sql(2)[2].clone()),
+        ("locations", enrollments::LOCATIONS.into()),
+        ("classes", enrollments::CLASSES.into()),
+        ("open classes", enrollments::OPEN_CLASSES.into()),
+        ("class by id", enrollments::FIND_CLASS.into()),
+        ("a family's students", enrollments::FAMILY_STUDENTS.into()),
+        ("student by id", enrollments::FIND_STUDENT.into()),
+        ("a student's enrollments", enrollments::STUDENT_ENROLLMENTS.into()),
+        ("enrollment by id", enrollments::FIND_ENROLLMENT.into()),
+        ("enroll: place or waitlist, counted in the insert", enrollments::ENROLL.into()),
+        ("requests of the organization", enrollments::ORG_REQUESTS.into()),
+        ("requests of the organization by status", enrollments::ORG_REQUESTS_BY_STATUS.into()),
+        ("requests of a family", enrollments::FAMILY_REQUESTS.into()),
+        ("request by id", enrollments::FIND_REQUEST.into()),
         ("merge: the target is updated", operations::TOUCH_FAMILY.into()),
         ("move a contact to another family", operations::MOVE_GUARDIAN.into()),
         ("invitation by token", invitations::FIND_INVITATION_BY_TOKEN.into()),

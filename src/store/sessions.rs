@@ -127,6 +127,7 @@ pub struct GuardianSessionRow {
     pub access_state: AccessState,
     pub can_make_payments: i64,
     pub can_view_full_ledger: i64,
+    pub can_manage_enrollments: i64,
     pub password_hash: Option<String>,
     pub invitation_ttl_hours: i64,
     pub payment_gateway_kind: String,
@@ -138,7 +139,7 @@ pub struct GuardianSessionRow {
 pub const LOAD_GUARDIAN_SESSION: &str = concat!(
     session_columns!(),
     "g.family_id, f.name AS family_name, g.person_id, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
-     g.access_state, g.can_make_payments, g.can_view_full_ledger, p.password_hash, o.invitation_ttl_hours, \
+     g.access_state, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, p.password_hash, o.invitation_ttl_hours, \
      o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
      o.show_full_ledger_history \
      FROM sessions s JOIN organizations o ON o.id = s.org_id \

@@ -153,7 +153,7 @@ test('accepting needs adulthood and terms, then logs the guardian in; the link w
   assert.equal(account.status, 200);
   assert.equal(account.body.family.name, 'Lee');
   assert.equal(account.body.me.is_primary, true);
-  assert.deepEqual(account.body.permissions, { can_make_payments: true, can_view_full_ledger: true });
+  assert.deepEqual(account.body.permissions, { can_make_payments: true, can_view_full_ledger: true, can_manage_enrollments: true });
   assertError(await portal.request('POST', `${api('accept')}/session`, { json: { email: 'ann@accept.test', password: 'wrong-password' } }), 401, 'invalid_credentials');
 });
 
@@ -164,7 +164,7 @@ test('the primary invites a secondary, who accepts; the primary is told', async 
   const account = await portal.request('GET', `${api('lifecycle')}/account`, { token: secondary.token });
   assert.equal(account.body.me.id, secondary.id);
   assert.equal(account.body.me.is_primary, false);
-  assert.deepEqual(account.body.permissions, { can_make_payments: false, can_view_full_ledger: false });
+  assert.deepEqual(account.body.permissions, { can_make_payments: false, can_view_full_ledger: false, can_manage_enrollments: false });
   const bobAsSeenByAnn = (await portal.request('GET', `${api('lifecycle')}/account`, { token: primary.token })).body.guardians.find(
     (g) => g.id === secondary.id,
   );
@@ -429,9 +429,9 @@ test('permissions: the primary grants a secondary make payments and view full le
     json: { can_make_payments: true, can_view_full_ledger: false },
   });
   assert.equal(res.status, 200);
-  assert.deepEqual(res.body.permissions, { can_make_payments: true, can_view_full_ledger: false });
+  assert.deepEqual(res.body.permissions, { can_make_payments: true, can_view_full_ledger: false, can_manage_enrollments: false });
   const mine = await portal.request('GET', `${api('perms')}/account`, { token: secondary.token });
-  assert.deepEqual(mine.body.permissions, { can_make_payments: true, can_view_full_ledger: false });
+  assert.deepEqual(mine.body.permissions, { can_make_payments: true, can_view_full_ledger: false, can_manage_enrollments: false });
   assertError(
     await portal.request('PUT', `${api('perms')}/guardians/${primary.id}/permissions`, { token: primary.token, json: { can_make_payments: false, can_view_full_ledger: false } }),
     409,

@@ -83,7 +83,7 @@ test('an invitation to an address that already signs in joins the family to that
   assertError(
     await portal.request('POST', `${api('two-fam')}/session`, { json: { email: sam.email, password: sam.password, family_id: 'fam_nope' } }),
     403,
-    'no_access_to_family',
+    'family_access_denied',
   );
 });
 
@@ -161,7 +161,7 @@ test('revoked in one family: refused there at the next request, still in the oth
   assertError(
     await portal.request('POST', `${api('revoke-one')}/session/family`, { token: signIn.body.token, json: { family_id: south.family.id } }),
     403,
-    'no_access_to_family',
+    'family_access_denied',
   );
 });
 

@@ -124,6 +124,7 @@ pub async fn account(app: Rc<App>, me: Customer) -> ApiResult<Response> {
             "permissions": {
                 "can_make_payments": me.me.is_primary || me.can_make_payments,
                 "can_view_full_ledger": me.me.is_primary || me.can_view_full_ledger,
+                "can_manage_enrollments": me.me.is_primary || me.can_manage_enrollments,
             },
         }),
     )
