@@ -12,7 +12,7 @@ use crate::store::enrollments::{
     LocationRow, NewRequest, RequestRow, StudentRow,
 };
 use crate::store::families::{self, FamilyRow};
-use crate::store::{audit, organizations, won};
+use crate::store::{audit, won};
 use portal_core::access::Requester;
 use portal_core::audit::AuditEntry;
 use portal_core::enrollment::{
@@ -151,11 +151,11 @@ fn facts(class: &ClassRow) -> ApiResult<ClassFacts> {
 pub async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &StudentRow, class_id: &str) -> ApiResult<EnrollmentRow> {
     let class = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
     let already_enrolled = || EnrollmentError::AlreadyEnrolled { student: student.full_name(), class: class.name.clone() };
-    if holds_place(app, student, &class.id).await? {
-        return Err(already_enrolled().into());
-    }
     let today = today(app);
-    placement(&facts(&class)?, today)?;
+    // A full class is no news to a student already in it: say that first.
+    if let Err(refused) = placement(&facts(&class)?, today) {
+        return Err(if holds_place(app, student, &class.id).await? { already_enrolled().into() } else { refused.into() });
+    }
     let id = new_id("enr")?;
     let actor = requester.actor();
     let by = EnrolledBy { kind: actor.kind.as_str(), label: &actor.label };
@@ -207,17 +207,6 @@ pub async fn family_enrollment(app: &App, org_id: &str, family_id: &str, id: &st
         .ok_or_else(enrollment_not_found)
 }
 
-pub async fn request_options(app: &App, org_id: &str) -> ApiResult<RequestOptions> {
-    let o = organizations::portal_options(&app.db, org_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("organization missing"))?;
-    Ok(RequestOptions {
-        allow_drop_requests: o.allow_drop_requests,
-        allow_transfer_requests: o.allow_transfer_requests,
-        allow_cancel_waitlist: o.allow_cancel_waitlist,
-    })
-}
-
 /// What a family asks for.
 pub enum Ask<'a> {
     Drop { reason: Option<&'a str>, effective_date: Option<&'a str> },
@@ -237,10 +226,10 @@ pub async fn request_change(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
+    options: RequestOptions,
     enrollment: &EnrollmentRow,
     ask: Ask<'_>,
 ) -> ApiResult<RequestRow> {
-    let options = request_options(app, &org.id).await?;
     let seen = enrollment.status.as_seen(Day::parse(&enrollment.class.end_date, "end_date").map_err(ApiError::internal)?, today(app));
     let has_pending = enrollment.pending_request_id.is_some();
     let (kind, to_class, reason, effective_date) = match ask {
@@ -289,8 +278,14 @@ pub async fn request_change(
 }
 
 /// Cancelling a waitlist spot takes effect at once.
-pub async fn cancel_waitlist(app: &App, org: &OrgContext, requester: &Requester, enrollment: &EnrollmentRow) -> ApiResult<EnrollmentRow> {
-    may_cancel_waitlist(request_options(app, &org.id).await?, enrollment.status)?;
+pub async fn cancel_waitlist(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    options: RequestOptions,
+    enrollment: &EnrollmentRow,
+) -> ApiResult<EnrollmentRow> {
+    may_cancel_waitlist(options, enrollment.status)?;
     let change_id = new_id("chg")?;
     let student = find_student(app, &org.id, &enrollment.student_id).await?;
     let label = format!("{} in {}", student.full_name(), enrollment.class.class_name);

@@ -11,6 +11,7 @@ use crate::store::sessions;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
+use portal_core::enrollment::RequestOptions;
 use portal_core::payments::Payer;
 use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
 
@@ -109,6 +110,8 @@ pub struct Customer {
     pub can_manage_enrollments: bool,
     pub password_hash: Option<String>,
     pub payments: PaymentSettings,
+    /// Which enrollment requests the organization takes in the portal.
+    pub request_options: RequestOptions,
 }
 
 impl Customer {
@@ -186,6 +189,11 @@ impl FromRequest for Customer {
                 gateway_account_id: row.payment_gateway_account_id,
                 require_recurring_authorization: row.require_recurring_authorization != 0,
                 show_full_ledger_history: row.show_full_ledger_history != 0,
+            },
+            request_options: RequestOptions {
+                allow_drop_requests: row.allow_drop_requests != 0,
+                allow_transfer_requests: row.allow_transfer_requests != 0,
+                allow_cancel_waitlist: row.allow_cancel_waitlist != 0,
             },
         })
     }

@@ -134,6 +134,9 @@ pub struct GuardianSessionRow {
     pub payment_gateway_account_id: Option<String>,
     pub require_recurring_authorization: i64,
     pub show_full_ledger_history: i64,
+    pub allow_drop_requests: i64,
+    pub allow_transfer_requests: i64,
+    pub allow_cancel_waitlist: i64,
 }
 
 pub const LOAD_GUARDIAN_SESSION: &str = concat!(
@@ -141,7 +144,7 @@ pub const LOAD_GUARDIAN_SESSION: &str = concat!(
     "g.family_id, f.name AS family_name, g.person_id, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
      g.access_state, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, p.password_hash, o.invitation_ttl_hours, \
      o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
-     o.show_full_ledger_history \
+     o.show_full_ledger_history, o.allow_drop_requests, o.allow_transfer_requests, o.allow_cancel_waitlist \
      FROM sessions s JOIN organizations o ON o.id = s.org_id \
      JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
      LEFT JOIN people p ON p.id = g.person_id \

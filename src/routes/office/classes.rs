@@ -8,7 +8,7 @@ use crate::error::ApiResult;
 use crate::http::{json, Json, OptionalJson, Path, Query, Staff};
 use crate::routes::enrollment_views::{class_json, enrollment_json, request_json, student_json};
 use crate::store::enrollments as store;
-use portal_core::enrollment::{ClassInput, RequestStatus};
+use portal_core::enrollment::{ClassInput, RequestOptions, RequestStatus};
 use portal_core::ids::{ClassId, FamilyId, RequestId};
 use serde::Deserialize;
 use serde_json::json;
@@ -80,8 +80,8 @@ pub struct NewEnrollment {
 pub async fn enroll(app: Rc<App>, staff: Staff, Json(body): Json<NewEnrollment>) -> ApiResult<Response> {
     let student = enrollments::find_student(&app, &staff.org.id, &body.student_id).await?;
     let made = enrollments::enroll(&app, &staff.org, &staff.requester(), &student, &body.class_id).await?;
-    let options = enrollments::request_options(&app, &staff.org.id).await?;
-    json(201, &enrollment_json(&made, options, false, today(&app)))
+    // Actions are what a family is offered: none for staff.
+    json(201, &enrollment_json(&made, RequestOptions::default(), false, today(&app)))
 }
 
 #[derive(Deserialize)]

@@ -83,17 +83,15 @@ pub async fn classes(app: Rc<App>, me: Customer, Query(q): Query<ClassQuery>) ->
 pub async fn student_enrollments(app: Rc<App>, me: Customer, Path(id): Path<StudentId>) -> ApiResult<Response> {
     let student = my_student(&app, &me, &id).await?;
     let rows = store::student_enrollments(&app.db, &student.id, &student.family_id).await?;
-    let options = enrollments::request_options(&app, &me.org.id).await?;
     let may = may_manage(&me).is_ok();
-    json(200, &enrollments_json(&rows, options, may, today(&app)))
+    json(200, &enrollments_json(&rows, me.request_options, may, today(&app)))
 }
 
 pub async fn enroll(app: Rc<App>, me: Customer, Json(body): Json<NewEnrollment>) -> ApiResult<Response> {
     may_manage(&me)?;
     let student = my_student(&app, &me, &body.student_id).await?;
     let made = enrollments::enroll(&app, &me.org, &me.requester(), &student, &body.class_id).await?;
-    let options = enrollments::request_options(&app, &me.org.id).await?;
-    json(201, &enrollment_json(&made, options, true, today(&app)))
+    json(201, &enrollment_json(&made, me.request_options, true, today(&app)))
 }
 
 #[derive(Deserialize, Default)]
@@ -107,7 +105,7 @@ pub async fn drop_request(app: Rc<App>, me: Customer, Path(id): Path<EnrollmentI
     may_manage(&me)?;
     let enrollment = enrollments::family_enrollment(&app, &me.org.id, &me.me.family_id, &id).await?;
     let ask = Ask::Drop { reason: body.reason.as_deref(), effective_date: body.effective_date.as_deref() };
-    let request = enrollments::request_change(&app, &me.org, &me.requester(), &enrollment, ask).await?;
+    let request = enrollments::request_change(&app, &me.org, &me.requester(), me.request_options, &enrollment, ask).await?;
     json(201, &request_json(&request))
 }
 
@@ -122,16 +120,15 @@ pub async fn transfer_request(app: Rc<App>, me: Customer, Path(id): Path<Enrollm
     may_manage(&me)?;
     let enrollment = enrollments::family_enrollment(&app, &me.org.id, &me.me.family_id, &id).await?;
     let ask = Ask::Transfer { to_class_id: &body.to_class_id, reason: body.reason.as_deref() };
-    let request = enrollments::request_change(&app, &me.org, &me.requester(), &enrollment, ask).await?;
+    let request = enrollments::request_change(&app, &me.org, &me.requester(), me.request_options, &enrollment, ask).await?;
     json(201, &request_json(&request))
 }
 
 pub async fn cancel_waitlist(app: Rc<App>, me: Customer, Path(id): Path<EnrollmentId>) -> ApiResult<Response> {
     may_manage(&me)?;
     let enrollment = enrollments::family_enrollment(&app, &me.org.id, &me.me.family_id, &id).await?;
-    let cancelled = enrollments::cancel_waitlist(&app, &me.org, &me.requester(), &enrollment).await?;
-    let options = enrollments::request_options(&app, &me.org.id).await?;
-    json(200, &enrollment_json(&cancelled, options, true, today(&app)))
+    let cancelled = enrollments::cancel_waitlist(&app, &me.org, &me.requester(), me.request_options, &enrollment).await?;
+    json(200, &enrollment_json(&cancelled, me.request_options, true, today(&app)))
 }
 
 pub async fn requests(app: Rc<App>, me: Customer) -> ApiResult<Response> {
