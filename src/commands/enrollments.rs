@@ -70,12 +70,12 @@ pub async fn save_class(app: &App, org: &OrgContext, id: Option<&str>, input: Cl
     let id = match id {
         Some(id) => {
             store::find_class(&app.db, &org.id, id).await?.ok_or_else(class_not_found)?;
-            store::update_class(&app.db, id, &org.id, &spec, app.now).await?;
+            store::save_class(&app.db, id, &org.id, &spec, true, app.now).await?;
             id.to_string()
         }
         None => {
             let id = new_id("cls")?;
-            store::insert_class(&app.db, &id, &org.id, &spec, app.now).await?;
+            store::save_class(&app.db, &id, &org.id, &spec, false, app.now).await?;
             id
         }
     };

@@ -13,35 +13,36 @@ fn ended(end_date: &str, today: Day) -> bool {
     Day::parse(end_date, "end_date").is_ok_and(|end| end < today)
 }
 
-pub fn class_json(c: &ClassRow, today: Day) -> Value {
+/// What every view of a class shows: its name, place and times.
+fn described(id: &str, name: &str, location_id: &str, location_name: &str, stored_days: &str, times: [&str; 4]) -> Value {
+    let [start_time, end_time, start_date, end_date] = times;
     json!({
-        "id": c.id,
-        "name": c.name,
-        "location": { "id": c.location_id, "name": c.location_name },
-        "days": days(&c.days),
-        "start_time": c.start_time,
-        "end_time": c.end_time,
-        "start_date": c.start_date,
-        "end_date": c.end_date,
-        "capacity": c.capacity,
-        "waitlist": c.waitlist != 0,
-        "enrolled": c.enrolled,
-        "waitlisted": c.waitlisted,
-        "open": !ended(&c.end_date, today),
+        "id": id,
+        "name": name,
+        "location": { "id": location_id, "name": location_name },
+        "days": days(stored_days),
+        "start_time": start_time,
+        "end_time": end_time,
+        "start_date": start_date,
+        "end_date": end_date,
     })
 }
 
+/// A class with its capacity and counts (staff lists, the classes a family may pick from).
+pub fn class_json(c: &ClassRow, today: Day) -> Value {
+    let mut v = described(&c.id, &c.name, &c.location_id, &c.location_name, &c.days, [&c.start_time, &c.end_time, &c.start_date, &c.end_date]);
+    if let Value::Object(map) = &mut v {
+        map.insert("capacity".into(), json!(c.capacity));
+        map.insert("waitlist".into(), json!(c.waitlist != 0));
+        map.insert("enrolled".into(), json!(c.enrolled));
+        map.insert("waitlisted".into(), json!(c.waitlisted));
+        map.insert("open".into(), json!(!ended(&c.end_date, today)));
+    }
+    v
+}
+
 fn enrollment_class_json(c: &EnrollmentClass) -> Value {
-    json!({
-        "id": c.class_id,
-        "name": c.class_name,
-        "location": { "id": c.location_id, "name": c.location_name },
-        "days": days(&c.days),
-        "start_time": c.start_time,
-        "end_time": c.end_time,
-        "start_date": c.start_date,
-        "end_date": c.end_date,
-    })
+    described(&c.class_id, &c.class_name, &c.location_id, &c.location_name, &c.days, [&c.start_time, &c.end_time, &c.start_date, &c.end_date])
 }
 
 pub fn student_json(s: &StudentRow) -> Value {

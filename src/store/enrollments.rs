@@ -82,51 +82,35 @@ fn days_json(days: &[Weekday]) -> String {
     serde_json::to_string(days).unwrap_or_else(|_| "[]".into())
 }
 
-pub async fn insert_class(db: &Db, id: &str, org_id: &str, c: &ClassSpec, now: Timestamp) -> ApiResult<()> {
-    let (start_date, end_date, days) = (c.start_date.to_string(), c.end_date.to_string(), days_json(&c.days));
-    db.run(
-        "INSERT INTO classes (id, org_id, location_id, name, days, start_time, end_time, start_date, end_date, \
-           capacity, waitlist, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-        &[
-            text(id),
-            text(org_id),
-            text(&c.location_id),
-            text(&c.name),
-            text(&days),
-            text(&c.start_time),
-            text(&c.end_time),
-            text(&start_date),
-            text(&end_date),
-            int(c.capacity),
-            flag(c.waitlist),
-            int(now.millis()),
-        ],
-    )
-    .await?;
-    Ok(())
+/// A class's columns in the order `INSERT_CLASS` and `UPDATE_CLASS` take them.
+fn class_args<'a>(id: &'a str, org_id: &'a str, c: &'a ClassSpec, text_values: &'a [String; 3], now: Timestamp) -> Vec<Arg<'a>> {
+    let [start_date, end_date, days] = text_values;
+    vec![
+        text(id),
+        text(org_id),
+        text(&c.location_id),
+        text(&c.name),
+        text(days),
+        text(&c.start_time),
+        text(&c.end_time),
+        text(start_date),
+        text(end_date),
+        int(c.capacity),
+        flag(c.waitlist),
+        int(now.millis()),
+    ]
 }
 
-pub async fn update_class(db: &Db, id: &str, org_id: &str, c: &ClassSpec, now: Timestamp) -> ApiResult<()> {
-    let (start_date, end_date, days) = (c.start_date.to_string(), c.end_date.to_string(), days_json(&c.days));
-    db.run(
-        "UPDATE classes SET location_id = ?3, name = ?4, days = ?5, start_time = ?6, end_time = ?7, start_date = ?8, \
-           end_date = ?9, capacity = ?10, waitlist = ?11, updated_at = ?12 WHERE id = ?1 AND org_id = ?2",
-        &[
-            text(id),
-            text(org_id),
-            text(&c.location_id),
-            text(&c.name),
-            text(&days),
-            text(&c.start_time),
-            text(&c.end_time),
-            text(&start_date),
-            text(&end_date),
-            int(c.capacity),
-            flag(c.waitlist),
-            int(now.millis()),
-        ],
-    )
-    .await?;
+const INSERT_CLASS: &str = "INSERT INTO classes (id, org_id, location_id, name, days, start_time, end_time, start_date, \
+       end_date, capacity, waitlist, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+const UPDATE_CLASS: &str = "UPDATE classes SET location_id = ?3, name = ?4, days = ?5, start_time = ?6, end_time = ?7, \
+       start_date = ?8, end_date = ?9, capacity = ?10, waitlist = ?11, updated_at = ?12 WHERE id = ?1 AND org_id = ?2";
+
+/// Writes a class: a new one (`existing` false) or a new description of one.
+pub async fn save_class(db: &Db, id: &str, org_id: &str, c: &ClassSpec, existing: bool, now: Timestamp) -> ApiResult<()> {
+    let text_values = [c.start_date.to_string(), c.end_date.to_string(), days_json(&c.days)];
+    let sql = if existing { UPDATE_CLASS } else { INSERT_CLASS };
+    db.run(sql, &class_args(id, org_id, c, &text_values, now)).await?;
     Ok(())
 }
 

@@ -36,9 +36,10 @@ pub async fn add_class(app: Rc<App>, staff: Staff, Json(body): Json<ClassInput>)
     json(201, &class_json(&class, today(&app)))
 }
 
+/// `?open=true`: only classes that have not ended.
 #[derive(Deserialize)]
 pub struct ClassQuery {
-    open: Option<bool>,
+    pub open: Option<bool>,
 }
 
 pub async fn classes(app: Rc<App>, staff: Staff, Query(q): Query<ClassQuery>) -> ApiResult<Response> {

@@ -9,7 +9,7 @@ pub mod outbox;
 mod session;
 mod settings;
 
-pub use classes::{NewEnrollment, NewStudent};
+pub use classes::{ClassQuery, NewEnrollment, NewStudent};
 pub use guardians::RevokeBody;
 
 use crate::http::{get, patch, post, put, Router};

@@ -8,7 +8,7 @@ use crate::commands::enrollments::{self, today, Ask};
 use crate::error::ApiResult;
 use crate::http::{json, Customer, Json, OptionalJson, Path, Query};
 use crate::routes::enrollment_views::{class_json, enrollment_json, enrollments_json, request_json, student_json};
-use crate::routes::office::{NewEnrollment, NewStudent};
+use crate::routes::office::{ClassQuery, NewEnrollment, NewStudent};
 use crate::store::enrollments::{self as store, StudentRow};
 use crate::store::families;
 use portal_core::enrollment::may_manage_enrollments;
@@ -66,11 +66,6 @@ pub async fn edit(app: Rc<App>, me: Customer, Path(id): Path<StudentId>, Json(bo
     )
     .await?;
     json(200, &student_json(&edited))
-}
-
-#[derive(Deserialize)]
-pub struct ClassQuery {
-    open: Option<bool>,
 }
 
 /// The classes a student may enroll in: those not yet ended (`?open=false` lists every class).
