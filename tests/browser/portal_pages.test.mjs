@@ -71,6 +71,32 @@ test('sign-in: the organization is named, and wrong input gets the error summary
   await tab.context.close();
 });
 
+test('keyboard only: the skip link, then each field and the button, every one with a visible focus ring', async () => {
+  const tab = await openTab(browser, portal.base);
+  await go(tab, '/portal/signin');
+  const focused = () =>
+    tab.page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      return { id: el.id || el.textContent.trim(), ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+    });
+  const order = [];
+  for (let i = 0; i < 5; i++) {
+    await tab.page.keyboard.press('Tab');
+    const f = await focused();
+    assert.ok(f.ring, `no visible focus on ${f.id}`);
+    order.push(f.id);
+  }
+  assert.deepEqual(order, ['Skip to main content', 'email', 'password', 'Sign in', 'Forgot your password?']);
+  await tab.page.getByLabel('E-mail address').focus();
+  await tab.page.keyboard.type('nobody@signin.test');
+  await tab.page.keyboard.press('Tab');
+  await tab.page.keyboard.type('not-a-password');
+  const [res] = await Promise.all([tab.page.waitForNavigation(), tab.page.keyboard.press('Enter')]);
+  assert.equal(res.status(), 422);
+  await tab.context.close();
+});
+
 test('sign-in lands on My Account with the session cookie; Sign out ends the session and says so once', async () => {
   const tab = await openTab(browser, portal.base);
   const res = await signIn(tab, 'signin', 'ann@signin.test', 'ann-password-1');
