@@ -6,7 +6,7 @@
 #   BENCH_COLD_RUNS (default 5)  fresh Miniflare instances per Worker for the cold start (median)
 #   BENCH_BEFORE=<dir>           also compare build/ with an earlier build in interleaved rounds
 #                                (<dir> holds http/ and jobs/ as scripts/build.sh writes build/)
-#   BENCH_FULL=0                 skip the full scenario table and the import benchmark
+#   BENCH_FULL=0                 skip the full scenario table and the import and enrollment benchmarks
 #   BENCH_SIGN_INS (default 20)  sequential sign-ins per password-hashing cost (bench/sign_in.mjs)
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
 cd "$ROOT"
@@ -27,4 +27,4 @@ upload() { wrangler deploy --dry-run -c "$1" --outdir "dist/${1%.toml}" 2>&1 | g
 say "measuring the uploads (wrangler deploy --dry-run)"
 BENCH_UPLOAD="$(upload wrangler.toml)" BENCH_UPLOAD_JOBS="$(upload wrangler.jobs.toml)" node bench/bench.mjs
 node bench/sign_in.mjs
-if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/import.mjs; fi
+if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/import.mjs; node bench/enrollments.mjs; fi

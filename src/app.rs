@@ -107,6 +107,7 @@ impl App {
     fn hand_over(&self, outbox_ids: &[String]) -> Option<impl std::future::Future<Output = bool> + 'static> {
         let messages: Vec<JobMessage> =
             outbox_ids.iter().map(|id| JobMessage { outbox_id: id.clone() }).collect();
+        // The future may outlive `self`; worker's D1Database is not Clone, so it takes a binding of its own.
         let (queue, db) = match (self.jobs(), self.env.d1(DB_BINDING)) {
             (Ok(q), Ok(d)) => (q, Db(d)),
             (Err(e), _) => {

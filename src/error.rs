@@ -4,6 +4,7 @@ use serde_json::json;
 use portal_core::access::AccessError;
 use portal_core::bulk::ImportError;
 use portal_core::email::InvalidEmail;
+use portal_core::enrollment::EnrollmentError;
 use portal_core::family::ContactError;
 use portal_core::operations::OperationError;
 use portal_core::organization::OrganizationError;
@@ -185,6 +186,27 @@ impl From<AccessError> for ApiError {
             ResetLinkInvalid => ApiError::conflict("reset_link_invalid", msg),
             NoEmail(_) | MustConfirmAdult | MustAcceptTerms => ApiError::invalid_field(msg),
             ResendTooSoon(seconds) => ApiError::new(429, "resend_cooldown", msg).with_retry_after(seconds),
+        }
+    }
+}
+
+impl From<EnrollmentError> for ApiError {
+    fn from(e: EnrollmentError) -> Self {
+        use EnrollmentError::*;
+        let msg = e.to_string();
+        match e {
+            Invalid(_) | SameClass => ApiError::invalid_field(msg),
+            ClassFull(_) => ApiError::conflict("class_full", msg),
+            ClassEnded(_) => ApiError::conflict("class_ended", msg),
+            AlreadyEnrolled { .. } => ApiError::conflict("already_enrolled", msg),
+            NotPermitted => ApiError::forbidden("enrollments_not_permitted", msg),
+            DropRequestsDisabled => ApiError::forbidden("drop_requests_disabled", msg),
+            TransferRequestsDisabled => ApiError::forbidden("transfer_requests_disabled", msg),
+            CancelWaitlistDisabled => ApiError::forbidden("cancel_waitlist_disabled", msg),
+            RequestPending => ApiError::conflict("request_pending", msg),
+            NotCurrent => ApiError::conflict("enrollment_not_current", msg),
+            NotWaitlisted => ApiError::conflict("not_waitlisted", msg),
+            AlreadyDecided(_) => ApiError::conflict("request_decided", msg),
         }
     }
 }

@@ -49,3 +49,19 @@ id!(
     /// The secret in an invitation or password-reset link (only its hash is stored).
     LinkToken
 );
+id!(
+    /// A child (or adult) who takes classes, in a family.
+    StudentId
+);
+id!(
+    /// A class a student may enroll in.
+    ClassId
+);
+id!(
+    /// A student's place, or waitlist spot, in a class.
+    EnrollmentId
+);
+id!(
+    /// A family's drop or transfer request, decided by staff.
+    RequestId
+);

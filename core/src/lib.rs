@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod bulk;
 pub mod email;
+pub mod enrollment;
 pub mod family;
 pub mod ids;
 pub mod link_token;

@@ -33,6 +33,20 @@ pub enum Notification {
     PasswordReset { to: String, org_name: String, org_slug: String, first_name: String, token: String, expires_at: Timestamp },
     /// To the staff member who uploaded a portal-access import, when it is done.
     ImportSummary { to: String, org_name: String, org_slug: String, job_id: String, dry_run: bool, total: i64, updated: i64, unchanged: i64, errors: i64 },
+    /// To the guardian who made a drop or transfer request (and the primary), once staff decide it.
+    /// `outcome` says where an approved transfer put the student: a place or the waitlist.
+    EnrollmentRequestDecided {
+        to: String,
+        org_name: String,
+        student_name: String,
+        /// "drop" or "transfer".
+        kind: &'static str,
+        from_class: String,
+        to_class: Option<String>,
+        approved: bool,
+        outcome: Option<&'static str>,
+        note: Option<String>,
+    },
 }
 
 /// Stands where a link token was, once the e-mail carrying it has been sent.
@@ -75,6 +89,7 @@ impl Notification {
             Notification::SecondaryRevokedByStaff { .. } => "secondary_access_revoked",
             Notification::PasswordReset { .. } => "password_reset",
             Notification::ImportSummary { .. } => "import_summary",
+            Notification::EnrollmentRequestDecided { .. } => "enrollment_request_decided",
         }
     }
 
@@ -87,7 +102,8 @@ impl Notification {
             | Notification::InvitationAccepted { to, .. }
             | Notification::SecondaryRevokedByStaff { to, .. }
             | Notification::PasswordReset { to, .. }
-            | Notification::ImportSummary { to, .. } => to,
+            | Notification::ImportSummary { to, .. }
+            | Notification::EnrollmentRequestDecided { to, .. } => to,
         }
     }
 
@@ -123,6 +139,9 @@ impl Notification {
             Notification::PasswordReset { org_name, .. } => format!("Reset your {org_name} Customer Portal password"),
             Notification::ImportSummary { org_name, dry_run, .. } => {
                 format!("{}Your portal-access import for {org_name} is done", if *dry_run { "Dry run: " } else { "" })
+            }
+            Notification::EnrollmentRequestDecided { student_name, kind, approved, .. } => {
+                format!("Your {kind} request for {student_name} was {}", if *approved { "approved" } else { "denied" })
             }
         }
     }
@@ -311,5 +330,41 @@ mod tests {
         assert_eq!(m.kind, "invitation_resent");
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<OutgoingEmail>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn a_decided_transfer_says_where_the_student_landed_and_quotes_the_note() {
+        let n = Notification::EnrollmentRequestDecided {
+            to: "ann@x.test".into(),
+            org_name: "Splash".into(),
+            student_name: "Mia Lee".into(),
+            kind: "transfer",
+            from_class: "Tumbling 1".into(),
+            to_class: Some("Tumbling 2".into()),
+            approved: true,
+            outcome: Some("waitlisted"),
+            note: Some("See you <soon>".into()),
+        };
+        let m = n.render("https://p.example").expect("renders");
+        assert_eq!(m.subject, "Your transfer request for Mia Lee was approved");
+        assert_eq!(
+            m.text,
+            "Splash approved your request to transfer Mia Lee from Tumbling 1 to Tumbling 2.\n\n\
+             Mia Lee is on the waitlist of the new class: the office will tell you when a place opens.\n\n\
+             Note from the office: See you <soon>"
+        );
+        assert!(m.html.contains("See you &#60;soon&#62;"), "{}", m.html);
+        let denied = Notification::EnrollmentRequestDecided {
+            to: "ann@x.test".into(),
+            org_name: "Splash".into(),
+            student_name: "Mia Lee".into(),
+            kind: "drop",
+            from_class: "Tumbling 1".into(),
+            to_class: None,
+            approved: false,
+            outcome: None,
+            note: None,
+        };
+        assert_eq!(denied.render("https://p.example").expect("renders").text, "Splash denied your request to drop Mia Lee from Tumbling 1.");
     }
 }

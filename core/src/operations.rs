@@ -107,6 +107,31 @@ pub fn merge(
     })
 }
 
+/// One person listed as a guardian of more than one of the families a merge joins: the merged
+/// family lists them once. `kept` is the first listing (callers list the target's guardians first,
+/// so the target's record of the person wins), `folded` the others, which hand over their history
+/// and saved methods to `kept` and are removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fold {
+    pub kept: String,
+    pub folded: String,
+}
+
+/// The folds of a merge, from each guardian's id and who they are (their e-mail address, else
+/// their login): guardians without either are never the same person as another.
+pub fn duplicate_guardians<'a>(guardians: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Vec<Fold> {
+    let mut first_of: Vec<(&str, &str)> = Vec::new();
+    let mut folds = Vec::new();
+    for (id, who) in guardians {
+        let Some(who) = who else { continue };
+        match first_of.iter().find(|(w, _)| *w == who) {
+            Some((_, kept)) => folds.push(Fold { kept: kept.to_string(), folded: id.to_string() }),
+            None => first_of.push((who, id)),
+        }
+    }
+    folds
+}
+
 /// Moving a contact to another family disables their portal access, after an explicit yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovePlan {
@@ -141,6 +166,26 @@ mod tests {
     fn family(id: &str, primary: &str) -> FamilyFacts {
         FamilyFacts { id: id.into(), name: format!("{id} family"), primary_guardian_id: primary.into(), merged: false }
     }
+    #[test]
+    fn a_person_in_two_merged_families_is_kept_once_as_the_first_listing() {
+        let folds = duplicate_guardians([
+            ("t-ann", Some("ann@x.test")),
+            ("t-nobody", None),
+            ("s-bob", Some("bob@x.test")),
+            ("s-ann", Some("ann@x.test")),
+            ("s2-nobody", None),
+            ("s2-ann", Some("ann@x.test")),
+        ]);
+        assert_eq!(
+            folds,
+            vec![
+                Fold { kept: "t-ann".into(), folded: "s-ann".into() },
+                Fold { kept: "t-ann".into(), folded: "s2-ann".into() },
+            ]
+        );
+        assert!(duplicate_guardians([("a", None), ("b", None)]).is_empty());
+    }
+
     fn lee() -> Vec<GuardianFacts> {
         vec![
             guardian("ann", "f1", true, AccessState::CanLogIn),

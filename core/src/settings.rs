@@ -42,6 +42,11 @@ pub struct PortalOptions {
     /// `none`, `sandbox` or `stripe` (`GatewayKind`), as stored.
     pub payment_gateway_kind: String,
     pub payment_gateway_account_id: Option<String>,
+    /// Which enrollment requests families may make in the portal (staff decide each).
+    pub allow_drop_requests: bool,
+    pub allow_transfer_requests: bool,
+    /// Cancelling a waitlist spot takes effect at once.
+    pub allow_cancel_waitlist: bool,
 }
 
 /// A gateway as staff ask for it, before it is checked.
@@ -59,6 +64,9 @@ pub struct OptionsChange {
     pub require_recurring_authorization: Option<bool>,
     pub auto_portal_access_for_new_contacts: Option<bool>,
     pub payment_gateway: Option<GatewayRequest>,
+    pub allow_drop_requests: Option<bool>,
+    pub allow_transfer_requests: Option<bool>,
+    pub allow_cancel_waitlist: Option<bool>,
 }
 
 /// What the options look like to a change.
@@ -104,6 +112,9 @@ pub fn change_portal_options(state: OptionsState<'_>, change: OptionsChange, act
         (change.show_full_ledger_history, &mut o.show_full_ledger_history, "show_full_ledger_history"),
         (change.require_recurring_authorization, &mut o.require_recurring_authorization, "require_recurring_authorization"),
         (change.auto_portal_access_for_new_contacts, &mut o.auto_portal_access_for_new_contacts, "auto_portal_access_for_new_contacts"),
+        (change.allow_drop_requests, &mut o.allow_drop_requests, "allow_drop_requests"),
+        (change.allow_transfer_requests, &mut o.allow_transfer_requests, "allow_transfer_requests"),
+        (change.allow_cancel_waitlist, &mut o.allow_cancel_waitlist, "allow_cancel_waitlist"),
     ] {
         if let Some(v) = value {
             *field = v;
@@ -143,6 +154,9 @@ mod tests {
             auto_portal_access_for_new_contacts: false,
             payment_gateway_kind: "none".into(),
             payment_gateway_account_id: None,
+            allow_drop_requests: false,
+            allow_transfer_requests: false,
+            allow_cancel_waitlist: false,
         }
     }
 

@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::adapters::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult};
 use crate::commands::{guarded_effects, payments};
-use crate::store::families::{self, ContactChange, FamilyRow, GuardianRow};
+use crate::store::families::{self, ContactChange, ContactOwner, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
 use crate::store::{audit, outbox, sessions, won};
 use portal_core::access::{
@@ -93,8 +93,9 @@ pub async fn send_invitation(
     }
     let on_file = target.email.as_deref().map(EmailAddress::parse).transpose().ok().flatten();
     let (email, changed) = invitation_address(on_file.as_ref(), requested_email, &facts)?;
-    if changed && families::email_in_use(&app.db, &org.id, email.as_str(), Some(&target.id)).await? {
-        return Err(email_in_use());
+    let claim = EmailClaim { family_id: &target.family_id, except_guardian: Some(&target.id), person: None };
+    if changed {
+        claim.check(app, email.as_str()).await?;
     }
 
     let token = new_link_token()?;
@@ -136,7 +137,7 @@ pub async fn send_invitation(
     let guard = || guardian_changed_by(&target.id, &change_id);
     let fx = guarded_effects(app, &org.id, &[entry(requester, action, target, None)], &[notice], guard)?;
     statements.extend(fx.statements);
-    let results = batch_claiming_email(app, &org.id, Some(email.as_str()), Some(&target.id), statements).await?;
+    let results = claim.batch(app, Some(email.as_str()), statements).await?;
     if !won(&results, 0)? {
         // Another send won the race (the cooldown), or the invitation was accepted meanwhile.
         let now = families::find_guardian(&app.db, &org.id, &target.id).await?;
@@ -160,10 +161,9 @@ pub async fn add_contact(
     family: &FamilyRow,
     contact: &Contact,
 ) -> ApiResult<GuardianRow> {
+    let claim = EmailClaim { family_id: &family.id, except_guardian: None, person: None };
     if let Some(email) = &contact.email {
-        if families::email_in_use(&app.db, &org.id, email.as_str(), None).await? {
-            return Err(email_in_use());
-        }
+        claim.check(app, email.as_str()).await?;
     }
     let guardian_id = new_id("gdn")?;
     let added = AuditEntry::about_guardian(requester.actor(), "guardian_added", &guardian_id, format!("{} {}", contact.first_name, contact.last_name), &family.id, None);
@@ -171,32 +171,55 @@ pub async fn add_contact(
         families::insert_guardian(&app.db, &guardian_id, &org.id, &family.id, contact, app.now)?,
         audit::insert(&app.db, &org.id, &added, app.now, None)?,
     ];
-    batch_claiming_email(app, &org.id, contact.email.as_ref().map(EmailAddress::as_str), None, statements).await?;
+    claim.batch(app, contact.email.as_ref().map(EmailAddress::as_str), statements).await?;
     families::find_guardian(&app.db, &org.id, &guardian_id)
         .await?
         .ok_or_else(|| ApiError::internal("a guardian just added is missing"))
 }
 
-/// Writes a batch that gives a guardian (other than `except`) the address `email`. The unique index
-/// refuses an address taken between the caller's check and the write: that is `email_in_use`.
-pub async fn batch_claiming_email(
-    app: &App,
-    org_id: &str,
-    email: Option<&str>,
-    except: Option<&str>,
-    statements: Vec<D1PreparedStatement>,
-) -> ApiResult<Vec<D1Result>> {
-    match app.db.batch(statements).await {
-        Ok(results) => Ok(results),
-        Err(e) => match email {
-            Some(email) if families::email_in_use(&app.db, org_id, email, except).await? => Err(email_in_use()),
-            _ => Err(e),
-        },
+/// Who is about to take an address: a guardian of a family (other than `except_guardian`), and for
+/// a person editing their own details, their login too. A family lists an address once; a login is
+/// one person's.
+pub struct EmailClaim<'a> {
+    pub family_id: &'a str,
+    pub except_guardian: Option<&'a str>,
+    /// The organization and the person whose login address changes.
+    pub person: Option<(&'a str, &'a str)>,
+}
+
+impl EmailClaim<'_> {
+    async fn taken(&self, app: &App, email: &str) -> ApiResult<bool> {
+        if families::email_in_family(&app.db, self.family_id, email, self.except_guardian).await? {
+            return Ok(true);
+        }
+        match self.person {
+            Some((org_id, person_id)) => families::email_of_other_person(&app.db, org_id, email, person_id).await,
+            None => Ok(false),
+        }
+    }
+
+    pub async fn check(&self, app: &App, email: &str) -> ApiResult<()> {
+        if self.taken(app, email).await? {
+            return Err(email_in_use());
+        }
+        Ok(())
+    }
+
+    /// Writes a batch that gives the address `email`. The unique indexes refuse an address taken
+    /// between the caller's check and the write: that is `email_in_use`.
+    pub async fn batch(&self, app: &App, email: Option<&str>, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+        match app.db.batch(statements).await {
+            Ok(results) => Ok(results),
+            Err(e) => match email {
+                Some(email) if self.taken(app, email).await? => Err(email_in_use()),
+                _ => Err(e),
+            },
+        }
     }
 }
 
 pub fn email_in_use() -> ApiError {
-    ApiError::conflict("email_in_use", "Another guardian of this organization already uses that e-mail address.")
+    ApiError::conflict("email_in_use", "Another guardian of this family, or another login, already uses that e-mail address.")
 }
 
 /// What a revoke would do, without doing it.
@@ -336,6 +359,7 @@ pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> V
         "permissions": {
             "can_make_payments": is_primary || row.can_make_payments != 0,
             "can_view_full_ledger": is_primary || row.can_view_full_ledger != 0,
+            "can_manage_enrollments": is_primary || row.can_manage_enrollments != 0,
         },
         "contact_editable": seen.contact_editable,
         "actions": seen.actions,
@@ -368,18 +392,27 @@ pub async fn edit_contact_details(
     if target.state() == AccessState::CanLogIn && change.email == Some(None) {
         return Err(ApiError::invalid_field("A guardian who can log in needs an e-mail address."));
     }
+    // Once linked to their login (they accepted), the details are the person's: their own edit
+    // changes them in every family they are a guardian of.
+    let owner = match (&target.person_id, editor.id == target.id) {
+        (Some(person_id), true) => ContactOwner::Person(person_id),
+        _ => ContactOwner::Guardian(&target.id),
+    };
+    let person = match owner {
+        ContactOwner::Person(person_id) => Some((org.id.as_str(), person_id)),
+        ContactOwner::Guardian(_) => None,
+    };
+    let claim = EmailClaim { family_id: &target.family_id, except_guardian: Some(&target.id), person };
     if let (true, Some(e)) = (email_changes, &new_email) {
-        if families::email_in_use(&app.db, &org.id, e, Some(&target.id)).await? {
-            return Err(email_in_use());
-        }
+        claim.check(app, e).await?;
     }
     let actor = Requester::Guardian(editor.clone()).actor();
     let entry = AuditEntry::about_guardian(actor, "contact_updated", &target.id, target.full_name(), &target.family_id, None);
-    let mut statements = vec![families::update_contact(&app.db, &target.id, change, app.now)?];
+    let mut statements = families::update_contact(&app.db, owner, change, app.now)?;
     if email_changes && target.state() == AccessState::InviteSent {
         statements.extend(invitations::withdraw(&app.db, &target.id, app.now, || None)?);
     }
     statements.push(audit::insert(&app.db, &org.id, &entry, app.now, None)?);
-    batch_claiming_email(app, &org.id, new_email.as_deref(), Some(&target.id), statements).await?;
+    claim.batch(app, new_email.as_deref(), statements).await?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::adapters::crypto::new_id;
 use crate::app::App;
-use crate::commands::access::{self, batch_claiming_email, email_in_use, send_invitation, OrgContext};
+use crate::commands::access::{self, send_invitation, OrgContext};
 use crate::commands::operations::{self, MAX_MERGE_SOURCES};
 use crate::commands::payments;
 use crate::error::{ApiError, ApiResult};
@@ -20,11 +20,9 @@ use portal_core::time::Timestamp;
 /// Creates a family with its primary guardian and answers the family's id. With the organization's
 /// "portal access for new contacts" on, the primary is invited at once.
 pub async fn create(app: &App, org: &OrgContext, requester: &Requester, name: String, primary: Contact) -> ApiResult<String> {
-    let Some(email) = primary.email.clone() else {
+    // The address may already be a guardian's in another family: one person, several families.
+    if primary.email.is_none() {
         return Err(ApiError::invalid_field("The primary guardian needs an e-mail address."));
-    };
-    if families::email_in_use(&app.db, &org.id, email.as_str(), None).await? {
-        return Err(email_in_use());
     }
     let (family_id, guardian_id) = (new_id("fam")?, new_id("gdn")?);
     let created = AuditEntry {
@@ -41,7 +39,7 @@ pub async fn create(app: &App, org: &OrgContext, requester: &Requester, name: St
         families::insert_guardian(&app.db, &guardian_id, &org.id, &family_id, &primary, app.now)?,
         audit::insert(&app.db, &org.id, &created, app.now, None)?,
     ];
-    batch_claiming_email(app, &org.id, Some(email.as_str()), None, statements).await?;
+    app.db.batch(statements).await?;
     let auto_invite = organizations::portal_options(&app.db, &org.id).await?.is_some_and(|o| o.auto_portal_access_for_new_contacts);
     if auto_invite {
         let (guardian, family) = access::load_target(app, org, &guardian_id).await?;

@@ -3,11 +3,11 @@
 
 use super::access::{write_password_reset, OrgContext};
 use super::guarded_effects;
-use super::sign_in::{new_session, verify_throttled};
+use super::sign_in::{new_session, verify_throttled, Session};
 use crate::adapters::crypto::{hash_password, new_id};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::store::invitations::{self, invitation_changed_by, reset_changed_by, InvitationByToken, LinkRow, ResetByToken};
+use crate::store::invitations::{self, invitation_changed_by, Accepter, reset_changed_by, InvitationByToken, LinkRow, ResetByToken};
 use crate::store::{audit, won};
 use portal_core::access::{check_cooldown, may_accept, AccessError, GuardianFacts, Requester};
 use portal_core::audit::{Actor, ActorKind, AuditEntry};
@@ -57,25 +57,50 @@ pub struct Acceptance<'a> {
 pub struct Accepted {
     pub org_id: String,
     pub guardian_id: String,
-    pub token: String,
-    pub cookie: String,
+    pub session: Session,
 }
 
-/// Accepting an invitation sets the guardian's password and signs them in; a secondary's primary
-/// is told. One batch guarded on the invitation: an accept that races a revoke, a re-send or
-/// another accept writes nothing and answers with what happened to the link.
-pub async fn accept_invitation(app: &App, org: &str, acceptance: Acceptance<'_>) -> ApiResult<Accepted> {
+fn wrong_existing_password() -> ApiError {
+    ApiError::forbidden(
+        "wrong_password",
+        "This e-mail address already has a login here: enter the password you sign in with.",
+    )
+}
+
+/// Accepting an invitation signs the person in. An address that is not yet a login becomes one with
+/// the new password; an address that already is one (a guardian in another family) proves it with
+/// its password, and the family joins that login. A secondary's primary is told. One batch guarded
+/// on the invitation: an accept that races a revoke, a re-send or another accept writes nothing and
+/// answers with what happened to the link.
+pub async fn accept_invitation(app: &App, org: &str, client_address: &str, acceptance: Acceptance<'_>) -> ApiResult<Accepted> {
     let inv = invitation(app, org, acceptance.token).await?;
     if inv.portal_enabled == 0 {
         return Err(ApiError::portal_unavailable());
     }
     may_accept(inv.status(app.now), acceptance.confirm_adult, acceptance.accept_terms)?;
-    let password = NewPassword::parse(acceptance.password)?;
-    let password_hash = hash_password(password.as_str(), app.config.password_cost).await?;
 
     let change_id = new_id("chg")?;
+    let mut statements = Vec::new();
+    let new_person_id;
+    let password_hash;
+    let accepter = match (&inv.person_id, &inv.person_password_hash) {
+        (Some(person_id), Some(stored)) => {
+            let account_key = format!("guardian:{org}:{}", inv.email);
+            let clear = verify_throttled(app, client_address, &account_key, Some(stored), acceptance.password)
+                .await
+                .map_err(|e| if e.code == "invalid_credentials" { wrong_existing_password() } else { e })?;
+            statements.push(clear);
+            Accepter::ExistingPerson { person_id }
+        }
+        _ => {
+            let password = NewPassword::parse(acceptance.password)?;
+            password_hash = hash_password(password.as_str(), app.config.password_cost).await?;
+            new_person_id = new_id("per")?;
+            Accepter::NewPerson { person_id: &new_person_id, password_hash: &password_hash }
+        }
+    };
     let guard = || invitation_changed_by(&inv.id, &change_id);
-    let mut statements = invitations::accept(&app.db, &inv, &password_hash, &change_id, app.now)?;
+    let mut batch = invitations::accept(&app.db, &inv, accepter, &change_id, app.now)?;
     let session = new_session(
         app,
         SessionKind::Guardian,
@@ -85,7 +110,7 @@ pub async fn accept_invitation(app: &App, org: &str, acceptance: Acceptance<'_>)
         inv.customer_session_epoch,
         Some(guard()),
     )?;
-    statements.push(session.statement);
+    batch.push(session.statement);
     let name = format!("{} {}", inv.first_name, inv.last_name);
     let actor = guardian_actor(&inv.guardian_id, &inv.first_name, &inv.last_name);
     let accepted = AuditEntry::about_guardian(actor, "invitation_accepted", &inv.guardian_id, name.clone(), &inv.family_id, None);
@@ -98,15 +123,16 @@ pub async fn accept_invitation(app: &App, org: &str, acceptance: Acceptance<'_>)
         _ => vec![],
     };
     let fx = guarded_effects(app, &inv.org_id, &[accepted], &notices, guard)?;
-    statements.extend(fx.statements);
-    let results = app.db.batch(statements).await?;
+    batch.extend(fx.statements);
+    batch.extend(statements);
+    let results = app.db.batch(batch).await?;
     if !won(&results, 0)? {
         // Revoked, re-sent or used while we were hashing: say what happened to the link.
         let now = invitation(app, org, acceptance.token).await?;
         return Err(now.status(app.now).problem().unwrap_or(AccessError::InvitationRevoked).into());
     }
     app.enqueue(&fx.outbox_ids).await;
-    Ok(Accepted { org_id: inv.org_id, guardian_id: inv.guardian_id, token: session.token, cookie: session.cookie })
+    Ok(Accepted { org_id: inv.org_id, guardian_id: inv.guardian_id, session: session.session })
 }
 
 /// "Forgot your password?": e-mails a reset link to the guardian who can log in with `email`, at
@@ -150,6 +176,7 @@ pub async fn complete_password_reset(app: &App, org: &str, token: &str, new_pass
 /// A signed-in guardian, as their session found them.
 pub struct SignedInGuardian<'a> {
     pub org: &'a OrgContext,
+    pub person_id: &'a str,
     pub me: &'a GuardianFacts,
     pub email: Option<&'a str>,
     pub password_hash: Option<&'a str>,
@@ -157,7 +184,8 @@ pub struct SignedInGuardian<'a> {
 }
 
 /// Changing one's own password: the current one is checked under the sign-in throttles (a wrong
-/// one is `wrong_password`, not a failed sign-in), and one's other sessions end.
+/// one is `wrong_password`, not a failed sign-in). The password is the login's, so one's other
+/// sessions end in every family.
 pub async fn change_password(
     app: &App,
     who: &SignedInGuardian<'_>,
@@ -179,7 +207,7 @@ pub async fn change_password(
     let password_hash = hash_password(new_password.as_str(), app.config.password_cost).await?;
     let actor = Requester::Guardian(who.me.clone()).actor();
     let entry = AuditEntry::about_guardian(actor, "password_changed", &who.me.id, who.me.full_name(), &who.me.family_id, None);
-    let mut statements = invitations::change_password(&app.db, &who.me.id, who.session_id, &password_hash, app.now)?;
+    let mut statements = invitations::change_password(&app.db, who.person_id, who.session_id, &password_hash, app.now)?;
     statements.push(audit::insert(&app.db, &who.org.id, &entry, app.now, None)?);
     statements.push(clear_throttle);
     app.db.batch(statements).await?;

@@ -19,7 +19,7 @@ use portal_core::family::FamilyStatus;
 use portal_core::notification::Notification;
 use portal_core::operations::{
     change_primary as decide_primary, merge as decide_merge, move_contact as decide_move, FamilyFacts,
-    OperationError, REASON_FAMILIES_MERGED, REASON_PRIMARY_CHANGED,
+    duplicate_guardians, Fold, OperationError, REASON_FAMILIES_MERGED, REASON_PRIMARY_CHANGED,
 };
 use worker::D1PreparedStatement;
 
@@ -145,16 +145,20 @@ pub async fn merge(
     let facts_of: Vec<_> = guardians.iter().map(GuardianRow::facts).collect();
     let source_facts: Vec<_> = sources.iter().map(facts).collect();
     let plan = decide_merge(&facts(target), &source_facts, &facts_of)?;
+    let folds = duplicate_guardians(guardians.iter().map(|g| (g.id.as_str(), g.email.as_deref().or(g.person_id.as_deref()))));
     let primary = primary_contact(app, target).await?;
 
     let change_id = new_id("chg")?;
     let guard = || family_changed_by(&plan.source_ids[0], &change_id);
     let db = &app.db;
-    let mut statements = operations::merge_family_into(db, &org.id, &target.id, &plan.source_ids, &change_id, app.now, guard)?;
+    let mut statements =
+        operations::merge_family_into(db, &org.id, &target.id, &plan.source_ids, &folds, &change_id, app.now, guard)?;
     let all_but_primary = Whose::FamilyExcept { family_id: &target.id, keep: &target.primary_guardian_id };
     statements.extend(end_access(db, all_but_primary, StateChange::Guarded, "families_merged", app.now, guard)?);
-    let revoked = revoked_of(&guardians, &plan.revoked);
-    let fx = merge_effects(app, org, requester, target, sources, &revoked, &primary.name, guard)?;
+    // A folded guardian is the same person as a kept one: they hear of it, and are audited, once.
+    let revoked: Vec<&GuardianRow> =
+        revoked_of(&guardians, &plan.revoked).into_iter().filter(|g| !folds.iter().any(|f| f.folded == g.id)).collect();
+    let fx = merge_effects(app, org, requester, target, sources, &revoked, &folds, &guardians, &primary.name, guard)?;
     statements.extend(fx.statements);
     // Every source is marked merged, or none: fewer means another merge or change got there first.
     if commit_guarded(app, statements, &fx.outbox_ids).await? != plan.source_ids.len() {
@@ -173,12 +177,18 @@ fn merge_effects<'a>(
     target: &FamilyRow,
     sources: &[FamilyRow],
     revoked: &[&GuardianRow],
+    folds: &[Fold],
+    guardians: &[GuardianRow],
     primary_name: &str,
     guard: impl Fn() -> Guard<'a>,
 ) -> ApiResult<Effects> {
     let merged_names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     let mut entries = vec![family_entry(requester, "families_merged", target, format!("Merged in: {}.", merged_names.join(", ")))];
     entries.extend(sources.iter().map(|s| family_entry(requester, "family_merged_into", s, format!("Merged into {}.", target.name))));
+    entries.extend(guardians.iter().filter(|g| folds.iter().any(|f| f.kept == g.id)).map(|g| {
+        let why = "Listed in more than one of the merged families: kept once.".to_string();
+        AuditEntry::about_guardian(requester.actor(), "guardian_folded", &g.id, g.full_name(), &target.id, Some(why))
+    }));
     entries.extend(revoked.iter().map(|g| revoked_entry(requester, g, &target.id, REASON_FAMILIES_MERGED)));
     let notices = revoked_notices(org, revoked, target, primary_name);
     guarded_effects(app, &org.id, &entries, &notices, guard)
@@ -196,6 +206,7 @@ pub async fn move_contact(
     confirmed: bool,
 ) -> ApiResult<()> {
     let plan = decide_move(&contact.facts(), &facts(to), confirmed)?;
+    already_listed_in(app, contact, to).await?;
     // The old family's primary signs the "your access ended" e-mail.
     let primary_name = match (plan.revoke, &contact.email) {
         (true, Some(_)) => Some(primary_contact(app, from).await?.name),
@@ -219,6 +230,22 @@ pub async fn move_contact(
     }
     app.enqueue(&fx.outbox_ids).await;
     deletion.enqueue(app, &results).await
+}
+
+/// A family lists a person once: a contact moves only to a family that does not list them yet.
+async fn already_listed_in(app: &App, contact: &GuardianRow, to: &FamilyRow) -> ApiResult<()> {
+    let by_address = match &contact.email {
+        Some(email) => families::email_in_family(&app.db, &to.id, email, None).await?,
+        None => false,
+    };
+    let by_login = match &contact.person_id {
+        Some(person_id) => families::is_member(&app.db, person_id, &to.id).await?,
+        None => false,
+    };
+    if by_address || by_login {
+        return Err(OperationError::AlreadyInFamily(contact.full_name()).into());
+    }
+    Ok(())
 }
 
 /// The audit rows (moved out of `from`, into `to`, and the revoke if there was access to revoke)

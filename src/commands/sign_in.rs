@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::adapters::crypto::{hash_password, new_id, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
-use crate::store::sessions::GuardianLogin;
+use crate::store::sessions::{EnterableFamily, GuardianLogin};
 use crate::store::staff::StaffLogin;
 use crate::store::{self, sessions, throttle, Guard};
 use portal_core::email::EmailAddress;
@@ -66,8 +66,7 @@ pub async fn verify_throttled(
 }
 
 pub struct NewSession {
-    pub token: String,
-    pub cookie: String,
+    pub session: Session,
     pub statement: D1PreparedStatement,
 }
 
@@ -91,7 +90,7 @@ pub fn new_session(
         SessionKind::Guardian => (GUARDIAN_COOKIE, format!("/portal/{org_slug}")),
     };
     let cookie = session_cookie(cookie_name, token.clone(), path, kind.lifetime_hours() * 3600);
-    Ok(NewSession { token, cookie, statement })
+    Ok(NewSession { session: Session { token, cookie }, statement })
 }
 
 /// A staff member signed in: their session (to answer with) and who they are.
@@ -117,22 +116,31 @@ pub async fn staff(app: &App, org_slug: &str, client_address: &str, email: &Emai
         statements.push(store::staff::set_password_hash(&app.db, &staff_id, &hash)?);
     }
     app.db.batch(statements).await?;
-    Ok(StaffSignedIn { session: Session { token: session.token, cookie: session.cookie }, staff_id, email, role })
+    Ok(StaffSignedIn { session: session.session, staff_id, email, role })
 }
 
-/// A guardian signed in to the Customer Portal of `org_slug` (refused while the portal is off).
+/// A person signed in to the Customer Portal of `org_slug` (refused while the portal is off): the
+/// session is for one of their families, `families` lists every family they may enter.
 pub struct GuardianSignedIn {
     pub session: Session,
     pub org_id: String,
     pub guardian_id: String,
+    pub families: Vec<EnterableFamily>,
 }
 
+pub fn family_access_denied() -> ApiError {
+    ApiError::forbidden("family_access_denied", "You cannot log in to that family's account.")
+}
+
+/// Signs a person in to the family `family_id` if given (they must be able to log in to it), else to
+/// the first of their families by name.
 pub async fn guardian(
     app: &App,
     org_slug: &str,
     client_address: &str,
     email: &EmailAddress,
     password: &str,
+    family_id: Option<&str>,
 ) -> ApiResult<GuardianSignedIn> {
     let login = store::sessions::guardian_login(&app.db, org_slug, email.as_str()).await?;
     if login.as_ref().is_some_and(|l| l.portal_enabled == 0) {
@@ -141,16 +149,50 @@ pub async fn guardian(
     let stored = login.as_ref().and_then(|l| l.password_hash.clone());
     let account_key = format!("guardian:{org_slug}:{email}");
     let clear_throttle = verify_throttled(app, client_address, &account_key, stored.as_deref(), password).await?;
-    let Some(GuardianLogin { org_id, customer_session_epoch, guardian_id: Some(guardian_id), .. }) = login else {
+    let Some(GuardianLogin { org_id, customer_session_epoch, person_id: Some(person_id), .. }) = login else {
         return Err(invalid_credentials());
     };
+    // A login whose every family access was revoked cannot sign in, as before one person could be
+    // in several families.
+    let families = sessions::families_of_person(&app.db, &person_id).await?;
+    let chosen = match family_id {
+        Some(wanted) => families.iter().find(|f| f.id == wanted).ok_or_else(family_access_denied)?,
+        None => families.first().ok_or_else(invalid_credentials)?,
+    };
+    let guardian_id = chosen.guardian_id.clone();
     let session = new_session(app, SessionKind::Guardian, &org_id, org_slug, &guardian_id, customer_session_epoch, None)?;
     let mut statements = vec![session.statement, clear_throttle];
     if let Some(hash) = upgraded_hash(app, stored.as_deref(), password).await? {
-        statements.push(store::families::set_password_hash(&app.db, &guardian_id, &hash)?);
+        statements.push(store::families::set_password_hash(&app.db, &person_id, &hash)?);
     }
     app.db.batch(statements).await?;
-    Ok(GuardianSignedIn { session: Session { token: session.token, cookie: session.cookie }, org_id, guardian_id })
+    Ok(GuardianSignedIn { session: session.session, org_id, guardian_id, families })
+}
+
+/// A signed-in person moves to another of their families: a new session there, the old one ended
+/// (a session belongs to one family, so that revoking access to it ends exactly its sessions).
+pub async fn switch_family(
+    app: &App,
+    org_id: &str,
+    org_slug: &str,
+    epoch: i64,
+    person_id: &str,
+    current_session_id: &str,
+    family_id: &str,
+) -> ApiResult<GuardianSignedIn> {
+    let families = sessions::families_of_person(&app.db, person_id).await?;
+    let Some(chosen) = families.iter().find(|f| f.id == family_id) else {
+        return Err(if store::families::is_member(&app.db, person_id, family_id).await? {
+            family_access_denied()
+        } else {
+            ApiError::not_found("family_not_found", "You are not a guardian of that family.")
+        });
+    };
+    let guardian_id = chosen.guardian_id.clone();
+    let session = new_session(app, SessionKind::Guardian, org_id, org_slug, &guardian_id, epoch, None)?;
+    let ended = sessions::end_statement(&app.db, current_session_id, "switched_family", app.now)?;
+    app.db.batch(vec![session.statement, ended]).await?;
+    Ok(GuardianSignedIn { session: session.session, org_id: org_id.to_string(), guardian_id, families })
 }
 
 /// What a client gets for a new session: the bearer token and the browser's cookie.

@@ -96,12 +96,17 @@ impl FromRequest for Staff {
 /// The signed-in guardian, their family and organization, and the payment settings.
 pub struct Customer {
     pub session_id: String,
+    /// The login: one person may be a guardian in several families; this session is for one.
+    pub person_id: String,
+    /// The organization's customer session epoch now: a session begun under it is live.
+    pub session_epoch: i64,
     pub org: OrgContext,
     pub me: GuardianFacts,
     pub email: Option<String>,
     pub family_name: String,
     pub can_make_payments: bool,
     pub can_view_full_ledger: bool,
+    pub can_manage_enrollments: bool,
     pub password_hash: Option<String>,
     pub payments: PaymentSettings,
 }
@@ -149,11 +154,13 @@ impl FromRequest for Customer {
             return Err(ApiError::portal_unavailable());
         }
         check_live(&claims, &row.session.stored(), app.now)?;
-        if row.access_state != AccessState::CanLogIn {
+        let (AccessState::CanLogIn, Some(person_id)) = (row.access_state, row.person_id) else {
             return Err(SessionError::Ended.into());
-        }
+        };
         Ok(Customer {
             session_id: claims.sid,
+            person_id,
+            session_epoch: row.session.customer_session_epoch,
             org: OrgContext {
                 id: row.session.org_id,
                 slug: row.session.org_slug,
@@ -172,6 +179,7 @@ impl FromRequest for Customer {
             family_name: row.family_name,
             can_make_payments: row.can_make_payments != 0,
             can_view_full_ledger: row.can_view_full_ledger != 0,
+            can_manage_enrollments: row.can_manage_enrollments != 0,
             password_hash: row.password_hash,
             payments: PaymentSettings {
                 gateway_kind: row.payment_gateway_kind,

@@ -2,6 +2,7 @@
 //! `Allow`) come from the table, and every `/portal/{org}/...` request passes the portal switch
 //! before it is routed.
 
+mod enrollment_views;
 mod office;
 mod platform;
 mod portal;
@@ -9,7 +10,7 @@ mod portal;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{PathParam, RequestParts, Router};
-use portal_core::ids::{FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId};
+use portal_core::ids::{ClassId, EnrollmentId, FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId, RequestId, StudentId};
 use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{Request, Response};
@@ -29,6 +30,18 @@ impl PathParam for ImportJobId {
 }
 impl PathParam for LinkToken {
     const NAME: &'static str = "token";
+}
+impl PathParam for StudentId {
+    const NAME: &'static str = "student_id";
+}
+impl PathParam for ClassId {
+    const NAME: &'static str = "class_id";
+}
+impl PathParam for EnrollmentId {
+    const NAME: &'static str = "enrollment_id";
+}
+impl PathParam for RequestId {
+    const NAME: &'static str = "request_id";
 }
 
 fn table(development: bool) -> Router {

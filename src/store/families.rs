@@ -24,6 +24,8 @@ pub struct FamilyRow {
 pub struct GuardianRow {
     pub id: String,
     pub family_id: String,
+    /// The login this membership is linked to, from the acceptance of its invitation on.
+    pub person_id: Option<String>,
     pub first_name: String,
     pub last_name: String,
     pub email: Option<String>,
@@ -32,6 +34,7 @@ pub struct GuardianRow {
     pub accepted_at: Option<i64>,
     pub can_make_payments: i64,
     pub can_view_full_ledger: i64,
+    pub can_manage_enrollments: i64,
     pub is_primary: i64,
     pub invitation_expires_at: Option<i64>,
     pub invitation_sent_at: Option<i64>,
@@ -62,8 +65,8 @@ impl GuardianRow {
 /// A guardian with primary flag and live invitation: the start of every guardian query.
 macro_rules! guardian_select {
     () => {
-        "SELECT g.id, g.family_id, g.first_name, g.last_name, g.email, g.phone, \
-         g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, \
+        "SELECT g.id, g.family_id, g.person_id, g.first_name, g.last_name, g.email, g.phone, \
+         g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, \
          (f.primary_guardian_id = g.id) AS is_primary, \
          i.expires_at AS invitation_expires_at, i.created_at AS invitation_sent_at \
          FROM guardians g JOIN families f ON f.id = g.family_id \
@@ -78,7 +81,9 @@ pub const GUARDIAN_WHO_CAN_LOG_IN: &str =
     concat!(guardian_select!(), " WHERE g.org_id = ?1 AND g.email = ?2 AND g.access_state = 'can_log_in'");
 pub const FIND_FAMILY: &str =
     "SELECT id, name, primary_guardian_id, status, merged_into_id FROM families WHERE id = ?1 AND org_id = ?2";
-pub const EMAIL_OWNER: &str = "SELECT id FROM guardians WHERE org_id = ?1 AND email = ?2";
+pub const EMAIL_IN_FAMILY: &str = "SELECT id FROM guardians WHERE family_id = ?1 AND email = ?2";
+pub const IS_MEMBER: &str = "SELECT id FROM guardians WHERE person_id = ?1 AND family_id = ?2";
+pub const EMAIL_OF_PERSON: &str = "SELECT id FROM people WHERE org_id = ?1 AND email = ?2";
 
 /// A guardian of this organization; another organization's id is simply not found.
 pub async fn find_guardian(db: &Db, org_id: &str, guardian_id: &str) -> ApiResult<Option<GuardianRow>> {
@@ -137,7 +142,7 @@ pub struct ContactReportRow {
 macro_rules! contacts_report {
     ($family:literal) => {
         concat!(
-            "SELECT g.id, g.family_id, g.first_name, g.last_name, f.name AS family_name, g.access_state, \
+            "SELECT g.id, g.family_id, g.person_id, g.first_name, g.last_name, f.name AS family_name, g.access_state, \
                i.expires_at AS invitation_expires_at \
              FROM guardians g JOIN families f ON f.id = g.family_id \
              LEFT JOIN invitations i ON i.guardian_id = g.id AND i.state = 'pending' \
@@ -184,13 +189,28 @@ pub async fn search(db: &Db, org_id: &str, q: &str, limit: i64) -> ApiResult<Vec
     .await
 }
 
-pub async fn email_in_use(db: &Db, org_id: &str, email: &str, except_guardian: Option<&str>) -> ApiResult<bool> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: String,
-    }
-    let row: Option<Row> = db.first(EMAIL_OWNER, &[text(org_id), text(email)]).await?;
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+/// Whether another guardian of the family (other than `except_guardian`) has this address: a
+/// family lists a person once.
+pub async fn email_in_family(db: &Db, family_id: &str, email: &str, except_guardian: Option<&str>) -> ApiResult<bool> {
+    let row: Option<IdRow> = db.first(EMAIL_IN_FAMILY, &[text(family_id), text(email)]).await?;
     Ok(row.is_some_and(|r| Some(r.id.as_str()) != except_guardian))
+}
+
+/// Whether the person is a guardian of the family, with or without access.
+pub async fn is_member(db: &Db, person_id: &str, family_id: &str) -> ApiResult<bool> {
+    let row: Option<IdRow> = db.first(IS_MEMBER, &[text(person_id), text(family_id)]).await?;
+    Ok(row.is_some())
+}
+
+/// Whether another person of the organization (other than `except_person`) logs in with this address.
+pub async fn email_of_other_person(db: &Db, org_id: &str, email: &str, except_person: &str) -> ApiResult<bool> {
+    let row: Option<IdRow> = db.first(EMAIL_OF_PERSON, &[text(org_id), text(email)]).await?;
+    Ok(row.is_some_and(|r| r.id != except_person))
 }
 
 pub fn insert_family(
@@ -240,28 +260,37 @@ pub struct ContactChange {
     pub phone: Option<Option<String>>,
 }
 
-pub fn update_contact(
-    db: &Db,
-    guardian_id: &str,
-    change: &ContactChange,
-    now: Timestamp,
-) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        "UPDATE guardians SET \
-           first_name = COALESCE(?2, first_name), last_name = COALESCE(?3, last_name), \
-           email = CASE WHEN ?4 THEN ?5 ELSE email END, phone = CASE WHEN ?6 THEN ?7 ELSE phone END, \
-           updated_at = ?8 WHERE id = ?1",
-        &[
-            text(guardian_id),
-            opt_text(change.first_name.as_deref()),
-            opt_text(change.last_name.as_deref()),
-            flag(change.email.is_some()),
-            opt_text(change.email.clone().flatten().as_deref()),
-            flag(change.phone.is_some()),
-            opt_text(change.phone.clone().flatten().as_deref()),
-            int(now.millis()),
+/// Whose contact details change: one membership (the family's own record, before acceptance), or a
+/// person's (their own record and its mirror on every membership linked to them).
+pub enum ContactOwner<'a> {
+    Guardian(&'a str),
+    Person(&'a str),
+}
+
+pub fn update_contact(db: &Db, owner: ContactOwner<'_>, change: &ContactChange, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
+    const SET: &str = "SET first_name = COALESCE(?2, first_name), last_name = COALESCE(?3, last_name), \
+           email = CASE WHEN ?4 THEN ?5 ELSE email END, phone = CASE WHEN ?6 THEN ?7 ELSE phone END, updated_at = ?8";
+    let args = |id| contact_args(id, change, now);
+    Ok(match owner {
+        ContactOwner::Guardian(id) => vec![db.stmt(&format!("UPDATE guardians {SET} WHERE id = ?1"), &args(id))?],
+        ContactOwner::Person(id) => vec![
+            db.stmt(&format!("UPDATE people {SET} WHERE id = ?1"), &args(id))?,
+            db.stmt(&format!("UPDATE guardians {SET} WHERE person_id = ?1"), &args(id))?,
         ],
-    )
+    })
+}
+
+fn contact_args<'a>(id: &'a str, change: &'a ContactChange, now: Timestamp) -> Vec<super::Arg<'a>> {
+    vec![
+        text(id),
+        opt_text(change.first_name.as_deref()),
+        opt_text(change.last_name.as_deref()),
+        flag(change.email.is_some()),
+        opt_text(change.email.as_ref().and_then(|e| e.as_deref())),
+        flag(change.phone.is_some()),
+        opt_text(change.phone.as_ref().and_then(|p| p.as_deref())),
+        int(now.millis()),
+    ]
 }
 
 pub fn set_permissions(
@@ -269,11 +298,19 @@ pub fn set_permissions(
     guardian_id: &str,
     can_make_payments: bool,
     can_view_full_ledger: bool,
+    can_manage_enrollments: Option<bool>,
     now: Timestamp,
 ) -> ApiResult<D1PreparedStatement> {
     db.stmt(
-        "UPDATE guardians SET can_make_payments = ?2, can_view_full_ledger = ?3, updated_at = ?4 WHERE id = ?1",
-        &[text(guardian_id), flag(can_make_payments), flag(can_view_full_ledger), int(now.millis())],
+        "UPDATE guardians SET can_make_payments = ?2, can_view_full_ledger = ?3, \
+           can_manage_enrollments = COALESCE(?5, can_manage_enrollments), updated_at = ?4 WHERE id = ?1",
+        &[
+            text(guardian_id),
+            flag(can_make_payments),
+            flag(can_view_full_ledger),
+            int(now.millis()),
+            can_manage_enrollments.map_or(super::Arg::Null, flag),
+        ],
     )
 }
 
@@ -289,7 +326,7 @@ pub async fn contact_of(db: &Db, guardian_id: &str) -> ApiResult<Option<ContactR
     db.first("SELECT first_name, last_name, email FROM guardians WHERE id = ?1", &[text(guardian_id)]).await
 }
 
-/// A guardian's password hash at a new cost (the password itself is unchanged: no session ends).
-pub fn set_password_hash(db: &Db, guardian_id: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
-    db.stmt("UPDATE guardians SET password_hash = ?2 WHERE id = ?1", &[text(guardian_id), text(hash)])
+/// A person's password hash at a new cost (the password itself is unchanged: no session ends).
+pub fn set_password_hash(db: &Db, person_id: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
+    db.stmt("UPDATE people SET password_hash = ?2 WHERE id = ?1", &[text(person_id), text(hash)])
 }

@@ -269,6 +269,10 @@ pub struct InvitationByToken {
     pub primary_guardian_id: String,
     pub primary_email: Option<String>,
     pub family_name: String,
+    /// The address the invitation was sent to, and the login that address already is, if any.
+    pub email: String,
+    pub person_id: Option<String>,
+    pub person_password_hash: Option<String>,
 }
 
 impl InvitationByToken {
@@ -288,42 +292,60 @@ impl LinkRow for InvitationByToken {
 pub const FIND_INVITATION_BY_TOKEN: &str = "SELECT i.id, i.org_id, i.guardian_id, i.family_id, i.state, i.expires_at, \
                 g.first_name, g.last_name, \
                 o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
-                f.primary_guardian_id, p.email AS primary_email, f.name AS family_name \
+                f.primary_guardian_id, p.email AS primary_email, f.name AS family_name, \
+                i.email, login.id AS person_id, login.password_hash AS person_password_hash \
          FROM invitations i JOIN guardians g ON g.id = i.guardian_id \
          JOIN organizations o ON o.id = i.org_id JOIN families f ON f.id = g.family_id \
          LEFT JOIN guardians p ON p.id = f.primary_guardian_id \
+         LEFT JOIN people login ON login.org_id = i.org_id AND login.email = i.email \
          WHERE i.token_hash = ?1";
 
-/// Accepting: the invitation is used (only if still pending and unexpired), the guardian can log
-/// in with the new password. Later statements (session, audit, outbox) guard on the invitation.
+/// Who accepts an invitation: a new login made from the invited guardian's details, or the login
+/// the invited address already is (the family joins it).
+pub enum Accepter<'a> {
+    NewPerson { person_id: &'a str, password_hash: &'a str },
+    ExistingPerson { person_id: &'a str },
+}
+
+/// Accepting: the invitation is used (only if still pending and unexpired), the guardian is linked
+/// to their login and can log in. A login that already existed keeps its password and lends the
+/// membership its contact details. Later statements (session, audit, outbox) guard on the invitation.
 pub fn accept(
     db: &Db,
     inv: &InvitationByToken,
-    password_hash: &str,
+    accepter: Accepter<'_>,
     change_id: &str,
     now: Timestamp,
 ) -> ApiResult<Vec<D1PreparedStatement>> {
-    Ok(vec![
-        db.stmt(
-            "UPDATE invitations SET state = 'accepted', ended_at = ?2, change_id = ?3 \
-             WHERE id = ?1 AND state = 'pending' AND expires_at > ?2",
-            &[text(&inv.id), int(now.millis()), text(change_id)],
-        )?,
-        guarded_update(
-            db,
-            "UPDATE guardians SET access_state = 'can_log_in', password_hash = ?, \
-             accepted_at = COALESCE(accepted_at, ?), last_change_id = ?, updated_at = ? \
-             WHERE id = ? AND access_state = 'invite_sent'",
-            vec![
-                text(password_hash),
-                int(now.millis()),
-                text(change_id),
-                int(now.millis()),
-                text(&inv.guardian_id),
-            ],
-            invitation_changed_by(&inv.id, change_id),
-        )?,
-    ])
+    let guard = || invitation_changed_by(&inv.id, change_id);
+    let mut statements = vec![db.stmt(
+        "UPDATE invitations SET state = 'accepted', ended_at = ?2, change_id = ?3 \
+         WHERE id = ?1 AND state = 'pending' AND expires_at > ?2",
+        &[text(&inv.id), int(now.millis()), text(change_id)],
+    )?];
+    let person_id = match accepter {
+        Accepter::NewPerson { person_id, password_hash } => {
+            statements.push(guarded_update(
+                db,
+                "INSERT INTO people (id, org_id, email, password_hash, first_name, last_name, phone, created_at, updated_at) \
+                 SELECT ?, org_id, ?, ?, first_name, last_name, phone, ?, ? FROM guardians WHERE id = ?",
+                vec![text(person_id), text(&inv.email), text(password_hash), int(now.millis()), int(now.millis()), text(&inv.guardian_id)],
+                guard(),
+            )?);
+            person_id
+        }
+        Accepter::ExistingPerson { person_id } => person_id,
+    };
+    statements.push(guarded_update(
+        db,
+        "UPDATE guardians SET access_state = 'can_log_in', person_id = p.id, \
+           first_name = p.first_name, last_name = p.last_name, email = p.email, phone = p.phone, \
+           accepted_at = COALESCE(accepted_at, ?), last_change_id = ?, updated_at = ? \
+         FROM people p WHERE p.id = ? AND guardians.id = ? AND guardians.access_state = 'invite_sent'",
+        vec![int(now.millis()), text(change_id), int(now.millis()), text(person_id), text(&inv.guardian_id)],
+        guard(),
+    )?);
+    Ok(statements)
 }
 
 /// A password-reset link found by its token, with whom it is for.
@@ -414,7 +436,8 @@ pub fn insert_reset(
     ])
 }
 
-/// Uses a reset link: the password changes and every session of the guardian ends.
+/// Uses a reset link: the login's password changes and every session of the person, in every
+/// family, ends.
 pub fn complete_reset(
     db: &Db,
     reset: &ResetByToken,
@@ -430,34 +453,37 @@ pub fn complete_reset(
         )?,
         guarded_update(
             db,
-            "UPDATE guardians SET password_hash = ?, updated_at = ? WHERE id = ? AND access_state = 'can_log_in'",
+            "UPDATE people SET password_hash = ?, updated_at = ? \
+             WHERE id = (SELECT person_id FROM guardians WHERE id = ? AND access_state = 'can_log_in')",
             vec![text(password_hash), int(now.millis()), text(&reset.guardian_id)],
             guard(),
         )?,
         guarded_update(
             db,
-            "UPDATE sessions SET ended_at = ?, end_reason = 'password_reset' WHERE subject_id = ? AND ended_at IS NULL",
+            "UPDATE sessions SET ended_at = ?, end_reason = 'password_reset' \
+             WHERE subject_id IN (SELECT id FROM guardians WHERE person_id = (SELECT person_id FROM guardians WHERE id = ?)) \
+               AND ended_at IS NULL",
             vec![int(now.millis()), text(&reset.guardian_id)],
             guard(),
         )?,
     ])
 }
 
-/// A signed-in guardian's new password; their other sessions end (`keep_session_id` is the one
-/// they are using).
+/// A signed-in person's new password; their other sessions, in every family, end
+/// (`keep_session_id` is the one they are using).
 pub fn change_password(
     db: &Db,
-    guardian_id: &str,
+    person_id: &str,
     keep_session_id: &str,
     password_hash: &str,
     now: Timestamp,
 ) -> ApiResult<Vec<D1PreparedStatement>> {
     Ok(vec![
         db.stmt(
-            "UPDATE guardians SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
-            &[text(guardian_id), text(password_hash), int(now.millis())],
+            "UPDATE people SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+            &[text(person_id), text(password_hash), int(now.millis())],
         )?,
-        sessions::end_others(db, guardian_id, keep_session_id, "password_changed", now)?,
+        sessions::end_sessions_of_person(db, person_id, Some(keep_session_id), "password_changed", now)?,
     ])
 }
 

@@ -3,6 +3,8 @@
 pub mod audit;
 #[cfg(feature = "http")]
 pub mod dev;
+#[cfg(feature = "http")]
+pub mod enrollments;
 pub mod families;
 pub mod imports;
 pub mod invitations;

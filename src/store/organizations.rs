@@ -67,6 +67,9 @@ struct PortalOptionsRow {
     auto_portal_access_for_new_contacts: i64,
     payment_gateway_kind: String,
     payment_gateway_account_id: Option<String>,
+    allow_drop_requests: i64,
+    allow_transfer_requests: i64,
+    allow_cancel_waitlist: i64,
 }
 
 /// The options of the Customer Portal that staff set (`/settings/portal-options`).
@@ -74,7 +77,8 @@ pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOpt
     let row: Option<PortalOptionsRow> = db
         .first(
             "SELECT invitation_ttl_hours, show_full_ledger_history, require_recurring_authorization, \
-               auto_portal_access_for_new_contacts, payment_gateway_kind, payment_gateway_account_id \
+               auto_portal_access_for_new_contacts, payment_gateway_kind, payment_gateway_account_id, \
+               allow_drop_requests, allow_transfer_requests, allow_cancel_waitlist \
              FROM organizations WHERE id = ?1",
             &[text(org_id)],
         )
@@ -86,6 +90,9 @@ pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOpt
         auto_portal_access_for_new_contacts: r.auto_portal_access_for_new_contacts != 0,
         payment_gateway_kind: r.payment_gateway_kind,
         payment_gateway_account_id: r.payment_gateway_account_id,
+        allow_drop_requests: r.allow_drop_requests != 0,
+        allow_transfer_requests: r.allow_transfer_requests != 0,
+        allow_cancel_waitlist: r.allow_cancel_waitlist != 0,
     }))
 }
 
@@ -93,7 +100,8 @@ pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptions, now: Timesta
     db.stmt(
         "UPDATE organizations SET invitation_ttl_hours = ?2, show_full_ledger_history = ?3, \
            require_recurring_authorization = ?4, auto_portal_access_for_new_contacts = ?5, \
-           payment_gateway_kind = ?6, payment_gateway_account_id = ?7, updated_at = ?8 WHERE id = ?1",
+           payment_gateway_kind = ?6, payment_gateway_account_id = ?7, updated_at = ?8, \
+           allow_drop_requests = ?9, allow_transfer_requests = ?10, allow_cancel_waitlist = ?11 WHERE id = ?1",
         &[
             text(org_id),
             int(o.invitation_ttl_hours),
@@ -103,6 +111,9 @@ pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptions, now: Timesta
             text(&o.payment_gateway_kind),
             opt_text(o.payment_gateway_account_id.as_deref()),
             int(now.millis()),
+            flag(o.allow_drop_requests),
+            flag(o.allow_transfer_requests),
+            flag(o.allow_cancel_waitlist),
         ],
     )
 }

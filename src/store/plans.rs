@@ -3,7 +3,7 @@
 //! Statements of a guarded batch are listed without their guard (an `EXISTS` on a primary key).
 
 use super::invitations::{end_sessions_sql, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
-use super::{audit, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
+use super::{audit, enrollments, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
 use super::sessions::GUARDIAN_SIGN_IN;
 use super::staff::STAFF_SIGN_IN;
 
@@ -26,7 +26,11 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("guardian by id", families::FIND_GUARDIAN.into()),
         ("family by id", families::FIND_FAMILY.into()),
         ("guardian who can log in, by e-mail", families::GUARDIAN_WHO_CAN_LOG_IN.into()),
-        ("e-mail address in use", families::EMAIL_OWNER.into()),
+        ("e-mail address in the family", families::EMAIL_IN_FAMILY.into()),
+        ("e-mail address of another login", families::EMAIL_OF_PERSON.into()),
+        ("the families a person may enter", sessions::FAMILIES_OF_PERSON.into()),
+        ("is the person a guardian of the family", families::IS_MEMBER.into()),
+        ("password change or reset: the person's sessions in every family", sessions::END_SESSIONS_OF_PERSON.into()),
         ("invitation send: mark invited unless sent within the cooldown", invitations::MARK_INVITED.into()),
         ("invitation send: replace the live invitation", invitations::SUPERSEDE_PENDING.into()),
         ("revoke: the guardian's access state, carrying the change", revoke_state_sql(ONE, true)),
@@ -41,7 +45,32 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("change primary: an invited new primary goes back to no access", invitations::WITHDRAW_INVITED_STATE.into()),
         ("merge: mark the sources merged", operations::mark_merged_sql(2)),
         ("merge: the sources' guardians join the target", operations::move_guardians_sql(2)),
+        ("merge, fold a person listed twice: the login", operations::FOLD_LOGIN.into()),
+        ("merge, fold: the live invitation", operations::FOLD_PENDING_INVITATION.into()),
+        ("merge, fold: invitations", operations::FOLD_INVITATIONS.into()),
+        ("merge, fold: reset links", operations::FOLD_RESETS.into()),
+        ("merge, fold: saved methods", operations::FOLD_METHODS.into()),
+        ("merge, fold: payments", operations::FOLD_PAYMENTS.into()),
+        ("merge, fold: sessions", operations::FOLD_SESSIONS.into()),
+        ("merge, fold: a merged family's primary", operations::FOLD_PRIMARY.into()),
+        ("merge, fold: the folded guardian", operations::FOLD_REMOVE.into()),
         ("merge: the sources' ledger entries follow", operations::move_ledger_sql(2)),
+        ("merge: the sources' students follow", operations::move_students_sql(2)[0].clone()),
+        ("merge: the sources' enrollments follow", operations::move_students_sql(2)[1].clone()),
+        ("merge: the sources' enrollment requests follow", operations::move_students_sql(2)[2].clone()),
+        ("locations", enrollments::LOCATIONS.into()),
+        ("classes", enrollments::CLASSES.into()),
+        ("open classes", enrollments::OPEN_CLASSES.into()),
+        ("class by id", enrollments::FIND_CLASS.into()),
+        ("a family's students", enrollments::FAMILY_STUDENTS.into()),
+        ("student by id", enrollments::FIND_STUDENT.into()),
+        ("a student's enrollments", enrollments::STUDENT_ENROLLMENTS.into()),
+        ("enrollment by id", enrollments::FIND_ENROLLMENT.into()),
+        ("enroll: place or waitlist, counted in the insert", enrollments::ENROLL.into()),
+        ("requests of the organization", enrollments::ORG_REQUESTS.into()),
+        ("requests of the organization by status", enrollments::ORG_REQUESTS_BY_STATUS.into()),
+        ("requests of a family", enrollments::FAMILY_REQUESTS.into()),
+        ("request by id", enrollments::FIND_REQUEST.into()),
         ("merge: the target is updated", operations::TOUCH_FAMILY.into()),
         ("move a contact to another family", operations::MOVE_GUARDIAN.into()),
         ("invitation by token", invitations::FIND_INVITATION_BY_TOKEN.into()),

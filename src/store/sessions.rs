@@ -37,20 +37,15 @@ pub fn insert<'a>(
     )
 }
 
-/// Ends every session of a guardian but the one they are using (after a password change).
-pub fn end_others(db: &Db, subject_id: &str, keep_session_id: &str, reason: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        "UPDATE sessions SET ended_at = ?3, end_reason = ?4 WHERE subject_id = ?1 AND id != ?2 AND ended_at IS NULL",
-        &[text(subject_id), text(keep_session_id), int(now.millis()), text(reason)],
-    )
-}
+const END_SESSION: &str = "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL";
 
 pub async fn end(db: &Db, id: &str, reason: &str, now: Timestamp) -> ApiResult<usize> {
-    db.run(
-        "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL",
-        &[text(id), int(now.millis()), text(reason)],
-    )
-    .await
+    db.run(END_SESSION, &[text(id), int(now.millis()), text(reason)]).await
+}
+
+/// Ending one session, as a statement of a caller's batch.
+pub fn end_statement(db: &Db, id: &str, reason: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    db.stmt(END_SESSION, &[text(id), int(now.millis()), text(reason)])
 }
 
 /// What every session row carries: the session and its organization's switch facts.
@@ -124,6 +119,7 @@ pub struct GuardianSessionRow {
     pub session: SessionColumns,
     pub family_id: String,
     pub family_name: String,
+    pub person_id: Option<String>,
     pub primary_guardian_id: String,
     pub first_name: String,
     pub last_name: String,
@@ -131,6 +127,7 @@ pub struct GuardianSessionRow {
     pub access_state: AccessState,
     pub can_make_payments: i64,
     pub can_view_full_ledger: i64,
+    pub can_manage_enrollments: i64,
     pub password_hash: Option<String>,
     pub invitation_ttl_hours: i64,
     pub payment_gateway_kind: String,
@@ -141,12 +138,13 @@ pub struct GuardianSessionRow {
 
 pub const LOAD_GUARDIAN_SESSION: &str = concat!(
     session_columns!(),
-    "g.family_id, f.name AS family_name, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
-     g.access_state, g.can_make_payments, g.can_view_full_ledger, g.password_hash, o.invitation_ttl_hours, \
+    "g.family_id, f.name AS family_name, g.person_id, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
+     g.access_state, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, p.password_hash, o.invitation_ttl_hours, \
      o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
      o.show_full_ledger_history \
      FROM sessions s JOIN organizations o ON o.id = s.org_id \
      JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
+     LEFT JOIN people p ON p.id = g.person_id \
      WHERE s.id = ?1"
 );
 
@@ -159,23 +157,56 @@ pub async fn load_guardian_session(db: &Db, session_id: &str) -> ApiResult<Optio
 }
 
 pub const GUARDIAN_SIGN_IN: &str =
-    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, g.id AS guardian_id, g.password_hash \
-     FROM organizations o LEFT JOIN guardians g \
-       ON g.org_id = o.id AND g.email = ?2 AND g.access_state = 'can_log_in' \
+    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, p.id AS person_id, p.password_hash \
+     FROM organizations o LEFT JOIN people p ON p.org_id = o.id AND p.email = ?2 \
      WHERE o.slug = ?1";
 
-/// The organization and, if the address can log in there, that guardian.
+/// The organization and, if the address is a login there, that person.
 #[derive(Deserialize)]
 pub struct GuardianLogin {
     pub org_id: String,
     pub portal_enabled: i64,
     pub customer_session_epoch: i64,
-    pub guardian_id: Option<String>,
+    pub person_id: Option<String>,
     pub password_hash: Option<String>,
 }
 
 pub async fn guardian_login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<GuardianLogin>> {
     db.first(GUARDIAN_SIGN_IN, &[text(org_slug), text(email)]).await
+}
+
+pub const FAMILIES_OF_PERSON: &str = "SELECT g.id AS guardian_id, f.id, f.name FROM guardians g JOIN families f ON f.id = g.family_id \
+     WHERE g.person_id = ?1 AND g.access_state = 'can_log_in' AND f.status = 'active' ORDER BY f.name, f.id";
+
+/// A family a person may enter, through their membership (guardian) in it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnterableFamily {
+    pub guardian_id: String,
+    pub id: String,
+    pub name: String,
+}
+
+/// The families a person can log in to now, by name.
+pub async fn families_of_person(db: &Db, person_id: &str) -> ApiResult<Vec<EnterableFamily>> {
+    db.all(FAMILIES_OF_PERSON, &[text(person_id)]).await
+}
+
+pub const END_SESSIONS_OF_PERSON: &str = "UPDATE sessions SET ended_at = ?3, end_reason = ?4 \
+     WHERE subject_id IN (SELECT id FROM guardians WHERE person_id = ?1) AND id != ?2 AND ended_at IS NULL";
+
+/// The sessions of every membership of a person, but `keep_session_id` (after a password change or
+/// reset, which is the login's, not one family's).
+pub fn end_sessions_of_person(
+    db: &Db,
+    person_id: &str,
+    keep_session_id: Option<&str>,
+    reason: &str,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        END_SESSIONS_OF_PERSON,
+        &[text(person_id), text(keep_session_id.unwrap_or("")), int(now.millis()), text(reason)],
+    )
 }
 
 pub const LIVE_COUNT: &str = "SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ?1 AND ended_at IS NULL AND expires_at > ?2";

@@ -10,11 +10,14 @@ export const BASE = 'http://portal.test';
 export const PLATFORM_TOKEN = 'test-platform-token';
 export const SESSION_SECRET = 'test-session-secret-'.padEnd(80, 'x');
 
-/** Splits a migration file into statements (comments dropped, one statement per `;` at line end). */
-export function migrationStatements() {
+/**
+ * The migrations' statements (comments dropped, one statement per `;` at line end), in order;
+ * `files` picks some of the migration files by name.
+ */
+export function migrationStatements(files = () => true) {
   const dir = `${ROOT}d1-migrations`;
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
+    .filter((f) => f.endsWith('.sql') && files(f))
     .sort()
     .flatMap((f) =>
       readFileSync(`${dir}/${f}`, 'utf8')

@@ -162,6 +162,31 @@ test('forgot password by form answers the same page for any address, and mails o
   assert.equal(again.status, 410);
 });
 
+test("an invitation to an address that already signs in asks for that login's password, and joins the family to it", async () => {
+  const kim = await portal.createFamily('pages', setup.staff, 'Kim', { first_name: 'Dee', last_name: 'Kim', email: 'dee@pages.test' });
+  await portal.request('POST', `/office/pages/api/guardians/${kim.primary_guardian_id}/invitation`, { token: setup.staff });
+  const dee = await portal.accept('pages', await portal.linkToken('dee@pages.test', 'invitation'), 'dee-password-1');
+  const ann = await portal.request('POST', '/portal/pages/api/guardians', { token: dee.body.token, json: { first_name: 'Ann', last_name: 'Lee', email: setup.primary.email } });
+  assert.equal(ann.status, 201, ann.text);
+  await portal.request('POST', `/portal/pages/api/guardians/${ann.body.id}/invitation`, { token: dee.body.token });
+  const [mail] = await portal.waitForMail(setup.primary.email, (m) => m.kind === 'invitation' && /Kim/.test(m.text));
+  const link = /\/invitations\/([A-Za-z0-9_-]{43})/.exec(mail.text)[1];
+  const page = await portal.request('GET', `/portal/pages/invitations/${link}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<label for="password">Your password<\/label>/);
+  assert.match(page.text, /already signs in to this portal: enter that password/);
+  assert.match(page.text, /autocomplete="current-password"/);
+  const wrong = await post(`/portal/pages/invitations/${link}`, { password: 'not-my-password', confirm_adult: 'yes', accept_terms: 'yes' });
+  assert.equal(wrong.status, 422);
+  assert.match(wrong.text, /<a href="#password">This e-mail address already has a login here: enter the password you sign in with\.<\/a>/);
+  const joined = await post(`/portal/pages/invitations/${link}`, { password: setup.primary.password, confirm_adult: 'yes', accept_terms: 'yes' });
+  assert.equal(joined.status, 303, joined.text);
+  assert.equal(joined.headers.get('location'), '/portal/pages/account');
+  const token = /^portal_session=([^;]+)/.exec(joined.headers.getSetCookie()[0])[1];
+  const account = await raw('GET', '/portal/pages/account', { headers: { cookie: `portal_session=${token}` } });
+  assert.match(account.text, /Kim family/);
+});
+
 test('while the portal is off, posts to pages get the 503 page too', async () => {
   const cat = await portal.request('POST', '/portal/pages/api/guardians', { token: setup.primary.token, json: { first_name: 'Cat', last_name: 'Lee', email: 'cat@pages.test' } });
   await portal.request('POST', `/portal/pages/api/guardians/${cat.body.id}/invitation`, { token: setup.primary.token });

@@ -30,8 +30,8 @@ test('the session checks and the account read are one statement each', async () 
   for (const name of ['staff session check', 'guardian session check', 'account: family guardians']) {
     assert.equal(byName[name].sql.split(';').filter((s) => s.trim()).length, 1, name);
   }
-  // The guardian session check joins the session, organization, guardian and family at once.
-  assert.equal(byName['guardian session check'].plan.length, 4);
+  // The guardian session check joins the session, organization, guardian, family and login at once.
+  assert.equal(byName['guardian session check'].plan.length, 5);
 });
 
 test('query plans are not served outside development', async () => {

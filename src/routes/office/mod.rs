@@ -1,5 +1,6 @@
 //! The Office Portal API (staff): `/office/{org}/api/...`. Never gated by the portal switch.
 
+mod classes;
 pub mod families;
 mod guardians;
 mod imports;
@@ -8,10 +9,10 @@ pub mod outbox;
 mod session;
 mod settings;
 
+pub use classes::{NewEnrollment, NewStudent};
 pub use guardians::RevokeBody;
-pub use session::Credentials;
 
-use crate::http::{get, post, put, Router};
+use crate::http::{get, patch, post, put, Router};
 
 /// The Office Portal's routes, each with its methods.
 pub fn routes(router: Router) -> Router {
@@ -42,4 +43,12 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/imports/:job_id"), get(imports::show))
         .route(at!("/outbox"), get(outbox::index))
         .route(at!("/outbox/:outbox_id/retry"), post(outbox::retry))
+        .route(at!("/locations"), get(classes::locations).post(classes::add_location))
+        .route(at!("/classes"), get(classes::classes).post(classes::add_class))
+        .route(at!("/classes/:class_id"), patch(classes::edit_class))
+        .route(at!("/families/:family_id/students"), post(classes::add_student))
+        .route(at!("/enrollments"), post(classes::enroll))
+        .route(at!("/requests"), get(classes::requests))
+        .route(at!("/requests/:request_id/approve"), post(classes::approve))
+        .route(at!("/requests/:request_id/deny"), post(classes::deny))
 }

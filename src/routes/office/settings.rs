@@ -45,6 +45,9 @@ struct PortalOptionsView<'a> {
     require_recurring_authorization: bool,
     auto_portal_access_for_new_contacts: bool,
     payment_gateway: GatewayView<'a>,
+    allow_drop_requests: bool,
+    allow_transfer_requests: bool,
+    allow_cancel_waitlist: bool,
 }
 
 #[derive(Serialize)]
@@ -62,6 +65,9 @@ fn options_body(o: &PortalOptions) -> ApiResult<Response> {
             require_recurring_authorization: o.require_recurring_authorization,
             auto_portal_access_for_new_contacts: o.auto_portal_access_for_new_contacts,
             payment_gateway: GatewayView { kind: &o.payment_gateway_kind, account_id: o.payment_gateway_account_id.as_deref() },
+            allow_drop_requests: o.allow_drop_requests,
+            allow_transfer_requests: o.allow_transfer_requests,
+            allow_cancel_waitlist: o.allow_cancel_waitlist,
         },
     )
 }
@@ -85,6 +91,9 @@ pub struct OptionsPatch {
     require_recurring_authorization: Option<bool>,
     auto_portal_access_for_new_contacts: Option<bool>,
     payment_gateway: Option<GatewayBody>,
+    allow_drop_requests: Option<bool>,
+    allow_transfer_requests: Option<bool>,
+    allow_cancel_waitlist: Option<bool>,
 }
 
 pub async fn set_portal_options(app: Rc<App>, staff: Staff, Json(patch): Json<OptionsPatch>) -> ApiResult<Response> {
@@ -95,6 +104,9 @@ pub async fn set_portal_options(app: Rc<App>, staff: Staff, Json(patch): Json<Op
         require_recurring_authorization: patch.require_recurring_authorization,
         auto_portal_access_for_new_contacts: patch.auto_portal_access_for_new_contacts,
         payment_gateway: patch.payment_gateway.map(|g| GatewayRequest { kind: g.kind, account_id: g.account_id }),
+        allow_drop_requests: patch.allow_drop_requests,
+        allow_transfer_requests: patch.allow_transfer_requests,
+        allow_cancel_waitlist: patch.allow_cancel_waitlist,
     };
     options_body(&settings::change_portal_options(&app, &staff.org, &staff.actor(), change).await?)
 }

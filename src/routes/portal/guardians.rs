@@ -108,6 +108,8 @@ pub async fn revoke(app: Rc<App>, me: Customer, Path(guardian_id): Path<Guardian
 pub struct Permissions {
     can_make_payments: bool,
     can_view_full_ledger: bool,
+    /// Absent: unchanged (clients written before this permission existed send only the other two).
+    can_manage_enrollments: Option<bool>,
 }
 
 pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(body): Json<Permissions>) -> ApiResult<Response> {
@@ -122,19 +124,35 @@ pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path
         target_label: Some(target.full_name()),
         family_id: Some(target.family_id.clone()),
         reason: Some(format!(
-            "make payments: {}; view full ledger: {}",
-            if body.can_make_payments { "yes" } else { "no" },
-            if body.can_view_full_ledger { "yes" } else { "no" }
+            "make payments: {}; view full ledger: {}; manage enrollments: {}",
+            yes_no(body.can_make_payments),
+            yes_no(body.can_view_full_ledger),
+            yes_no(body.can_manage_enrollments.unwrap_or(target.can_manage_enrollments != 0)),
         )),
     };
     app.db
         .batch(vec![
-            families::set_permissions(&app.db, &target.id, body.can_make_payments, body.can_view_full_ledger, app.now)?,
+            families::set_permissions(
+                &app.db,
+                &target.id,
+                body.can_make_payments,
+                body.can_view_full_ledger,
+                body.can_manage_enrollments,
+                app.now,
+            )?,
             audit::insert(&app.db, &me.org.id, &entry, app.now, None)?,
         ])
         .await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(200, &guardian_json(&target, &me.requester(), app.now))
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 pub async fn password_reset(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {

@@ -24,6 +24,9 @@ pub async fn invitation_status(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token):
             "family_name": inv.family_name,
             "expires_at": Timestamp(inv.expires_at).to_rfc3339(),
             "message": status.problem().map(|p| p.to_string()),
+            // The address already signs in here (a guardian in another family): accepting takes
+            // that login's password, and the family joins it.
+            "has_login": inv.person_password_hash.is_some(),
         }),
     )
 }
@@ -37,15 +40,20 @@ pub struct AcceptBody {
 }
 
 /// Accepting signs the guardian in: the answer is the same as a sign-in's.
-pub async fn accept_invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Json(body): Json<AcceptBody>) -> ApiResult<Response> {
+pub async fn accept_invitation(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    ClientAddress(client): ClientAddress,
+    Json(body): Json<AcceptBody>,
+) -> ApiResult<Response> {
     let acceptance = Acceptance {
         token: &body.token,
         password: &body.password,
         confirm_adult: body.confirm_adult == Some(true),
         accept_terms: body.accept_terms == Some(true),
     };
-    let accepted = links::accept_invitation(&app, &org, acceptance).await?;
-    session_response(&app, &accepted.org_id, &accepted.guardian_id, accepted.token, &accepted.cookie).await
+    let accepted = links::accept_invitation(&app, &org, &client, acceptance).await?;
+    session_response(&app, &accepted.org_id, &accepted.guardian_id, &accepted.session, None).await
 }
 
 #[derive(Deserialize)]
@@ -84,6 +92,7 @@ pub async fn change_password(
 ) -> ApiResult<Response> {
     let who = SignedInGuardian {
         org: &me.org,
+        person_id: &me.person_id,
         me: &me.me,
         email: me.email.as_deref(),
         password_hash: me.password_hash.as_deref(),

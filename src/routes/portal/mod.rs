@@ -6,12 +6,13 @@ mod guardians;
 mod links;
 mod pages;
 mod payments;
+mod students;
 
 
 use crate::adapters::switch::{portal_view, PortalView};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{get, patch, post, put, Router};
+use crate::http::{delete, get, patch, post, put, Router};
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use worker::Response;
 
@@ -31,6 +32,7 @@ pub fn routes(router: Router) -> Router {
         .route("/portal/:org/invitations/:token", get(pages::invitation).post(pages::accept_invitation))
         .route("/portal/:org/password-reset/:token", get(pages::password_reset_page).post(pages::complete_password_reset))
         .route(api!("/session"), post(api::sign_in).delete(api::sign_out))
+        .route(api!("/session/family"), post(api::switch_family))
         .route(api!("/account"), get(api::account))
         .route(api!("/access-history"), get(api::access_history))
         .route(api!("/invitations/accept"), post(links::accept_invitation))
@@ -50,6 +52,15 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/balance"), get(payments::balance))
         .route(api!("/payments"), post(payments::pay))
         .route(api!("/transactions"), get(payments::transactions))
+        .route(api!("/students"), get(students::list).post(students::add))
+        .route(api!("/students/:student_id"), patch(students::edit))
+        .route(api!("/students/:student_id/enrollments"), get(students::student_enrollments))
+        .route(api!("/classes"), get(students::classes))
+        .route(api!("/enrollments"), post(students::enroll))
+        .route(api!("/enrollments/:enrollment_id/drop-request"), post(students::drop_request))
+        .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
+        .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
+        .route(api!("/requests"), get(students::requests))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

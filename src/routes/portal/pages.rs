@@ -425,7 +425,8 @@ pub async fn sign_in(
     let mut status = 422;
     let mut retry_after = None;
     if let (Some(email), true) = (email, errors.is_empty()) {
-        match sign_in::guardian(&app, &org, &client, &email, &form.password).await {
+        // No family named: the person's first family; the Family Switcher moves them on.
+        match sign_in::guardian(&app, &org, &client, &email, &form.password, None).await {
             Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &[signed_in.session.cookie]),
             Err(e) if e.code == "invalid_credentials" => errors.field("password", e.message.clone()),
             Err(e) if e.status == 429 => {
@@ -566,10 +567,21 @@ pub struct InvitationPage {
     token: LinkToken,
     first_name: String,
     family_name: String,
+    /// The address already signs in here (a guardian in another family): the form asks for that
+    /// login's password, and accepting joins this family to it.
+    has_login: bool,
     hint: String,
     confirm_adult: bool,
     accept_terms: bool,
     errors: Errors,
+}
+
+fn invitation_password_hint(has_login: bool, email: &str) -> String {
+    if has_login {
+        format!("{email} already signs in to this portal: enter that password, and this family joins your login.")
+    } else {
+        password_hint()
+    }
 }
 
 fn invitation_not_found() -> ApiResult<Response> {
@@ -586,12 +598,14 @@ pub async fn invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<L
     if status != LinkStatus::Valid {
         return invitation_problem_page(chrome, status, inv.guardian_id == inv.primary_guardian_id);
     }
+    let has_login = inv.person_password_hash.is_some();
     let form = InvitationPage {
         chrome: chrome.clone(),
         token,
         first_name: inv.first_name,
         family_name: inv.family_name,
-        hint: password_hint(),
+        has_login,
+        hint: invitation_password_hint(has_login, &inv.email),
         confirm_adult: false,
         accept_terms: false,
         errors: Errors::default(),
@@ -614,6 +628,7 @@ pub async fn accept_invitation(
     app: Rc<App>,
     OrgSlug(org): OrgSlug,
     Path(token): Path<LinkToken>,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<AcceptForm>,
 ) -> ApiResult<Response> {
     let Some(inv) = find_link::<InvitationByToken>(&app, &org, &token).await? else {
@@ -626,19 +641,31 @@ pub async fn accept_invitation(
         return invitation_problem_page(chrome, status, invitee_is_primary);
     }
     let (confirm_adult, accept_terms) = (form.confirm_adult.is_some(), form.accept_terms.is_some());
+    let has_login = inv.person_password_hash.is_some();
     let mut errors = Errors::default();
-    new_password_field(&mut errors, "password", &form.password);
+    if !has_login {
+        new_password_field(&mut errors, "password", &form.password);
+    } else if form.password.is_empty() {
+        errors.field("password", "Enter your password.");
+    }
     if !confirm_adult {
         errors.field("confirm_adult", "Confirm that you are 18 or older.");
     }
     if !accept_terms {
         errors.field("accept_terms", AccessError::MustAcceptTerms.to_string());
     }
+    let mut retry_after = None;
     if errors.is_empty() {
         let acceptance = Acceptance { token: &token, password: &form.password, confirm_adult, accept_terms };
-        match links::accept_invitation(&app, &org, acceptance).await {
+        match links::accept_invitation(&app, &org, &client, acceptance).await {
             Ok(accepted) => {
-                return see_other(&format!("/portal/{org}/account"), &[accepted.cookie, Flash::Welcome.cookie(&org)]);
+                return see_other(&format!("/portal/{org}/account"), &[accepted.session.cookie, Flash::Welcome.cookie(&org)]);
+            }
+            Err(e) if e.code == "wrong_password" => errors.field("password", e.message.clone()),
+            Err(e) if e.status == 429 => {
+                let seconds = e.retry_after_seconds.unwrap_or(60);
+                errors.form(format!("Too many wrong passwords. Try again in {}.", wait_words(seconds)));
+                retry_after = Some(seconds);
             }
             // The link changed while the form was open (a revoke, a re-send, another tab).
             Err(e) if e.code == "invitation_expired" => return invitation_problem_page(chrome, LinkStatus::Expired, invitee_is_primary),
@@ -655,12 +682,17 @@ pub async fn accept_invitation(
         token,
         first_name: inv.first_name,
         family_name: inv.family_name,
-        hint: password_hint(),
+        has_login,
+        hint: invitation_password_hint(has_login, &inv.email),
         confirm_adult,
         accept_terms,
         errors,
     };
-    respond(422, &again, &chrome)
+    let resp = respond(if retry_after.is_some() { 429 } else { 422 }, &again, &chrome)?;
+    if let Some(seconds) = retry_after {
+        resp.headers().set("retry-after", &seconds.to_string())?;
+    }
+    Ok(resp)
 }
 
 // ---------------------------------------------------------------------------------------------

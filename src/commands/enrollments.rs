@@ -1,0 +1,454 @@
+//! Students, classes and enrollments: staff keep locations and classes; staff and families add
+//! students and enroll them; families ask to drop or transfer (staff decide) and cancel a waitlist
+//! spot. Each write is one D1 batch with its audit rows and e-mails.
+
+use crate::adapters::crypto::new_id;
+use crate::app::App;
+use crate::commands::access::{primary_contact, OrgContext};
+use crate::commands::guarded_effects;
+use crate::error::{ApiError, ApiResult};
+use crate::store::enrollments::{
+    self as store, enrollment_changed_by, enrollment_made, request_changed_by, ClassRow, EnrolledBy, EnrollmentRow,
+    LocationRow, NewRequest, RequestRow, StudentRow,
+};
+use crate::store::families::{self, FamilyRow};
+use crate::store::{audit, organizations, won};
+use portal_core::access::Requester;
+use portal_core::audit::AuditEntry;
+use portal_core::enrollment::{
+    may_cancel_waitlist, may_decide, may_request_drop, may_request_transfer, placement, ClassFacts, ClassInput, ClassSpec,
+    Day, EnrollmentError, EnrollmentKind, EnrollmentStatus, RequestKind, RequestOptions, RequestStatus, StudentSpec,
+};
+use portal_core::notification::Notification;
+
+pub fn class_not_found() -> ApiError {
+    ApiError::not_found("class_not_found", "There is no such class.")
+}
+pub fn student_not_found() -> ApiError {
+    ApiError::not_found("student_not_found", "There is no such student.")
+}
+pub fn enrollment_not_found() -> ApiError {
+    ApiError::not_found("enrollment_not_found", "There is no such enrollment.")
+}
+pub fn request_not_found() -> ApiError {
+    ApiError::not_found("request_not_found", "There is no such request.")
+}
+
+pub fn today(app: &App) -> Day {
+    Day::of(app.now)
+}
+
+fn entry(requester: &Requester, action: &str, kind: &str, id: &str, label: String, family_id: &str, reason: Option<String>) -> AuditEntry {
+    AuditEntry {
+        actor: requester.actor(),
+        action: action.into(),
+        target_kind: kind.into(),
+        target_id: id.into(),
+        target_label: Some(label),
+        family_id: Some(family_id.into()),
+        reason,
+    }
+}
+
+pub async fn add_location(app: &App, org: &OrgContext, name: &str) -> ApiResult<LocationRow> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(ApiError::invalid_field("The location name must be 1 to 120 characters."));
+    }
+    let id = new_id("loc")?;
+    store::insert_location(&app.db, &id, &org.id, name, app.now).await?;
+    Ok(LocationRow { id, name: name.into() })
+}
+
+/// Creates a class (`id` None) or replaces one's description; its location must be the
+/// organization's.
+pub async fn save_class(app: &App, org: &OrgContext, id: Option<&str>, input: ClassInput) -> ApiResult<ClassRow> {
+    let spec = ClassSpec::parse(input)?;
+    if store::find_location(&app.db, &org.id, &spec.location_id).await?.is_none() {
+        return Err(ApiError::invalid_field("location_id names no location of this organization."));
+    }
+    let id = match id {
+        Some(id) => {
+            store::find_class(&app.db, &org.id, id).await?.ok_or_else(class_not_found)?;
+            store::update_class(&app.db, id, &org.id, &spec, app.now).await?;
+            id.to_string()
+        }
+        None => {
+            let id = new_id("cls")?;
+            store::insert_class(&app.db, &id, &org.id, &spec, app.now).await?;
+            id
+        }
+    };
+    store::find_class(&app.db, &org.id, &id).await?.ok_or_else(class_not_found)
+}
+
+/// A student of the organization in an active family.
+pub async fn find_student(app: &App, org_id: &str, id: &str) -> ApiResult<StudentRow> {
+    store::find_student(&app.db, org_id, id).await?.ok_or_else(student_not_found)
+}
+
+pub async fn add_student(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    family: &FamilyRow,
+    first_name: &str,
+    last_name: &str,
+    birth_date: &str,
+) -> ApiResult<StudentRow> {
+    let spec = StudentSpec::parse(first_name, last_name, birth_date, today(app))?;
+    let id = new_id("stu")?;
+    let label = format!("{} {}", spec.first_name, spec.last_name);
+    let added = entry(requester, "student_added", "student", &id, label, &family.id, None);
+    app.db
+        .batch(vec![
+            store::insert_student(&app.db, &id, &org.id, &family.id, &spec, app.now)?,
+            audit::insert(&app.db, &org.id, &added, app.now, None)?,
+        ])
+        .await?;
+    find_student(app, &org.id, &id).await
+}
+
+pub async fn edit_student(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    student: &StudentRow,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    birth_date: Option<&str>,
+) -> ApiResult<StudentRow> {
+    let spec = StudentSpec::parse(
+        first_name.unwrap_or(&student.first_name),
+        last_name.unwrap_or(&student.last_name),
+        birth_date.unwrap_or(&student.birth_date),
+        today(app),
+    )?;
+    let label = format!("{} {}", spec.first_name, spec.last_name);
+    let edited = entry(requester, "student_updated", "student", &student.id, label, &student.family_id, None);
+    app.db
+        .batch(vec![
+            store::update_student(&app.db, &student.id, &spec, app.now)?,
+            audit::insert(&app.db, &org.id, &edited, app.now, None)?,
+        ])
+        .await?;
+    find_student(app, &org.id, &student.id).await
+}
+
+fn facts(class: &ClassRow) -> ApiResult<ClassFacts> {
+    Ok(ClassFacts {
+        name: class.name.clone(),
+        capacity: class.capacity,
+        enrolled: class.enrolled,
+        waitlist: class.waitlist != 0,
+        end_date: Day::parse(&class.end_date, "end_date").map_err(ApiError::internal)?,
+    })
+}
+
+/// Enrolls a student in a class: a place while there is one, else its waitlist, else 409. The
+/// rule runs in the insert itself (`store::enrollments::ENROLL`), so concurrent enrollments cannot
+/// overfill a class; the answer says what happened.
+pub async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &StudentRow, class_id: &str) -> ApiResult<EnrollmentRow> {
+    let class = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
+    let already_enrolled = || EnrollmentError::AlreadyEnrolled { student: student.full_name(), class: class.name.clone() };
+    if holds_place(app, student, &class.id).await? {
+        return Err(already_enrolled().into());
+    }
+    let today = today(app);
+    placement(&facts(&class)?, today)?;
+    let id = new_id("enr")?;
+    let actor = requester.actor();
+    let by = EnrolledBy { kind: actor.kind.as_str(), label: &actor.label };
+    let day = today.to_string();
+    let label = format!("{} in {}", student.full_name(), class.name);
+    let enrolled = entry(requester, "student_enrolled", "enrollment", &id, label, &student.family_id, None);
+    let enrolling = store::enroll(
+        &app.db,
+        &id,
+        &org.id,
+        &student.family_id,
+        &student.id,
+        &class.id,
+        EnrollmentKind::Regular,
+        &by,
+        app.now,
+        &day,
+        None,
+    )?;
+    let statements = vec![enrolling, audit::insert(&app.db, &org.id, &enrolled, app.now, Some(enrollment_made(&id)))?];
+    if let Err(e) = app.db.batch(statements).await {
+        // The unique index: the same student enrolled in the same class a moment ago.
+        return Err(if holds_place(app, student, &class.id).await? { already_enrolled().into() } else { e });
+    }
+    match store::find_enrollment(&app.db, &org.id, &id).await? {
+        Some(made) => Ok(made),
+        // Filled (or ended) between our read and the insert: say which.
+        None => {
+            let now = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
+            placement(&facts(&now)?, today)?;
+            Err(EnrollmentError::ClassFull(now.name).into())
+        }
+    }
+}
+
+/// Whether the student already holds a place or a waitlist spot in the class.
+async fn holds_place(app: &App, student: &StudentRow, class_id: &str) -> ApiResult<bool> {
+    let live = store::student_enrollments(&app.db, &student.id, &student.family_id).await?;
+    Ok(live
+        .iter()
+        .any(|x| x.class.class_id == class_id && matches!(x.status, EnrollmentStatus::Active | EnrollmentStatus::Waitlisted)))
+}
+
+/// An enrollment of this family (another family's, or organization's, is not found).
+pub async fn family_enrollment(app: &App, org_id: &str, family_id: &str, id: &str) -> ApiResult<EnrollmentRow> {
+    store::find_enrollment(&app.db, org_id, id)
+        .await?
+        .filter(|e| e.family_id == family_id)
+        .ok_or_else(enrollment_not_found)
+}
+
+pub async fn request_options(app: &App, org_id: &str) -> ApiResult<RequestOptions> {
+    let o = organizations::portal_options(&app.db, org_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("organization missing"))?;
+    Ok(RequestOptions {
+        allow_drop_requests: o.allow_drop_requests,
+        allow_transfer_requests: o.allow_transfer_requests,
+        allow_cancel_waitlist: o.allow_cancel_waitlist,
+    })
+}
+
+/// What a family asks for.
+pub enum Ask<'a> {
+    Drop { reason: Option<&'a str>, effective_date: Option<&'a str> },
+    Transfer { to_class_id: &'a str, reason: Option<&'a str> },
+}
+
+fn optional_text(s: Option<&str>, max: usize, field: &str) -> ApiResult<Option<String>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if s.chars().count() <= max => Ok(Some(s.to_string())),
+        Some(_) => Err(ApiError::invalid_field(format!("{field} must be at most {max} characters."))),
+    }
+}
+
+/// A drop or transfer request, pending until staff decide it. One pending request per enrollment.
+pub async fn request_change(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    enrollment: &EnrollmentRow,
+    ask: Ask<'_>,
+) -> ApiResult<RequestRow> {
+    let options = request_options(app, &org.id).await?;
+    let seen = enrollment.status.as_seen(Day::parse(&enrollment.class.end_date, "end_date").map_err(ApiError::internal)?, today(app));
+    let has_pending = enrollment.pending_request_id.is_some();
+    let (kind, to_class, reason, effective_date) = match ask {
+        Ask::Drop { reason, effective_date } => {
+            may_request_drop(options, seen, has_pending)?;
+            let effective = effective_date.filter(|d| !d.is_empty()).map(|d| Day::parse(d, "effective_date")).transpose()?;
+            (RequestKind::Drop, None, optional_text(reason, 500, "reason")?, effective.map(|d| d.to_string()))
+        }
+        Ask::Transfer { to_class_id, reason } => {
+            may_request_transfer(options, seen, has_pending, &enrollment.class.class_id, to_class_id)?;
+            let to = store::find_class(&app.db, &org.id, to_class_id).await?.ok_or_else(class_not_found)?;
+            if !facts(&to)?.is_open(today(app)) {
+                return Err(EnrollmentError::ClassEnded(to.name).into());
+            }
+            (RequestKind::Transfer, Some(to), optional_text(reason, 500, "reason")?, None)
+        }
+    };
+    let id = new_id("req")?;
+    let actor = requester.actor();
+    let what = match kind {
+        RequestKind::Drop => "drop_requested",
+        RequestKind::Transfer => "transfer_requested",
+    };
+    let student = find_student(app, &org.id, &enrollment.student_id).await?;
+    let label = format!("{} in {}", student.full_name(), enrollment.class.class_name);
+    let asked = entry(requester, what, "enrollment", &enrollment.id, label, &enrollment.family_id, reason.clone());
+    let new = NewRequest {
+        id: &id,
+        org_id: &org.id,
+        family_id: &enrollment.family_id,
+        enrollment_id: &enrollment.id,
+        kind,
+        to_class_id: to_class.as_ref().map(|c| c.id.as_str()),
+        reason: reason.as_deref(),
+        effective_date: effective_date.as_deref(),
+        requested_by_id: actor.id.as_deref().unwrap_or(""),
+        requested_by_label: &actor.label,
+    };
+    let statements = vec![store::insert_request(&app.db, &new, app.now)?, audit::insert(&app.db, &org.id, &asked, app.now, None)?];
+    if let Err(e) = app.db.batch(statements).await {
+        // The unique index: another request for this enrollment got there first.
+        let now = store::find_enrollment(&app.db, &org.id, &enrollment.id).await?;
+        return Err(if now.is_some_and(|n| n.pending_request_id.is_some()) { EnrollmentError::RequestPending.into() } else { e });
+    }
+    store::find_request(&app.db, &org.id, &id).await?.ok_or_else(request_not_found)
+}
+
+/// Cancelling a waitlist spot takes effect at once.
+pub async fn cancel_waitlist(app: &App, org: &OrgContext, requester: &Requester, enrollment: &EnrollmentRow) -> ApiResult<EnrollmentRow> {
+    may_cancel_waitlist(request_options(app, &org.id).await?, enrollment.status)?;
+    let change_id = new_id("chg")?;
+    let student = find_student(app, &org.id, &enrollment.student_id).await?;
+    let label = format!("{} in {}", student.full_name(), enrollment.class.class_name);
+    let cancelled = entry(requester, "waitlist_cancelled", "enrollment", &enrollment.id, label, &enrollment.family_id, None);
+    let results = app
+        .db
+        .batch(vec![
+            store::end_enrollment(
+                &app.db,
+                &enrollment.id,
+                EnrollmentStatus::Waitlisted,
+                EnrollmentStatus::Dropped,
+                None,
+                &change_id,
+                app.now,
+                None,
+            )?,
+            audit::insert(&app.db, &org.id, &cancelled, app.now, Some(enrollment_changed_by(&enrollment.id, &change_id)))?,
+        ])
+        .await?;
+    if !won(&results, 0)? {
+        return Err(EnrollmentError::NotWaitlisted.into());
+    }
+    store::find_enrollment(&app.db, &org.id, &enrollment.id).await?.ok_or_else(enrollment_not_found)
+}
+
+/// Staff approve or deny a pending request, with an optional note. Approving a drop ends the
+/// enrollment; approving a transfer ends it and enrolls the student in the new class (a place, or
+/// its waitlist; a full class without one refuses the approval and the request stays pending).
+/// The guardian who asked, and the primary, are e-mailed the outcome.
+pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &RequestRow, approve: bool, note: Option<&str>) -> ApiResult<RequestRow> {
+    may_decide(request.status)?;
+    let note = optional_text(note, 1000, "note")?;
+    let change_id = new_id("chg")?;
+    let status = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
+    let kind = match request.kind {
+        RequestKind::Drop => "drop",
+        RequestKind::Transfer => "transfer",
+    };
+    let today = today(app);
+    let day = today.to_string();
+    let actor = staff.actor();
+    let by = EnrolledBy { kind: actor.kind.as_str(), label: &actor.label };
+    let new_enrollment = new_id("enr")?;
+    let guard = || request_changed_by(&request.id, &change_id);
+
+    // What approving a transfer will do, for the answer and the e-mail (the insert decides again).
+    let mut outcome = None;
+    let mut statements = Vec::new();
+    if approve {
+        match (request.kind, &request.to_class_id) {
+            (RequestKind::Transfer, Some(to)) => {
+                let to = store::find_class(&app.db, &org.id, to).await?.ok_or_else(class_not_found)?;
+                outcome = Some(placement(&facts(&to)?, today)?.as_str());
+            }
+            _ => {}
+        }
+    }
+    statements.push(store::decide_request(&app.db, &request.id, status, &actor.label, note.as_deref(), outcome, &change_id, app.now)?);
+    if approve {
+        match (request.kind, &request.to_class_id) {
+            (RequestKind::Transfer, Some(to)) => {
+                statements.push(store::enroll(
+                    &app.db,
+                    &new_enrollment,
+                    &org.id,
+                    &request.family_id,
+                    &request.student_id,
+                    to,
+                    EnrollmentKind::Regular,
+                    &by,
+                    app.now,
+                    &day,
+                    Some(guard()),
+                )?);
+                statements.push(store::end_enrollment(
+                    &app.db,
+                    &request.enrollment_id,
+                    EnrollmentStatus::Active,
+                    EnrollmentStatus::Transferred,
+                    Some(&new_enrollment),
+                    &change_id,
+                    app.now,
+                    Some(enrollment_made(&new_enrollment)),
+                )?);
+            }
+            _ => statements.push(store::end_enrollment(
+                &app.db,
+                &request.enrollment_id,
+                EnrollmentStatus::Active,
+                EnrollmentStatus::Dropped,
+                None,
+                &change_id,
+                app.now,
+                Some(guard()),
+            )?),
+        }
+    }
+    let student = format!("{} {}", request.student_first_name, request.student_last_name);
+    let label = format!("{student} in {}", request.from_class_name);
+    let action = format!("{kind}_request_{}", if approve { "approved" } else { "denied" });
+    let decided = entry(staff, &action, "enrollment", &request.enrollment_id, label, &request.family_id, note.clone());
+    let notices = decision_notices(app, org, request, &student, kind, approve, outcome, note).await?;
+    // An approved transfer is told (and audited) only if the new class took the student.
+    let transferring = approve && request.kind == RequestKind::Transfer;
+    let effects_guard = || if transferring { enrollment_made(&new_enrollment) } else { guard() };
+    let fx = guarded_effects(app, &org.id, &[decided], &notices, effects_guard)?;
+    statements.extend(fx.statements);
+    let results = app.db.batch(statements).await?;
+    if !won(&results, 0)? {
+        let now = store::find_request(&app.db, &org.id, &request.id).await?.ok_or_else(request_not_found)?;
+        may_decide(now.status)?;
+        return Err(ApiError::conflict("concurrent_change", "The request changed while this was being done. Reload it and try again."));
+    }
+    // A transfer the new class could not take after all (it filled meanwhile) leaves the old
+    // enrollment as it was: put the request back to pending and say so.
+    if transferring && store::find_enrollment(&app.db, &org.id, &new_enrollment).await?.is_none() {
+        app.db.batch(vec![store::reopen_request(&app.db, &request.id, &change_id)?]).await?;
+        let to = request.to_class_name.clone().unwrap_or_default();
+        return Err(EnrollmentError::ClassFull(to).into());
+    }
+    app.enqueue(&fx.outbox_ids).await;
+    store::find_request(&app.db, &org.id, &request.id).await?.ok_or_else(request_not_found)
+}
+
+/// The outcome e-mail to the guardian who asked (if they have an address) and to the primary.
+#[allow(clippy::too_many_arguments)]
+async fn decision_notices(
+    app: &App,
+    org: &OrgContext,
+    request: &RequestRow,
+    student: &str,
+    kind: &'static str,
+    approved: bool,
+    outcome: Option<&'static str>,
+    note: Option<String>,
+) -> ApiResult<Vec<Notification>> {
+    let mut to = Vec::new();
+    if let Some(asker) = families::find_guardian(&app.db, &org.id, &request.requested_by_id).await? {
+        to.extend(asker.email);
+    }
+    if let Some(family) = families::find_family(&app.db, &org.id, &request.family_id).await? {
+        to.extend(primary_contact(app, &family).await?.email);
+    }
+    to.sort();
+    to.dedup();
+    Ok(to
+        .into_iter()
+        .map(|to| Notification::EnrollmentRequestDecided {
+            to,
+            org_name: org.name.clone(),
+            student_name: student.to_string(),
+            kind,
+            from_class: request.from_class_name.clone(),
+            to_class: request.to_class_name.clone(),
+            approved,
+            outcome,
+            note: note.clone(),
+        })
+        .collect())
+}
