@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the rules natively (cargo test), then the built worker end to end in Miniflare
-# (real workerd, D1, KV, Queues), then `scripts/deploy.sh --dry-run` to validate the migrations and
-# both Workers' configuration and bundle offline.
+# (real workerd, D1, KV, Queues), the pages in Chromium, the API fuzzing, then
+# `scripts/deploy.sh --dry-run` to validate the migrations and both Workers' configuration and
+# bundle offline.
 # Installs whatever is missing first.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
@@ -14,6 +15,10 @@ bash scripts/build.sh
 
 say "end-to-end tests in Miniflare"
 node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
+
+say "browser tests: Chromium (Debian's, driven by playwright-core) against the pages in Miniflare"
+ensure_chromium
+node --test --test-concurrency=1 'tests/browser/*.test.mjs'
 
 say "API fuzzing: schemathesis against the OpenAPI document, both Workers in Miniflare (fixed seed)"
 bash scripts/api-fuzz.sh

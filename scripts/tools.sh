@@ -30,8 +30,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
 fi
 
 stamp="$ROOT/node_modules/.portal-access-installed"
-if [ ! -f "$stamp" ] || [ "$ROOT/package.json" -nt "$stamp" ] || [ ! -x "$ROOT/node_modules/.bin/wrangler" ]; then
-  say "installing npm packages (wrangler, miniflare, Node 22, binaryen)"
+if [ ! -f "$stamp" ] || [ "$ROOT/package.json" -nt "$stamp" ] || [ ! -x "$ROOT/node_modules/.bin/wrangler" ] \
+  || [ ! -f "$ROOT/node_modules/playwright-core/package.json" ] || [ ! -f "$ROOT/node_modules/axe-core/axe.min.js" ]; then
+  say "installing npm packages (wrangler, miniflare, Node 22, binaryen, playwright-core, axe-core)"
   # `npm install`, not `npm ci`: the lockfile names other platforms' workerd builds.
   (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
   touch "$stamp"
@@ -46,3 +47,14 @@ export ESBUILD_BIN="$ROOT/node_modules/@esbuild/linux-x64/bin/esbuild"
 export WRANGLER_SEND_METRICS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false
 export XDG_CONFIG_HOME="$ROOT/.wrangler-config"
+
+# The browser tests drive Debian's chromium through playwright-core (Playwright's own browser
+# download cannot reach its servers from here). Called by scripts/test.sh, not by every script.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  say "installing Debian's chromium (for the browser tests)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }; } \
+    || { say "apt-get install chromium failed"; return 1; }
+}

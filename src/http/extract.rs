@@ -46,15 +46,34 @@ impl RequestParts {
         if !self.is_unsafe_method() {
             return Ok(());
         }
-        let cross_site = || ApiError::forbidden("cross_site_request", "This request came from another site and was refused.");
-        if let Some(origin) = self.header("origin") {
-            if origin != self.origin {
-                return Err(cross_site());
-            }
+        let fetch_site = self.header("sec-fetch-site");
+        match self.header("origin").as_deref() {
+            // Our pages send `Referrer-Policy: no-referrer`, under which a browser's own form posts
+            // carry `Origin: null`; then only `Sec-Fetch-Site` can vouch for them.
+            Some("null") if fetch_site.as_deref() != Some("same-origin") => return Err(cross_site()),
+            Some("null") => {}
+            Some(origin) if origin != self.origin => return Err(cross_site()),
+            _ => {}
         }
-        match self.header("sec-fetch-site").as_deref() {
+        match fetch_site.as_deref() {
             None | Some("same-origin") | Some("none") => Ok(()),
             Some(_) => Err(cross_site()),
+        }
+    }
+
+    /// A form posted to one of our pages must say it came from our own origin: `Origin` equal to
+    /// ours, or (no Origin, or the opaque `null`) `Sec-Fetch-Site: same-origin`. Stricter than
+    /// [`Self::refuse_cross_site`]: a post that says nothing is refused too, since every browser
+    /// we serve sends one of the two, and only a browser needs a form.
+    pub fn require_same_origin(&self) -> ApiResult<()> {
+        let same_origin = match self.header("origin").as_deref() {
+            Some(origin) if origin != "null" => origin == self.origin,
+            _ => self.header("sec-fetch-site").as_deref() == Some("same-origin"),
+        };
+        if same_origin {
+            Ok(())
+        } else {
+            Err(cross_site())
         }
     }
 
@@ -75,6 +94,10 @@ impl RequestParts {
             Err(ApiError::new(415, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."))
         }
     }
+}
+
+fn cross_site() -> ApiError {
+    ApiError::forbidden("cross_site_request", "This request came from another site and was refused.")
 }
 
 /// Something a handler can take as an argument.

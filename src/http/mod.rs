@@ -4,6 +4,7 @@
 pub mod body;
 pub mod cookies;
 pub mod extract;
+pub mod form;
 pub mod response;
 pub mod router;
 pub mod session;
@@ -11,6 +12,7 @@ pub mod session;
 pub use body::{parse_json, read_body, MAX_JSON_BODY_BYTES};
 pub use cookies::{cleared_cookie, session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 pub use extract::{Bytes, ClientAddress, DryRun, FromRequest, Json, OptionalJson, OrgSlug, Path, PathParam, Query, RequestParts};
-pub use response::{json, no_content, page, text};
+pub use form::Form;
+pub use response::{json, no_content, page, see_other, text};
 pub use router::{delete, get, patch, post, put, Router};
 pub use session::{Customer, Staff};

@@ -30,10 +30,12 @@ pub fn html(status: u16, body: String) -> ApiResult<Response> {
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("x-frame-options", "DENY")?;
     headers.set("referrer-policy", "no-referrer")?;
+    // No inline script or style anywhere: the one stylesheet is a file of ours (see
+    // routes/portal/pages.rs), so an injected tag can neither run nor restyle the page.
     headers.set(
         "content-security-policy",
-        "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; \
-         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     )?;
     Ok(Response::from_bytes(body.into_bytes())?.with_status(status).with_headers(headers))
 }
@@ -41,4 +43,16 @@ pub fn html(status: u16, body: String) -> ApiResult<Response> {
 /// Renders an askama page.
 pub fn page<T: askama::Template>(status: u16, template: &T) -> ApiResult<Response> {
     html(status, template.render().map_err(ApiError::internal)?)
+}
+
+/// 303 See Other: the answer to a form post (Post/Redirect/Get), so that reloading the next page
+/// does not post the form again. Each cookie goes in its own `Set-Cookie`.
+pub fn see_other(location: &str, cookies: &[String]) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("location", location)?;
+    headers.set("cache-control", "no-store")?;
+    for cookie in cookies {
+        headers.append("set-cookie", cookie)?;
+    }
+    Ok(Response::empty()?.with_status(303).with_headers(headers))
 }

@@ -74,9 +74,12 @@ pub async fn handle(app: App, req: Request) -> ApiResult<Response> {
     let query = url.search().trim_start_matches('?').to_string();
     let parts = RequestParts { app, req, query, origin: url.origin(), params: Vec::new(), cookie_session: false };
     let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(&method, &path, parts));
-    match reply {
+    let answer = match reply {
         Ok(reply) => reply.await,
-        Err(e) if e.status == 404 && portal::is_page(&path) => portal::page_not_found(),
         Err(e) => Err(e),
+    };
+    match answer {
+        Err(e) if portal::is_page(&path) => portal::error_page(e),
+        answer => answer,
     }
 }

@@ -390,9 +390,11 @@ pub struct ResetOrganization {
     pub invitation_ttl_hours: i64,
 }
 
+/// Also what every Customer Portal page asks for the organization's name.
+pub const ORGANIZATION_BY_SLUG: &str = "SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1";
+
 pub async fn reset_organization(db: &Db, slug: &str) -> ApiResult<Option<ResetOrganization>> {
-    db.first("SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1", &[text(slug)])
-        .await
+    db.first(ORGANIZATION_BY_SLUG, &[text(slug)]).await
 }
 
 /// Who a reset link asked for `email` goes to: only a guardian who can log in with it.

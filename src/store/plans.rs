@@ -21,6 +21,7 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("sign-in throttle: give the attempt back", throttle::SUCCEEDED.into()),
         ("revoke preview: live sessions", sessions::LIVE_COUNT.into()),
         ("portal switch from D1", organizations::PORTAL_ENABLED.into()),
+        ("organization by slug (reset requests, every portal page)", invitations::ORGANIZATION_BY_SLUG.into()),
         ("account: family guardians", families::FAMILY_GUARDIANS.into()),
         ("guardian by id", families::FIND_GUARDIAN.into()),
         ("family by id", families::FIND_FAMILY.into()),

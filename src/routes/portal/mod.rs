@@ -23,10 +23,14 @@ pub fn routes(router: Router) -> Router {
         };
     }
     router
-        .route("/portal/:org", get(pages::sign_in))
+        .route("/portal/static/:file", get(pages::asset))
+        .route("/portal/:org", get(pages::sign_in_page).post(pages::sign_in))
+        .route("/portal/:org/sign-out", post(pages::sign_out))
+        .route("/portal/:org/forgot-password", get(pages::forgot_password_page).post(pages::forgot_password))
+        .route("/portal/:org/forgot-password/sent", get(pages::reset_sent))
         .route("/portal/:org/account", get(pages::account))
-        .route("/portal/:org/invitations/:token", get(pages::invitation))
-        .route("/portal/:org/password-reset/:token", get(pages::password_reset))
+        .route("/portal/:org/invitations/:token", get(pages::invitation).post(pages::accept_invitation))
+        .route("/portal/:org/password-reset/:token", get(pages::password_reset_page).post(pages::complete_password_reset))
         .route(api!("/session"), post(api::sign_in).delete(api::sign_out))
         .route(api!("/session/family"), post(api::switch_family))
         .route(api!("/account"), get(api::account))
@@ -66,6 +70,9 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
         return Ok(None);
     };
     let (org, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    if org == pages::STATIC_SEGMENT {
+        return Ok(None); // the stylesheet: the 503 page needs it too
+    }
     let is_api = tail == "api" || tail.starts_with("api/");
     match portal_view(app, org).await? {
         PortalView::UnknownOrganization if is_api => {
@@ -85,6 +92,7 @@ pub fn is_page(path: &str) -> bool {
     path.strip_prefix("/portal/").is_some_and(|rest| rest.split('/').nth(1) != Some("api"))
 }
 
-pub fn page_not_found() -> ApiResult<Response> {
-    pages::not_found()
+/// A page route's error as a page (the API's routes answer JSON).
+pub fn error_page(e: ApiError) -> ApiResult<Response> {
+    pages::error_page(e)
 }
