@@ -9,7 +9,8 @@ use crate::store::families::{self, ContactChange, ContactOwner, FamilyRow, Guard
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
 use crate::store::{audit, outbox, sessions, won};
 use portal_core::access::{
-    check_cooldown, invitation_address, may_edit_contact, may_invite, may_resend, may_revoke, may_send_password_reset, visibility,
+    check_cooldown, invitation_address, may_edit_contact, may_invite, may_resend, may_revoke, may_send_password_reset, may_set_permissions,
+    visibility,
     AccessError, AccessState, GuardianFacts, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
 };
 use portal_core::audit::AuditEntry;
@@ -18,6 +19,7 @@ use portal_core::family::Contact;
 use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{D1PreparedStatement, D1Result};
 
@@ -294,6 +296,50 @@ pub async fn revoke(
 }
 
 /// E-mails `target` a single-use link to choose a new password.
+/// What the Primary Guardian allows a secondary: make payments, view the full ledger, manage
+/// students and enrollments.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    pub can_make_payments: bool,
+    pub can_view_full_ledger: bool,
+    /// Absent: unchanged (clients written before this permission existed send only the other two).
+    pub can_manage_enrollments: Option<bool>,
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+pub async fn set_permissions(app: &App, org: &OrgContext, me: &GuardianFacts, target: &GuardianRow, p: &Permissions) -> ApiResult<()> {
+    may_set_permissions(me, &target.facts())?;
+    let entry = AuditEntry {
+        actor: Requester::Guardian(me.clone()).actor(),
+        action: "permissions_changed".into(),
+        target_kind: "guardian".into(),
+        target_id: target.id.clone(),
+        target_label: Some(target.full_name()),
+        family_id: Some(target.family_id.clone()),
+        reason: Some(format!(
+            "make payments: {}; view full ledger: {}; manage enrollments: {}",
+            yes_no(p.can_make_payments),
+            yes_no(p.can_view_full_ledger),
+            yes_no(p.can_manage_enrollments.unwrap_or(target.can_manage_enrollments != 0)),
+        )),
+    };
+    app.db
+        .batch(vec![
+            families::set_permissions(&app.db, &target.id, p.can_make_payments, p.can_view_full_ledger, p.can_manage_enrollments, app.now)?,
+            audit::insert(&app.db, &org.id, &entry, app.now, None)?,
+        ])
+        .await?;
+    Ok(())
+}
+
 pub async fn send_password_reset(app: &App, org: &OrgContext, requester: &Requester, target: &GuardianRow) -> ApiResult<()> {
     may_send_password_reset(requester, &target.facts())?;
     let Some(to) = target.email.clone() else {

@@ -6,18 +6,15 @@ use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
 
-use crate::commands::access::{edit_contact_details, 
-    add_contact, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
-    send_invitation, send_password_reset,
+use crate::commands::access::{
+    add_contact, edit_contact_details, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
+    send_invitation, send_password_reset, set_permissions as set_guardian_permissions, Permissions,
 };
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::office::families::ContactBody;
 use crate::routes::office::RevokeBody;
 use crate::store::families::{self, ContactChange};
-use crate::store::audit;
-use portal_core::access::may_set_permissions;
-use portal_core::audit::AuditEntry;
 use portal_core::email::EmailAddress;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
 use worker::Response;
@@ -103,56 +100,12 @@ pub async fn revoke(app: Rc<App>, me: Customer, Path(guardian_id): Path<Guardian
     json(200, &guardian_json(&target, &me.requester(), app.now))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Permissions {
-    can_make_payments: bool,
-    can_view_full_ledger: bool,
-    /// Absent: unchanged (clients written before this permission existed send only the other two).
-    can_manage_enrollments: Option<bool>,
-}
-
 pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(body): Json<Permissions>) -> ApiResult<Response> {
     let app = &*app;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    may_set_permissions(&me.me, &target.facts())?;
-    let entry = AuditEntry {
-        actor: me.requester().actor(),
-        action: "permissions_changed".into(),
-        target_kind: "guardian".into(),
-        target_id: target.id.clone(),
-        target_label: Some(target.full_name()),
-        family_id: Some(target.family_id.clone()),
-        reason: Some(format!(
-            "make payments: {}; view full ledger: {}; manage enrollments: {}",
-            yes_no(body.can_make_payments),
-            yes_no(body.can_view_full_ledger),
-            yes_no(body.can_manage_enrollments.unwrap_or(target.can_manage_enrollments != 0)),
-        )),
-    };
-    app.db
-        .batch(vec![
-            families::set_permissions(
-                &app.db,
-                &target.id,
-                body.can_make_payments,
-                body.can_view_full_ledger,
-                body.can_manage_enrollments,
-                app.now,
-            )?,
-            audit::insert(&app.db, &me.org.id, &entry, app.now, None)?,
-        ])
-        .await?;
+    set_guardian_permissions(app, &me.org, &me.me, &target, &body).await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     json(200, &guardian_json(&target, &me.requester(), app.now))
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "no"
-    }
 }
 
 pub async fn password_reset(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {

@@ -22,6 +22,7 @@ pub fn routes(router: Router) -> Router {
             concat!("/portal/:org/api", $path)
         };
     }
+    let router = pages::student_routes(pages::payment_routes(router));
     router
         .route("/portal/static/:file", get(pages::asset))
         .route("/portal/:org", get(pages::sign_in_page).post(pages::sign_in))
@@ -29,6 +30,11 @@ pub fn routes(router: Router) -> Router {
         .route("/portal/:org/forgot-password", get(pages::forgot_password_page).post(pages::forgot_password))
         .route("/portal/:org/forgot-password/sent", get(pages::reset_sent))
         .route("/portal/:org/account", get(pages::account))
+        .route("/portal/:org/switch-family", post(pages::switch_family))
+        .route("/portal/:org/account/guardians/:guardian_id/:action", get(pages::guardian_action_page).post(pages::account_action))
+        .route("/portal/:org/account/add-guardian", get(pages::add_guardian_page).post(pages::add_guardian))
+        .route("/portal/:org/account/contact", get(pages::contact_page).post(pages::save_contact))
+        .route("/portal/:org/account/password", get(pages::change_password_page).post(pages::change_password))
         .route("/portal/:org/invitations/:token", get(pages::invitation).post(pages::accept_invitation))
         .route("/portal/:org/password-reset/:token", get(pages::password_reset_page).post(pages::complete_password_reset))
         .route(api!("/session"), post(api::sign_in).delete(api::sign_out))

@@ -3,6 +3,20 @@
 //! the page again (422, or 429 with the wait) with an error summary on top and each message beside
 //! its field, on success a 303 to the next page (Post/Redirect/Get) with a one-shot message. The
 //! handlers call the same commands as the JSON API: one rule, two front doors.
+//!
+//! This module holds what every page shares (the frame, one-shot messages, form errors) and the
+//! pages before sign-in; My Account and its sections are `account`, `payments` and `students`.
+
+mod account;
+mod payments;
+mod students;
+
+pub use account::{
+    account, account_action, add_guardian, add_guardian_page, change_password, change_password_page, contact_page_get as contact_page,
+    guardian_action_page, save_contact, switch_family,
+};
+pub use payments::payment_routes;
+pub use students::student_routes;
 
 use crate::app::App;
 use crate::commands::links::{self, find_link, Acceptance};
@@ -14,9 +28,9 @@ use crate::http::{
     PathParam, RequestParts, GUARDIAN_COOKIE,
 };
 use crate::store::invitations::{self, InvitationByToken, ResetByToken};
-use crate::store::{families, sessions};
+use crate::store::sessions;
 use askama::Template;
-use portal_core::access::{AccessError, AccessStatus, LinkStatus};
+use portal_core::access::{AccessError, LinkStatus};
 use portal_core::email::EmailAddress;
 use portal_core::ids::LinkToken;
 use portal_core::password::{NewPassword, MIN_PASSWORD_CHARS};
@@ -29,7 +43,7 @@ use worker::{Headers, Response};
 // The stylesheet: a file of ours (the CSP allows no inline style), named by a hash of its content
 // so browsers may keep it for a year and still get a changed one at once.
 
-const STYLESHEET: &str = include_str!("../../../templates/portal/portal.css");
+const STYLESHEET: &str = include_str!("../../../../templates/portal/portal.css");
 const STYLESHEET_VERSION: u32 = fnv1a(STYLESHEET.as_bytes());
 
 const fn fnv1a(bytes: &[u8]) -> u32 {
@@ -95,16 +109,16 @@ impl Chrome {
         Chrome { org: String::new(), org_name: None, flash: None, signed_in: false, has_errors: false }
     }
 
-    fn of(org: &str, org_name: String) -> Self {
+    pub(super) fn of(org: &str, org_name: String) -> Self {
         Chrome { org: org.to_string(), org_name: Some(org_name), ..Chrome::anonymous() }
     }
 
-    fn with_flash(mut self, flash: Option<Flash>) -> Self {
+    pub(super) fn with_flash(mut self, flash: Option<Flash>) -> Self {
         self.flash = flash.map(Flash::message);
         self
     }
 
-    fn with_errors(mut self, errors: &Errors) -> Self {
+    pub(super) fn with_errors(mut self, errors: &Errors) -> Self {
         self.has_errors = !errors.is_empty();
         self
     }
@@ -131,7 +145,7 @@ impl Chrome {
 
 /// The frame of an organization's page: its name, or the not-found page when there is no such
 /// organization (the gate has usually said so already).
-async fn chrome_for(app: &App, org: &str) -> ApiResult<Chrome> {
+pub(super) async fn chrome_for(app: &App, org: &str) -> ApiResult<Chrome> {
     match invitations::reset_organization(&app.db, org).await? {
         Some(o) => Ok(Chrome::of(org, o.name)),
         None => Err(ApiError::route_not_found()),
@@ -144,53 +158,77 @@ const FLASH_SECONDS: i64 = 60;
 
 /// A message for the page after a redirect. The cookie carries only this code, never text, so it
 /// cannot be used to put words on our pages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flash {
-    SignedOut,
-    SessionEnded,
-    PasswordReset,
-    Welcome,
+macro_rules! flashes {
+    ($($name:ident = $code:literal => $message:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(super) enum Flash {
+            $($name,)*
+        }
+
+        impl Flash {
+            const ALL: &'static [Flash] = &[$(Flash::$name,)*];
+
+            fn code(self) -> &'static str {
+                match self {
+                    $(Flash::$name => $code,)*
+                }
+            }
+
+            fn message(self) -> &'static str {
+                match self {
+                    $(Flash::$name => $message,)*
+                }
+            }
+        }
+    };
+}
+
+flashes! {
+    SignedOut = "signed-out" => "You have signed out.",
+    SessionEnded = "session-ended" => "Your session has ended. Please sign in again.",
+    PasswordReset = "password-reset" => "Your password has been changed. Sign in with your new password.",
+    Welcome = "welcome" => "You have accepted the invitation and are signed in.",
+    FamilySwitched = "family-switched" => "You are now in this family's account.",
+    InvitationSent = "invitation-sent" => "The invitation e-mail has been sent.",
+    InvitationResent = "invitation-resent" => "The invitation e-mail has been sent again. The earlier link no longer works.",
+    AccessRevoked = "access-revoked" => "Their access has been revoked.",
+    ResetSent = "reset-sent" => "A password reset e-mail has been sent.",
+    GuardianAdded = "guardian-added" => "The guardian has been added. Send them an invitation when they should log in.",
+    PermissionsSaved = "permissions-saved" => "The permissions have been saved.",
+    ContactSaved = "contact-saved" => "Your contact details have been saved.",
+    PasswordChanged = "password-changed" => "Your password has been changed. Your other sessions have ended.",
+    PaymentMade = "payment-made" => "Thank you: your payment has been received.",
+    MethodSaved = "method-saved" => "The payment method has been saved.",
+    MethodUpdated = "method-updated" => "The payment method has been updated.",
+    MethodDeleted = "method-deleted" => "The payment method has been deleted.",
+    StudentAdded = "student-added" => "The student has been added.",
+    StudentUpdated = "student-updated" => "The student has been updated.",
+    Enrolled = "enrolled" => "The student has been enrolled.",
+    Waitlisted = "waitlisted" => "The class is full: the student is on its waitlist.",
+    DropRequested = "drop-requested" => "Your drop request has been sent to the office.",
+    TransferRequested = "transfer-requested" => "Your transfer request has been sent to the office.",
+    WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
 }
 
 impl Flash {
-    const ALL: [Flash; 4] = [Flash::SignedOut, Flash::SessionEnded, Flash::PasswordReset, Flash::Welcome];
-
-    fn code(self) -> &'static str {
-        match self {
-            Flash::SignedOut => "signed-out",
-            Flash::SessionEnded => "session-ended",
-            Flash::PasswordReset => "password-reset",
-            Flash::Welcome => "welcome",
-        }
-    }
-
-    fn message(self) -> &'static str {
-        match self {
-            Flash::SignedOut => "You have signed out.",
-            Flash::SessionEnded => "Your session has ended. Please sign in again.",
-            Flash::PasswordReset => "Your password has been changed. Sign in with your new password.",
-            Flash::Welcome => "You have accepted the invitation and are signed in.",
-        }
-    }
-
-    fn cookie(self, org: &str) -> String {
+    pub(super) fn cookie(self, org: &str) -> String {
         session_cookie(FLASH_COOKIE, self.code().to_string(), format!("/portal/{org}"), FLASH_SECONDS)
     }
 }
 
 /// The one-shot message the previous response left, if any.
-pub struct FlashIn(Option<Flash>);
+pub struct FlashIn(pub(super) Option<Flash>);
 
 impl FromRequest for FlashIn {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         let code = parts.header("cookie").and_then(|c| read_cookie(&c, FLASH_COOKIE));
-        Ok(FlashIn(code.and_then(|code| Flash::ALL.into_iter().find(|f| f.code() == code))))
+        Ok(FlashIn(code.and_then(|code| Flash::ALL.iter().copied().find(|f| f.code() == code))))
     }
 }
 
 /// The signed-in guardian, or why there is none: a page decides what to do without a session
 /// (go to sign-in, saying why) where the API answers 401.
-pub struct MaybeCustomer(ApiResult<Customer>);
+pub struct MaybeCustomer(pub(super) ApiResult<Customer>);
 
 impl FromRequest for MaybeCustomer {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
@@ -199,7 +237,7 @@ impl FromRequest for MaybeCustomer {
 }
 
 /// Renders a page; a message shown on it is spent (its cookie cleared).
-fn respond<T: Template>(status: u16, template: &T, chrome: &Chrome) -> ApiResult<Response> {
+pub(super) fn respond<T: Template>(status: u16, template: &T, chrome: &Chrome) -> ApiResult<Response> {
     let resp = page(status, template)?;
     if chrome.flash.is_some() {
         resp.headers().append("set-cookie", &cleared_cookie(FLASH_COOKIE, format!("/portal/{}", chrome.org)))?;
@@ -220,11 +258,11 @@ pub struct FieldError {
 pub struct Errors(Vec<FieldError>);
 
 impl Errors {
-    fn field(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(super) fn field(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push(FieldError { field: Some(field), message: message.into() });
     }
 
-    fn form(&mut self, message: impl Into<String>) {
+    pub(super) fn form(&mut self, message: impl Into<String>) {
         self.0.push(FieldError { field: None, message: message.into() });
     }
 
@@ -258,7 +296,7 @@ fn email_field(errors: &mut Errors, field: &'static str, input: &str) -> Option<
 }
 
 /// A new password field, checked by the same rule the command applies.
-fn new_password_field(errors: &mut Errors, field: &'static str, input: &str) {
+pub(super) fn new_password_field(errors: &mut Errors, field: &'static str, input: &str) {
     if input.is_empty() {
         errors.field(field, "Enter a password.");
     } else if let Err(e) = NewPassword::parse(input) {
@@ -266,7 +304,7 @@ fn new_password_field(errors: &mut Errors, field: &'static str, input: &str) {
     }
 }
 
-fn password_hint() -> String {
+pub(super) fn password_hint() -> String {
     format!("At least {MIN_PASSWORD_CHARS} characters.")
 }
 
@@ -697,54 +735,6 @@ pub async fn accept_invitation(
 
 // ---------------------------------------------------------------------------------------------
 // My Account.
-
-pub struct GuardianLine {
-    name: String,
-    is_primary: bool,
-    label: &'static str,
-    can_log_in: bool,
-}
-
-#[derive(Template)]
-#[template(path = "portal/account.html")]
-pub struct AccountPage {
-    chrome: Chrome,
-    family_name: String,
-    guardians: Vec<GuardianLine>,
-}
-
-/// My Account, from the session and the family's guardians (the API's own queries). Without a
-/// live session: to sign-in, saying the session ended when there was one.
-pub async fn account(app: Rc<App>, OrgSlug(org): OrgSlug, MaybeCustomer(me): MaybeCustomer, FlashIn(flash): FlashIn) -> ApiResult<Response> {
-    let me = match me {
-        Ok(me) => me,
-        Err(e) if e.status == 401 => {
-            let cookies = if e.code == "not_authenticated" {
-                vec![]
-            } else {
-                vec![cleared_cookie(GUARDIAN_COOKIE, format!("/portal/{org}")), Flash::SessionEnded.cookie(&org)]
-            };
-            return see_other(&format!("/portal/{org}"), &cookies);
-        }
-        Err(e) => return Err(e),
-    };
-    let rows = families::family_guardians(&app.db, &me.me.family_id).await?;
-    let guardians = rows
-        .iter()
-        .map(|g| {
-            let status = g.status(app.now);
-            GuardianLine {
-                name: format!("{} {}", g.first_name, g.last_name),
-                is_primary: g.is_primary != 0,
-                label: status.label(),
-                can_log_in: status == AccessStatus::CanLogIn,
-            }
-        })
-        .collect();
-    let mut chrome = Chrome::of(&org, me.org.name.clone()).with_flash(flash);
-    chrome.signed_in = true;
-    respond(200, &AccountPage { chrome: chrome.clone(), family_name: me.family_name.clone(), guardians }, &chrome)
-}
 
 #[cfg(test)]
 mod tests {
