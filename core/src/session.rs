@@ -143,6 +143,24 @@ pub fn check_live(
     Ok(())
 }
 
+/// What a person is told when their next request finds their session ended, by the reason the
+/// session was ended with (`sessions.end_reason`).
+pub const ENDED_SIGNED_OUT: &str = "You signed out. Please sign in again.";
+pub const ENDED_PASSWORD_CHANGED: &str = "Your password was changed. Please sign in with your new password.";
+pub const ENDED_ACCESS: &str =
+    "Your access to this family's account has ended. If you have questions, contact the Primary Guardian.";
+pub const ENDED_SWITCHED: &str = "You moved to another family account in another window. Please sign in again.";
+
+pub fn ended_message(reason: Option<&str>) -> Option<&'static str> {
+    match reason? {
+        "signed_out" => Some(ENDED_SIGNED_OUT),
+        "password_changed" | "password_reset" => Some(ENDED_PASSWORD_CHANGED),
+        "access_revoked" | "primary_changed" | "families_merged" | "moved" => Some(ENDED_ACCESS),
+        "switched_family" => Some(ENDED_SWITCHED),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +244,15 @@ mod tests {
         let s = StoredSession { org_id: "org_2".into(), ..stored() };
         assert_eq!(check_live(&guardian_claims(), &s, NOW), Err(SessionError::WrongAudience));
         assert_eq!(check_live(&claims(), &stored(), NOW), Err(SessionError::WrongAudience));
+    }
+
+    #[test]
+    fn an_ended_session_says_why() {
+        assert_eq!(ended_message(Some("access_revoked")), Some(ENDED_ACCESS));
+        assert_eq!(ended_message(Some("moved")), Some(ENDED_ACCESS));
+        assert_eq!(ended_message(Some("password_reset")), Some(ENDED_PASSWORD_CHANGED));
+        assert_eq!(ended_message(Some("signed_out")), Some(ENDED_SIGNED_OUT));
+        assert_eq!(ended_message(Some("something_new")), None);
+        assert_eq!(ended_message(None), None);
     }
 }

@@ -13,7 +13,7 @@ use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
 use portal_core::enrollment::RequestOptions;
 use portal_core::payments::Payer;
-use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
+use portal_core::session::{check_live, ended_message, SessionClaims, SessionError, SessionKind};
 
 /// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in (then the
 /// request must not come from another site).
@@ -156,9 +156,16 @@ impl FromRequest for Customer {
         if row.session.portal_enabled == 0 {
             return Err(ApiError::portal_unavailable());
         }
-        check_live(&claims, &row.session.stored(), app.now)?;
+        // An ended session says why (signed out, revoked, password changed) where it can.
+        let ended = |reason: Option<&str>| match ended_message(reason) {
+            Some(why) => ApiError::new(401, "session_ended", why),
+            None => SessionError::Ended.into(),
+        };
+        if let Err(e) = check_live(&claims, &row.session.stored(), app.now) {
+            return Err(if e == SessionError::Ended { ended(row.session.end_reason.as_deref()) } else { e.into() });
+        }
         let (AccessState::CanLogIn, Some(person_id)) = (row.access_state, row.person_id) else {
-            return Err(SessionError::Ended.into());
+            return Err(ended(Some("access_revoked")));
         };
         Ok(Customer {
             session_id: claims.sid,

@@ -57,6 +57,7 @@ pub struct SessionColumns {
     pub epoch: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
+    pub end_reason: Option<String>,
     pub org_slug: String,
     pub org_name: String,
     pub portal_enabled: i64,
@@ -81,7 +82,7 @@ impl SessionColumns {
 /// The `SELECT` of `SessionColumns`, for the queries below to extend.
 macro_rules! session_columns {
     () => {
-        "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, \
+        "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, s.end_reason, \
          o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, "
     };
 }

@@ -47,7 +47,7 @@ pub(super) fn session(org: &str, me: MaybeCustomer, flash: Option<Flash>) -> Api
             let cookies = if e.code == "not_authenticated" {
                 vec![]
             } else {
-                vec![cleared_cookie(GUARDIAN_COOKIE, format!("/portal/{org}")), Flash::SessionEnded.cookie(org)]
+                vec![cleared_cookie(GUARDIAN_COOKIE, format!("/portal/{org}")), Flash::session_ended(&e.message).cookie(org)]
             };
             Ok(Session::Out(see_other(&format!("/portal/{org}"), &cookies)?))
         }
@@ -88,6 +88,8 @@ pub struct GuardianCard {
     pub label: &'static str,
     pub can_log_in: bool,
     pub actions: Vec<&'static str>,
+    /// The primary may still edit the details of a guardian who has not accepted.
+    pub contact_editable: bool,
     pub can_make_payments: bool,
     pub can_view_full_ledger: bool,
     pub can_manage_enrollments: bool,
@@ -112,6 +114,7 @@ fn card(g: &GuardianRow, me: &Customer, now: Timestamp) -> GuardianCard {
         label: status.label(),
         can_log_in: status == AccessStatus::CanLogIn,
         actions: seen.actions,
+        contact_editable: seen.contact_editable && g.id != me.me.id,
         can_make_payments: g.can_make_payments != 0,
         can_view_full_ledger: g.can_view_full_ledger != 0,
         can_manage_enrollments: g.can_manage_enrollments != 0,
@@ -217,6 +220,9 @@ pub async fn switch_family(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustome
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ActionForm {
+    first_name: String,
+    last_name: String,
+    phone: String,
     email: String,
     reason: String,
     can_make_payments: Option<String>,
@@ -285,6 +291,7 @@ pub async fn guardian_action_page(
             respond(200, &page, &chrome)
         }
         "revoke" => revoke_page(&app, &me, chrome, &target, String::new(), Errors::default(), 200).await,
+        "edit" => contact_page(chrome, ContactFormKind::Guardian(&target.id), form_of(&target), Errors::default(), 200),
         _ => Err(ApiError::route_not_found()),
     }
 }
@@ -393,6 +400,18 @@ pub async fn account_action(
             set_permissions(&app, &me.org, &me.me, &target, &permissions).await?;
             back_to_account(&org, "account-information", Flash::PermissionsSaved)
         }
+        "edit" => {
+            let contact = ContactForm { first_name: form.first_name, last_name: form.last_name, email: form.email, phone: form.phone };
+            let mut errors = Errors::default();
+            if let Some(parsed) = parse_contact(&contact, &mut errors) {
+                match save_contact_of(&app, &me, &target, parsed).await {
+                    Ok(()) => return back_to_account(&org, "account-information", Flash::ContactSaved),
+                    Err(e) if e.status < 500 => errors.field("email", e.message.clone()),
+                    Err(e) => return Err(e),
+                }
+            }
+            contact_page(chrome, ContactFormKind::Guardian(&target.id), contact, errors, 422)
+        }
         _ => Err(ApiError::route_not_found()),
     }
 }
@@ -433,23 +452,49 @@ fn parse_contact(form: &ContactForm, errors: &mut Errors) -> Option<Contact> {
     Some(Contact { first_name: first?, last_name: last?, email: email?, phone: phone? })
 }
 
-fn contact_page(chrome: Chrome, adding: bool, org: &str, form: ContactForm, errors: Errors, status: u16) -> ApiResult<Response> {
-    let page = ContactPage {
-        chrome: chrome.clone().with_errors(&errors),
-        title: if adding { "Add Guardian" } else { "Your contact details" },
-        action: format!("/portal/{org}/account/{}", if adding { "add-guardian" } else { "contact" }),
-        button: if adding { "Add Guardian" } else { "Save" },
-        form,
-        errors,
+/// Which contact form: Add Guardian, one's own details, or a guardian's who has not accepted yet.
+enum ContactFormKind<'a> {
+    AddGuardian,
+    Mine,
+    Guardian(&'a str),
+}
+
+fn contact_page(chrome: Chrome, kind: ContactFormKind<'_>, form: ContactForm, errors: Errors, status: u16) -> ApiResult<Response> {
+    let org = chrome.org.clone();
+    let (title, action, button) = match kind {
+        ContactFormKind::AddGuardian => ("Add Guardian", format!("/portal/{org}/account/add-guardian"), "Add Guardian"),
+        ContactFormKind::Mine => ("Your contact details", format!("/portal/{org}/account/contact"), "Save"),
+        ContactFormKind::Guardian(id) => ("Edit contact details", format!("/portal/{org}/account/guardians/{id}/edit"), "Save"),
     };
+    let page = ContactPage { chrome: chrome.clone().with_errors(&errors), title, action, button, form, errors };
     respond(status, &page, &chrome)
+}
+
+fn form_of(g: &GuardianRow) -> ContactForm {
+    ContactForm {
+        first_name: g.first_name.clone(),
+        last_name: g.last_name.clone(),
+        email: g.email.clone().unwrap_or_default(),
+        phone: g.phone.clone().unwrap_or_default(),
+    }
+}
+
+/// Saves a contact form over `target` with the API's command (its rules decide who may).
+async fn save_contact_of(app: &App, me: &Customer, target: &GuardianRow, contact: Contact) -> ApiResult<()> {
+    let change = ContactChange {
+        first_name: Some(contact.first_name),
+        last_name: Some(contact.last_name),
+        email: Some(contact.email.map(|e| e.as_str().to_string())),
+        phone: Some(contact.phone),
+    };
+    edit_contact_details(app, &me.org, &me.me, target, &change).await
 }
 
 pub async fn add_guardian_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer) -> ApiResult<Response> {
     let _ = &app;
     let (me, chrome) = signed_in!(org, me, None);
     me.require_primary()?;
-    contact_page(chrome, true, &org, ContactForm::default(), Errors::default(), 200)
+    contact_page(chrome, ContactFormKind::AddGuardian, ContactForm::default(), Errors::default(), 200)
 }
 
 pub async fn add_guardian(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Form(form): Form<ContactForm>) -> ApiResult<Response> {
@@ -466,19 +511,13 @@ pub async fn add_guardian(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer
             Err(e) => return Err(e),
         }
     }
-    contact_page(chrome, true, &org, form, errors, 422)
+    contact_page(chrome, ContactFormKind::AddGuardian, form, errors, 422)
 }
 
 pub async fn contact_page_get(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let (mine, _) = load_target(&app, &me.org, &me.me.id).await?;
-    let form = ContactForm {
-        first_name: mine.first_name,
-        last_name: mine.last_name,
-        email: mine.email.unwrap_or_default(),
-        phone: mine.phone.unwrap_or_default(),
-    };
-    contact_page(chrome, false, &org, form, Errors::default(), 200)
+    contact_page(chrome, ContactFormKind::Mine, form_of(&mine), Errors::default(), 200)
 }
 
 /// One's own contact details: the person's, shown in every family they belong to.
@@ -490,19 +529,13 @@ pub async fn save_contact(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer
     }
     if let (Some(contact), true) = (parse_contact(&form, &mut errors), errors.is_empty()) {
         let (mine, _) = load_target(&app, &me.org, &me.me.id).await?;
-        let change = ContactChange {
-            first_name: Some(contact.first_name),
-            last_name: Some(contact.last_name),
-            email: Some(contact.email.map(|e| e.as_str().to_string())),
-            phone: Some(contact.phone),
-        };
-        match edit_contact_details(&app, &me.org, &me.me, &mine, &change).await {
+        match save_contact_of(&app, &me, &mine, contact).await {
             Ok(()) => return back_to_account(&org, "login-security", Flash::ContactSaved),
             Err(e) if e.status < 500 => errors.field("email", e.message.clone()),
             Err(e) => return Err(e),
         }
     }
-    contact_page(chrome, false, &org, form, errors, 422)
+    contact_page(chrome, ContactFormKind::Mine, form, errors, 422)
 }
 
 #[derive(Template)]

@@ -35,6 +35,7 @@ use portal_core::email::EmailAddress;
 use portal_core::ids::LinkToken;
 use portal_core::password::{NewPassword, MIN_PASSWORD_CHARS};
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
+use portal_core::session::{ENDED_ACCESS, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
 use serde::Deserialize;
 use std::rc::Rc;
 use worker::{Headers, Response};
@@ -159,7 +160,7 @@ const FLASH_SECONDS: i64 = 60;
 /// A message for the page after a redirect. The cookie carries only this code, never text, so it
 /// cannot be used to put words on our pages.
 macro_rules! flashes {
-    ($($name:ident = $code:literal => $message:literal,)*) => {
+    ($($name:ident = $code:literal => $message:expr,)*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub(super) enum Flash {
             $($name,)*
@@ -186,6 +187,10 @@ macro_rules! flashes {
 flashes! {
     SignedOut = "signed-out" => "You have signed out.",
     SessionEnded = "session-ended" => "Your session has ended. Please sign in again.",
+    EndedSignedOut = "ended-signed-out" => ENDED_SIGNED_OUT,
+    EndedPasswordChanged = "ended-password-changed" => ENDED_PASSWORD_CHANGED,
+    EndedAccess = "ended-access" => ENDED_ACCESS,
+    EndedSwitched = "ended-switched" => ENDED_SWITCHED,
     PasswordReset = "password-reset" => "Your password has been changed. Sign in with your new password.",
     Welcome = "welcome" => "You have accepted the invitation and are signed in.",
     FamilySwitched = "family-switched" => "You are now in this family's account.",
@@ -211,6 +216,11 @@ flashes! {
 }
 
 impl Flash {
+    /// The message for a session that ended, saying why when the API's error does.
+    pub(super) fn session_ended(message: &str) -> Flash {
+        Flash::ALL.iter().copied().find(|f| f.message() == message).unwrap_or(Flash::SessionEnded)
+    }
+
     pub(super) fn cookie(self, org: &str) -> String {
         session_cookie(FLASH_COOKIE, self.code().to_string(), format!("/portal/{org}"), FLASH_SECONDS)
     }
