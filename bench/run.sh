@@ -27,4 +27,4 @@ upload() { wrangler deploy --dry-run -c "$1" --outdir "dist/${1%.toml}" 2>&1 | g
 say "measuring the uploads (wrangler deploy --dry-run)"
 BENCH_UPLOAD="$(upload wrangler.toml)" BENCH_UPLOAD_JOBS="$(upload wrangler.jobs.toml)" node bench/bench.mjs
 node bench/sign_in.mjs
-if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/import.mjs; node bench/enrollments.mjs; fi
+if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/import.mjs; node bench/enrollments.mjs; node bench/pages.mjs; fi

@@ -124,6 +124,9 @@ test('a page form takes only its own form body', async () => {
 
 test('sign out by form ends the session, clears the cookie and leaves a one-shot message', async () => {
   const token = await portal.guardianSignIn('pages', setup.secondary.email, setup.secondary.password);
+  const signedIn = await raw('GET', '/portal/pages', { headers: { cookie: `portal_session=${token}` } });
+  assert.equal(signedIn.status, 303, 'someone signed in skips the sign-in page');
+  assert.equal(signedIn.headers.get('location'), '/portal/pages/account');
   const res = await post('/portal/pages/sign-out', {}, { cookie: `portal_session=${token}` });
   assert.equal(res.status, 303);
   assert.equal(res.headers.get('location'), '/portal/pages');
@@ -140,7 +143,7 @@ test('sign out by form ends the session, clears the cookie and leaves a one-shot
   const account = await raw('GET', '/portal/pages/account', { headers: { cookie: `portal_session=${token}` } });
   assert.equal(account.status, 303);
   assert.equal(account.headers.get('location'), '/portal/pages');
-  assert.ok(account.headers.getSetCookie().some((c) => c.startsWith('portal_flash=session-ended;')));
+  assert.ok(account.headers.getSetCookie().some((c) => c.startsWith('portal_flash=ended-signed-out;')), 'signed out: the message says so');
 });
 
 test('forgot password by form answers the same page for any address, and mails only a real one', async () => {

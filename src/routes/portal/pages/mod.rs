@@ -445,8 +445,11 @@ pub struct SignInPage {
     errors: Errors,
 }
 
-/// The portal's entry page.
-pub async fn sign_in_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): FlashIn) -> ApiResult<Response> {
+/// The portal's entry page; someone already signed in goes on to My Account.
+pub async fn sign_in_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): FlashIn, me: MaybeCustomer) -> ApiResult<Response> {
+    if me.0.is_ok() {
+        return see_other(&format!("/portal/{org}/account"), &[]);
+    }
     let chrome = chrome_for(&app, &org).await?.with_flash(flash);
     respond(200, &SignInPage { chrome: chrome.clone(), email: String::new(), errors: Errors::default() }, &chrome)
 }
