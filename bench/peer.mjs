@@ -13,11 +13,16 @@
 //   PEER_ONLY=a,b           run only the routes whose key is listed (healthz, gate-page, gate-api,
 //                           sign-in, account, invite)
 //   PEER_CHECK_ONLY=1       check that the answers match, and stop
+//   PEER_BEFORE=<dir>       also run an earlier build's http Worker (<dir>/http, as scripts/build.sh
+//                           writes build/http) in the same Miniflare and rounds: before/after and
+//                           each against the peer, measured in one session
 //
-// Run after `bash scripts/build.sh`: `node bench/peer.mjs` (or `BENCH_PEER=1 bash bench/run.sh`).
+// Run after `bash scripts/build.sh`: `node bench/peer.mjs` (or `BENCH_PEER=1 bash bench/run.sh`). Before/after:
+// `cp -a build /tmp/build-before`, change and rebuild, `PEER_BEFORE=/tmp/build-before node bench/peer.mjs`.
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import { loadavg as osLoadavg } from 'node:os';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { ROOT, BASE, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
 
@@ -28,7 +33,11 @@ const CONNECTIONS = Number(process.env.PEER_CONNECTIONS || 16);
 const ONLY = process.env.PEER_ONLY ? new Set(process.env.PEER_ONLY.split(',')) : null;
 // Each guardian may be invited once a minute: every invitation round walks through its own rows.
 const INVITEES = Number(process.env.PEER_INVITEES || 3000);
-const HOSTS = { rust: 'rust.test', peer: 'peer.test' };
+const BEFORE = process.env.PEER_BEFORE || null;
+// The contenders: the Rust http Worker of build/ ('rust'), optionally an earlier build ('before'), the peer.
+const RUST = BEFORE ? ['before', 'rust'] : ['rust'];
+const WHO = [...RUST, 'peer'];
+const HOSTS = Object.fromEntries(WHO.map((w) => [w, `${w}.test`]));
 const OUT = new URL('./out/', import.meta.url).pathname;
 const progress = (s) => process.stderr.write(`${s}\n`);
 mkdirSync(OUT, { recursive: true });
@@ -50,6 +59,17 @@ async function start() {
   const options = workerOptions();
   const [http, jobs] = options.workers;
   http.routes = [`${HOSTS.rust}/*`];
+  const before = BEFORE && {
+    ...http,
+    name: 'portal-access-before',
+    cronTriggers: [],
+    modulesRoot: BEFORE,
+    modules: [
+      { type: 'ESModule', path: `${BEFORE}/http/index.js` },
+      { type: 'CompiledWasm', path: `${BEFORE}/http/index_bg.wasm` },
+    ],
+    routes: [`${HOSTS.before}/*`],
+  };
   const peer = {
     name: 'peer',
     modulesRoot: OUT,
@@ -61,7 +81,7 @@ async function start() {
     bindings: http.bindings,
     routes: [`${HOSTS.peer}/*`],
   };
-  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer] }));
+  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer, ...(before ? [before] : [])] }));
   const base = (await mf.ready).toString().replace(/\/$/, '');
   const db = await mf.getD1Database('DB');
   await db.batch(migrationStatements().map((s) => db.prepare(s)));
@@ -110,7 +130,7 @@ async function seed(portal) {
   const t = Date.now();
   const rounds = {};
   const all = [];
-  for (const who of ['rust', 'peer']) {
+  for (const who of WHO) {
     rounds[who] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const { ids, rows } = invitees(portal, org, inviting.family, who, `r${r}`, INVITEES, t);
@@ -119,7 +139,7 @@ async function seed(portal) {
     }
   }
   const check = {};
-  for (const who of ['rust', 'peer']) {
+  for (const who of WHO) {
     const { ids, rows } = invitees(portal, org, inviting.family, who, 'check', 1, t);
     check[who] = ids[0];
     all.push(...rows);
@@ -138,7 +158,7 @@ const VOLATILE_HEADERS = new Set(['date', 'cf-ray', 'content-length']);
 /** The same request to each Worker (Miniflare routes by the URL's host). */
 async function fetchBoth(portal, method, path, { token, body } = {}) {
   const answers = {};
-  for (const who of ['rust', 'peer']) {
+  for (const who of WHO) {
     const headers = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -150,9 +170,14 @@ async function fetchBoth(portal, method, path, { token, body } = {}) {
   return answers;
 }
 
+/** Each Rust build's answer against the peer's. */
 function compare(name, answers, mask = (s) => s) {
-  const a = answers.rust;
-  const b = answers.peer;
+  let ok = true;
+  for (const who of RUST) ok = compareTwo(`${name}${RUST.length > 1 ? ` [${who}]` : ''}`, answers[who], answers.peer, (s, w) => mask(s, w === 'rust' ? who : w)) && ok;
+  return ok;
+}
+
+function compareTwo(name, a, b, mask) {
   const problems = [];
   if (a.status !== b.status) problems.push(`status ${a.status} vs ${b.status}`);
   if (mask(a.text, 'rust') !== mask(b.text, 'peer')) {
@@ -190,7 +215,7 @@ async function checkAnswers(portal, data) {
 
   // The write path: each Worker invites its own (identical but for id and address) guardian.
   const answers = {};
-  for (const who of ['rust', 'peer']) {
+  for (const who of WHO) {
     const res = await portal.mf.dispatchFetch(`http://${HOSTS[who]}/portal/bench-invite/api/guardians/${data.check[who]}/invitation`, {
       method: 'POST',
       headers: { authorization: `Bearer ${data.inviting.primary.token}`, 'content-type': 'application/json' },
@@ -213,7 +238,7 @@ async function checkAnswers(portal, data) {
 
   // What each wrote for the queue: the same e-mail, but for the link token, address and expiry.
   const payloads = {};
-  for (const who of ['rust', 'peer']) {
+  for (const who of WHO) {
     const row = await portal.db.prepare('SELECT payload FROM outbox WHERE payload LIKE ?').bind(`%${who}.check.0@%`).first();
     payloads[who] = { status: 0, headers: [], text: row?.payload ?? '(none)' };
   }
@@ -304,6 +329,8 @@ end
   return path;
 }
 
+const loadavg = () => osLoadavg().map((x) => x.toFixed(2)).join(' ');
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -326,7 +353,7 @@ async function main() {
     }
     // wrk reaches each Worker by the Host header: make sure that is where it lands (only the Rust
     // worker serves /openapi.json).
-    for (const [who, want] of [['rust', 200], ['peer', 404]]) {
+    for (const [who, want] of [...RUST.map((r) => [r, 200]), ['peer', 404]]) {
       const status = await new Promise((resolve, reject) => {
         const u = new URL(`${base}/openapi.json`);
         http.get({ host: u.hostname, port: u.port, path: u.pathname, headers: { host: HOSTS[who] } }, (res) => (res.resume(), resolve(res.statusCode))).on('error', reject);
@@ -357,12 +384,17 @@ async function main() {
       return r;
     };
     // Warm-up, not counted: the isolates, their caches, the JIT.
-    for (const sc of scenarios.filter((s) => !s.write)) for (const who of ['rust', 'peer']) run({ ...sc }, who, 0) && null;
+    for (const sc of scenarios.filter((s) => !s.write)) for (const who of WHO) run({ ...sc }, who, 0);
 
     for (const [i, sc] of scenarios.entries()) {
-      sc.rounds = { rust: [], peer: [] };
-      const next = { rust: 0, peer: 0 };
-      const order = Array.from({ length: ROUNDS / 2 }, (_, k) => ((i + k) % 2 === 0 ? ['rust', 'peer', 'peer', 'rust'] : ['peer', 'rust', 'rust', 'peer'])).flat();
+      sc.rounds = Object.fromEntries(WHO.map((w) => [w, []]));
+      const next = Object.fromEntries(WHO.map((w) => [w, 0]));
+      // A B B A (A B C C B A with a before build), the next block and route starting elsewhere.
+      const order = Array.from({ length: ROUNDS / 2 }, (_, k) => {
+        const shift = (i + k) % WHO.length;
+        const rotated = [...WHO.slice(shift), ...WHO.slice(0, shift)];
+        return [...rotated, ...[...rotated].reverse()];
+      }).flat();
       for (const who of order) {
         const r = run(sc, who, next[who]++);
         sc.rounds[who].push(r);
@@ -373,33 +405,44 @@ async function main() {
     }
 
     const pad = (s, n) => String(s).padEnd(n);
+    const f = (sc, who) => ({
+      rps: median(sc.rounds[who].map((r) => r.rps)),
+      p50: median(sc.rounds[who].map((r) => r.p50)),
+      p99: median(sc.rounds[who].map((r) => r.p99)),
+      cpu: median(sc.rounds[who].map((r) => r.cpuMs)),
+      each: sc.rounds[who].map((r) => r.rps.toFixed(0)).join('/'),
+    });
     const lines = [
       `Rust worker vs the JS peer (Hono + D1), one Miniflare, ${new Date().toISOString()}: wrk -t1 -c${CONNECTIONS}, ` +
         `${SECONDS} s per read round, ${WRITE_SECONDS} s per write round, ${ROUNDS} rounds each, interleaved; medians of the rounds.`,
-      `CPU = workerd process CPU time per request (user + system) during the round.`,
-      `${pad('route', 40)} ${pad('Rust req/s', 11)} ${pad('JS req/s', 9)} ${pad('Rust/JS', 8)} ${pad('Rust p50/p99 ms', 16)} ${pad('JS p50/p99 ms', 16)} ${pad('CPU ms Rust/JS', 15)} rounds Rust | JS`,
+      `CPU = workerd process CPU time per request (user + system) during the round. Load average at the end: ${loadavg()}.`,
     ];
-    for (const sc of scenarios) {
-      const f = (who) => ({
-        rps: median(sc.rounds[who].map((r) => r.rps)),
-        p50: median(sc.rounds[who].map((r) => r.p50)),
-        p99: median(sc.rounds[who].map((r) => r.p99)),
-        cpu: median(sc.rounds[who].map((r) => r.cpuMs)),
-        each: sc.rounds[who].map((r) => r.rps.toFixed(0)).join('/'),
-      });
-      const a = f('rust');
-      const b = f('peer');
+    for (const rust of RUST) {
       lines.push(
-        `${pad(sc.name, 40)} ${pad(a.rps.toFixed(0), 11)} ${pad(b.rps.toFixed(0), 9)} ${pad((a.rps / b.rps).toFixed(2) + 'x', 8)} ` +
-          `${pad(`${a.p50.toFixed(2)} / ${a.p99.toFixed(1)}`, 16)} ${pad(`${b.p50.toFixed(2)} / ${b.p99.toFixed(1)}`, 16)} ` +
-          `${pad(`${a.cpu.toFixed(3)} / ${b.cpu.toFixed(3)}`, 15)} ${a.each} | ${b.each}`,
+        '',
+        `${rust === 'rust' ? 'build/' : `before (${BEFORE})`} against the peer:`,
+        `${pad('route', 40)} ${pad('Rust req/s', 11)} ${pad('JS req/s', 9)} ${pad('Rust/JS', 8)} ${pad('Rust p50/p99 ms', 16)} ${pad('JS p50/p99 ms', 16)} ${pad('CPU ms Rust/JS', 15)} rounds Rust | JS`,
       );
+      for (const sc of scenarios) {
+        const a = f(sc, rust);
+        const b = f(sc, 'peer');
+        lines.push(
+          `${pad(sc.name, 40)} ${pad(a.rps.toFixed(0), 11)} ${pad(b.rps.toFixed(0), 9)} ${pad((a.rps / b.rps).toFixed(2) + 'x', 8)} ` +
+            `${pad(`${a.p50.toFixed(2)} / ${a.p99.toFixed(1)}`, 16)} ${pad(`${b.p50.toFixed(2)} / ${b.p99.toFixed(1)}`, 16)} ` +
+            `${pad(`${a.cpu.toFixed(3)} / ${b.cpu.toFixed(3)}`, 15)} ${a.each} | ${b.each}`,
+        );
+      }
+      const h = scenarios.find((sc) => sc.key === 'healthz');
+      const g = scenarios.find((sc) => sc.key === 'gate-page');
+      if (h && g) lines.push(`gate page / /healthz (${rust}): ${(f(g, rust).rps / f(h, rust).rps).toFixed(2)}x (target >= 0.95x)`);
     }
-    const h = scenarios.find((s) => s.key === 'healthz');
-    const g = scenarios.find((s) => s.key === 'gate-page');
-    if (h && g) {
-      const ratio = median(g.rounds.rust.map((r) => r.rps)) / median(h.rounds.rust.map((r) => r.rps));
-      lines.push(`Rust gate page / Rust /healthz: ${ratio.toFixed(2)}x (target >= 0.95x)`);
+    if (BEFORE) {
+      lines.push('', `${pad('after/before', 40)} ${pad('req/s', 8)} CPU per request`);
+      for (const sc of scenarios) {
+        const a = f(sc, 'rust');
+        const b = f(sc, 'before');
+        lines.push(`${pad(sc.name, 40)} ${pad((a.rps / b.rps).toFixed(2) + 'x', 8)} ${(a.cpu / b.cpu).toFixed(2)}x`);
+      }
     }
     console.log(`\n${lines.join('\n')}`);
   } finally {
