@@ -15,7 +15,8 @@
 //   PEER_CHECK_ONLY=1       check that the answers match, and stop
 //   PEER_BEFORE=<dir>       also run an earlier build's http Worker (<dir>/http, as scripts/build.sh
 //                           writes build/http) in the same Miniflare and rounds: before/after and
-//                           each against the peer, measured in one session
+//                           each against the peer, measured in one session. Several, each named:
+//                           PEER_BEFORE=base=/tmp/b0,entry=/tmp/b1 (each is compared with build/)
 //
 // Run after `bash scripts/build.sh`: `node bench/peer.mjs` (or `BENCH_PEER=1 bash bench/run.sh`). Before/after:
 // `cp -a build /tmp/build-before`, change and rebuild, `PEER_BEFORE=/tmp/build-before node bench/peer.mjs`.
@@ -34,8 +35,12 @@ const ONLY = process.env.PEER_ONLY ? new Set(process.env.PEER_ONLY.split(',')) :
 // Each guardian may be invited once a minute: every invitation round walks through its own rows.
 const INVITEES = Number(process.env.PEER_INVITEES || 3000);
 const BEFORE = process.env.PEER_BEFORE || null;
-// The contenders: the Rust http Worker of build/ ('rust'), optionally an earlier build ('before'), the peer.
-const RUST = BEFORE ? ['before', 'rust'] : ['rust'];
+// Earlier builds by name: `dir` alone is 'before'.
+const BEFORES = BEFORE
+  ? Object.fromEntries(BEFORE.split(',').map((x) => (x.includes('=') ? x.split('=') : ['before', x])))
+  : {};
+// The contenders: earlier builds, the Rust http Worker of build/ ('rust'), the peer.
+const RUST = [...Object.keys(BEFORES), 'rust'];
 const WHO = [...RUST, 'peer'];
 const HOSTS = Object.fromEntries(WHO.map((w) => [w, `${w}.test`]));
 const OUT = new URL('./out/', import.meta.url).pathname;
@@ -59,17 +64,17 @@ async function start() {
   const options = workerOptions();
   const [http, jobs] = options.workers;
   http.routes = [`${HOSTS.rust}/*`];
-  const before = BEFORE && {
+  const befores = Object.entries(BEFORES).map(([label, dir]) => ({
     ...http,
-    name: 'portal-access-before',
+    name: `portal-access-${label}`,
     cronTriggers: [],
-    modulesRoot: BEFORE,
+    modulesRoot: dir,
     modules: [
-      { type: 'ESModule', path: `${BEFORE}/http/index.js` },
-      { type: 'CompiledWasm', path: `${BEFORE}/http/index_bg.wasm` },
+      { type: 'ESModule', path: `${dir}/http/index.js` },
+      { type: 'CompiledWasm', path: `${dir}/http/index_bg.wasm` },
     ],
-    routes: [`${HOSTS.before}/*`],
-  };
+    routes: [`${HOSTS[label]}/*`],
+  }));
   const peer = {
     name: 'peer',
     modulesRoot: OUT,
@@ -81,7 +86,7 @@ async function start() {
     bindings: http.bindings,
     routes: [`${HOSTS.peer}/*`],
   };
-  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer, ...(before ? [before] : [])] }));
+  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer, ...befores] }));
   const base = (await mf.ready).toString().replace(/\/$/, '');
   const db = await mf.getD1Database('DB');
   await db.batch(migrationStatements().map((s) => db.prepare(s)));
@@ -420,7 +425,7 @@ async function main() {
     for (const rust of RUST) {
       lines.push(
         '',
-        `${rust === 'rust' ? 'build/' : `before (${BEFORE})`} against the peer:`,
+        `${rust === 'rust' ? 'build/' : `${rust} (${BEFORES[rust]})`} against the peer:`,
         `${pad('route', 40)} ${pad('Rust req/s', 11)} ${pad('JS req/s', 9)} ${pad('Rust/JS', 8)} ${pad('Rust p50/p99 ms', 16)} ${pad('JS p50/p99 ms', 16)} ${pad('CPU ms Rust/JS', 15)} rounds Rust | JS`,
       );
       for (const sc of scenarios) {
@@ -436,11 +441,11 @@ async function main() {
       const g = scenarios.find((sc) => sc.key === 'gate-page');
       if (h && g) lines.push(`gate page / /healthz (${rust}): ${(f(g, rust).rps / f(h, rust).rps).toFixed(2)}x (target >= 0.95x)`);
     }
-    if (BEFORE) {
-      lines.push('', `${pad('after/before', 40)} ${pad('req/s', 8)} CPU per request`);
+    for (const label of Object.keys(BEFORES)) {
+      lines.push('', `${pad(`build/ against ${label}`, 40)} ${pad('req/s', 8)} CPU per request`);
       for (const sc of scenarios) {
         const a = f(sc, 'rust');
-        const b = f(sc, 'before');
+        const b = f(sc, label);
         lines.push(`${pad(sc.name, 40)} ${pad((a.rps / b.rps).toFixed(2) + 'x', 8)} ${(a.cpu / b.cpu).toFixed(2)}x`);
       }
     }
