@@ -13,6 +13,8 @@
 //   PEER_ONLY=a,b           run only the routes whose key is listed (healthz, gate-page, gate-api,
 //                           sign-in, account, invite)
 //   PEER_CHECK_ONLY=1       check that the answers match, and stop
+//   PEER_INVITEES (1000)    guardians seeded per invitation round and Worker (each may be invited
+//                           once a minute: a round that sends more wraps around and gets 429s)
 //   PEER_BEFORE=<dir>       also run an earlier build's http Worker (<dir>/http, as scripts/build.sh
 //                           writes build/http) in the same Miniflare and rounds: before/after and
 //                           each against the peer, measured in one session. Several, each named:
@@ -25,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { loadavg as osLoadavg } from 'node:os';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { ROOT, BASE, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
+import { ROOT, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
 
 const SECONDS = Number(process.env.PEER_SECONDS || 5);
 const WRITE_SECONDS = Number(process.env.PEER_WRITE_SECONDS || 3);
@@ -33,7 +35,7 @@ const ROUNDS = Math.max(2, 2 * Math.round(Number(process.env.PEER_ROUNDS || 6) /
 const CONNECTIONS = Number(process.env.PEER_CONNECTIONS || 16);
 const ONLY = process.env.PEER_ONLY ? new Set(process.env.PEER_ONLY.split(',')) : null;
 // Each guardian may be invited once a minute: every invitation round walks through its own rows.
-const INVITEES = Number(process.env.PEER_INVITEES || 3000);
+const INVITEES = Number(process.env.PEER_INVITEES || 1000);
 const BEFORE = process.env.PEER_BEFORE || null;
 // Earlier builds by name: `dir` alone is 'before'.
 const BEFORES = BEFORE
