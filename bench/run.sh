@@ -8,6 +8,9 @@
 #                                (<dir> holds http/ and jobs/ as scripts/build.sh writes build/)
 #   BENCH_FULL=0                 skip the full scenario table and the import and enrollment benchmarks
 #   BENCH_SIGN_INS (default 20)  sequential sign-ins per password-hashing cost (bench/sign_in.mjs)
+#   BENCH_PEER=1                 also run bench/peer.mjs: the Rust worker against a Hono + D1 JS Worker
+#                                doing the same work, side by side in one Miniflare (PEER_* settings there);
+#   BENCH_PEER=only              build, then only that comparison
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
 cd "$ROOT"
 if [ -n "${BENCH_BEFORE:-}" ]; then
@@ -23,8 +26,13 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 say "building the Workers"
 bash scripts/build.sh >/dev/null 2>&1
+if [ "${BENCH_PEER:-0}" = only ]; then
+  node bench/peer.mjs
+  exit
+fi
 upload() { wrangler deploy --dry-run -c "$1" --outdir "dist/${1%.toml}" 2>&1 | grep -o 'Total Upload: .*' || true; }
 say "measuring the uploads (wrangler deploy --dry-run)"
 BENCH_UPLOAD="$(upload wrangler.toml)" BENCH_UPLOAD_JOBS="$(upload wrangler.jobs.toml)" node bench/bench.mjs
 node bench/sign_in.mjs
 if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/import.mjs; node bench/enrollments.mjs; node bench/pages.mjs; fi
+if [ "${BENCH_PEER:-0}" = 1 ]; then node bench/peer.mjs; fi

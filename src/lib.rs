@@ -19,11 +19,14 @@ mod routes;
 mod store;
 
 use app::{App, JobMessage};
-use worker::{console_error, event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
+use worker::{console_error, event, Context, Env, MessageBatch, Response, Result, ScheduleContext, ScheduledEvent};
 
+/// Takes the runtime's own request: `worker::Request` would read the method, the URL, the headers
+/// and `request.cf` before we know what the request needs. The route table wraps it only once a
+/// route is found (a gate answer never does).
 #[cfg(feature = "http")]
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<Response> {
     let response = match App::new(env) {
         Ok(app) => routes::handle(app.with_context(ctx), req).await,
         Err(e) => Err(e),

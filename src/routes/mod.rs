@@ -55,31 +55,60 @@ thread_local! {
     static ROUTES: OnceCell<Router> = const { OnceCell::new() };
 }
 
-pub async fn handle(app: App, req: Request) -> ApiResult<Response> {
-    // The runtime's own WHATWG URL parser: the request's URL is already a JS string, and parsing
-    // it there keeps a second URL implementation (and its IDNA tables) out of the wasm.
-    let url = web_sys::Url::new(&req.inner().url()).map_err(|_| ApiError::route_not_found())?;
-    let pathname = url.pathname();
+/// The parts of the request's URL the routes need. The runtime hands over the URL already
+/// serialized by its WHATWG parser (`scheme://host[:port]/path[?query]`), so splitting the string
+/// finds what `new URL()` would, without a JS object and four calls to read it back.
+struct UrlParts<'a> {
+    origin: &'a str,
+    pathname: &'a str,
+    query: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    fn split(url: &'a str) -> Option<Self> {
+        let after_scheme = url.find("://")? + 3;
+        let path_start = after_scheme + url[after_scheme..].find('/')?;
+        let authority = &url[after_scheme..path_start];
+        if authority.is_empty() || authority.contains('@') || !(url.starts_with("http://") || url.starts_with("https://")) {
+            return None; // not what the runtime gives a fetch handler: let its parser decide
+        }
+        let rest = &url[path_start..];
+        let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+        let (pathname, query) = rest.split_once('?').unwrap_or((rest, ""));
+        Some(UrlParts { origin: &url[..path_start], pathname, query })
+    }
+}
+
+pub async fn handle(app: App, raw: web_sys::Request) -> ApiResult<Response> {
+    let href = raw.url();
+    let parsed;
+    let (origin, pathname, query) = match UrlParts::split(&href) {
+        Some(u) => (u.origin.to_string(), u.pathname.to_string(), u.query.to_string()),
+        None => {
+            // The runtime's own WHATWG parser for anything unusual.
+            parsed = web_sys::Url::new(&href).map_err(|_| ApiError::route_not_found())?;
+            (parsed.origin(), parsed.pathname(), parsed.search().trim_start_matches('?').to_string())
+        }
+    };
     // `/healthz/` is `/healthz`: a trailing slash names the same resource.
     let path = match pathname.as_str() {
-        "/" => "/".to_string(),
-        p => p.trim_end_matches('/').to_string(),
+        "/" => "/",
+        p => p.trim_end_matches('/'),
     };
-    let method = req.inner().method();
     let development = app.config.is_development();
     let app = Rc::new(app);
-    if let Some(answer) = portal::gate(&app, &path).await? {
+    if let Some(answer) = portal::gate(&app, path).await? {
         return Ok(answer);
     }
-    let query = url.search().trim_start_matches('?').to_string();
-    let parts = RequestParts { app, req, query, origin: url.origin(), params: Vec::new(), cookie_session: false };
-    let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(&method, &path, parts));
+    let method = raw.method();
+    let parts = RequestParts { app, req: Request::from(raw), query, origin, params: Vec::new(), cookie_session: false };
+    let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(&method, path, parts));
     let answer = match reply {
         Ok(reply) => reply.await,
         Err(e) => Err(e),
     };
     match answer {
-        Err(e) if portal::is_page(&path) => portal::error_page(e),
+        Err(e) if portal::is_page(path) => portal::error_page(e),
         answer => answer,
     }
 }

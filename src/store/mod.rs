@@ -21,8 +21,10 @@ pub mod throttle;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
+use js_sys::{Reflect, JSON};
 use serde_json::Value;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
 /// A bound value. D1 takes JS numbers (not BigInt), strings and null.
@@ -81,16 +83,27 @@ impl Db {
         Ok(self.0.prepare(sql).bind(&values)?)
     }
 
+    /// The first row, or `None`. D1's answer is read as one JSON string (`JSON.stringify` in the
+    /// runtime) and parsed once by serde into `T`: one crossing of the JS boundary, instead of one
+    /// per key and value (`serde_wasm_bindgen`) and a `serde_json::Value` in between.
     pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<T>> {
-        self.first_row(sql, args).await?.map(read_row).transpose()
+        let stmt = self.stmt(sql, args)?;
+        let row = d1_answer(stmt.inner().first(None)).await?;
+        if row.is_null() || row.is_undefined() {
+            return Ok(None);
+        }
+        parse_json_rows(&row).map(Some)
     }
 
-    async fn first_row(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<Value>> {
-        Ok(self.stmt(sql, args)?.first::<Value>(None).await?)
-    }
-
+    /// Every row, read as `first` reads one: the `results` array as one JSON string.
     pub async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Vec<T>> {
-        rows(&self.stmt(sql, args)?.all().await?)
+        let stmt = self.stmt(sql, args)?;
+        let answer = d1_answer(stmt.inner().all()).await?;
+        let results = Reflect::get(&answer, &JsValue::from_str("results")).map_err(js_error)?;
+        if results.is_null() || results.is_undefined() {
+            return Ok(Vec::new());
+        }
+        parse_json_rows(&results)
     }
 
     pub async fn run(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
@@ -114,10 +127,34 @@ pub fn won(results: &[D1Result], index: usize) -> ApiResult<bool> {
     Ok(results.get(index).map(changes).transpose()?.unwrap_or(0) > 0)
 }
 
+/// The rows of a batch statement's result (value by value: `worker`'s `D1Result` keeps its JS
+/// object to itself).
 pub fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> {
     result.results::<Value>()?.into_iter().map(read_row).collect()
 }
 
 fn read_row<T: DeserializeOwned>(row: Value) -> ApiResult<T> {
     serde_json::from_value(row).map_err(|e| ApiError::internal(format_args!("a D1 row does not fit: {e}")))
+}
+
+/// Awaits a D1 call; a failed query is an internal error, as `worker`'s own wrappers make it.
+async fn d1_answer(call: Result<js_sys::Promise, JsValue>) -> ApiResult<JsValue> {
+    let promise = call.map_err(js_error)?;
+    JsFuture::from(promise).await.map_err(js_error)
+}
+
+fn js_error(e: JsValue) -> ApiError {
+    let message = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"));
+    ApiError::internal(format_args!("d1: {message}"))
+}
+
+/// A D1 row (or array of rows) as one JSON string, parsed once into `T`. D1 gives numbers, strings
+/// and null only, which JSON carries exactly (integers up to 2^53, as before).
+fn parse_json_rows<T: DeserializeOwned>(value: &JsValue) -> ApiResult<T> {
+    let text: String = JSON::stringify(value).map_err(js_error)?.into();
+    serde_json::from_str(&text).map_err(|e| ApiError::internal(format_args!("a D1 row does not fit: {e}")))
 }
