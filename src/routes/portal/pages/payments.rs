@@ -37,6 +37,7 @@ pub struct MethodCard {
     pub is_default: bool,
     pub recurring: bool,
     pub owner: String,
+    pub owner_id: String,
     pub may_edit: bool,
     pub may_delete: bool,
     pub may_change_recurring: bool,
@@ -126,6 +127,7 @@ fn card(m: &Value) -> MethodCard {
         is_default: m["is_default"] == true,
         recurring: m["recurring_authorized"] == true,
         owner: m["guardian_name"].as_str().unwrap_or("A guardian").to_string(),
+        owner_id: text(m, "guardian_id"),
         may_edit: actions.contains(&"edit"),
         may_delete: actions.contains(&"delete"),
         may_change_recurring: actions.contains(&"change_recurring"),
@@ -241,6 +243,13 @@ async fn pay_form(app: &App, me: &Customer, chrome: Chrome, form: PayForm, error
     }
     if !section.accepting {
         return Err(PaymentError::NotConfigured.into());
+    }
+    let mut form = form;
+    if form.payment_method_id.is_empty() {
+        // Preselect the payer's default (else any default, else the first method).
+        let mine = section.methods.iter().find(|m| m.is_default && m.owner_id == me.me.id);
+        let pick = mine.or_else(|| section.methods.iter().find(|m| m.is_default)).or(section.methods.first());
+        form.payment_method_id = pick.map(|m| m.id.clone()).unwrap_or_default();
     }
     let page = PayPage { chrome: chrome.clone().with_errors(&errors), outstanding: section.outstanding, methods: section.methods, form, errors };
     respond(status, &page, &chrome)
