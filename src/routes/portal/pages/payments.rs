@@ -174,7 +174,8 @@ pub async fn load(app: &App, me: &Customer, query: &HistoryQuery) -> ApiResult<P
                         let cents = e["amount_cents"].as_i64().unwrap_or(0);
                         HistoryLine {
                             date: day_of(&text(e, "at")),
-                            amount: if kind == "charge" { money(cents) } else { format!("−{}", money(cents)) },
+                            // A refund adds to what is owed (balance = charges + refunds − payments): only payments subtract.
+                            amount: if kind == "payment" { format!("−{}", money(cents)) } else { money(cents) },
                             kind: match kind.as_str() {
                                 "charge" => "Charge",
                                 "payment" => "Payment",
