@@ -39,6 +39,36 @@ try {
   await portal.request('POST', `/portal/${slug}/api/password-reset/request`, { json: { email: 'bob@example.com' } });
   const resetLink = await linkInMail(portal, 'bob@example.com', 'password_reset');
 
+  // My Account with data: the sandbox gateway, a term charged and partly paid with a saved card,
+  // two students with a place, a waitlist spot and a pending drop request.
+  const office = (path, json, method = 'POST') => portal.request(method, `/office/${slug}/api${path}`, { token: staff, json });
+  await office('/settings/portal-options', {
+    payment_gateway: { kind: 'sandbox' }, allow_drop_requests: true, allow_transfer_requests: true, allow_cancel_waitlist: true,
+  }, 'PATCH');
+  await office(`/families/${family.id}/ledger`, { kind: 'charge', amount_cents: 24000, description: 'Autumn term: Tumbling 1 and Dolphins' });
+  await office(`/families/${family.id}/ledger`, { kind: 'charge', amount_cents: 1500, description: 'Registration fee' });
+  const card = await portal.request('POST', `${api}/payment-methods`, {
+    token: ann, json: { kind: 'card', gateway_token: 'tok_visa', last4: '4242', exp_month: 12, exp_year: 2030, recurring_authorized: true },
+  });
+  await portal.request('POST', `${api}/payment-methods`, { token: ann, json: { kind: 'bank_account', gateway_token: 'tok_bank', last4: '6789' } });
+  await portal.request('POST', `${api}/payments`, { token: ann, headers: { 'idempotency-key': 'shot-1' }, json: { amount_cents: 10000, payment_method_id: card.body.id } });
+  const location = await office('/locations', { name: 'Main Pool' });
+  const addClass = async (name, capacity, waitlist, days) => (await office('/classes', {
+    name, location_id: location.body.id, days, start_time: '16:00', end_time: '16:45', start_date: '2026-09-01', end_date: '2099-06-30', capacity, waitlist,
+  })).body;
+  const tumbling = await addClass('Tumbling 1', 8, false, ['mon', 'wed']);
+  const dolphins = await addClass('Dolphins', 1, true, ['sat']);
+  await addClass('Sharks', 6, false, ['tue', 'thu']);
+  const student = async (first, birth_date) => (await portal.request('POST', `${api}/students`, { token: ann, json: { first_name: first, last_name: 'Lee', birth_date } })).body;
+  const mia = await student('Mia', '2019-04-02');
+  const leo = await student('Leo', '2017-09-15');
+  const enroll = async (s, c) => (await portal.request('POST', `${api}/enrollments`, { token: ann, json: { student_id: s.id, class_id: c.id } })).body;
+  const miaTumbling = await enroll(mia, tumbling);
+  await enroll(leo, dolphins);
+  await enroll(mia, dolphins);
+  const leoTumbling = await enroll(leo, tumbling);
+  await portal.request('POST', `${api}/enrollments/${leoTumbling.id}/drop-request`, { token: ann, json: { reason: 'Moving to Sharks next term' } });
+
   for (const width of WIDTHS) {
     const context = await browser.newContext({ viewport: { width, height: width > 600 ? 800 : 740 } });
     const page = await context.newPage();
@@ -78,6 +108,26 @@ try {
     await page.getByLabel('Password', { exact: true }).fill('ann-password-1');
     await submit('Sign in');
     await shot('10-my-account');
+    await go(`/portal/${slug}/account/payments/pay`);
+    await shot('14-make-payment');
+    await page.getByLabel('Amount in dollars').fill('lots');
+    await submit('Make Payment');
+    await shot('15-make-payment-error');
+    await go(`/portal/${slug}/account/payments/add-method`);
+    await shot('16-add-payment-method');
+    await go(`/portal/${slug}/account/payments/methods/${card.body.id}`);
+    await shot('17-edit-payment-method');
+    await go(`/portal/${slug}/account/students/add`);
+    await shot('18-add-student');
+    await go(`/portal/${slug}/account/students/${mia.id}/edit`);
+    await shot('19-edit-student');
+    await go(`/portal/${slug}/account/enrollments/enroll?student_id=${mia.id}`);
+    await shot('20-enroll');
+    await go(`/portal/${slug}/account/enrollments/${miaTumbling.id}/drop`);
+    await shot('21-drop-request');
+    await go(`/portal/${slug}/account/enrollments/${miaTumbling.id}/transfer`);
+    await shot('22-transfer-request');
+    await go(`/portal/${slug}/account`);
     await submit('Sign out');
     await shot('11-signed-out');
     await go(`/portal/${slug}/no-such-page`);

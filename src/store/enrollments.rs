@@ -209,9 +209,15 @@ macro_rules! enrollment_select {
 pub const STUDENT_ENROLLMENTS: &str =
     concat!(enrollment_select!(), " WHERE e.student_id = ?1 AND e.family_id = ?2 ORDER BY e.enrolled_at, e.id");
 pub const FIND_ENROLLMENT: &str = concat!(enrollment_select!(), " WHERE e.id = ?1 AND e.org_id = ?2");
+/// Every enrollment of a family in one read (My Account's Your Student(s), instead of one per student).
+pub const FAMILY_ENROLLMENTS: &str = concat!(enrollment_select!(), " WHERE e.family_id = ?1 ORDER BY e.enrolled_at, e.id");
 
 pub async fn student_enrollments(db: &Db, student_id: &str, family_id: &str) -> ApiResult<Vec<EnrollmentRow>> {
     db.all(STUDENT_ENROLLMENTS, &[text(student_id), text(family_id)]).await
+}
+
+pub async fn family_enrollments(db: &Db, family_id: &str) -> ApiResult<Vec<EnrollmentRow>> {
+    db.all(FAMILY_ENROLLMENTS, &[text(family_id)]).await
 }
 
 pub async fn find_enrollment(db: &Db, org_id: &str, id: &str) -> ApiResult<Option<EnrollmentRow>> {

@@ -66,6 +66,7 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("student by id", enrollments::FIND_STUDENT.into()),
         ("a student's enrollments", enrollments::STUDENT_ENROLLMENTS.into()),
         ("enrollment by id", enrollments::FIND_ENROLLMENT.into()),
+        ("a family's enrollments (My Account)", enrollments::FAMILY_ENROLLMENTS.into()),
         ("enroll: place or waitlist, counted in the insert", enrollments::ENROLL.into()),
         ("requests of the organization", enrollments::ORG_REQUESTS.into()),
         ("requests of the organization by status", enrollments::ORG_REQUESTS_BY_STATUS.into()),
