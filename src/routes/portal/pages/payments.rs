@@ -55,7 +55,6 @@ pub struct PaymentsSection {
     pub accepting: bool,
     pub not_configured: Option<String>,
     pub outstanding: String,
-    pub has_outstanding: bool,
     pub credit: Option<String>,
     pub last_payment: Option<(String, String)>,
     /// Why the viewer may not pay (a secondary without the permission), said next to the balance.
@@ -158,7 +157,6 @@ pub async fn load(app: &App, me: &Customer, query: &HistoryQuery) -> ApiResult<P
         accepting,
         not_configured: listed["message"].as_str().map(str::to_string),
         outstanding: money(outstanding),
-        has_outstanding: outstanding > 0,
         credit: (credit > 0).then(|| money(credit)),
         last_payment: balance["last_payment"].as_object().map(|p| {
             (money(p.get("amount_cents").and_then(Value::as_i64).unwrap_or(0)), day_of(p.get("at").and_then(Value::as_str).unwrap_or("")))
