@@ -7,14 +7,12 @@
 // Worker; BENCH_ROUNDS (2, even) rounds per build and scenario in the comparison; BENCH_FULL=0 skips
 // the full scenario table (cold starts and the comparison only).
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { signJwt, decodeJwt } from '../tests/e2e/harness.mjs';
 import { CURRENT_BUILD, checkBuild, startBuild } from './portal.mjs';
+import { CONNECTIONS, SECONDS, wrk } from './wrk.mjs';
 import { measureColdStarts, formatColdStarts, COLD_BUDGET } from './coldstart.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS || 5);
 const FULL = process.env.BENCH_FULL !== '0';
 const BEFORE = process.env.BENCH_BEFORE ? checkBuild(process.env.BENCH_BEFORE) : null;
@@ -28,21 +26,6 @@ const GATE_TARGET = 0.9;
 const progress = (s) => process.stderr.write(`${s}\n`);
 mkdirSync(new URL('./out', import.meta.url), { recursive: true });
 
-function wrk(url, { script, header, seconds = SECONDS } = {}) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
-  if (header) args.push('-H', header);
-  if (script) args.push('-s', script);
-  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const pct = (p) => {
-    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    if (!m) return NaN;
-    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
-  };
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] || 0);
-  const total = Number(/(\d+) requests in/.exec(out)?.[1] || 0);
-  return { rps, p50: pct(50), p99: pct(99), non2xx, total };
-}
 
 /** A wrk script that sends `requests` ([method, path, body, token?]) in turn, each once, with `token`. */
 function walkScript(name, token, requests) {

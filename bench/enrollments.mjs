@@ -2,34 +2,15 @@
 // Student(s) read of a family with 3 students holding 10 enrollments each, with wrk against the
 // built Workers in Miniflare. Prints req/s and p50/p99 per scenario.
 //   BENCH_SECONDS (10) per wrk run; BENCH_CONNECTIONS (16).
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { CURRENT_BUILD, startBuild } from './portal.mjs';
+import { CONNECTIONS, SECONDS, wrk } from './wrk.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 // Enough distinct (student, class) pairs that no enrollment repeats within a run.
 const STUDENTS = 120;
 const CLASSES = 50;
 mkdirSync(new URL('./out', import.meta.url), { recursive: true });
 
-function wrk(url, { script, header } = {}) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency'];
-  if (header) args.push('-H', header);
-  if (script) args.push('-s', script);
-  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
-  const pct = (p) => {
-    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
-  };
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50: pct(50),
-    p99: pct(99),
-    total: Number(/(\d+) requests in/.exec(out)?.[1] || 0),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] || 0),
-  };
-}
 
 const portal = await startBuild(CURRENT_BUILD);
 const slug = 'bench-school';

@@ -1,27 +1,10 @@
 // Page benchmark: the sign-in page and My Account (signed in, by the session cookie) with wrk
 // against the built Workers in Miniflare: req/s, p50/p99 and each page's bytes (HTML, and with its
 // stylesheet). BENCH_SECONDS (10) per run; BENCH_CONNECTIONS (16).
-import { execFileSync } from 'node:child_process';
 import { CURRENT_BUILD, startBuild } from './portal.mjs';
+import { CONNECTIONS, SECONDS, wrk } from './wrk.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 
-function wrk(url, header) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency'];
-  if (header) args.push('-H', header);
-  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
-  const pct = (p) => {
-    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
-  };
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50: pct(50),
-    p99: pct(99),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] || 0),
-  };
-}
 
 const portal = await startBuild(CURRENT_BUILD);
 const slug = 'bench-pages';
@@ -40,7 +23,7 @@ async function bytes(path, headers = {}) {
 
 const rows = [
   ['sign-in page', wrk(`${base}/portal/${slug}`), await bytes(`/portal/${slug}`)],
-  ['My Account (primary, signed in)', wrk(`${base}/portal/${slug}/account`, cookie), await bytes(`/portal/${slug}/account`, { cookie: `portal_session=${f.primary.token}` })],
+  ['My Account (primary, signed in)', wrk(`${base}/portal/${slug}/account`, { header: cookie }), await bytes(`/portal/${slug}/account`, { cookie: `portal_session=${f.primary.token}` })],
 ];
 console.log(`\npage benchmark: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, Miniflare on 127.0.0.1, ${new Date().toISOString()}`);
 console.log('| page | req/s | p50 ms | p99 ms | non-2xx | HTML bytes | with stylesheet |');

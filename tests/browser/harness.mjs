@@ -110,3 +110,17 @@ export async function linkInMail(portal, to, kind) {
   if (!m) throw new Error(`no link in ${mail.text}`);
   return m[1];
 }
+
+/** Clicks the button named exactly `name` and waits for the page its form leads to. */
+export async function submit(page, name) {
+  const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
+  return response;
+}
+
+/** Signs in on the organization's sign-in page as a person would; answers the page it led to. */
+export async function signIn(tab, base, slug, email, password) {
+  await tab.page.goto(`${base}/portal/${slug}`);
+  await tab.page.getByLabel('E-mail address').fill(email);
+  await tab.page.getByLabel('Password', { exact: true }).fill(password);
+  return submit(tab.page, 'Sign in');
+}

@@ -3,7 +3,7 @@
 // the Family Switcher, Change Password. Every page visited is checked by axe-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServedPortal, launchBrowser, openTab, checkPage, linkInMail } from './harness.mjs';
+import { startServedPortal, launchBrowser, openTab, checkPage, linkInMail, submit, signIn as signInAt } from './harness.mjs';
 
 let portal;
 let browser;
@@ -16,22 +16,12 @@ after(async () => {
   await portal?.close();
 });
 
-async function submit(page, name) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
-  return response;
-}
-
 async function follow(page, name) {
   const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('link', { name, exact: true }).first().click()]);
   return response;
 }
 
-async function signIn(tab, slug, email, password) {
-  await tab.page.goto(`${portal.base}/portal/${slug}`);
-  await tab.page.getByLabel('E-mail address').fill(email);
-  await tab.page.getByLabel('Password', { exact: true }).fill(password);
-  return submit(tab.page, 'Sign in');
-}
+const signIn = (tab, slug, email, password) => signInAt(tab, portal.base, slug, email, password);
 
 const notice = (page) => page.getByRole('status').textContent();
 

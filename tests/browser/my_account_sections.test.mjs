@@ -4,7 +4,7 @@
 // third-party requests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServedPortal, launchBrowser, openTab, checkPage } from './harness.mjs';
+import { startServedPortal, launchBrowser, openTab, checkPage, submit, signIn as signInAt } from './harness.mjs';
 
 let portal;
 let browser;
@@ -17,11 +17,6 @@ after(async () => {
   await portal?.close();
 });
 
-async function submit(page, name) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
-  return response;
-}
-
 async function follow(page, name) {
   const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('link', { name }).first().click()]);
   return response;
@@ -32,10 +27,7 @@ const status = (page) => page.getByRole('status').textContent();
 const section = (page, name) => page.getByRole('region', { name });
 
 async function signIn(tab, slug, email, password) {
-  await go(tab, `/portal/${slug}`);
-  await tab.page.getByLabel('E-mail address').fill(email);
-  await tab.page.getByLabel('Password', { exact: true }).fill(password);
-  const res = await submit(tab.page, 'Sign in');
+  const res = await signInAt(tab, portal.base, slug, email, password);
   assert.equal(new URL(tab.page.url()).pathname, `/portal/${slug}/account`);
   return res;
 }

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServedPortal, launchBrowser, openTab, checkPage, linkInMail, freePort, UNAVAILABLE } from './harness.mjs';
+import { startServedPortal, launchBrowser, openTab, checkPage, linkInMail, freePort, submit, signIn as signInAt, UNAVAILABLE } from './harness.mjs';
 
 let portal;
 let browser;
@@ -17,12 +17,6 @@ after(async () => {
   await portal?.close();
 });
 
-/** Clicks the button named exactly `name` and waits for the page the form leads to. */
-async function submit(page, name) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
-  return response;
-}
-
 async function go(tab, path) {
   return tab.page.goto(path.startsWith('http') ? path : `${portal.base}${path}`);
 }
@@ -31,12 +25,7 @@ const heading = (page) => page.getByRole('heading', { level: 1 }).textContent();
 const summaryLinks = (page) =>
   page.getByRole('alert').getByRole('link').evaluateAll((links) => links.map((a) => [a.textContent.trim(), a.getAttribute('href')]));
 
-async function signIn(tab, slug, email, password) {
-  await go(tab, `/portal/${slug}`);
-  await tab.page.getByLabel('E-mail address').fill(email);
-  await tab.page.getByLabel('Password', { exact: true }).fill(password);
-  return submit(tab.page, 'Sign in');
-}
+const signIn = (tab, slug, email, password) => signInAt(tab, portal.base, slug, email, password);
 
 test('sign-in: the organization is named, and wrong input gets the error summary and the message at the field', async () => {
   await portal.familyWithSecondary('signin');

@@ -1,0 +1,24 @@
+// wrk, as every benchmark here runs it: one thread, BENCH_CONNECTIONS (16) connections, --latency;
+// answers req/s, p50/p99 in ms, non-2xx count and total requests.
+import { execFileSync } from 'node:child_process';
+
+export const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
+
+export function wrk(url, { script, header, seconds = SECONDS } = {}) {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+  if (header) args.push('-H', header);
+  if (script) args.push('-s', script);
+  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
+  const pct = (p) => {
+    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
+  };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: pct(50),
+    p99: pct(99),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] || 0),
+    total: Number(/(\d+) requests in/.exec(out)?.[1] || 0),
+  };
+}
