@@ -3,13 +3,18 @@
 // the built Workers in Miniflare, data seeded through the API, Debian's chromium.
 import { mkdirSync, rmSync } from 'node:fs';
 import { startServedPortal, launchBrowser, linkInMail, ROOT } from '../tests/browser/harness.mjs';
+import { startStripe } from '../tests/stand-ins/stripe.mjs';
 
 const OUT = `${ROOT}docs/screenshots`;
 const WIDTHS = [1280, 360];
 
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
-const portal = await startServedPortal();
+// Stripe's Payment Element on Add Payment Method (production) comes from the tests' stand-in.
+const stripe = await startStripe();
+const portal = await startServedPortal({
+  STRIPE_SECRET_KEY: 'sk_test_key', STRIPE_API_URL: stripe.url, STRIPE_PUBLISHABLE_KEY: 'pk_test_key', STRIPE_JS_URL: `${stripe.url}/v3/`,
+});
 const browser = await launchBrowser();
 const shots = [];
 
@@ -135,6 +140,23 @@ try {
     await context.close();
   }
 
+  // Add Payment Method in production: the organization on Stripe, its Payment Element on the page.
+  await office('/settings/portal-options', { payment_gateway: { kind: 'stripe', account_id: 'acct_1Riverside' } }, 'PATCH');
+  for (const width of WIDTHS) {
+    const context = await browser.newContext({ viewport: { width, height: width > 600 ? 800 : 740 } });
+    const page = await context.newPage();
+    await page.goto(`${portal.base}/portal/${slug}`);
+    await page.getByLabel('E-mail address').fill('ann@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('ann-password-1');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    await page.goto(`${portal.base}/portal/${slug}/account/payments/add-method`);
+    await page.frameLocator('iframe').getByLabel('Card number').fill('4242 4242 4242 4242');
+    const path = `${OUT}/23-add-payment-method-stripe-${width}.png`;
+    await page.screenshot({ path, fullPage: true });
+    shots.push(path);
+    await context.close();
+  }
+
   // The portal switched off (last: it ends every session).
   await portal.request('PUT', `/office/${slug}/api/settings/customer-portal`, { token: staff, json: { enabled: false } });
   for (const width of WIDTHS) {
@@ -149,5 +171,6 @@ try {
 } finally {
   await browser.close();
   await portal.close();
+  stripe.close();
 }
 console.log(shots.map((p) => p.replace(ROOT, '')).join('\n'));

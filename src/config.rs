@@ -33,6 +33,11 @@ pub struct StripeConfig {
     /// `STRIPE_API_URL`, default `https://api.stripe.com`.
     pub api_url: String,
     pub secret_key: String,
+    /// `STRIPE_PUBLISHABLE_KEY`: the platform's public key, for the Payment Element on the Add
+    /// Payment Method page (without it, families cannot add a card there).
+    pub publishable_key: Option<String>,
+    /// `STRIPE_JS_URL`, default `https://js.stripe.com/v3/`: where the page loads Stripe.js from.
+    pub js_url: String,
 }
 
 pub enum EmailConfig {
@@ -95,6 +100,8 @@ impl Config {
                     .trim_end_matches('/')
                     .to_string(),
                 secret_key,
+                publishable_key: var(env, "STRIPE_PUBLISHABLE_KEY"),
+                js_url: var(env, "STRIPE_JS_URL").unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
             }),
             currency: var(env, "PAYMENT_CURRENCY").unwrap_or_else(|| "usd".into()).to_ascii_lowercase(),
             #[cfg(feature = "http")]

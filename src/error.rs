@@ -243,6 +243,7 @@ impl From<PaymentError> for ApiError {
             Declined(_) => ApiError::new(402, "payment_declined", msg),
             IdempotencyKeyReused => ApiError::conflict("idempotency_key_reused", msg),
             GatewayUnavailable => ApiError::new(502, "gateway_unavailable", msg),
+            CardNotConfirmed => ApiError::new(422, "card_not_confirmed", msg),
         }
     }
 }

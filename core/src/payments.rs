@@ -41,6 +41,8 @@ pub enum PaymentError {
     IdempotencyKeyReused,
     #[error("The payment gateway could not be reached. Try again with the same idempotency key: you will not be charged twice.")]
     GatewayUnavailable,
+    #[error("The card was not confirmed with the payment gateway. Enter it again.")]
+    CardNotConfirmed,
 }
 
 fn invalid(message: impl Into<String>) -> PaymentError {
@@ -246,18 +248,35 @@ fn check_expiry(month: i64, year: i64, now: (i64, i64)) -> Result<(), PaymentErr
 }
 
 /// Decides whether `input` may be saved for a guardian who has `saved` active methods.
-pub fn decide_new_method(
-    input: &MethodInput,
-    saved: i64,
-    policy: &PaymentPolicy,
-    now: (i64, i64),
-) -> Result<NewMethod, PaymentError> {
+/// A card saved through the gateway's own element may be kept only by the guardian who started
+/// its setup, and only once the gateway says it is confirmed.
+pub fn check_confirmed_setup(started_by: Option<&str>, me: &str, confirmed: bool) -> Result<(), PaymentError> {
+    match (started_by, confirmed) {
+        (Some(who), _) if who != me => Err(PaymentError::NotYourMethod),
+        (None, _) => Err(PaymentError::NotYourMethod),
+        (_, false) => Err(PaymentError::CardNotConfirmed),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a guardian who keeps `saved` methods may add another.
+pub fn may_add_method(saved: i64, policy: &PaymentPolicy) -> Result<(), PaymentError> {
     if !policy.gateway_configured {
         return Err(PaymentError::NotConfigured);
     }
     if saved >= MAX_METHODS_PER_GUARDIAN {
         return Err(PaymentError::MethodLimit);
     }
+    Ok(())
+}
+
+pub fn decide_new_method(
+    input: &MethodInput,
+    saved: i64,
+    policy: &PaymentPolicy,
+    now: (i64, i64),
+) -> Result<NewMethod, PaymentError> {
+    may_add_method(saved, policy)?;
     let kind = MethodKind::parse(&input.kind).ok_or_else(|| invalid("kind must be card or bank_account."))?;
     check_gateway_token(&input.gateway_token)?;
     if input.last4.len() != 4 || !input.last4.bytes().all(|b| b.is_ascii_digit()) {
@@ -509,6 +528,14 @@ mod tests {
     const STRICT: PaymentPolicy = PaymentPolicy { gateway_configured: true, require_recurring_authorization: true };
     const NONE: PaymentPolicy = PaymentPolicy { gateway_configured: false, require_recurring_authorization: false };
     const MAY_2026: (i64, i64) = (2026, 5);
+
+    #[test]
+    fn a_card_from_the_gateways_element_is_kept_only_by_who_started_it_once_confirmed() {
+        assert_eq!(check_confirmed_setup(Some("gdn_me"), "gdn_me", true), Ok(()));
+        assert_eq!(check_confirmed_setup(Some("gdn_me"), "gdn_me", false), Err(PaymentError::CardNotConfirmed));
+        assert_eq!(check_confirmed_setup(Some("gdn_other"), "gdn_me", true), Err(PaymentError::NotYourMethod));
+        assert_eq!(check_confirmed_setup(None, "gdn_me", true), Err(PaymentError::NotYourMethod));
+    }
 
     fn card() -> MethodInput {
         MethodInput {

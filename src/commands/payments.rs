@@ -5,13 +5,13 @@ use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use serde_json::json;
-use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway};
+use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway, Vaulted};
 use crate::store::outbox::{self};
 use crate::store::payments::{self as store, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
 use crate::store::{Guard, won};
 use portal_core::audit::Actor;
 use portal_core::payments::{
-    balance, check_idempotency_key, check_replay, decide_new_method, history_window, may_delete_method, may_edit_method,
+    balance, check_confirmed_setup, check_idempotency_key, check_replay, decide_new_method, may_add_method, MethodKind, NewMethod, history_window, may_delete_method, may_edit_method,
     may_pay, method_label, offers, year_month, EntryKind, MethodEdit, MethodFacts, MethodInput, MethodOffers,
     Payer, PaymentError, PaymentPolicy, NOT_CONFIGURED_MESSAGE,
 };
@@ -140,24 +140,116 @@ pub async fn save_method(app: &App, account: &Account<'_>, input: &MethodInput) 
     let gateway = account.gateway(app).ok_or(PaymentError::NotConfigured)?;
     let id = new_id("pm")?;
     let vaulted = gateway.vault(&method.gateway_token, me, &format!("vault-{id}")).await.map_err(gateway_error)?;
+    keep_vaulted(app, account, &policy, &gateway, &id, &method, &vaulted).await
+}
+
+/// What the Add Payment Method page needs to show the gateway's own card element.
+#[cfg(feature = "http")]
+pub struct CardElement {
+    pub js_url: String,
+    pub publishable_key: String,
+    pub account_id: String,
+    pub client_secret: String,
+    /// What the page must let in from the gateway.
+    pub sources: gateway::ElementSources,
+}
+
+/// Starts saving a card in the gateway's own element (Stripe's Payment Element). `None` when the
+/// organization's gateway has no such element here (the sandbox takes a test token instead, and a
+/// Stripe deployment without its publishable key cannot show one).
+#[cfg(feature = "http")]
+pub async fn start_card_element(app: &App, account: &Account<'_>) -> ApiResult<Option<CardElement>> {
+    let (Some(Gateway::Stripe(stripe)), Some(config)) = (account.gateway(app), app.config.stripe.as_ref()) else {
+        return Ok(None);
+    };
+    let Some(publishable_key) = config.publishable_key.clone() else {
+        return Ok(None);
+    };
+    let me = &account.payer.guardian_id;
+    may_add_method(store::guardian_methods(&app.db, me).await?.len() as i64, &account.policy(app))?;
+    let setup = stripe.start_setup(me, &format!("setup-{}", new_id("set")?)).await.map_err(gateway_error)?;
+    Ok(Some(CardElement {
+        js_url: config.js_url.clone(),
+        publishable_key,
+        account_id: stripe.account_id.to_string(),
+        client_secret: setup.client_secret,
+        sources: gateway::element_sources(&config.js_url, &config.api_url),
+    }))
+}
+
+/// Keeps the card a guardian confirmed in the gateway's element, under the same rules and write
+/// as `save_method`. The card's details are read from the gateway, never taken from the page;
+/// the same setup saved twice (a double click, a reload) is kept once.
+#[cfg(feature = "http")]
+pub async fn save_confirmed_card(
+    app: &App,
+    account: &Account<'_>,
+    setup_ref: &str,
+    is_default: bool,
+    recurring_authorized: Option<bool>,
+) -> ApiResult<Value> {
+    let gateway = account.gateway(app).ok_or(PaymentError::NotConfigured)?;
+    let Gateway::Stripe(stripe) = &gateway else {
+        return Err(PaymentError::CardNotConfirmed.into());
+    };
+    let setup = stripe.confirmed_setup(setup_ref).await.map_err(gateway_error)?;
+    let me = &account.payer.guardian_id;
+    check_confirmed_setup(setup.guardian_id.as_deref(), me, setup.card.is_some())?;
+    let Some((vaulted, last4, exp_month, exp_year)) = setup.card else {
+        return Err(PaymentError::CardNotConfirmed.into());
+    };
+    let policy = account.policy(app);
+    let saved = store::guardian_methods(&app.db, me).await?;
+    if let Some(kept) = saved.iter().find(|m| m.gateway_ref == vaulted.method_ref) {
+        return Ok(method_json(kept, Some(&account.payer), &offers(&policy)));
+    }
+    let input = MethodInput {
+        kind: MethodKind::Card.as_str().into(),
+        gateway_token: vaulted.method_ref.clone(),
+        last4,
+        exp_month: Some(exp_month),
+        exp_year: Some(exp_year),
+        is_default: Some(is_default),
+        recurring_authorized,
+    };
+    let method = decide_new_method(&input, saved.len() as i64, &policy, year_month(app.now))?;
+    keep_vaulted(app, account, &policy, &gateway, &new_id("pm")?, &method, &vaulted).await
+}
+
+/// Writes a method the gateway now keeps. If the write loses (a parallel save took the last
+/// place), the gateway must not keep what we will not, unless that parallel save was this very
+/// method.
+async fn keep_vaulted(
+    app: &App,
+    account: &Account<'_>,
+    policy: &PaymentPolicy,
+    gateway: &Gateway<'_>,
+    id: &str,
+    method: &NewMethod,
+    vaulted: &Vaulted,
+) -> ApiResult<Value> {
+    let me = &account.payer.guardian_id;
     let row = NewMethodRow {
-        id: &id,
+        id,
         org_id: account.org_id,
         guardian_id: me,
         gateway_kind: &account.settings.gateway_kind,
         gateway_account_id: account.settings.gateway_account_id.as_deref(),
         gateway_ref: &vaulted.method_ref,
         gateway_customer_ref: vaulted.customer_ref.as_deref(),
-        method: &method,
+        method,
     };
     let results = app.db.batch(store::insert_method(&app.db, &row, app.now)?).await?;
     if !won(&results, 0)? {
-        // A parallel save took the last place: the gateway must not keep what we will not.
+        let saved = store::guardian_methods(&app.db, me).await?;
+        if let Some(kept) = saved.iter().find(|m| m.gateway_ref == vaulted.method_ref) {
+            return Ok(method_json(kept, Some(&account.payer), &offers(policy)));
+        }
         let _ = gateway.delete_method(&MethodRef { method_ref: &vaulted.method_ref, customer_ref: vaulted.customer_ref.as_deref() }, &format!("delete-{id}")).await;
         return Err(PaymentError::MethodLimit.into());
     }
-    let saved = find_family_method(app, account, &id).await?;
-    Ok(method_json(&saved, Some(&account.payer), &offers(&policy)))
+    let saved = find_family_method(app, account, id).await?;
+    Ok(method_json(&saved, Some(&account.payer), &offers(policy)))
 }
 
 pub async fn edit_method(app: &App, account: &Account<'_>, id: &str, edit: &MethodEdit) -> ApiResult<Value> {

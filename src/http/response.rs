@@ -1,5 +1,6 @@
 //! Responses: JSON, text, HTML pages with their security headers.
 
+use crate::adapters::gateway::ElementSources;
 use crate::error::{ApiError, ApiResult};
 use serde::Serialize;
 use worker::{Headers, Response};
@@ -30,14 +31,22 @@ pub fn html(status: u16, body: String) -> ApiResult<Response> {
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("x-frame-options", "DENY")?;
     headers.set("referrer-policy", "no-referrer")?;
-    // No inline script or style anywhere: the one stylesheet is a file of ours (see
-    // routes/portal/pages.rs), so an injected tag can neither run nor restyle the page.
-    headers.set(
-        "content-security-policy",
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )?;
+    headers.set("content-security-policy", PAGE_POLICY)?;
     Ok(Response::from_bytes(body.into_bytes())?.with_status(status).with_headers(headers))
+}
+
+/// The pages' Content-Security-Policy. No inline script or style anywhere: the stylesheet and the
+/// one script are files of ours (see routes/portal/pages/mod.rs), so an injected tag can neither
+/// run nor restyle the page.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+                           form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The pages' policy with a gateway's sources let in.
+pub fn policy_letting_in(third: &ElementSources) -> String {
+    PAGE_POLICY.replace("script-src 'self'", &format!("script-src 'self' {}", third.script)).replace(
+        "img-src 'self' data:",
+        &format!("img-src 'self' data: {}; frame-src {}; connect-src {}", third.img, third.frame, third.connect),
+    )
 }
 
 /// Renders an askama page.

@@ -98,6 +98,7 @@ pub fn insert_method(db: &Db, row: &NewMethodRow<'_>, now: Timestamp) -> ApiResu
                CASE WHEN ?12 OR NOT EXISTS (SELECT 1 FROM payment_methods WHERE guardian_id = ?3 AND state = 'active') \
                  THEN 1 ELSE 0 END, ?13, ?14, ?14 \
              WHERE (SELECT COUNT(*) FROM payment_methods WHERE guardian_id = ?3 AND state = 'active') < ?15 \
+               AND NOT EXISTS (SELECT 1 FROM payment_methods WHERE guardian_id = ?3 AND gateway_ref = ?7 AND state = 'active') \
                AND EXISTS (SELECT 1 FROM guardians WHERE id = ?3 AND access_state = 'can_log_in')",
             &[
                 text(row.id),

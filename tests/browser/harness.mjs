@@ -33,10 +33,11 @@ export async function freePort() {
  * Both Workers on http://127.0.0.1:PORT, with the migrations applied; e-mailed links point there.
  * Returns the e2e harness's Portal (API calls go through Miniflare directly) with `base` added.
  */
-export async function startServedPortal() {
+export async function startServedPortal(bindings = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', port, ...workerOptions({ PUBLIC_BASE_URL: base }) }));
+  const options = workerOptions({ PUBLIC_BASE_URL: base, ...bindings });
+  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', port, ...options }));
   await mf.ready;
   const db = await mf.getD1Database('DB');
   await db.batch(migrationStatements().map((s) => db.prepare(s)));
@@ -54,28 +55,33 @@ export async function launchBrowser() {
 }
 
 /**
- * A browser tab that records what it loads: every request must go to `base` (no third party),
- * and `visitBytes()` sums what the current page transferred.
+ * A browser tab that records what it loads: every request must go to `base` (no third party) or
+ * to one of `allowed` (the payment gateway, on the one page that loads it).
  */
-export async function openTab(browser, base, { width = 1280, height = 900 } = {}) {
+export async function openTab(browser, base, { width = 1280, height = 900, allowed = [] } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   const foreign = [];
+  const ours = [base, ...allowed].map((origin) => `${origin}/`);
   page.on('request', (req) => {
     const url = req.url();
-    if (!url.startsWith(`${base}/`) && !url.startsWith('data:') && url !== 'about:blank') foreign.push(url);
+    if (!ours.some((o) => url.startsWith(o)) && !url.startsWith('data:') && url !== 'about:blank') foreign.push(url);
   });
   return { context, page, foreign };
 }
 
-/** Runs axe-core in the page (evaluated, since the CSP refuses added script tags) and asserts zero violations. */
-export async function assertAccessible(page, what = page.url()) {
+/**
+ * Runs axe-core in the page (evaluated, since the CSP refuses added script tags) and asserts zero
+ * violations. `iframes: false` leaves out frames of another origin (the payment gateway's element),
+ * which axe could only check from inside them; their own frame element is still checked.
+ */
+export async function assertAccessible(page, what = page.url(), { iframes = true } = {}) {
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
+  const violations = await page.evaluate(async (iframes) => {
     // eslint-disable-next-line no-undef
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const result = await axe.run(document, { resultTypes: ['violations'], iframes });
     return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
+  }, iframes);
   assert.deepEqual(violations, [], `axe-core violations on ${what}`);
 }
 
@@ -92,9 +98,9 @@ export async function pageBytes(page) {
  * Checks a page the way every test wants it checked: accessible, under budget, nothing loaded
  * from elsewhere, readable without sideways scrolling.
  */
-export async function checkPage(tab, what) {
+export async function checkPage(tab, what, { iframes = true } = {}) {
   const { page, foreign } = tab;
-  await assertAccessible(page, what);
+  await assertAccessible(page, what, { iframes });
   assert.deepEqual(foreign, [], `third-party requests on ${what}`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow}px`);

@@ -5,6 +5,8 @@ mod sandbox;
 mod stripe;
 
 pub use sandbox::Sandbox;
+#[cfg(feature = "http")]
+pub use stripe::element_sources;
 pub use stripe::Stripe;
 
 use crate::config::Config;
@@ -29,6 +31,30 @@ pub enum GatewayError {
 pub struct Vaulted {
     pub method_ref: String,
     pub customer_ref: Option<String>,
+}
+
+/// A card being saved through the gateway's own element: the setup's id there and the secret
+/// its client-side script needs.
+pub struct CardSetup {
+    pub setup_ref: String,
+    pub client_secret: String,
+}
+
+/// What a page showing the gateway's own card element must let in from the gateway (each a
+/// space-separated list of Content-Security-Policy sources).
+pub struct ElementSources {
+    pub script: String,
+    pub frame: String,
+    pub connect: String,
+    pub img: String,
+}
+
+/// A setup as the gateway knows it: whose it is, and the card if the family confirmed it
+/// (vaulted; last four digits, expiry month and year).
+pub struct ConfirmedSetup {
+    pub setup_ref: String,
+    pub guardian_id: Option<String>,
+    pub card: Option<(Vaulted, String, i64, i64)>,
 }
 
 pub struct MethodRef<'a> {

@@ -1,6 +1,6 @@
 //! The Stripe HTTP adapter.
 
-use super::{GatewayError, MethodRef, PaymentGateway, Vaulted};
+use super::{CardSetup, ElementSources, ConfirmedSetup, GatewayError, MethodRef, PaymentGateway, Vaulted};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
@@ -33,6 +33,37 @@ struct PaymentIntent {
     status: Option<String>,
 }
 
+/// A SetupIntent: how the Payment Element saves a card for later, off-session charges.
+#[derive(Deserialize)]
+struct SetupIntent {
+    id: String,
+    client_secret: Option<String>,
+    status: Option<String>,
+    customer: Option<String>,
+    /// Expanded when we ask for it (`expand[]=payment_method`).
+    payment_method: Option<SetupMethod>,
+    #[serde(default)]
+    metadata: SetupMetadata,
+}
+
+#[derive(Deserialize, Default)]
+struct SetupMetadata {
+    guardian_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SetupMethod {
+    id: String,
+    card: Option<CardDetails>,
+}
+
+#[derive(Deserialize)]
+struct CardDetails {
+    last4: String,
+    exp_month: i64,
+    exp_year: i64,
+}
+
 /// `{"error": {"message", "code", "decline_code", "type"}}`. Outcomes follow the HTTP status;
 /// the message is all we pass on, so it is all we read.
 #[derive(Deserialize)]
@@ -53,16 +84,29 @@ enum StripeFailure {
 impl Stripe<'_> {
     /// A form POST (Stripe takes `application/x-www-form-urlencoded`); the 2xx body as bytes.
     async fn post(&self, path: &str, fields: &[(&str, &str)], key: &str) -> Result<Vec<u8>, StripeFailure> {
+        self.send(Method::Post, path, fields, Some(key)).await
+    }
+
+    /// One call to Stripe: `fields` form-encoded in the body of a POST, in the query of a GET.
+    async fn send(&self, method: Method, path: &str, fields: &[(&str, &str)], key: Option<&str>) -> Result<Vec<u8>, StripeFailure> {
         let unavailable = |e: worker::Error| StripeFailure::Failed(GatewayError::Unavailable(e.to_string()));
         let headers = Headers::new();
         headers.set("authorization", &format!("Bearer {}", self.secret_key)).map_err(unavailable)?;
         headers.set("stripe-account", self.account_id).map_err(unavailable)?;
-        headers.set("idempotency-key", key).map_err(unavailable)?;
-        headers.set("content-type", "application/x-www-form-urlencoded").map_err(unavailable)?;
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        if let Some(key) = key {
+            headers.set("idempotency-key", key).map_err(unavailable)?;
+        }
+        let form = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-        let req = Request::new_with_init(&format!("{}{path}", self.api_url), &init).map_err(unavailable)?;
+        let url = if method == Method::Get {
+            init.with_method(method).with_headers(headers);
+            format!("{}{path}?{form}", self.api_url)
+        } else {
+            headers.set("content-type", "application/x-www-form-urlencoded").map_err(unavailable)?;
+            init.with_method(method).with_headers(headers).with_body(Some(form.into()));
+            format!("{}{path}", self.api_url)
+        };
+        let req = Request::new_with_init(&url, &init).map_err(unavailable)?;
         let mut resp = Fetch::Request(req).send().await.map_err(unavailable)?;
         let status = resp.status_code();
         // Bytes, then the one JSON parser the worker already has (`json()` would add a second).
@@ -91,6 +135,66 @@ impl Stripe<'_> {
             Err(StripeFailure::NotFound) => Err(GatewayError::Rejected(format!("HTTP 404 from {path}"))),
             Err(StripeFailure::Failed(e)) => Err(e),
         }
+    }
+
+    /// Starts saving a card through the Payment Element: a customer for the guardian and a
+    /// SetupIntent for off-session use, whose client secret the page hands to Stripe.js.
+    #[cfg(feature = "http")]
+    pub async fn start_setup(&self, guardian_id: &str, key: &str) -> Result<CardSetup, GatewayError> {
+        let customer: Customer = self
+            .post_for("/v1/customers", &[("metadata[guardian_id]", guardian_id)], &format!("{key}:customer"))
+            .await?;
+        let intent: SetupIntent = self
+            .post_for(
+                "/v1/setup_intents",
+                &[
+                    ("customer", &customer.id),
+                    ("usage", "off_session"),
+                    ("payment_method_types[]", "card"),
+                    ("metadata[guardian_id]", guardian_id),
+                ],
+                key,
+            )
+            .await?;
+        let client_secret = intent.client_secret.ok_or_else(|| GatewayError::Unavailable("Stripe answered without a client secret".into()))?;
+        Ok(CardSetup { setup_ref: intent.id, client_secret })
+    }
+
+    /// What the family confirmed in the Payment Element, read from Stripe itself: the page only
+    /// tells us which SetupIntent to look at, never the card's details.
+    #[cfg(feature = "http")]
+    pub async fn confirmed_setup(&self, setup_ref: &str) -> Result<ConfirmedSetup, GatewayError> {
+        let path = format!("/v1/setup_intents/{}", form_urlencoded::byte_serialize(setup_ref.as_bytes()).collect::<String>());
+        let body = match self.send(Method::Get, &path, &[("expand[]", "payment_method")], None).await {
+            Ok(body) => body,
+            Err(StripeFailure::NotFound) => return Err(GatewayError::Rejected("No such setup".into())),
+            Err(StripeFailure::Failed(e)) => return Err(e),
+        };
+        let intent: SetupIntent = serde_json::from_slice(&body).map_err(|_| GatewayError::Unavailable("Stripe answered without a setup".into()))?;
+        let succeeded = intent.status.as_deref() == Some("succeeded");
+        let method = intent.payment_method.filter(|_| succeeded);
+        Ok(ConfirmedSetup {
+            setup_ref: intent.id,
+            guardian_id: intent.metadata.guardian_id,
+            card: method.and_then(|m| {
+                let card = m.card?;
+                Some((Vaulted { method_ref: m.id, customer_ref: intent.customer }, card.last4, card.exp_month, card.exp_year))
+            }),
+        })
+    }
+}
+
+/// What a page showing Stripe's Payment Element must let in (Stripe's published CSP list), with
+/// the configured Stripe.js and API origins (Stripe's own, or stand-ins in tests).
+#[cfg(feature = "http")]
+pub fn element_sources(js_url: &str, api_url: &str) -> ElementSources {
+    let origin = |u: &str| worker::Url::parse(u).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let js = origin(js_url);
+    ElementSources {
+        script: format!("{js} https://*.js.stripe.com"),
+        frame: format!("{js} https://*.js.stripe.com https://hooks.stripe.com"),
+        connect: origin(api_url),
+        img: "https://*.stripe.com".into(),
     }
 }
 

@@ -41,11 +41,41 @@ use std::rc::Rc;
 use worker::{Headers, Response};
 
 // ---------------------------------------------------------------------------------------------
-// The stylesheet: a file of ours (the CSP allows no inline style), named by a hash of its content
-// so browsers may keep it for a year and still get a changed one at once.
+// The static files: ours (the CSP allows no inline style or script), each named by a hash of its
+// content so browsers may keep it for a year and still get a changed one at once.
 
-const STYLESHEET: &str = include_str!("../../../../templates/portal/portal.css");
-const STYLESHEET_VERSION: u32 = fnv1a(STYLESHEET.as_bytes());
+pub struct StaticFile {
+    stem: &'static str,
+    extension: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+    version: u32,
+}
+
+impl StaticFile {
+    const fn new(stem: &'static str, extension: &'static str, content_type: &'static str, body: &'static str) -> Self {
+        StaticFile { stem, extension, content_type, body, version: fnv1a(body.as_bytes()) }
+    }
+
+    fn file_name(&self) -> String {
+        format!("{}.{:08x}.{}", self.stem, self.version, self.extension)
+    }
+
+    /// Its address, for a page to link.
+    pub fn url(&self) -> String {
+        format!("/portal/{STATIC_SEGMENT}/{}", self.file_name())
+    }
+}
+
+const STYLESHEET: StaticFile =
+    StaticFile::new("portal", "css", "text/css; charset=utf-8", include_str!("../../../../templates/portal/portal.css"));
+/// Mounts the payment gateway's card element on Add Payment Method (production only).
+pub const CARD_ELEMENT_SCRIPT: StaticFile = StaticFile::new(
+    "add-payment-method",
+    "js",
+    "text/javascript; charset=utf-8",
+    include_str!("../../../../templates/portal/add-payment-method.js"),
+);
 
 const fn fnv1a(bytes: &[u8]) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
@@ -56,10 +86,6 @@ const fn fnv1a(bytes: &[u8]) -> u32 {
         i += 1;
     }
     hash
-}
-
-fn stylesheet_file() -> String {
-    format!("portal.{STYLESHEET_VERSION:08x}.css")
 }
 
 /// The segment after `/portal/` that holds the static files. `static` is a reserved slug, so no
@@ -80,14 +106,14 @@ impl PathParam for AssetName {
 }
 
 pub async fn asset(Path(AssetName(file)): Path<AssetName>) -> ApiResult<Response> {
-    if file != stylesheet_file() {
+    let Some(found) = [&STYLESHEET, &CARD_ELEMENT_SCRIPT].into_iter().find(|f| f.file_name() == file) else {
         return Err(ApiError::route_not_found());
-    }
+    };
     let headers = Headers::new();
-    headers.set("content-type", "text/css; charset=utf-8")?;
+    headers.set("content-type", found.content_type)?;
     headers.set("cache-control", "public, max-age=31536000, immutable")?;
     headers.set("x-content-type-options", "nosniff")?;
-    Ok(Response::from_bytes(STYLESHEET.as_bytes().to_vec())?.with_headers(headers))
+    Ok(Response::from_bytes(found.body.as_bytes().to_vec())?.with_headers(headers))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,7 +166,7 @@ impl Chrome {
     }
 
     pub fn stylesheet(&self) -> String {
-        format!("/portal/{STATIC_SEGMENT}/{}", stylesheet_file())
+        STYLESHEET.url()
     }
 }
 

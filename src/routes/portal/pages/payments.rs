@@ -4,12 +4,13 @@
 //! what the API allows (each method's `actions`, `accepting_payments`, the history window).
 
 use super::account::{back_to_account, signed_in};
-use super::{respond, Chrome, Errors, Flash, MaybeCustomer, NoFields};
+use super::{respond, Chrome, Errors, Flash, MaybeCustomer, NoFields, CARD_ELEMENT_SCRIPT};
 use crate::adapters::crypto::new_id;
 use crate::app::App;
-use crate::commands::payments as commands;
+use crate::commands::payments::{self as commands, CardElement};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{get, post, Customer, Form, OrgSlug, Path, Router};
+use crate::http::response::policy_letting_in;
+use crate::http::{get, post, Customer, Form, OrgSlug, Path, Query, Router};
 use askama::Template;
 use portal_core::ids::PaymentMethodId;
 use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, PaymentError};
@@ -290,7 +291,8 @@ pub async fn pay(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Form(fo
 
 // ---------------------------------------------------------------------------------------------
 // Add Payment Method: the sandbox's test-card form in development; in production the gateway's
-// own element would produce the token (no third-party script is loaded here).
+// own card element (Stripe's Payment Element), whose confirmed setup is posted back to be read
+// from the gateway and saved by the same command.
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -302,6 +304,8 @@ pub struct MethodForm {
     exp_year: String,
     is_default: Option<String>,
     recurring_authorized: Option<String>,
+    /// The gateway's id of the setup its card element confirmed (production).
+    setup_intent: String,
 }
 
 #[derive(Template)]
@@ -309,30 +313,65 @@ pub struct MethodForm {
 pub struct AddMethodPage {
     chrome: Chrome,
     sandbox: bool,
+    element: Option<CardElement>,
+    element_script: String,
+    /// Where the gateway sends the family back after a confirmation that left the page.
+    return_url: String,
+    /// A setup confirmed away from the page, waiting for the family's options.
+    confirmed_setup: String,
     recurring_toggle: bool,
     form: MethodForm,
     errors: Errors,
 }
 
-fn add_form(me: &Customer, chrome: Chrome, form: MethodForm, errors: Errors, status: u16) -> ApiResult<Response> {
+async fn add_form(app: &App, me: &Customer, chrome: Chrome, form: MethodForm, errors: Errors, status: u16) -> ApiResult<Response> {
+    let sandbox = me.payments.gateway_kind == "sandbox";
+    let confirmed_setup = form.setup_intent.clone();
+    // A new setup each time the element is shown: a setup is confirmed once.
+    let element = match sandbox || !confirmed_setup.is_empty() {
+        true => None,
+        false => commands::start_card_element(app, &me.account()).await?,
+    };
     let page = AddMethodPage {
         chrome: chrome.clone().with_errors(&errors),
-        sandbox: me.payments.gateway_kind == "sandbox",
+        sandbox,
+        return_url: format!("{}/portal/{}/account/payments/add-method", app.config.public_base_url, chrome.org),
+        element_script: CARD_ELEMENT_SCRIPT.url(),
+        confirmed_setup,
+        element,
         recurring_toggle: !me.payments.require_recurring_authorization,
         form,
         errors,
     };
-    respond(status, &page, &chrome)
+    let resp = respond(status, &page, &chrome)?;
+    if let Some(e) = &page.element {
+        resp.headers().set("content-security-policy", &policy_letting_in(&e.sources))?;
+    }
+    Ok(resp)
 }
 
-pub async fn add_method_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer) -> ApiResult<Response> {
+/// `?setup_intent=...`: where the gateway sends the family back after confirming a card away from
+/// the page (a bank's check); `redirect_status` is the gateway's, read only from the gateway itself.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Returned {
+    setup_intent: String,
+}
+
+pub async fn add_method_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Query(returned): Query<Returned>) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let listed = commands::list_methods(&app, &me.account()).await?;
     if listed["accepting_payments"] != true {
         return Err(PaymentError::NotConfigured.into());
     }
-    let form = MethodForm { kind: "card".into(), gateway_token: "tok_visa".into(), last4: "4242".into(), ..MethodForm::default() };
-    add_form(&me, chrome, form, Errors::default(), 200)
+    let form = MethodForm {
+        kind: "card".into(),
+        gateway_token: "tok_visa".into(),
+        last4: "4242".into(),
+        setup_intent: returned.setup_intent,
+        ..MethodForm::default()
+    };
+    add_form(&app, &me, chrome, form, Errors::default(), 200).await
 }
 
 fn number(input: &str, field: &'static str, message: &str, errors: &mut Errors) -> Option<i64> {
@@ -349,7 +388,18 @@ pub async fn add_method(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, 
     if contains_card_number(&form.gateway_token) || contains_card_number(&form.last4) {
         errors.field("gateway_token", PaymentError::CardNumberRefused.to_string());
         let kept = MethodForm { gateway_token: String::new(), last4: String::new(), ..form };
-        return add_form(&me, chrome, kept, errors, 422);
+        return add_form(&app, &me, chrome, kept, errors, 422).await;
+    }
+    let recurring = |form: &MethodForm| (!me.payments.require_recurring_authorization).then_some(form.recurring_authorized.is_some());
+    if !form.setup_intent.is_empty() {
+        let saved = commands::save_confirmed_card(&app, &me.account(), form.setup_intent.trim(), form.is_default.is_some(), recurring(&form)).await;
+        match saved {
+            Ok(_) => return back_to_account(&org, "payments", Flash::MethodSaved),
+            // The element starts afresh: a setup that failed is not tried again.
+            Err(e) => on_form(e, &mut errors, "setup_intent")?,
+        }
+        let fresh = MethodForm { setup_intent: String::new(), ..form };
+        return add_form(&app, &me, chrome, fresh, errors, 422).await;
     }
     let exp_month = number(&form.exp_month, "exp_month", "Enter the expiry month as a number, 1 to 12.", &mut errors);
     let exp_year = number(&form.exp_year, "exp_year", "Enter the expiry year with four digits, like 2030.", &mut errors);
@@ -361,7 +411,7 @@ pub async fn add_method(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, 
             exp_month,
             exp_year,
             is_default: Some(form.is_default.is_some()),
-            recurring_authorized: (!me.payments.require_recurring_authorization).then_some(form.recurring_authorized.is_some()),
+            recurring_authorized: recurring(&form),
         };
         match commands::save_method(&app, &me.account(), &input).await {
             Ok(_) => return back_to_account(&org, "payments", Flash::MethodSaved),
@@ -377,7 +427,7 @@ pub async fn add_method(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, 
             }
         }
     }
-    add_form(&me, chrome, form, errors, 422)
+    add_form(&app, &me, chrome, form, errors, 422).await
 }
 
 // ---------------------------------------------------------------------------------------------
