@@ -6,31 +6,34 @@
 //
 //   GET  /healthz
 //   the portal gate on every /portal/{org}/... (isolate memory 5 s, then KV, then D1)
-//   GET  /portal/{org}                                   sign-in page
+//   GET  /portal/{org}                                   sign-in page (1 read: the organization's name)
+//   GET  /portal/static/portal.{hash}.css                the stylesheet the pages link
 //   GET  /portal/{org}/api/account                       session check (D1, every request) + 2 reads
 //   POST /portal/{org}/api/guardians/{id}/invitation     4 reads, 1 guarded batch of 5 writes, queue
 import { Hono } from 'hono';
 import { verify } from 'hono/jwt';
+// The pages' one stylesheet, as a string (esbuild bundles an import `with { type: 'text' }` so).
+import STYLESHEET from '../../templates/portal/portal.css' with { type: 'text' };
 
 // ---------------------------------------------------------------------------------------------
 // SQL, as src/store/ has it.
 
 const SESSION_COLUMNS =
-  'SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, ' +
+  'SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, s.end_reason, ' +
   'o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, ';
 const LOAD_GUARDIAN_SESSION =
   SESSION_COLUMNS +
   'g.family_id, f.name AS family_name, g.person_id, f.primary_guardian_id, g.first_name, g.last_name, g.email, ' +
-  'g.access_state, g.can_make_payments, g.can_view_full_ledger, p.password_hash, o.invitation_ttl_hours, ' +
+  'g.access_state, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, p.password_hash, o.invitation_ttl_hours, ' +
   'o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, ' +
-  'o.show_full_ledger_history ' +
+  'o.show_full_ledger_history, o.allow_drop_requests, o.allow_transfer_requests, o.allow_cancel_waitlist ' +
   'FROM sessions s JOIN organizations o ON o.id = s.org_id ' +
   'JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id ' +
   'LEFT JOIN people p ON p.id = g.person_id ' +
   'WHERE s.id = ?1';
 const GUARDIAN_SELECT =
   'SELECT g.id, g.family_id, g.person_id, g.first_name, g.last_name, g.email, g.phone, ' +
-  'g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, ' +
+  'g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, ' +
   '(f.primary_guardian_id = g.id) AS is_primary, ' +
   'i.expires_at AS invitation_expires_at, i.created_at AS invitation_sent_at ' +
   'FROM guardians g JOIN families f ON f.id = g.family_id ' +
@@ -43,6 +46,7 @@ const FAMILIES_OF_PERSON =
   'SELECT g.id AS guardian_id, f.id, f.name FROM guardians g JOIN families f ON f.id = g.family_id ' +
   "WHERE g.person_id = ?1 AND g.access_state = 'can_log_in' AND f.status = 'active' ORDER BY f.name, f.id";
 const PORTAL_ENABLED = 'SELECT portal_enabled FROM organizations WHERE slug = ?1';
+const ORGANIZATION_BY_SLUG = 'SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1';
 const MARK_INVITED =
   "UPDATE guardians SET access_state = 'invite_sent', email = ?2, last_change_id = ?3, updated_at = ?4 " +
   "WHERE id = ?1 AND access_state != 'can_log_in' " +
@@ -90,11 +94,34 @@ const sessionError = {
   ended: () => new ApiError(401, 'session_ended', 'The session has ended. Please sign in again.'),
 };
 
+/** An ended session says why where it can, by its `end_reason` (core/src/session.rs). */
+const ENDED_BECAUSE = {
+  signed_out: 'You signed out. Please sign in again.',
+  password_changed: 'Your password was changed. Please sign in with your new password.',
+  password_reset: 'Your password was changed. Please sign in with your new password.',
+  access_revoked: "Your access to this family's account has ended. If you have questions, contact the Primary Guardian.",
+  primary_changed: "Your access to this family's account has ended. If you have questions, contact the Primary Guardian.",
+  families_merged: "Your access to this family's account has ended. If you have questions, contact the Primary Guardian.",
+  moved: "Your access to this family's account has ended. If you have questions, contact the Primary Guardian.",
+  switched_family: 'You moved to another family account in another window. Please sign in again.',
+};
+const endedBecause = (reason) =>
+  Object.hasOwn(ENDED_BECAUSE, reason ?? '') ? new ApiError(401, 'session_ended', ENDED_BECAUSE[reason]) : sessionError.ended();
+
 // ---------------------------------------------------------------------------------------------
-// Pages (templates/portal/*.html, as askama renders them).
+// Pages (templates/portal/*.html, as askama renders them: the parts these pages use).
 
 const escapeHtml = (s) =>
   String(s).replace(/[<>&"']/g, (ch) => ({ '<': '&#60;', '>': '&#62;', '&': '&#38;', '"': '&#34;', "'": '&#39;' })[ch]);
+
+/** FNV-1a, 32 bits: the stylesheet is named by the hash of its content (src/routes/portal/pages/mod.rs). */
+function fnv1a(bytes) {
+  let hash = 0x811c9dc5;
+  for (const b of bytes) hash = Math.imul(hash ^ b, 0x01000193) >>> 0;
+  return hash;
+}
+// Once per isolate, when the module loads (the Rust worker computes it at compile time).
+const STYLESHEET_FILE = `portal.${fnv1a(new TextEncoder().encode(STYLESHEET)).toString(16).padStart(8, '0')}.css`;
 
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -103,80 +130,87 @@ const HTML_HEADERS = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'content-security-policy':
-    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; " +
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; " +
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
-const layout = (title, body) => `<!doctype html>
+/** The frame of every page (layout.html); `orgName` is null where the organization is not known. */
+const layout = (orgName, title, body) => {
+  const site = orgName == null ? 'Customer Portal' : `${escapeHtml(orgName)} Customer Portal`;
+  const brand = orgName == null ? 'Customer Portal' : `${escapeHtml(orgName)}<span>Customer Portal</span>`;
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>
-  body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1d2433; }
-  h1 { font-size: 1.4rem; }
-  label { display: block; margin: 1rem 0 .25rem; }
-  input { width: 100%; padding: .5rem; font-size: 1rem; box-sizing: border-box; }
-  button { margin-top: 1.25rem; padding: .6rem 1.2rem; font-size: 1rem; }
-  .message { padding: 1rem; background: #f3f5f9; border-radius: .5rem; }
-  .error { color: #a61b1b; }
-</style>
+<title>${escapeHtml(title)} – ${site}</title>
+<link rel="stylesheet" href="/portal/static/${STYLESHEET_FILE}">
 </head>
 <body>
+<a class="skip" href="#main">Skip to main content</a>
+<header>
+<div class="wrap">
+<p class="brand">${brand}</p>
+
+</div>
+</header>
+<main id="main">
+<div class="wrap">
 ${body}
+</div>
+</main>
+<footer>
+<div class="wrap"><p>${site}</p></div>
+</footer>
 </body>
 </html>`;
+};
 
 const html = (status, body) => new Response(body, { status, headers: HTML_HEADERS });
 
+/** message.html, on a page that does not know the organization (the gate's). */
 const messagePage = (status, title, message) =>
-  html(status, layout(escapeHtml(title), `<main><h1>${escapeHtml(title)}</h1><p class="message" role="status">${escapeHtml(message)}</p></main>`));
+  html(
+    status,
+    layout(
+      null,
+      title,
+      `
+<div class="panel">
+<h1>${escapeHtml(title)}</h1>
+<p class="message">${escapeHtml(message)}</p>
 
-const jsonFormEnd = (formId, button, next) => `<button type="submit">${escapeHtml(button)}</button>
-  <p id="result" role="alert"></p>
-</form>
-<script>
-document.getElementById('${escapeHtml(formId)}').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const form = event.target;
-  const result = document.getElementById('result');
-  const body = {};
-  for (const el of form.elements) {
-    if (!el.name) continue;
-    body[el.name] = el.type === 'checkbox' ? el.checked : el.value;
-  }
-  const response = await fetch(form.action, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (response.ok) {
-    result.className = '';
-    result.textContent = 'Done.';
-    window.location.assign('${escapeHtml(next)}');
-  } else {
-    result.className = 'error';
-    result.textContent = (data.error && data.error.message) || 'Something went wrong.';
-  }
-});
-</script>`;
+</div>
+`,
+    ),
+  );
 
-const signInPage = (org) =>
+const notFoundPage = () => messagePage(404, 'Page not found', 'There is no such page in the Customer Portal.');
+
+/** fields.html's input, empty and without a hint or an error. */
+const input = (id, label, type, autocomplete) => `
+<div class="field">
+<label for="${id}">${label}</label>
+<input id="${id}" name="${id}" type="${type}" value="" autocomplete="${autocomplete}" spellcheck="false">
+</div>
+`;
+
+const signInPage = (org, orgName) =>
   layout(
-    'Customer Portal sign in',
+    orgName,
+    'Sign in',
     `
-<main>
-<h1>Customer Portal sign in</h1>
+<div class="panel">
 
-<form id="sign-in" method="post" action="/portal/${escapeHtml(org)}/api/session">
-  <label for="email">E-mail address</label>
-  <input id="email" name="email" type="email" autocomplete="username" required>
-  <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required>
-${jsonFormEnd('sign-in', 'Sign in', `/portal/${org}/account`)}
-</main>
+<h1>Sign in</h1>
+<p>Sign in to the ${escapeHtml(orgName)} Customer Portal with the e-mail address your invitation was sent to.</p>
+<form id="sign-in" method="post" action="/portal/${escapeHtml(org)}" novalidate>
+${input('email', 'E-mail address', 'email', 'username')}
+${input('password', 'Password', 'password', 'current-password')}
+<button type="submit">Sign in</button>
+</form>
+<p><a href="/portal/${escapeHtml(org)}/forgot-password">Forgot your password?</a></p>
+</div>
 `,
   );
 
@@ -257,6 +291,7 @@ function guardianJson(row, me, now) {
     last_name: row.last_name,
     permissions: {
       can_make_payments: isPrimary || row.can_make_payments !== 0,
+      can_manage_enrollments: isPrimary || row.can_manage_enrollments !== 0,
       can_view_full_ledger: isPrimary || row.can_view_full_ledger !== 0,
     },
     phone: seen.contactVisible ? row.phone : null,
@@ -339,10 +374,10 @@ async function customer(c) {
   if (row.portal_enabled === 0) throw new ApiError(503, 'portal_unavailable', UNAVAILABLE);
   const now = Date.now();
   if (row.kind !== claims.kind || row.org_id !== claims.org) throw sessionError.wrongAudience();
-  if (row.ended_at != null) throw sessionError.ended();
+  if (row.ended_at != null) throw endedBecause(row.end_reason);
   if (row.expires_at <= now) throw sessionError.expired();
-  if (row.epoch < row.customer_session_epoch) throw sessionError.ended();
-  if (row.access_state !== 'can_log_in' || row.person_id == null) throw sessionError.ended();
+  if (row.epoch < row.customer_session_epoch) throw endedBecause(row.end_reason);
+  if (row.access_state !== 'can_log_in' || row.person_id == null) throw endedBecause('access_revoked');
   return {
     sessionId: claims.sid,
     cookieSession,
@@ -428,12 +463,13 @@ app.get('/healthz', () => new Response('ok', { headers: { 'content-type': 'text/
 // The portal switch, before any customer route.
 app.use('/portal/:org/*', async (c, next) => {
   const org = c.req.param('org');
+  if (org === 'static') return next(); // the stylesheet (a reserved slug): the 503 page needs it too
   const tail = c.req.path.slice(`/portal/${org}`.length).replace(/^\//, '');
   const isApi = tail === 'api' || tail.startsWith('api/');
   const view = await portalView(c.env, org);
   if (view === 'unknown') {
     if (isApi) throw new ApiError(404, 'organization_not_found', 'There is no such Customer Portal.');
-    return messagePage(404, 'Page not found', 'There is no such page in the Customer Portal.');
+    return notFoundPage();
   }
   if (view === 'disabled') {
     if (isApi) throw new ApiError(503, 'portal_unavailable', UNAVAILABLE);
@@ -442,7 +478,26 @@ app.use('/portal/:org/*', async (c, next) => {
   await next();
 });
 
-app.get('/portal/:org', (c) => html(200, signInPage(c.req.param('org'))));
+app.get('/portal/static/:file', (c) => {
+  if (c.req.param('file') !== STYLESHEET_FILE) return notFoundPage();
+  return new Response(STYLESHEET, {
+    headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' },
+  });
+});
+
+// The portal's entry page: someone already signed in goes on to My Account. (The Rust page also
+// shows a one-shot notice left by a redirect, from a cookie; no request here carries one.)
+app.get('/portal/:org', async (c) => {
+  const org = c.req.param('org');
+  const signedIn = await customer(c).then(
+    () => true,
+    () => false,
+  );
+  if (signedIn) return new Response(null, { status: 303, headers: { location: `/portal/${org}/account`, 'cache-control': 'no-store' } });
+  const found = await c.env.DB.prepare(ORGANIZATION_BY_SLUG).bind(org).first();
+  if (!found) return notFoundPage();
+  return html(200, signInPage(org, found.name));
+});
 
 app.get('/portal/:org/api/account', async (c) => {
   const me = await customer(c);
@@ -459,6 +514,7 @@ app.get('/portal/:org/api/account', async (c) => {
     me: mine ? guardianJson(mine, me.me, now) : null,
     permissions: {
       can_make_payments: me.me.is_primary || me.row.can_make_payments !== 0,
+      can_manage_enrollments: me.me.is_primary || me.row.can_manage_enrollments !== 0,
       can_view_full_ledger: me.me.is_primary || me.row.can_view_full_ledger !== 0,
     },
   });
