@@ -14,7 +14,7 @@ use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::session::SessionError;
 use portal_core::settings::SettingsError;
 use portal_core::throttle::Locked;
-use worker::{console_error, Headers, Response};
+use worker::{console_error, Response};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorBody {
@@ -82,24 +82,23 @@ impl ApiError {
         Self::new(500, "internal_error", "Something went wrong on our side. Please try again.")
     }
 
+    #[cfg(feature = "http")]
     pub fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": &self.message } });
-        let headers = Headers::new();
-        let _ = headers.set("content-type", "application/json; charset=utf-8");
-        let _ = headers.set("cache-control", "no-store");
+        let resp = crate::http::response::json(self.status, &body).unwrap_or_else(|_| unreachable_response());
+        // Rarely there: set one by one on the copied headers.
         if let Some(s) = self.retry_after_seconds {
-            let _ = headers.set("retry-after", &s.to_string());
+            let _ = resp.headers().set("retry-after", &s.to_string());
         }
         if let Some(methods) = &self.allow {
-            let _ = headers.set("allow", methods);
+            let _ = resp.headers().set("allow", methods);
         }
-        let resp = Response::from_bytes(body.to_string().into_bytes())
-            .unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| unreachable_response()));
-        resp.with_status(self.status).with_headers(headers)
+        resp
     }
 }
 
 /// `Response::empty` only fails if the runtime cannot build a Response at all.
+#[cfg(feature = "http")]
 fn unreachable_response() -> Response {
     Response::builder().with_status(500).empty()
 }

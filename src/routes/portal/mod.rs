@@ -86,9 +86,7 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
         }
         PortalView::UnknownOrganization => pages::not_found().map(Some),
         PortalView::Disabled if is_api => Err(ApiError::portal_unavailable()),
-        PortalView::Disabled => {
-            pages::message_page(503, "Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE).map(Some)
-        }
+        PortalView::Disabled => pages::unavailable().map(Some),
         PortalView::Enabled => Ok(None),
     }
 }

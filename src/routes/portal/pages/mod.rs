@@ -24,7 +24,7 @@ use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult};
 use crate::http::cookies::read_cookie;
 use crate::http::{
-    cleared_cookie, page, see_other, session_cookie, ClientAddress, Customer, Form, FromRequest, OrgSlug, Path,
+    cleared_cookie, page, response::html, see_other, session_cookie, ClientAddress, Customer, Form, FromRequest, OrgSlug, Path,
     PathParam, RequestParts, GUARDIAN_COOKIE,
 };
 use crate::store::invitations::{self, InvitationByToken, ResetByToken};
@@ -369,8 +369,29 @@ pub fn message_page(status: u16, title: &str, message: &str) -> ApiResult<Respon
     page(status, &MessagePage { chrome: Chrome::anonymous(), title, message })
 }
 
+// The two pages the portal gate answers without reading anything but the switch: the same for
+// every request, so rendered once per isolate.
+thread_local! {
+    static NOT_FOUND_PAGE: Option<String> = anonymous_page("Page not found", "There is no such page in the Customer Portal.");
+    static UNAVAILABLE_PAGE: Option<String> = anonymous_page("Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE);
+}
+
+fn anonymous_page(title: &str, message: &str) -> Option<String> {
+    MessagePage { chrome: Chrome::anonymous(), title, message }.render().ok()
+}
+
+fn prebuilt(status: u16, body: &'static std::thread::LocalKey<Option<String>>) -> ApiResult<Response> {
+    let body = body.with(Clone::clone).ok_or_else(|| ApiError::internal("a prebuilt page could not be rendered"))?;
+    html(status, body)
+}
+
 pub fn not_found() -> ApiResult<Response> {
-    message_page(404, "Page not found", "There is no such page in the Customer Portal.")
+    prebuilt(404, &NOT_FOUND_PAGE)
+}
+
+/// The page of a switched-off portal, with exactly the message the product names.
+pub fn unavailable() -> ApiResult<Response> {
+    prebuilt(503, &UNAVAILABLE_PAGE)
 }
 
 /// What a page route answers when its handler (or an extractor) refused: the error as a page,
@@ -385,7 +406,7 @@ pub fn error_page(e: ApiError) -> ApiResult<Response> {
         413 => "The form is too large",
         415 => "Request refused",
         429 => "Too many attempts",
-        503 => return message_page(503, "Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE),
+        503 => return unavailable(),
         _ => "Something went wrong",
     };
     let resp = message_page(e.status, title, &e.message)?;
