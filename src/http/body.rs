@@ -2,22 +2,21 @@
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
-use worker::Request;
+use wasm_bindgen_futures::JsFuture;
 
 /// JSON bodies larger than this are refused with 413 before they are parsed.
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
-pub async fn read_body(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
+pub async fn read_body(req: &web_sys::Request, limit: usize) -> ApiResult<Vec<u8>> {
     let too_large = || ApiError::new(413, "body_too_large", format!("The request body is larger than {limit} bytes."));
     if let Ok(Some(len)) = req.headers().get("content-length") {
         if len.trim().parse::<usize>().is_ok_and(|n| n > limit) {
             return Err(too_large());
         }
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::bad_request("unreadable_body", "The request body could not be read."))?;
+    let unreadable = |_| ApiError::bad_request("unreadable_body", "The request body could not be read.");
+    let buffer = JsFuture::from(req.array_buffer().map_err(unreadable)?).await.map_err(unreadable)?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
     if bytes.len() > limit {
         return Err(too_large());
     }

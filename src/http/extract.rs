@@ -6,12 +6,13 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
 use std::rc::Rc;
-use worker::Request;
 
 /// A request as the route table found it: the app, the request, its URL and the path's parameters.
 pub struct RequestParts {
     pub app: Rc<App>,
-    pub req: Request,
+    /// The runtime's request itself: headers and body are read only when an extractor asks
+    /// (`worker::Request` would read them, and `request.cf`, up front).
+    pub req: web_sys::Request,
     /// The query string, without its `?`.
     pub query: String,
     /// `scheme://host[:port]` of the request, which a same-origin `Origin` header must equal.
@@ -36,7 +37,7 @@ impl RequestParts {
     }
 
     fn is_unsafe_method(&self) -> bool {
-        !matches!(self.req.inner().method().as_str(), "GET" | "HEAD" | "OPTIONS")
+        !matches!(self.req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
     }
 
     /// A request a browser sent with our cookie must come from our own pages: a foreign `Origin`,
@@ -160,7 +161,7 @@ pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Json<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        let bytes = read_body(&mut parts.req, MAX_JSON_BODY_BYTES).await?;
+        let bytes = read_body(&parts.req, MAX_JSON_BODY_BYTES).await?;
         parts.require_json_body(&bytes)?;
         parse_json(&bytes).map(Json)
     }
@@ -171,7 +172,7 @@ pub struct OptionalJson<T>(pub T);
 
 impl<T: DeserializeOwned + Default> FromRequest for OptionalJson<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        let bytes = read_body(&mut parts.req, MAX_JSON_BODY_BYTES).await?;
+        let bytes = read_body(&parts.req, MAX_JSON_BODY_BYTES).await?;
         parts.require_json_body(&bytes)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
@@ -201,6 +202,6 @@ pub struct Bytes<const LIMIT: usize>(pub Vec<u8>);
 
 impl<const LIMIT: usize> FromRequest for Bytes<LIMIT> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        read_body(&mut parts.req, LIMIT).await.map(Bytes)
+        read_body(&parts.req, LIMIT).await.map(Bytes)
     }
 }

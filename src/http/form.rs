@@ -25,7 +25,7 @@ impl<T: DeserializeOwned> FromRequest for Form<T> {
         if !is_form {
             return Err(ApiError::new(415, "unsupported_media_type", "This page only takes its own form."));
         }
-        let bytes = read_body(&mut parts.req, MAX_FORM_BODY_BYTES).await?;
+        let bytes = read_body(&parts.req, MAX_FORM_BODY_BYTES).await?;
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
             .map_err(|_| ApiError::bad_request("malformed_form", "The form could not be read. Go back to the page and try again."))

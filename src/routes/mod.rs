@@ -13,7 +13,7 @@ use crate::http::{PathParam, RequestParts, Router};
 use portal_core::ids::{ClassId, EnrollmentId, FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId, RequestId, StudentId};
 use std::cell::OnceCell;
 use std::rc::Rc;
-use worker::{Request, Response};
+use worker::Response;
 
 
 impl PathParam for FamilyId {
@@ -101,7 +101,7 @@ pub async fn handle(app: App, raw: web_sys::Request) -> ApiResult<Response> {
         return Ok(answer);
     }
     let method = raw.method();
-    let parts = RequestParts { app, req: Request::from(raw), query, origin, params: Vec::new(), cookie_session: false };
+    let parts = RequestParts { app, req: raw, query, origin, params: Vec::new(), cookie_session: false };
     let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(&method, path, parts));
     let answer = match reply {
         Ok(reply) => reply.await,

@@ -18,7 +18,7 @@ pub struct PaymentJson<T>(T);
 
 impl<T: DeserializeOwned> FromRequest for PaymentJson<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        let bytes = read_body(&mut parts.req, MAX_JSON_BODY_BYTES).await?;
+        let bytes = read_body(&parts.req, MAX_JSON_BODY_BYTES).await?;
         parts.require_json_body(&bytes)?;
         if contains_card_number(&String::from_utf8_lossy(&bytes)) {
             return Err(PaymentError::CardNumberRefused.into());
