@@ -171,6 +171,16 @@ pub async fn family_guardians(db: &Db, family_id: &str) -> ApiResult<Vec<Guardia
     db.all(FAMILY_GUARDIANS, &[text(family_id)]).await
 }
 
+/// The family's guardians and the families the person may enter, in one round trip to D1: what
+/// the account answer shows.
+pub async fn family_guardians_and_families_of(
+    db: &Db,
+    family_id: &str,
+    person_id: &str,
+) -> ApiResult<(Vec<GuardianRow>, Vec<crate::store::sessions::EnterableFamily>)> {
+    db.all_two((FAMILY_GUARDIANS, &[text(family_id)]), (crate::store::sessions::FAMILIES_OF_PERSON, &[text(person_id)])).await
+}
+
 pub async fn find_family(db: &Db, org_id: &str, family_id: &str) -> ApiResult<Option<FamilyRow>> {
     db.first(FIND_FAMILY, &[text(family_id), text(org_id)]).await
 }

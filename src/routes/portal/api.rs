@@ -110,8 +110,7 @@ pub async fn sign_out(app: Rc<App>, me: Customer) -> ApiResult<Response> {
 /// My Account: the family, me, every guardian with their access indicator, my permissions.
 pub async fn account(app: Rc<App>, me: Customer) -> ApiResult<Response> {
     let app = &*app;
-    let guardians: Vec<GuardianRow> = families::family_guardians(&app.db, &me.me.family_id).await?;
-    let enterable = sessions::families_of_person(&app.db, &me.person_id).await?;
+    let (guardians, enterable) = families::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
     let viewer = me.requester();
     let mine = guardians.iter().find(|g| g.id == me.me.id);
     json(
