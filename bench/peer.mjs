@@ -28,6 +28,7 @@ import http from 'node:http';
 import { loadavg as osLoadavg } from 'node:os';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { ROOT, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
+import { wrk as runWrk } from './wrk.mjs';
 
 const SECONDS = Number(process.env.PEER_SECONDS || 5);
 const WRITE_SECONDS = Number(process.env.PEER_WRITE_SECONDS || 3);
@@ -300,23 +301,7 @@ function workerdCpuMs(pids) {
   return total;
 }
 
-function wrk(url, { host, header, script, seconds }) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`];
-  if (header) args.push('-H', header);
-  if (script) args.push('-s', script);
-  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
-  const pct = (p) => {
-    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
-  };
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    total: Number(/(\d+) requests in/.exec(out)?.[1] || 0),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] || 0),
-    p50: pct(50),
-    p99: pct(99),
-  };
-}
+const wrk = (url, options) => runWrk(url, { ...options, connections: CONNECTIONS });
 
 /** A wrk script that POSTs an invitation to each of `ids` in turn, once each. */
 function inviteScript(name, host, token, ids) {

@@ -1,12 +1,14 @@
-// wrk, as every benchmark here runs it: one thread, BENCH_CONNECTIONS (16) connections, --latency;
-// answers req/s, p50/p99 in ms, non-2xx count and total requests.
+// wrk, as every benchmark here runs it: one thread, BENCH_CONNECTIONS (16) connections unless told,
+// --latency; `host` sets the Host header (the peer benchmark reaches each Worker by it). Answers
+// req/s, p50/p99 in ms, non-2xx count and total requests.
 import { execFileSync } from 'node:child_process';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 
-export function wrk(url, { script, header, seconds = SECONDS } = {}) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+export function wrk(url, { script, header, host, seconds = SECONDS, connections = CONNECTIONS } = {}) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+  if (host) args.push('-H', `Host: ${host}`);
   if (header) args.push('-H', header);
   if (script) args.push('-s', script);
   const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
