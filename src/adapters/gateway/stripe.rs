@@ -188,7 +188,7 @@ impl Stripe<'_> {
 /// the configured Stripe.js and API origins (Stripe's own, or stand-ins in tests).
 #[cfg(feature = "http")]
 pub fn element_sources(js_url: &str, api_url: &str) -> ElementSources {
-    let origin = |u: &str| worker::Url::parse(u).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let origin = |u: &str| web_sys::Url::new(u).map(|u| u.origin()).unwrap_or_default();
     let js = origin(js_url);
     ElementSources {
         script: format!("{js} https://*.js.stripe.com"),
