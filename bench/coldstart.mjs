@@ -102,12 +102,15 @@ export async function measureColdStarts({ builds = [{ label: '', dir: CURRENT_BU
     queueConsumers: { 'baseline-jobs': { maxBatchSize: 10, maxBatchTimeout: 0 } },
     ...js,
   });
+  const jsWithD1 = convertV4MiniflareOptions({ cf: false, ...quiet, name: 'baseline', compatibilityDate: '2026-11-01', d1Databases: { DB: 'cold-d1' }, ...js });
   const asHttp = (dir, modules = {}) => convertV4MiniflareOptions({ cf: false, ...quiet, ...singleWorkerOptions(dir, 'portal-access'), ...modules });
   const asJobs = (dir, modules = {}) =>
     convertV4MiniflareOptions({ cf: false, ...quiet, resourcePersistencePath: state, ...singleWorkerOptions(dir, 'portal-access-jobs'), ...modules });
   const cases = [
     { id: 'js-fetch', name: 'JS Worker, trivial fetch', run: () => fetchCold(plainJs, '/') },
     { id: 'js-queue', name: 'JS Worker, trivial queue handler', run: () => queueCold(plainJs, 'baseline', 'baseline-jobs') },
+    // A D1 binding alone: what Miniflare's local D1 adds to any Worker's start-up.
+    { id: 'js-fetch-d1', name: '  same, with a D1 binding only', budget: 'js-fetch', run: () => fetchCold(jsWithD1, '/') },
     { id: 'js-fetch-b', name: "  same, with the http Worker's bindings", run: () => fetchCold(asHttp(builds[0].dir, js), '/') },
     { id: 'js-queue-b', name: "  same, with the jobs Worker's bindings", run: () => queueCold(asJobs(builds[0].dir, js), 'portal-access-jobs', 'portal-jobs') },
   ];
@@ -179,6 +182,8 @@ export function formatColdStarts(rows, runs) {
     `  against its queue handler measured the same way (ready + first message, Miniflare's getWorker() proxy set-up left out).`,
     `  "vs JS same bindings": against the trivial JS Worker given the same D1/KV/queue bindings, which Miniflare simulates`,
     `  locally at start-up; what remains is the Rust Worker's own start-up (compiling and instantiating its wasm).`,
+    `  "with a D1 binding only": the trivial JS Worker with nothing but a D1 binding, against the trivial one: what`,
+    `  Miniflare's local D1 alone adds to any Worker that has a database.`,
   );
   return lines.join('\n');
 }
