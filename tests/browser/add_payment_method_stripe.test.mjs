@@ -66,3 +66,20 @@ test("a family adds a card in Stripe's element: declined first, then saved with 
   assert.deepEqual(violations, [], 'no CSP violation while the element loads and confirms');
   await tab.context.close();
 });
+
+test("without JavaScript the page says Stripe's card form needs it, and offers no form that could post a card", async () => {
+  const f = await portal.familyWithSecondary('element-nojs');
+  await portal.request('PATCH', '/office/element-nojs/api/settings/portal-options', {
+    token: f.staff,
+    json: { payment_gateway: { kind: 'stripe', account_id: 'acct_1NoJs' } },
+  });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const tab = { page };
+  await signIn(tab, portal.base, 'element-nojs', f.primary.email, f.primary.password);
+  await page.goto(`${portal.base}/portal/element-nojs/account/payments/add-method`);
+  assert.match(await page.getByRole('main').textContent(), /Stripe's card form needs JavaScript/);
+  assert.equal(await page.locator('iframe').count(), 0);
+  assert.equal(await page.locator('input[name="gateway_token"], input[name="last4"]').count(), 0);
+  await context.close();
+});
