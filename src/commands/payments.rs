@@ -189,7 +189,7 @@ pub async fn save_confirmed_card(
     recurring_authorized: Option<bool>,
 ) -> ApiResult<Value> {
     let gateway = account.gateway(app).ok_or(PaymentError::NotConfigured)?;
-    let Gateway::Stripe(stripe) = &gateway else {
+    let (Gateway::Stripe(stripe), false) = (&gateway, setup_ref.is_empty()) else {
         return Err(PaymentError::CardNotConfirmed.into());
     };
     let setup = stripe.confirmed_setup(setup_ref).await.map_err(gateway_error)?;

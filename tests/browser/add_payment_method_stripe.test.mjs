@@ -81,5 +81,11 @@ test("without JavaScript the page says Stripe's card form needs it, and offers n
   assert.match(await page.getByRole('main').textContent(), /Stripe's card form needs JavaScript/);
   assert.equal(await page.locator('iframe').count(), 0);
   assert.equal(await page.locator('input[name="gateway_token"], input[name="last4"]').count(), 0);
+  // Pressed anyway: the page says the card was not confirmed, and nothing is saved.
+  const [answer] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Add Payment Method' }).click()]);
+  assert.equal(answer.status(), 422);
+  assert.match(await page.getByRole('alert').first().textContent(), /There is a problem[\s\S]*The card was not confirmed with the payment gateway/);
+  const methods = await portal.request('GET', '/portal/element-nojs/api/payment-methods', { token: f.primary.token });
+  assert.deepEqual(methods.body.payment_methods, []);
   await context.close();
 });

@@ -391,7 +391,9 @@ pub async fn add_method(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, 
         return add_form(&app, &me, chrome, kept, errors, 422).await;
     }
     let recurring = |form: &MethodForm| (!me.payments.require_recurring_authorization).then_some(form.recurring_authorized.is_some());
-    if !form.setup_intent.is_empty() {
+    // On Stripe the element is the only way in: a post without its setup (JavaScript off) is a
+    // card not confirmed, not a sandbox form with missing fields.
+    if !form.setup_intent.is_empty() || me.payments.gateway_kind == "stripe" {
         let saved = commands::save_confirmed_card(&app, &me.account(), form.setup_intent.trim(), form.is_default.is_some(), recurring(&form)).await;
         match saved {
             Ok(_) => return back_to_account(&org, "payments", Flash::MethodSaved),
