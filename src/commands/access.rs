@@ -47,9 +47,10 @@ fn entry(requester: &Requester, action: &str, target: &GuardianRow, reason: Opti
 
 pub async fn load_target(app: &App, org: &OrgContext, guardian_id: &str) -> ApiResult<(GuardianRow, FamilyRow)> {
     let not_found = || ApiError::from(AccessError::GuardianNotFound);
-    let guardian = families::find_guardian(&app.db, &org.id, guardian_id).await?.ok_or_else(not_found)?;
-    let family = families::find_family(&app.db, &org.id, &guardian.family_id).await?.ok_or_else(not_found)?;
-    Ok((guardian, family))
+    match families::find_guardian_and_family(&app.db, &org.id, guardian_id).await? {
+        (Some(guardian), Some(family)) => Ok((guardian, family)),
+        _ => Err(not_found()),
+    }
 }
 
 pub struct PrimaryContact {

@@ -81,6 +81,9 @@ pub const GUARDIAN_WHO_CAN_LOG_IN: &str =
     concat!(guardian_select!(), " WHERE g.org_id = ?1 AND g.email = ?2 AND g.access_state = 'can_log_in'");
 pub const FIND_FAMILY: &str =
     "SELECT id, name, primary_guardian_id, status, merged_into_id FROM families WHERE id = ?1 AND org_id = ?2";
+/// The family of guardian ?1, read beside the guardian in one batch.
+pub const FAMILY_OF_GUARDIAN: &str = "SELECT id, name, primary_guardian_id, status, merged_into_id FROM families \
+     WHERE id = (SELECT family_id FROM guardians WHERE id = ?1 AND org_id = ?2) AND org_id = ?2";
 pub const EMAIL_IN_FAMILY: &str = "SELECT id FROM guardians WHERE family_id = ?1 AND email = ?2";
 pub const IS_MEMBER: &str = "SELECT id FROM guardians WHERE person_id = ?1 AND family_id = ?2";
 pub const EMAIL_OF_PERSON: &str = "SELECT id FROM people WHERE org_id = ?1 AND email = ?2";
@@ -88,6 +91,13 @@ pub const EMAIL_OF_PERSON: &str = "SELECT id FROM people WHERE org_id = ?1 AND e
 /// A guardian of this organization; another organization's id is simply not found.
 pub async fn find_guardian(db: &Db, org_id: &str, guardian_id: &str) -> ApiResult<Option<GuardianRow>> {
     db.first(FIND_GUARDIAN, &[text(guardian_id), text(org_id)]).await
+}
+
+/// A guardian of the organization and their family, in one round trip to D1.
+pub async fn find_guardian_and_family(db: &Db, org_id: &str, guardian_id: &str) -> ApiResult<(Option<GuardianRow>, Option<FamilyRow>)> {
+    let args = [text(guardian_id), text(org_id)];
+    let (guardians, families) = db.all_two((FIND_GUARDIAN, &args), (FAMILY_OF_GUARDIAN, &args)).await?;
+    Ok((guardians.into_iter().next(), families.into_iter().next()))
 }
 
 /// How many ids one `guardians_by_ids` call takes: D1 binds at most 100 values per statement.

@@ -25,6 +25,7 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("account: family guardians", families::FAMILY_GUARDIANS.into()),
         ("guardian by id", families::FIND_GUARDIAN.into()),
         ("family by id", families::FIND_FAMILY.into()),
+        ("family of a guardian", families::FAMILY_OF_GUARDIAN.into()),
         ("guardian who can log in, by e-mail", families::GUARDIAN_WHO_CAN_LOG_IN.into()),
         ("e-mail address in the family", families::EMAIL_IN_FAMILY.into()),
         ("e-mail address of another login", families::EMAIL_OF_PERSON.into()),
