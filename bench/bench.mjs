@@ -9,7 +9,7 @@
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { signJwt, decodeJwt } from '../tests/e2e/harness.mjs';
-import { CURRENT_BUILD, checkBuild, startBuild } from './portal.mjs';
+import { CURRENT_BUILD, checkBuild, drain, insertAll, startBuild } from './portal.mjs';
 import { CONNECTIONS, SECONDS, wrk } from './wrk.mjs';
 import { measureColdStarts, formatColdStarts, COLD_BUDGET } from './coldstart.mjs';
 
@@ -43,24 +43,6 @@ end
 `,
   );
   return path;
-}
-
-/** Seeds rows in chunks; a chunk whose connection dropped is sent again (the seeds are INSERT OR IGNORE). */
-async function insertAll(portal, statements) {
-  for (let i = 0; i < statements.length; i += 250) {
-    const chunk = statements.slice(i, i + 250);
-    await portal.waitFor(async () => (await portal.db.batch(chunk), true), `seed rows ${i}..${i + chunk.length}`, 60_000);
-  }
-}
-
-/** Waits until the queue has carried out every outbox row (e-mails of the write scenarios). */
-async function drain(portal, timeoutMs = 300_000) {
-  const started = performance.now();
-  await portal.waitFor(async () => {
-    const open = await portal.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL AND failed_at IS NULL').first();
-    return open.n === 0;
-  }, 'the outbox to drain', timeoutMs);
-  return performance.now() - started;
 }
 
 /**

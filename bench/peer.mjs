@@ -29,6 +29,7 @@ import { loadavg as osLoadavg } from 'node:os';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { ROOT, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
 import { wrk as runWrk } from './wrk.mjs';
+import { drain, insertAll } from './portal.mjs';
 
 const SECONDS = Number(process.env.PEER_SECONDS || 5);
 const WRITE_SECONDS = Number(process.env.PEER_WRITE_SECONDS || 3);
@@ -100,22 +101,6 @@ async function start() {
 // ---------------------------------------------------------------------------------------------
 // Data: a family that reads its account, a primary who invites, an organization whose portal is off.
 
-async function insertAll(portal, statements) {
-  for (let i = 0; i < statements.length; i += 250) {
-    const chunk = statements.slice(i, i + 250);
-    await portal.waitFor(async () => (await portal.db.batch(chunk), true), `seed rows ${i}..${i + chunk.length}`, 60_000);
-  }
-}
-
-async function drain(portal, timeoutMs = 600_000) {
-  const started = performance.now();
-  await portal.waitFor(async () => {
-    const open = await portal.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL AND failed_at IS NULL').first();
-    return open.n === 0;
-  }, 'the outbox to drain', timeoutMs);
-  return performance.now() - started;
-}
-
 /** Invitees `gdn_{who}_{tag}_{k}` in the bench-invite family (no e-mail sent yet). */
 function invitees(portal, org, family, who, tag, n, t) {
   const ids = Array.from({ length: n }, (_, k) => `gdn_${who}_${tag}_${k}`);
@@ -153,7 +138,7 @@ async function seed(portal) {
     all.push(...rows);
   }
   await insertAll(portal, all);
-  await drain(portal);
+  await drain(portal, 600_000);
   return { open, inviting, org, rounds, check };
 }
 
@@ -262,7 +247,7 @@ async function checkAnswers(portal, data) {
       .replace(/expires on [^U]* UTC/g, 'expires on <expiry> UTC');
   };
   ok = compare('the invitation e-mail in the outbox', payloads, maskMail) && ok;
-  await drain(portal);
+  await drain(portal, 600_000);
   return ok;
 }
 
@@ -392,7 +377,7 @@ async function main() {
         sc.rounds[who].push(r);
         const bad = r.non2xx && !sc.path?.includes('closed') ? `, ${r.non2xx} non-2xx of ${r.total}` : '';
         progress(`  ${sc.name} [${who}]: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, CPU ${r.cpuMs.toFixed(3)} ms/req${bad}`);
-        if (sc.write) await drain(portal);
+        if (sc.write) await drain(portal, 600_000);
       }
     }
 
