@@ -11,6 +11,13 @@ for worker in "${workers[@]}"; do
   case "$worker" in http | jobs) ;; *) say "unknown worker $worker (http or jobs)"; exit 2 ;; esac
   worker-build --release --out-dir "build/$worker" . --no-default-features --features "$worker"
   out="build/$worker"
+  # Our entry (src/entry.js: the handlers without worker-build's per-request proxies) bundled with
+  # the generated glue, still as index.js beside index_bg.wasm.
+  mv "$out/index.js" "$out/generated.js"
+  cp src/entry.js "$out/entry.js"
+  "$ESBUILD_BIN" "$out/entry.js" --bundle --format=esm --minify --log-level=warning \
+    --inject:src/microtask.js --external:cloudflare:workers --external:./index_bg.wasm --outfile="$out/index.js"
+  rm "$out/entry.js" "$out/generated.js"
   # worker-build's wasm-opt keeps the name section (for readable panic traces), and keeping it also
   # holds back some of -Oz. A second -Oz without it gives the upload (-2 KB gzip); its symbol map
   # turns a production trace's `wasm-function[N]` into a name. The named build stays beside it for

@@ -197,6 +197,24 @@ test('a route answers 405 with Allow for any method it does not serve, whatever 
   assertError(await portal.request('QUERY', '/office/methods/api/no-such-thing', { token: staff }), 404, 'route_not_found');
 });
 
+test('a_panic_is_answered_500_and_the_next_request_is_served', async () => {
+  // A panic traps the wasm instance; the glue re-instantiates it at the next call (src/entry.js).
+  const before = await portal.request('GET', '/portal/no-such-portal/api/account');
+  assertError(before, 404, 'organization_not_found');
+  const trapped = await portal.request('POST', '/dev/panic');
+  assert.equal(trapped.status, 500);
+  for (let i = 0; i < 3; i++) {
+    const health = await portal.request('GET', '/healthz');
+    assert.equal(health.status, 200);
+    assert.equal(health.text, 'ok');
+  }
+  // A route through the configuration, D1 and the route table, all rebuilt by the new instance.
+  await portal.createOrganization('after-panic');
+  const staff = await portal.staffSignIn('after-panic', 'owner@after-panic.test', 'owner-password-1');
+  assert.equal((await portal.request('GET', '/office/after-panic/api/families', { token: staff })).status, 200);
+  assertError(await portal.request('GET', '/portal/no-such-portal/api/account'), 404, 'organization_not_found');
+});
+
 test('the development mailbox lists messages newest first', async () => {
   const res = await portal.request('GET', '/dev/mailbox');
   assert.equal(res.status, 200);
@@ -209,6 +227,7 @@ test('the development mailbox does not exist outside development', async () => {
   const production = await startPortal({ bindings: { ENVIRONMENT: 'production' } });
   try {
     assertError(await production.request('GET', '/dev/mailbox?to=a@b.test'), 404, 'route_not_found');
+    assertError(await production.request('POST', '/dev/panic'), 404, 'route_not_found');
   } finally {
     await production.close();
   }
