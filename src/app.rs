@@ -7,7 +7,7 @@ use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
 use std::rc::Rc;
-use worker::{console_error, kv::KvStore, Context, D1PreparedStatement, D1Result, Date, Env, Queue};
+use worker::{console_error, kv::KvStore, Context, D1PreparedStatement, D1Result, Env, Queue};
 
 pub const DB_BINDING: &str = "DB";
 pub const KV_BINDING: &str = "PORTAL_SWITCH";
@@ -23,7 +23,8 @@ pub struct App {
     pub env: Env,
     pub db: Db,
     pub config: Rc<Config>,
-    pub now: Timestamp,
+    /// The time of the request, read at its first use (a request that needs none never asks).
+    now: OnceCell<Timestamp>,
     /// A request's context: queue hand-overs then finish after the response is sent.
     ctx: Option<Context>,
 }
@@ -37,6 +38,8 @@ fn config(env: &Env) -> ApiResult<Rc<Config>> {
     if let Some(c) = CONFIG.with(|c| c.get().cloned()) {
         return Ok(c);
     }
+    // The bindings' kinds are as fixed as the vars: checked here once, taken unchecked after.
+    env.d1(DB_BINDING)?;
     let loaded = Rc::new(Config::from_env(env)?);
     CONFIG.with(|c| c.set(loaded.clone()).ok());
     Ok(loaded)
@@ -44,9 +47,14 @@ fn config(env: &Env) -> ApiResult<Rc<Config>> {
 
 impl App {
     pub fn new(env: Env) -> ApiResult<Self> {
-        let db = Db(env.d1(DB_BINDING)?);
         let config = config(&env)?;
-        Ok(App { env, db, config, now: now(), ctx: None })
+        let db = Db::new(env.clone());
+        Ok(App { env, db, config, now: OnceCell::new(), ctx: None })
+    }
+
+    /// The time of the request: the same at every call.
+    pub fn now(&self) -> Timestamp {
+        *self.now.get_or_init(now)
     }
 
     /// For a request: outbox rows are handed to the queue after the answer has gone out.
@@ -107,18 +115,15 @@ impl App {
     fn hand_over(&self, outbox_ids: &[String]) -> Option<impl std::future::Future<Output = bool> + 'static> {
         let messages: Vec<JobMessage> =
             outbox_ids.iter().map(|id| JobMessage { outbox_id: id.clone() }).collect();
-        // The future may outlive `self`; worker's D1Database is not Clone, so it takes a binding of its own.
-        let (queue, db) = match (self.jobs(), self.env.d1(DB_BINDING)) {
-            (Ok(q), Ok(d)) => (q, Db(d)),
-            (Err(e), _) => {
-                console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}");
-                return None;
-            }
-            (_, Err(e)) => {
+        // The future may outlive `self`: it takes a binding of its own.
+        let queue = match self.jobs() {
+            Ok(q) => q,
+            Err(e) => {
                 console_error!("outbox rows left for the cron to re-send: {outbox_ids:?}: {e:?}");
                 return None;
             }
         };
+        let db = Db::new(self.env.clone());
         let ids = outbox_ids.to_vec();
         Some(async move {
             let Err(e) = queue.send_batch(messages).await else { return true };
@@ -132,5 +137,5 @@ impl App {
 }
 
 pub fn now() -> Timestamp {
-    Timestamp(Date::now().as_millis() as i64)
+    Timestamp(js_sys::Date::now() as i64)
 }

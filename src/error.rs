@@ -14,7 +14,9 @@ use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::session::SessionError;
 use portal_core::settings::SettingsError;
 use portal_core::throttle::Locked;
-use worker::{console_error, Response};
+#[cfg(feature = "http")]
+use crate::http::response::Response;
+use worker::console_error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorBody {
@@ -82,25 +84,31 @@ impl ApiError {
         Self::new(500, "internal_error", "Something went wrong on our side. Please try again.")
     }
 
+    /// What the API's JSON answer carries: `{"error": {"code", "message"}}`.
+    pub fn body(&self) -> serde_json::Value {
+        json!({ "error": { "code": self.code, "message": &self.message } })
+    }
+
+    /// The error as the API's JSON answer. `Err` only when the runtime cannot build a response at
+    /// all: the fetch entry then answers a bare 500.
     #[cfg(feature = "http")]
-    pub fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": &self.message } });
-        let resp = crate::http::response::json(self.status, &body).unwrap_or_else(|_| unreachable_response());
+    pub fn into_response(self) -> ApiResult<Response> {
+        let resp = crate::http::response::json(self.status, &self.body())?;
         // Rarely there: set one by one on the copied headers.
         if let Some(s) = self.retry_after_seconds {
-            let _ = resp.headers().set("retry-after", &s.to_string());
+            resp.headers().set("retry-after", &s.to_string())?;
         }
         if let Some(methods) = &self.allow {
-            let _ = resp.headers().set("allow", methods);
+            resp.headers().set("allow", methods)?;
         }
-        resp
+        Ok(resp)
     }
 }
 
-/// `Response::empty` only fails if the runtime cannot build a Response at all.
-#[cfg(feature = "http")]
-fn unreachable_response() -> Response {
-    Response::builder().with_status(500).empty()
+impl From<wasm_bindgen::JsValue> for ApiError {
+    fn from(e: wasm_bindgen::JsValue) -> Self {
+        ApiError::internal(format!("{e:?}"))
+    }
 }
 
 impl From<worker::Error> for ApiError {

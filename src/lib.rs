@@ -19,19 +19,39 @@ mod routes;
 mod store;
 
 use app::{App, JobMessage};
-use worker::{console_error, event, Context, Env, MessageBatch, Response, Result, ScheduleContext, ScheduledEvent};
-
-/// Takes the runtime's own request: `worker::Request` would read the method, the URL, the headers
-/// and `request.cf` before we know what the request needs. The route table wraps it only once a
-/// route is found (a gate answer never does).
 #[cfg(feature = "http")]
-#[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<Response> {
+use std::{future::Future, task::Poll};
+#[cfg(feature = "http")]
+use wasm_bindgen::JsValue;
+use worker::{console_error, event, Context, Env, MessageBatch, Result, ScheduleContext, ScheduledEvent};
+
+/// The fetch handler. Takes the runtime's own request: `worker::Request` would read the method,
+/// the URL, the headers and `request.cf` before we know what the request needs; the route table
+/// wraps it only once a route is found (a gate answer never does).
+///
+/// Exported by hand rather than with `#[event(fetch)]`, whose async export puts every answer in a
+/// promise settled from a spawned task: here the answer is polled once at once, and an answer
+/// that needs no I/O (health, the gate, a static file) goes back as the `Response` itself. The
+/// rest continue as a promise. (Polling once with a no-op waker is sound: a future registers the
+/// waker of its latest poll, and the spawned task polls it again first.)
+#[cfg(feature = "http")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) -> std::result::Result<JsValue, JsValue> {
+    let mut answer = Box::pin(answer(req, env, Context::new(ctx)));
+    match answer.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        Poll::Ready(response) => response.map(JsValue::from),
+        Poll::Pending => Ok(wasm_bindgen_futures::future_to_promise(async move { answer.await.map(JsValue::from) }).into()),
+    }
+}
+
+#[cfg(feature = "http")]
+async fn answer(req: web_sys::Request, env: Env, ctx: Context) -> std::result::Result<web_sys::Response, JsValue> {
     let response = match App::new(env) {
         Ok(app) => routes::handle(app.with_context(ctx), req).await,
         Err(e) => Err(e),
     };
-    Ok(response.unwrap_or_else(error::ApiError::into_response))
+    // An error the error answer itself cannot carry: thrown, and the runtime answers a bare 500.
+    response.or_else(error::ApiError::into_response).map_err(|e| JsValue::from_str(&e.message))
 }
 
 #[cfg(feature = "jobs")]

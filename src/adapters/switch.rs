@@ -41,7 +41,7 @@ fn remember(slug: &str, view: PortalView, now_ms: i64) {
 }
 
 pub async fn portal_view(app: &App, slug: &str) -> ApiResult<PortalView> {
-    let now_ms = app.now.millis();
+    let now_ms = app.now().millis();
     if let Some(view) = MEMORY.with(|m| {
         m.borrow().get(slug).filter(|(_, until)| *until > now_ms).map(|(v, _)| *v)
     }) {
@@ -90,13 +90,13 @@ async fn publish_kv(app: &App, slug: &str, enabled: bool) {
 /// After D1 has changed: tell this isolate at once and KV for the others.
 pub async fn publish(app: &App, slug: &str, enabled: bool) {
     let view = if enabled { PortalView::Enabled } else { PortalView::Disabled };
-    remember(slug, view, app.now.millis());
+    remember(slug, view, app.now().millis());
     publish_kv(app, slug, enabled).await;
 }
 
 /// Re-publishes the organizations changed in the last quarter hour (run by the cron).
 pub async fn republish_recent(app: &App) -> ApiResult<()> {
-    for r in organizations::changed_since(&app.db, app.now.plus_seconds(-15 * 60)).await? {
+    for r in organizations::changed_since(&app.db, app.now().plus_seconds(-15 * 60)).await? {
         publish_kv(app, &r.slug, r.portal_enabled != 0).await;
     }
     Ok(())

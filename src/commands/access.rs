@@ -89,10 +89,10 @@ pub async fn send_invitation(
     let facts = target.facts();
     let last_sent = target.invitation_sent_at.map(Timestamp);
     if resend {
-        may_resend(requester, &facts, last_sent, app.now)?;
+        may_resend(requester, &facts, last_sent, app.now())?;
     } else {
         may_invite(requester, &facts)?;
-        check_cooldown(last_sent, app.now)?;
+        check_cooldown(last_sent, app.now())?;
     }
     let on_file = target.email.as_deref().map(EmailAddress::parse).transpose().ok().flatten();
     let (email, changed) = invitation_address(on_file.as_ref(), requested_email, &facts)?;
@@ -104,7 +104,7 @@ pub async fn send_invitation(
     let token = new_link_token()?;
     let token_hash = link_token::hash(&token);
     let (invitation_id, change_id) = (new_id("inv")?, new_id("chg")?);
-    let expires_at = app.now.plus_hours(org.invitation_ttl_hours);
+    let expires_at = app.now().plus_hours(org.invitation_ttl_hours);
     let actor = requester.actor();
     let invited_by = match requester {
         Requester::Staff(_) => org.name.clone(),
@@ -135,7 +135,7 @@ pub async fn send_invitation(
             expires_at,
         },
         &change_id,
-        app.now,
+        app.now(),
     )?;
     let guard = || guardian_changed_by(&target.id, &change_id);
     let fx = guarded_effects(app, &org.id, &[entry(requester, action, target, None)], &[notice], guard)?;
@@ -146,7 +146,7 @@ pub async fn send_invitation(
         let now = families::find_guardian(&app.db, &org.id, &target.id).await?;
         return Err(match now {
             Some(g) if g.state() != AccessState::CanLogIn => {
-                check_cooldown(g.invitation_sent_at.map(Timestamp), app.now).err().unwrap_or(AccessError::ResendTooSoon(1))
+                check_cooldown(g.invitation_sent_at.map(Timestamp), app.now()).err().unwrap_or(AccessError::ResendTooSoon(1))
             }
             _ => AccessError::AlreadyHasAccess(target.full_name()),
         }
@@ -171,8 +171,8 @@ pub async fn add_contact(
     let guardian_id = new_id("gdn")?;
     let added = AuditEntry::about_guardian(requester.actor(), "guardian_added", &guardian_id, format!("{} {}", contact.first_name, contact.last_name), &family.id, None);
     let statements = vec![
-        families::insert_guardian(&app.db, &guardian_id, &org.id, &family.id, contact, app.now)?,
-        audit::insert(&app.db, &org.id, &added, app.now, None)?,
+        families::insert_guardian(&app.db, &guardian_id, &org.id, &family.id, contact, app.now())?,
+        audit::insert(&app.db, &org.id, &added, app.now(), None)?,
     ];
     claim.batch(app, contact.email.as_ref().map(EmailAddress::as_str), statements).await?;
     families::find_guardian(&app.db, &org.id, &guardian_id)
@@ -228,7 +228,7 @@ pub fn email_in_use() -> ApiError {
 /// What a revoke would do, without doing it.
 pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianRow) -> ApiResult<Value> {
     let outcome = may_revoke(requester, &target.facts())?;
-    let sessions = sessions::live_count(&app.db, &target.id, app.now).await?;
+    let sessions = sessions::live_count(&app.db, &target.id, app.now()).await?;
     let (methods, recurring) = payments::revoke_preview(app, &target.id).await?;
     let emails: Vec<Value> = if outcome == RevokeOutcome::Revoke {
         target.email.iter().map(|to| json!({ "to": to, "kind": "access_revoked" })).collect()
@@ -276,7 +276,7 @@ pub async fn revoke(
             reason: reason.clone(),
         });
     }
-    let mut statements = invitations::revoke(&app.db, &target.id, &change_id, app.now)?;
+    let mut statements = invitations::revoke(&app.db, &target.id, &change_id, app.now())?;
     // A manual revoke: the guardian's saved payment methods are deleted too.
     let why = match &reason {
         Some(r) => format!("Access revoked by {}: {r}", requester.actor().label),
@@ -334,8 +334,8 @@ pub async fn set_permissions(app: &App, org: &OrgContext, me: &GuardianFacts, ta
     };
     app.db
         .batch(vec![
-            families::set_permissions(&app.db, &target.id, p.can_make_payments, p.can_view_full_ledger, p.can_manage_enrollments, app.now)?,
-            audit::insert(&app.db, &org.id, &entry, app.now, None)?,
+            families::set_permissions(&app.db, &target.id, p.can_make_payments, p.can_view_full_ledger, p.can_manage_enrollments, app.now())?,
+            audit::insert(&app.db, &org.id, &entry, app.now(), None)?,
         ])
         .await?;
     Ok(())
@@ -358,7 +358,7 @@ pub async fn write_password_reset(
 ) -> ApiResult<()> {
     let token = new_link_token()?;
     let reset_id = new_id("rst")?;
-    let expires_at = app.now.plus_hours(PASSWORD_RESET_TTL_HOURS);
+    let expires_at = app.now().plus_hours(PASSWORD_RESET_TTL_HOURS);
     let notice = Notification::PasswordReset {
         to,
         org_name: org.name.clone(),
@@ -376,10 +376,10 @@ pub async fn write_password_reset(
         family_id: Some(target.family_id.clone()),
         reason: None,
     };
-    let mail = outbox::insert_email(&app.db, Some(&org.id), &notice, &app.config.public_base_url, app.now, None)?;
+    let mail = outbox::insert_email(&app.db, Some(&org.id), &notice, &app.config.public_base_url, app.now(), None)?;
     let mut statements =
-        invitations::insert_reset(&app.db, &reset_id, &org.id, &target.id, &link_token::hash(&token), app.now, expires_at)?;
-    statements.push(audit::insert(&app.db, &org.id, &audit_entry, app.now, None)?);
+        invitations::insert_reset(&app.db, &reset_id, &org.id, &target.id, &link_token::hash(&token), app.now(), expires_at)?;
+    statements.push(audit::insert(&app.db, &org.id, &audit_entry, app.now(), None)?);
     statements.push(mail.statement);
     app.commit(statements, &[mail.id]).await?;
     Ok(())
@@ -455,11 +455,11 @@ pub async fn edit_contact_details(
     }
     let actor = Requester::Guardian(editor.clone()).actor();
     let entry = AuditEntry::about_guardian(actor, "contact_updated", &target.id, target.full_name(), &target.family_id, None);
-    let mut statements = families::update_contact(&app.db, owner, change, app.now)?;
+    let mut statements = families::update_contact(&app.db, owner, change, app.now())?;
     if email_changes && target.state() == AccessState::InviteSent {
-        statements.extend(invitations::withdraw(&app.db, &target.id, app.now, || None)?);
+        statements.extend(invitations::withdraw(&app.db, &target.id, app.now(), || None)?);
     }
-    statements.push(audit::insert(&app.db, &org.id, &entry, app.now, None)?);
+    statements.push(audit::insert(&app.db, &org.id, &entry, app.now(), None)?);
     claim.batch(app, new_email.as_deref(), statements).await?;
     Ok(())
 }

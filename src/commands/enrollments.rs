@@ -35,7 +35,7 @@ pub fn request_not_found() -> ApiError {
 }
 
 pub fn today(app: &App) -> Day {
-    Day::of(app.now)
+    Day::of(app.now())
 }
 
 fn entry(requester: &Requester, action: &str, kind: &str, id: &str, label: String, family_id: &str, reason: Option<String>) -> AuditEntry {
@@ -56,7 +56,7 @@ pub async fn add_location(app: &App, org: &OrgContext, name: &str) -> ApiResult<
         return Err(ApiError::invalid_field("The location name must be 1 to 120 characters."));
     }
     let id = new_id("loc")?;
-    store::insert_location(&app.db, &id, &org.id, name, app.now).await?;
+    store::insert_location(&app.db, &id, &org.id, name, app.now()).await?;
     Ok(LocationRow { id, name: name.into() })
 }
 
@@ -70,12 +70,12 @@ pub async fn save_class(app: &App, org: &OrgContext, id: Option<&str>, input: Cl
     let id = match id {
         Some(id) => {
             store::find_class(&app.db, &org.id, id).await?.ok_or_else(class_not_found)?;
-            store::save_class(&app.db, id, &org.id, &spec, true, app.now).await?;
+            store::save_class(&app.db, id, &org.id, &spec, true, app.now()).await?;
             id.to_string()
         }
         None => {
             let id = new_id("cls")?;
-            store::save_class(&app.db, &id, &org.id, &spec, false, app.now).await?;
+            store::save_class(&app.db, &id, &org.id, &spec, false, app.now()).await?;
             id
         }
     };
@@ -102,8 +102,8 @@ pub async fn add_student(
     let added = entry(requester, "student_added", "student", &id, label, &family.id, None);
     app.db
         .batch(vec![
-            store::insert_student(&app.db, &id, &org.id, &family.id, &spec, app.now)?,
-            audit::insert(&app.db, &org.id, &added, app.now, None)?,
+            store::insert_student(&app.db, &id, &org.id, &family.id, &spec, app.now())?,
+            audit::insert(&app.db, &org.id, &added, app.now(), None)?,
         ])
         .await?;
     find_student(app, &org.id, &id).await
@@ -128,8 +128,8 @@ pub async fn edit_student(
     let edited = entry(requester, "student_updated", "student", &student.id, label, &student.family_id, None);
     app.db
         .batch(vec![
-            store::update_student(&app.db, &student.id, &spec, app.now)?,
-            audit::insert(&app.db, &org.id, &edited, app.now, None)?,
+            store::update_student(&app.db, &student.id, &spec, app.now())?,
+            audit::insert(&app.db, &org.id, &edited, app.now(), None)?,
         ])
         .await?;
     find_student(app, &org.id, &student.id).await
@@ -171,11 +171,11 @@ pub async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student:
         &class.id,
         EnrollmentKind::Regular,
         &by,
-        app.now,
+        app.now(),
         &day,
         None,
     )?;
-    let statements = vec![enrolling, audit::insert(&app.db, &org.id, &enrolled, app.now, Some(enrollment_made(&id)))?];
+    let statements = vec![enrolling, audit::insert(&app.db, &org.id, &enrolled, app.now(), Some(enrollment_made(&id)))?];
     if let Err(e) = app.db.batch(statements).await {
         // The unique index: the same student enrolled in the same class a moment ago.
         return Err(if holds_place(app, student, &class.id).await? { already_enrolled().into() } else { e });
@@ -268,7 +268,7 @@ pub async fn request_change(
         requested_by_id: actor.id.as_deref().unwrap_or(""),
         requested_by_label: &actor.label,
     };
-    let statements = vec![store::insert_request(&app.db, &new, app.now)?, audit::insert(&app.db, &org.id, &asked, app.now, None)?];
+    let statements = vec![store::insert_request(&app.db, &new, app.now())?, audit::insert(&app.db, &org.id, &asked, app.now(), None)?];
     if let Err(e) = app.db.batch(statements).await {
         // The unique index: another request for this enrollment got there first.
         let now = store::find_enrollment(&app.db, &org.id, &enrollment.id).await?;
@@ -300,10 +300,10 @@ pub async fn cancel_waitlist(
                 EnrollmentStatus::Dropped,
                 None,
                 &change_id,
-                app.now,
+                app.now(),
                 None,
             )?,
-            audit::insert(&app.db, &org.id, &cancelled, app.now, Some(enrollment_changed_by(&enrollment.id, &change_id)))?,
+            audit::insert(&app.db, &org.id, &cancelled, app.now(), Some(enrollment_changed_by(&enrollment.id, &change_id)))?,
         ])
         .await?;
     if !won(&results, 0)? {
@@ -344,7 +344,7 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &Re
             _ => {}
         }
     }
-    statements.push(store::decide_request(&app.db, &request.id, status, &actor.label, note.as_deref(), outcome, &change_id, app.now)?);
+    statements.push(store::decide_request(&app.db, &request.id, status, &actor.label, note.as_deref(), outcome, &change_id, app.now())?);
     if approve {
         match (request.kind, &request.to_class_id) {
             (RequestKind::Transfer, Some(to)) => {
@@ -357,7 +357,7 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &Re
                     to,
                     EnrollmentKind::Regular,
                     &by,
-                    app.now,
+                    app.now(),
                     &day,
                     Some(guard()),
                 )?);
@@ -368,7 +368,7 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &Re
                     EnrollmentStatus::Transferred,
                     Some(&new_enrollment),
                     &change_id,
-                    app.now,
+                    app.now(),
                     Some(enrollment_made(&new_enrollment)),
                 )?);
             }
@@ -379,7 +379,7 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &Re
                 EnrollmentStatus::Dropped,
                 None,
                 &change_id,
-                app.now,
+                app.now(),
                 Some(guard()),
             )?),
         }

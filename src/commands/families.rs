@@ -35,9 +35,9 @@ pub async fn create(app: &App, org: &OrgContext, requester: &Requester, name: St
         reason: None,
     };
     let statements = vec![
-        families::insert_family(&app.db, &family_id, &org.id, &name, &guardian_id, app.now)?,
-        families::insert_guardian(&app.db, &guardian_id, &org.id, &family_id, &primary, app.now)?,
-        audit::insert(&app.db, &org.id, &created, app.now, None)?,
+        families::insert_family(&app.db, &family_id, &org.id, &name, &guardian_id, app.now())?,
+        families::insert_guardian(&app.db, &guardian_id, &org.id, &family_id, &primary, app.now())?,
+        audit::insert(&app.db, &org.id, &created, app.now(), None)?,
     ];
     app.db.batch(statements).await?;
     let auto_invite = organizations::portal_options(&app.db, &org.id).await?.is_some_and(|o| o.auto_portal_access_for_new_contacts);
@@ -144,13 +144,13 @@ pub async fn post_to_ledger(app: &App, org_id: &str, requester: &Requester, fami
         posted_by: &actor,
         payment_id: None,
     };
-    app.db.batch(vec![ledger::insert_entry(&app.db, &entry, app.now)?]).await?;
+    app.db.batch(vec![ledger::insert_entry(&app.db, &entry, app.now())?]).await?;
     Ok(EntryRow {
         id,
         kind: post.kind.as_str().into(),
         amount_cents: post.amount_cents,
         description: post.description,
-        at: app.now.millis(),
+        at: app.now().millis(),
     })
 }
 
@@ -164,7 +164,7 @@ pub struct FamilyLedger {
 
 pub async fn ledger(app: &App, org_id: &str, family_id: &str, kind: Option<EntryKind>) -> ApiResult<FamilyLedger> {
     let family = find(app, org_id, family_id).await?;
-    let window = HistoryWindow { from: Timestamp(0), to: app.now, full_history: true };
+    let window = HistoryWindow { from: Timestamp(0), to: app.now(), full_history: true };
     let entries = ledger::entries(&app.db, &family.id, kind, &window, payments::MAX_HISTORY_ENTRIES).await?;
     let balance = payments::balance_json(app, &family.id).await?;
     Ok(FamilyLedger { family_id: family.id, balance, entries })

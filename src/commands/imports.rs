@@ -42,7 +42,7 @@ pub async fn report_csv(
         families::contacts_report(&app.db, org_id, family_name).await?
     };
     let lines = rows.iter().filter_map(|r| {
-        let access = has_access(r.access_state, r.invitation_expires_at, app.now);
+        let access = has_access(r.access_state, r.invitation_expires_at, app.now());
         has_portal_access.is_none_or(|wanted| wanted == access).then_some(ReportLine {
             contact_id: &r.id,
             customer_id: &r.family_id,
@@ -81,7 +81,7 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
             dry_run,
             total: rows.len() as i64,
         },
-        app.now,
+        app.now(),
     )?];
     // A contact listed twice: its later lines are errors, known before any chunk runs.
     let repeated = bulk::repeated_contacts(&rows);
@@ -102,7 +102,7 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
         let rows_json = serde_json::to_string(part).map_err(ApiError::internal)?;
         statements.push(store::insert_chunk(&app.db, &job_id, i as i64, &rows_json)?);
         let payload = serde_json::to_string(&ChunkJob { job_id: job_id.clone(), chunk: i as i64 }).map_err(ApiError::internal)?;
-        let row = outbox::insert(&app.db, Some(staff.org_id), KIND_IMPORT_CHUNK, &payload, app.now, None)?;
+        let row = outbox::insert(&app.db, Some(staff.org_id), KIND_IMPORT_CHUNK, &payload, app.now(), None)?;
         outbox_ids.push(row.id);
         statements.push(row.statement);
     }

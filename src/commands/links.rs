@@ -77,7 +77,7 @@ pub async fn accept_invitation(app: &App, org: &str, client_address: &str, accep
     if inv.portal_enabled == 0 {
         return Err(ApiError::portal_unavailable());
     }
-    may_accept(inv.status(app.now), acceptance.confirm_adult, acceptance.accept_terms)?;
+    may_accept(inv.status(app.now()), acceptance.confirm_adult, acceptance.accept_terms)?;
 
     let change_id = new_id("chg")?;
     let mut statements = Vec::new();
@@ -100,7 +100,7 @@ pub async fn accept_invitation(app: &App, org: &str, client_address: &str, accep
         }
     };
     let guard = || invitation_changed_by(&inv.id, &change_id);
-    let mut batch = invitations::accept(&app.db, &inv, accepter, &change_id, app.now)?;
+    let mut batch = invitations::accept(&app.db, &inv, accepter, &change_id, app.now())?;
     let session = new_session(
         app,
         SessionKind::Guardian,
@@ -129,7 +129,7 @@ pub async fn accept_invitation(app: &App, org: &str, client_address: &str, accep
     if !won(&results, 0)? {
         // Revoked, re-sent or used while we were hashing: say what happened to the link.
         let now = invitation(app, org, acceptance.token).await?;
-        return Err(now.status(app.now).problem().unwrap_or(AccessError::InvitationRevoked).into());
+        return Err(now.status(app.now()).problem().unwrap_or(AccessError::InvitationRevoked).into());
     }
     app.enqueue(&fx.outbox_ids).await;
     Ok(Accepted { org_id: inv.org_id, guardian_id: inv.guardian_id, session: session.session })
@@ -143,7 +143,7 @@ pub async fn request_password_reset(app: &App, org: &str, email: &str) -> ApiRes
     let Some(o) = invitations::reset_organization(&app.db, org).await? else { return Ok(()) };
     let Some(target) = invitations::reset_recipient(&app.db, &o.id, email.as_str()).await? else { return Ok(()) };
     let last = invitations::last_reset_at(&app.db, &target.id).await?;
-    if check_cooldown(last, app.now).is_err() {
+    if check_cooldown(last, app.now()).is_err() {
         return Ok(());
     }
     let org = OrgContext { id: o.id, slug: o.slug, name: o.name, invitation_ttl_hours: o.invitation_ttl_hours };
@@ -155,17 +155,17 @@ pub async fn request_password_reset(app: &App, org: &str, email: &str) -> ApiRes
 /// batch guarded on the link, so a link works once even when used twice at the same moment.
 pub async fn complete_password_reset(app: &App, org: &str, token: &str, new_password: &str) -> ApiResult<()> {
     let reset: ResetByToken = find_link(app, org, token).await?.ok_or_else(reset_not_found)?;
-    if !reset.usable(app.now) {
+    if !reset.usable(app.now()) {
         return Err(AccessError::ResetLinkInvalid.into());
     }
     let password = NewPassword::parse(new_password)?;
     let password_hash = hash_password(password.as_str(), app.config.password_cost).await?;
     let change_id = new_id("chg")?;
-    let mut statements = invitations::complete_reset(&app.db, &reset, &password_hash, &change_id, app.now)?;
+    let mut statements = invitations::complete_reset(&app.db, &reset, &password_hash, &change_id, app.now())?;
     let actor = guardian_actor(&reset.guardian_id, &reset.first_name, &reset.last_name);
     let name = format!("{} {}", reset.first_name, reset.last_name);
     let entry = AuditEntry::about_guardian(actor, "password_reset_completed", &reset.guardian_id, name, &reset.family_id, None);
-    statements.push(audit::insert(&app.db, &reset.org_id, &entry, app.now, Some(reset_changed_by(&reset.id, &change_id)))?);
+    statements.push(audit::insert(&app.db, &reset.org_id, &entry, app.now(), Some(reset_changed_by(&reset.id, &change_id)))?);
     let results = app.db.batch(statements).await?;
     if !won(&results, 0)? {
         return Err(AccessError::ResetLinkInvalid.into());
@@ -207,8 +207,8 @@ pub async fn change_password(
     let password_hash = hash_password(new_password.as_str(), app.config.password_cost).await?;
     let actor = Requester::Guardian(who.me.clone()).actor();
     let entry = AuditEntry::about_guardian(actor, "password_changed", &who.me.id, who.me.full_name(), &who.me.family_id, None);
-    let mut statements = invitations::change_password(&app.db, who.person_id, who.session_id, &password_hash, app.now)?;
-    statements.push(audit::insert(&app.db, &who.org.id, &entry, app.now, None)?);
+    let mut statements = invitations::change_password(&app.db, who.person_id, who.session_id, &password_hash, app.now())?;
+    statements.push(audit::insert(&app.db, &who.org.id, &entry, app.now(), None)?);
     statements.push(clear_throttle);
     app.db.batch(statements).await?;
     Ok(())

@@ -41,11 +41,11 @@ pub fn guarded_effects<'a>(
 ) -> ApiResult<Effects> {
     let mut statements = Vec::new();
     for e in entries {
-        statements.push(audit::insert(&app.db, org_id, e, app.now, Some(guard()))?);
+        statements.push(audit::insert(&app.db, org_id, e, app.now(), Some(guard()))?);
     }
     let mut outbox_ids = Vec::new();
     for n in notices {
-        let row = outbox::insert_email(&app.db, Some(org_id), n, &app.config.public_base_url, app.now, Some(guard()))?;
+        let row = outbox::insert_email(&app.db, Some(org_id), n, &app.config.public_base_url, app.now(), Some(guard()))?;
         outbox_ids.push(row.id);
         statements.push(row.statement);
     }

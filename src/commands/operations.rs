@@ -97,11 +97,11 @@ pub async fn change_primary(
     let guard = || family_changed_by(&family.id, &change_id);
     let db = &app.db;
     let mut statements =
-        vec![operations::make_primary(db, &org.id, &family.id, &family.primary_guardian_id, new_primary_id, &change_id, app.now)?];
+        vec![operations::make_primary(db, &org.id, &family.id, &family.primary_guardian_id, new_primary_id, &change_id, app.now())?];
     let everyone_else = Whose::FamilyExcept { family_id: &family.id, keep: new_primary_id };
-    statements.extend(end_access(db, everyone_else, StateChange::Guarded, "primary_changed", app.now, guard)?);
+    statements.extend(end_access(db, everyone_else, StateChange::Guarded, "primary_changed", app.now(), guard)?);
     // The new primary keeps a login they had; an invited one goes back to no access.
-    statements.extend(invitations::withdraw(db, new_primary_id, app.now, || Some(guard()))?);
+    statements.extend(invitations::withdraw(db, new_primary_id, app.now(), || Some(guard()))?);
     let revoked = revoked_of(&guardians, &plan.revoked);
     let fx = primary_change_effects(app, org, requester, family, new_primary, &revoked, guard)?;
     statements.extend(fx.statements);
@@ -152,9 +152,9 @@ pub async fn merge(
     let guard = || family_changed_by(&plan.source_ids[0], &change_id);
     let db = &app.db;
     let mut statements =
-        operations::merge_family_into(db, &org.id, &target.id, &plan.source_ids, &folds, &change_id, app.now, guard)?;
+        operations::merge_family_into(db, &org.id, &target.id, &plan.source_ids, &folds, &change_id, app.now(), guard)?;
     let all_but_primary = Whose::FamilyExcept { family_id: &target.id, keep: &target.primary_guardian_id };
-    statements.extend(end_access(db, all_but_primary, StateChange::Guarded, "families_merged", app.now, guard)?);
+    statements.extend(end_access(db, all_but_primary, StateChange::Guarded, "families_merged", app.now(), guard)?);
     // A folded guardian is the same person as a kept one: they hear of it, and are audited, once.
     let revoked: Vec<&GuardianRow> =
         revoked_of(&guardians, &plan.revoked).into_iter().filter(|g| !folds.iter().any(|f| f.folded == g.id)).collect();
@@ -217,8 +217,8 @@ pub async fn move_contact(
     let guard = || guardian_changed_by(&contact.id, &change_id);
     let db = &app.db;
     // The move itself revokes the access state; the rest of ending access follows it.
-    let mut statements = vec![operations::move_guardian(db, &contact.id, &from.id, &to.id, &change_id, app.now)?];
-    statements.extend(end_access(db, Whose::Guardian(&contact.id), StateChange::ByCaller, "moved", app.now, guard)?);
+    let mut statements = vec![operations::move_guardian(db, &contact.id, &from.id, &to.id, &change_id, app.now())?];
+    statements.extend(end_access(db, Whose::Guardian(&contact.id), StateChange::ByCaller, "moved", app.now(), guard)?);
     // Moving is a manual revocation: the contact's saved payment methods are deleted.
     let why = format!("Moved to another account ({}).", to.name);
     let deletion = payments::delete_on_revoke(app, &org.id, contact, &from.id, &change_id, &why, guard())?.add_to(&mut statements);

@@ -45,7 +45,7 @@ pub async fn create(app: &App, new: &NewOrganization) -> ApiResult<String> {
         org_name: new.name.clone(),
         org_slug: slug.into(),
     };
-    let (db, now) = (&app.db, app.now);
+    let (db, now) = (&app.db, app.now());
     let welcome_row = outbox::insert_email(db, Some(&org_id), &welcome, &app.config.public_base_url, now, None)?;
     let statements = vec![
         organizations::insert(db, &org_id, slug, &new.name, now)?,

@@ -44,7 +44,7 @@ impl Account<'_> {
         gateway::for_org(
             &app.config,
             &app.db,
-            app.now,
+            app.now(),
             self.org_id,
             &self.settings.gateway_kind,
             self.settings.gateway_account_id.as_deref(),
@@ -69,7 +69,7 @@ impl Account<'_> {
 
 /// The gateway that holds `m` (deletion and charges go there even after the organization changed gateway).
 pub fn gateway_of<'a>(app: &'a App, org_id: &'a str, m: &'a MethodRow) -> Option<Gateway<'a>> {
-    gateway::for_org(&app.config, &app.db, app.now, org_id, &m.gateway_kind, m.gateway_account_id.as_deref())
+    gateway::for_org(&app.config, &app.db, app.now(), org_id, &m.gateway_kind, m.gateway_account_id.as_deref())
 }
 
 pub fn method_ref(m: &MethodRow) -> MethodRef<'_> {
@@ -136,7 +136,7 @@ pub async fn save_method(app: &App, account: &Account<'_>, input: &MethodInput) 
     let policy = account.policy(app);
     let me = &account.payer.guardian_id;
     let saved = store::guardian_methods(&app.db, me).await?.len() as i64;
-    let method = decide_new_method(input, saved, &policy, year_month(app.now))?;
+    let method = decide_new_method(input, saved, &policy, year_month(app.now()))?;
     let gateway = account.gateway(app).ok_or(PaymentError::NotConfigured)?;
     let id = new_id("pm")?;
     let vaulted = gateway.vault(&method.gateway_token, me, &format!("vault-{id}")).await.map_err(gateway_error)?;
@@ -212,7 +212,7 @@ pub async fn save_confirmed_card(
         is_default: Some(is_default),
         recurring_authorized,
     };
-    let method = decide_new_method(&input, saved.len() as i64, &policy, year_month(app.now))?;
+    let method = decide_new_method(&input, saved.len() as i64, &policy, year_month(app.now()))?;
     keep_vaulted(app, account, &policy, &gateway, &new_id("pm")?, &method, &vaulted).await
 }
 
@@ -239,7 +239,7 @@ async fn keep_vaulted(
         gateway_customer_ref: vaulted.customer_ref.as_deref(),
         method,
     };
-    let results = app.db.batch(store::insert_method(&app.db, &row, app.now)?).await?;
+    let results = app.db.batch(store::insert_method(&app.db, &row, app.now())?).await?;
     if !won(&results, 0)? {
         let saved = store::guardian_methods(&app.db, me).await?;
         if let Some(kept) = saved.iter().find(|m| m.gateway_ref == vaulted.method_ref) {
@@ -255,8 +255,8 @@ async fn keep_vaulted(
 pub async fn edit_method(app: &App, account: &Account<'_>, id: &str, edit: &MethodEdit) -> ApiResult<Value> {
     let policy = account.policy(app);
     let m = find_family_method(app, account, id).await?;
-    may_edit_method(&account.payer, &facts(&m), edit, &policy, year_month(app.now))?;
-    app.db.batch(store::edit_method(&app.db, &m, edit, app.now)?).await?;
+    may_edit_method(&account.payer, &facts(&m), edit, &policy, year_month(app.now()))?;
+    app.db.batch(store::edit_method(&app.db, &m, edit, app.now())?).await?;
     let m = find_family_method(app, account, id).await?;
     Ok(method_json(&m, Some(&account.payer), &offers(&policy)))
 }
@@ -314,7 +314,7 @@ fn deletion(
         Some(org_id),
         KIND_DELETE_METHODS,
         &payload,
-        app.now,
+        app.now(),
         Some(store::methods_marked_by(&job.guardian_id, &job.change_id)),
     )?;
     Ok(Deletion {
@@ -334,7 +334,7 @@ pub fn delete_on_revoke(
     reason: &str,
     guard: Guard<'_>,
 ) -> ApiResult<Deletion> {
-    let mark = store::mark_guardian_methods_deleting(&app.db, &guardian.id, change_id, reason, app.now, guard)?;
+    let mark = store::mark_guardian_methods_deleting(&app.db, &guardian.id, change_id, reason, app.now(), guard)?;
     let job = DeletionJob {
         guardian_id: guardian.id.clone(),
         guardian_name: guardian.full_name(),
@@ -359,7 +359,7 @@ pub async fn delete_method(app: &App, account: &Account<'_>, id: &str) -> ApiRes
         reason: format!("Deleted by {}.", account.payer_name),
     };
     let mut batch = Vec::new();
-    let queued = deletion(app, account.org_id, &job, store::mark_deleting(&app.db, &m.id, &change_id, &job.reason, app.now)?)?
+    let queued = deletion(app, account.org_id, &job, store::mark_deleting(&app.db, &m.id, &change_id, &job.reason, app.now())?)?
         .add_to(&mut batch);
     let results = app.db.batch(batch).await?;
     queued.enqueue(app, &results).await
@@ -439,7 +439,7 @@ pub async fn pay(
         amount_cents,
         idempotency_key: &key,
     };
-    let first = store::insert_pending(&app.db, &new, app.now).await? > 0;
+    let first = store::insert_pending(&app.db, &new, app.now()).await? > 0;
     let payment = store::find_payment(&app.db, me, &key)
         .await?
         .ok_or_else(|| ApiError::internal("a payment just claimed is missing"))?;
@@ -467,11 +467,11 @@ pub async fn pay(
                 posted_by: &actor,
                 payment_id: Some(&payment.id),
             };
-            app.db.batch(store::succeed(&app.db, &payment.id, &charge_ref, &entry, app.now)?).await?;
+            app.db.batch(store::succeed(&app.db, &payment.id, &charge_ref, &entry, app.now())?).await?;
             Ok(payment_json(&PaymentRow { status: "succeeded".into(), gateway_charge_ref: Some(charge_ref), ..payment }, !first))
         }
         Err(GatewayError::Declined(message) | GatewayError::Rejected(message)) => {
-            store::decline(&app.db, &payment.id, &message, app.now).await?;
+            store::decline(&app.db, &payment.id, &message, app.now()).await?;
             Err(PaymentError::Declined(message).into())
         }
         Err(e) => Err(gateway_error(e)),
@@ -494,7 +494,7 @@ pub const MAX_HISTORY_ENTRIES: i64 = 1000;
 pub async fn transactions(app: &App, account: &Account<'_>, kind: &str, from: Option<&str>, to: Option<&str>) -> ApiResult<Value> {
     let filter = EntryKind::parse_filter(kind)?;
     let viewer_may = account.payer.is_primary || account.can_view_full_ledger;
-    let window = history_window(account.settings.show_full_ledger_history, viewer_may, from, to, app.now)?;
+    let window = history_window(account.settings.show_full_ledger_history, viewer_may, from, to, app.now())?;
     let rows = store::entries(&app.db, account.family_id, filter, &window, MAX_HISTORY_ENTRIES + 1).await?;
     let truncated = rows.len() as i64 > MAX_HISTORY_ENTRIES;
     Ok(json!({

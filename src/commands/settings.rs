@@ -32,14 +32,14 @@ pub async fn set_customer_portal(app: &App, org: &OrgContext, actor: &Actor, ena
         &change_id,
         decision.enabled,
         decision.end_customer_sessions,
-        app.now,
+        app.now(),
     )?];
     if let Some(entry) = &decision.audit {
-        statements.push(audit::insert(db, &org.id, entry, app.now, guard())?);
+        statements.push(audit::insert(db, &org.id, entry, app.now(), guard())?);
     }
     let mut outbox_ids = Vec::new();
     for notice in &decision.notices {
-        let row = outbox::insert_email(db, Some(&org.id), notice, &app.config.public_base_url, app.now, guard())?;
+        let row = outbox::insert_email(db, Some(&org.id), notice, &app.config.public_base_url, app.now(), guard())?;
         outbox_ids.push(row.id);
         statements.push(row.statement);
     }
@@ -74,8 +74,8 @@ pub async fn change_portal_options(app: &App, org: &OrgContext, actor: &Actor, c
     if let Some(entry) = &decision.audit {
         app.db
             .batch(vec![
-                organizations::set_portal_options(&app.db, &org.id, &decision.options, app.now)?,
-                audit::insert(&app.db, &org.id, entry, app.now, None)?,
+                organizations::set_portal_options(&app.db, &org.id, &decision.options, app.now())?,
+                audit::insert(&app.db, &org.id, entry, app.now(), None)?,
             ])
             .await?;
     }

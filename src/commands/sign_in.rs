@@ -33,15 +33,15 @@ pub async fn verify_throttled(
     let keys = [(account_key, &ACCOUNT_POLICY), (address_key.as_str(), &ADDRESS_POLICY)];
     let counts = app
         .db
-        .batch(keys.iter().map(|(key, policy)| throttle::count_attempt(&app.db, key, policy, app.now)).collect::<ApiResult<_>>()?)
+        .batch(keys.iter().map(|(key, policy)| throttle::count_attempt(&app.db, key, policy, app.now())).collect::<ApiResult<_>>()?)
         .await?;
     let mut states = Vec::with_capacity(keys.len());
     for ((key, policy), result) in keys.iter().zip(&counts) {
         let state = throttle::counted(result)?;
-        if let Err(refused) = policy.admit(&state, app.now) {
+        if let Err(refused) = policy.admit(&state, app.now()) {
             if refused.lock_from_now {
-                let until = app.now.plus_seconds(policy.lockout_seconds);
-                app.db.batch(vec![throttle::lock(&app.db, key, until, app.now)?]).await?;
+                let until = app.now().plus_seconds(policy.lockout_seconds);
+                app.db.batch(vec![throttle::lock(&app.db, key, until, app.now())?]).await?;
             }
             return Err(refused.locked.into());
         }
@@ -55,8 +55,8 @@ pub async fn verify_throttled(
     }
     let mut locks = Vec::new();
     for ((key, policy), state) in keys.iter().zip(&states) {
-        if let Some(until) = policy.lockout_after_failure(state, app.now) {
-            locks.push(throttle::lock(&app.db, key, until, app.now)?);
+        if let Some(until) = policy.lockout_after_failure(state, app.now()) {
+            locks.push(throttle::lock(&app.db, key, until, app.now())?);
         }
     }
     if !locks.is_empty() {
@@ -81,10 +81,10 @@ pub fn new_session(
     guard: Option<Guard<'_>>,
 ) -> ApiResult<NewSession> {
     let session_id = new_id("ses")?;
-    let expires_at = app.now.plus_hours(kind.lifetime_hours());
-    let statement = sessions::insert(&app.db, &session_id, org_id, kind, subject_id, epoch, app.now, expires_at, guard)?;
+    let expires_at = app.now().plus_hours(kind.lifetime_hours());
+    let statement = sessions::insert(&app.db, &session_id, org_id, kind, subject_id, epoch, app.now(), expires_at, guard)?;
     let claims = SessionClaims { sid: session_id, org: org_id.to_string(), kind };
-    let token = app.config.session_key.issue(claims, app.now, expires_at)?;
+    let token = app.config.session_key.issue(claims, app.now(), expires_at)?;
     let (cookie_name, path) = match kind {
         SessionKind::Staff => (STAFF_COOKIE, format!("/office/{org_slug}")),
         SessionKind::Guardian => (GUARDIAN_COOKIE, format!("/portal/{org_slug}")),
@@ -190,7 +190,7 @@ pub async fn switch_family(
     };
     let guardian_id = chosen.guardian_id.clone();
     let session = new_session(app, SessionKind::Guardian, org_id, org_slug, &guardian_id, epoch, None)?;
-    let ended = sessions::end_statement(&app.db, current_session_id, "switched_family", app.now)?;
+    let ended = sessions::end_statement(&app.db, current_session_id, "switched_family", app.now())?;
     app.db.batch(vec![session.statement, ended]).await?;
     Ok(GuardianSignedIn { session: session.session, org_id: org_id.to_string(), guardian_id, families })
 }

@@ -1,35 +1,74 @@
-//! Responses: JSON, text, HTML pages with their security headers.
+//! Responses: JSON, text, HTML pages with their security headers, built as the runtime's own
+//! `Response` in one constructor call (no Rust-side response to convert and copy afterwards).
 
 use crate::adapters::gateway::ElementSources;
 use crate::error::{ApiError, ApiResult};
 use serde::Serialize;
-use worker::{Headers, Response, ResponseBody};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// What every handler answers: the runtime's `Response`, handed back to it as it is.
+pub type Response = web_sys::Response;
 
 pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiResult<Response> {
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
-    respond(status, body, &JSON_HEADERS)
+    respond(status, Body::Bytes(&body), &JSON)
 }
 
 pub fn no_content() -> ApiResult<Response> {
-    Ok(Response::empty()?.with_status(204))
+    respond(204, Body::None, &BARE)
 }
 
 pub fn text(status: u16, body: &str) -> ApiResult<Response> {
-    respond(status, body.as_bytes().to_vec(), &TEXT_HEADERS)
+    respond(status, Body::Bytes(body.as_bytes()), &TEXT)
 }
 
 /// An HTML page with headers that keep it from being framed or sniffed.
-pub fn html(status: u16, body: String) -> ApiResult<Response> {
-    respond(status, body.into_bytes(), &HTML_HEADERS)
+pub fn html(status: u16, body: &str) -> ApiResult<Response> {
+    respond(status, Body::Bytes(body.as_bytes()), &HTML)
 }
 
-// Each kind of answer's headers, built once per isolate: a response copies them in one call into
-// JavaScript, where setting them one by one takes a call each (measured in bench/peer.mjs).
+/// A body that never changes (health, the gate's pages and errors), made a JavaScript string once
+/// per isolate: an answer with it copies nothing out of wasm memory.
+pub struct FixedBody {
+    text: JsValue,
+    kind: &'static Kind,
+}
+
+impl FixedBody {
+    pub fn text(body: &str) -> Self {
+        FixedBody { text: JsValue::from_str(body), kind: &TEXT }
+    }
+    pub fn html(body: &str) -> Self {
+        FixedBody { text: JsValue::from_str(body), kind: &HTML }
+    }
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Option<Self> {
+        let body = serde_json::to_string(value).ok()?;
+        Some(FixedBody { text: JsValue::from_str(&body), kind: &JSON })
+    }
+}
+
+pub fn fixed(status: u16, body: &FixedBody) -> ApiResult<Response> {
+    respond(status, Body::Js(&body.text), body.kind)
+}
+
+/// A body with headers of its own (a download, a static file).
+pub fn with_headers(status: u16, body: &[u8], fields: &[(&str, &str)]) -> ApiResult<Response> {
+    let init = init_of(fields).ok_or_else(|| ApiError::internal("the response headers could not be built"))?;
+    build(status, Body::Bytes(body), &init)
+}
+
+/// A kind of answer: the init (its headers) its responses are built with.
+type Kind = std::thread::LocalKey<Option<web_sys::ResponseInit>>;
+
+// Each kind's init, built once per isolate. The constructor copies the headers into the
+// response's own, so what a handler adds later (a cookie, `Retry-After`) never reaches the
+// template; one call instead of one per header (measured in bench/peer.mjs).
 thread_local! {
-    static JSON_HEADERS: Option<web_sys::Headers> =
-        headers_of(&[("content-type", "application/json; charset=utf-8"), ("cache-control", "no-store")]);
-    static TEXT_HEADERS: Option<web_sys::Headers> = headers_of(&[("content-type", "text/plain; charset=utf-8")]);
-    static HTML_HEADERS: Option<web_sys::Headers> = headers_of(&[
+    static JSON: Option<web_sys::ResponseInit> =
+        init_of(&[("content-type", "application/json; charset=utf-8"), ("cache-control", "no-store")]);
+    static TEXT: Option<web_sys::ResponseInit> = init_of(&[("content-type", "text/plain; charset=utf-8")]);
+    static HTML: Option<web_sys::ResponseInit> = init_of(&[
         ("content-type", "text/html; charset=utf-8"),
         ("cache-control", "no-store"),
         ("x-content-type-options", "nosniff"),
@@ -37,20 +76,49 @@ thread_local! {
         ("referrer-policy", "no-referrer"),
         ("content-security-policy", PAGE_POLICY),
     ]);
+    static BARE: Option<web_sys::ResponseInit> = init_of(&[]);
 }
 
-fn headers_of(fields: &[(&str, &str)]) -> Option<web_sys::Headers> {
+fn init_of(fields: &[(&str, &str)]) -> Option<web_sys::ResponseInit> {
     let headers = web_sys::Headers::new().ok()?;
     fields.iter().try_for_each(|(name, value)| headers.set(name, value)).ok()?;
-    Some(headers)
+    let init = web_sys::ResponseInit::new();
+    init.set_headers(&headers);
+    Some(init)
 }
 
-fn respond(status: u16, body: Vec<u8>, kind: &'static std::thread::LocalKey<Option<web_sys::Headers>>) -> ApiResult<Response> {
-    let headers = kind
-        .with(|template| template.as_ref().map(web_sys::Headers::new_with_headers))
-        .ok_or_else(|| ApiError::internal("the response headers could not be built"))?
-        .map_err(|e| ApiError::internal(format!("{e:?}")))?;
-    Ok(Response::from_body(ResponseBody::Body(body))?.with_status(status).with_headers(Headers(headers)))
+enum Body<'a> {
+    None,
+    Bytes(&'a [u8]),
+    Js(&'a JsValue),
+}
+
+fn respond(status: u16, body: Body<'_>, kind: &'static Kind) -> ApiResult<Response> {
+    kind.with(|init| match init {
+        Some(init) => build(status, body, init),
+        None => Err(ApiError::internal("the response headers could not be built")),
+    })
+}
+
+fn build(status: u16, body: Body<'_>, init: &web_sys::ResponseInit) -> ApiResult<Response> {
+    init.set_status(status);
+    let built = match body {
+        Body::None => Response::new_with_opt_str_and_init(None, init),
+        // Copied into a JavaScript array: the runtime must not keep a view of the wasm memory.
+        Body::Bytes(bytes) => Response::new_with_opt_buffer_source_and_init(Some(&js_sys::Uint8Array::from(bytes)), init),
+        Body::Js(value) => ResponseOfJsBody::new(value, init).map(JsCast::unchecked_into),
+    };
+    built.map_err(ApiError::from)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's `Response`, for a constructor whose body is already a JavaScript value
+    /// (web-sys's take theirs out of Rust memory).
+    #[wasm_bindgen(js_name = Response)]
+    type ResponseOfJsBody;
+    #[wasm_bindgen(constructor, js_class = "Response", catch)]
+    fn new(body: &JsValue, init: &web_sys::ResponseInit) -> Result<ResponseOfJsBody, JsValue>;
 }
 
 /// The pages' Content-Security-Policy. No inline script or style anywhere: the stylesheet and the
@@ -69,17 +137,19 @@ pub fn policy_letting_in(third: &ElementSources) -> String {
 
 /// Renders an askama page.
 pub fn page<T: askama::Template>(status: u16, template: &T) -> ApiResult<Response> {
-    html(status, template.render().map_err(ApiError::internal)?)
+    html(status, &template.render().map_err(ApiError::internal)?)
 }
 
 /// 303 See Other: the answer to a form post (Post/Redirect/Get), so that reloading the next page
 /// does not post the form again. Each cookie goes in its own `Set-Cookie`.
 pub fn see_other(location: &str, cookies: &[String]) -> ApiResult<Response> {
-    let headers = Headers::new();
+    let headers = web_sys::Headers::new()?;
     headers.set("location", location)?;
     headers.set("cache-control", "no-store")?;
     for cookie in cookies {
         headers.append("set-cookie", cookie)?;
     }
-    Ok(Response::empty()?.with_status(303).with_headers(headers))
+    let init = web_sys::ResponseInit::new();
+    init.set_headers(&headers);
+    build(303, Body::None, &init)
 }

@@ -2,10 +2,10 @@
 //! come from the same table, so a route and its methods cannot drift apart.
 
 use super::extract::{FromRequest, RequestParts};
+use super::response::Response;
 use crate::error::{ApiError, ApiResult};
 use std::future::Future;
 use std::pin::Pin;
-use worker::Response;
 
 pub type Reply = Pin<Box<dyn Future<Output = ApiResult<Response>>>>;
 type BoxedHandler = Box<dyn Fn(RequestParts) -> Reply>;

@@ -31,7 +31,7 @@ fn session_token(parts: &mut RequestParts, cookie_name: &str) -> ApiResult<Optio
 
 fn verified_claims(parts: &mut RequestParts, cookie_name: &str, kind: SessionKind) -> ApiResult<SessionClaims> {
     let token = session_token(parts, cookie_name)?.ok_or(SessionError::Missing)?;
-    let claims = parts.app.config.session_key.verify(&token, parts.app.now)?;
+    let claims = parts.app.config.session_key.verify(&token, parts.app.now())?;
     if claims.kind != kind {
         return Err(SessionError::WrongAudience.into());
     }
@@ -71,7 +71,7 @@ impl FromRequest for Staff {
         let claims = verified_claims(parts, STAFF_COOKIE, SessionKind::Staff)?;
         let app = &parts.app;
         let row = sessions::load_staff_session(&app.db, &claims.sid).await?.ok_or(SessionError::Ended)?;
-        check_live(&claims, &row.session.stored(), app.now)?;
+        check_live(&claims, &row.session.stored(), app.now())?;
         if row.session.org_slug != parts.param("org")? {
             return Err(SessionError::WrongAudience.into());
         }
@@ -161,7 +161,7 @@ impl FromRequest for Customer {
             Some(why) => ApiError::new(401, "session_ended", why),
             None => SessionError::Ended.into(),
         };
-        if let Err(e) = check_live(&claims, &row.session.stored(), app.now) {
+        if let Err(e) = check_live(&claims, &row.session.stored(), app.now()) {
             return Err(if e == SessionError::Ended { ended(row.session.end_reason.as_deref()) } else { e.into() });
         }
         let (AccessState::CanLogIn, Some(person_id)) = (row.access_state, row.person_id) else {

@@ -12,7 +12,7 @@ pub async fn send(app: &App, row: &OutboxRow) -> ApiResult<Outcome> {
         Ok(m) => m,
         Err(e) => return settle(app, row, JobOutcome::Failed(format!("bad payload: {e}")), &row.payload).await,
     };
-    let sent = mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await;
+    let sent = mail::send(&app.config.email, &app.db, app.now(), &message, &row.id).await;
     let kept = serde_json::to_string(&message.redacted()).map_err(crate::error::ApiError::internal)?;
     settle(app, row, sent.into(), &kept).await
 }

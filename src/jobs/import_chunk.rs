@@ -72,7 +72,7 @@ pub async fn run(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
         let facts = contact.map(|g| ContactFacts {
             family_id: g.family_id.clone(),
             is_primary: g.is_primary != 0,
-            has_access: has_access(g.access_state, g.invitation_expires_at, app.now),
+            has_access: has_access(g.access_state, g.invitation_expires_at, app.now()),
             has_email: g.email.is_some(),
         });
         let line = r.line as i64;
@@ -113,13 +113,13 @@ pub async fn run(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
 
     let change_id = new_id("chg")?;
     let mut statements = store::insert_results(&app.db, &job.id, &quiet)?;
-    statements.extend(store::finish_chunk(&app.db, &job.id, task.chunk, &change_id, app.now)?);
+    statements.extend(store::finish_chunk(&app.db, &job.id, task.chunk, &change_id, app.now())?);
     let summary = outbox::insert(
         &app.db,
         Some(&job.org_id),
         KIND_IMPORT_SUMMARY,
         &serde_json::to_string(&json!({ "job_id": job.id })).map_err(ApiError::internal)?,
-        app.now,
+        app.now(),
         Some(store::job_finished_by(&job.id, &change_id)),
     )?;
     statements.push(summary.statement);
@@ -156,7 +156,7 @@ async fn apply(
 pub async fn dead_lettered(app: &App, row: &OutboxRow) -> ApiResult<()> {
     if let Ok(task) = serde_json::from_str::<ChunkJob>(&row.payload) {
         let error = format!("chunk {} could not be applied: {}", task.chunk, row.last_error.as_deref().unwrap_or("unknown error"));
-        store::mark_failed(&app.db, &task.job_id, &error, app.now).await?;
+        store::mark_failed(&app.db, &task.job_id, &error, app.now()).await?;
     }
     Ok(())
 }
@@ -185,5 +185,5 @@ pub async fn send_summary(app: &App, row: &OutboxRow) -> Result<(), mail::MailEr
         errors: counts.errors,
     };
     let message = notice.render(&app.config.public_base_url).map_err(|e| mail::MailError::Permanent(e.to_string()))?;
-    mail::send(&app.config.email, &app.db, app.now, &message, &row.id).await
+    mail::send(&app.config.email, &app.db, app.now(), &message, &row.id).await
 }

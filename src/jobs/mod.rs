@@ -78,7 +78,7 @@ async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
         }
         KIND_IMPORT_SUMMARY => settle(app, &row, import_chunk::send_summary(app, &row).await.into(), &row.payload).await,
         other => {
-            outbox::mark_failed(&app.db, &row.id, Some(&format!("unknown job kind {other}")), app.now).await?;
+            outbox::mark_failed(&app.db, &row.id, Some(&format!("unknown job kind {other}")), app.now()).await?;
             Ok(Outcome::Done)
         }
     }
@@ -102,7 +102,7 @@ async fn dead_lettered(app: &App, outbox_id: &str) -> ApiResult<()> {
             ));
         }
     }
-    outbox::mark_failed(&app.db, outbox_id, why.as_deref(), app.now).await.map(|_| ())
+    outbox::mark_failed(&app.db, outbox_id, why.as_deref(), app.now()).await.map(|_| ())
 }
 
 /// How carrying out an outbox row went, whatever its kind.
@@ -134,11 +134,11 @@ impl From<Result<(), MailError>> for JobOutcome {
 async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> ApiResult<Outcome> {
     match outcome {
         JobOutcome::Done => {
-            outbox::mark_processed(&app.db, &row.id, kept, app.now).await?;
+            outbox::mark_processed(&app.db, &row.id, kept, app.now()).await?;
             Ok(Outcome::Done)
         }
         JobOutcome::Failed(e) => {
-            outbox::mark_failed(&app.db, &row.id, Some(&e), app.now).await?;
+            outbox::mark_failed(&app.db, &row.id, Some(&e), app.now()).await?;
             Ok(Outcome::Done)
         }
         JobOutcome::Retry(e) => {
@@ -166,12 +166,12 @@ pub async fn scheduled(app: &App) {
         .filter(|s| *s > 0)
         .map(|s| s * 1000)
         .unwrap_or(outbox::RESEND_AFTER_MS);
-    match outbox::claim_stalled(&app.db, app.now, outbox::STALL_AFTER_MS, resend_after_ms, 100).await {
+    match outbox::claim_stalled(&app.db, app.now(), outbox::STALL_AFTER_MS, resend_after_ms, 100).await {
         Ok(ids) if !ids.is_empty() => {
             console_warn!("re-sending {} stalled outbox rows", ids.len());
             if !app.enqueue_now(&ids).await {
                 // Not handed over after all: give the claim back for the next cron.
-                if let Err(e) = outbox::release_claim(&app.db, &ids, app.now).await {
+                if let Err(e) = outbox::release_claim(&app.db, &ids, app.now()).await {
                     console_error!("could not release the claim on {ids:?}: {e:?}");
                 }
             }

@@ -43,7 +43,7 @@ pub async fn run(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
             Ok(()) => {
                 let entry = deletion_entry(&job, &m, "payment_method_deleted", job.reason.clone());
                 app.db
-                    .batch(vec![store::delete_method(&app.db, &m.id)?, audit::insert(&app.db, &org_id, &entry, app.now, None)?])
+                    .batch(vec![store::delete_method(&app.db, &m.id)?, audit::insert(&app.db, &org_id, &entry, app.now(), None)?])
                     .await?;
             }
             Err(GatewayError::Unavailable(e)) => {
@@ -53,7 +53,7 @@ pub async fn run(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
             Err(GatewayError::Declined(e) | GatewayError::Rejected(e)) => {
                 store::record_deletion_error(&app.db, &m.id, &e).await?;
                 let entry = deletion_entry(&job, &m, "payment_method_deletion_failed", e.clone());
-                app.db.batch(vec![audit::insert(&app.db, &org_id, &entry, app.now, None)?]).await?;
+                app.db.batch(vec![audit::insert(&app.db, &org_id, &entry, app.now(), None)?]).await?;
                 failed = Some(e);
             }
         }
@@ -75,7 +75,7 @@ pub async fn dead_lettered(app: &App, row: &OutboxRow) -> ApiResult<()> {
     for m in store::methods_being_deleted(&app.db, &job.guardian_id, &job.change_id).await? {
         let reason = format!("The gateway kept failing: {}", m.deletion_error.as_deref().unwrap_or("unknown error"));
         let entry = deletion_entry(&job, &m, "payment_method_deletion_failed", reason);
-        statements.push(audit::insert(&app.db, &org_id, &entry, app.now, None)?);
+        statements.push(audit::insert(&app.db, &org_id, &entry, app.now(), None)?);
     }
     if !statements.is_empty() {
         app.db.batch(statements).await?;

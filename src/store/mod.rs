@@ -26,7 +26,9 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::worker_sys::D1Database as D1DatabaseSys;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use crate::app::DB_BINDING;
+use std::cell::OnceCell;
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 /// A bound value. D1 takes JS numbers (not BigInt), strings and null.
 pub enum Arg<'a> {
@@ -76,12 +78,41 @@ pub fn guarded<'a>(mut values: Vec<Arg<'a>>, guard: Option<Guard<'a>>) -> (Strin
     }
 }
 
-pub struct Db(pub D1Database);
+/// The D1 database, looked up in the environment at its first use: a request that reads nothing
+/// (health, the gate) never asks for it.
+pub struct Db {
+    env: Env,
+    database: OnceCell<D1Database>,
+}
+
+thread_local! {
+    // The binding's name as a JavaScript string, made once: a string from Rust goes through the
+    // runtime's `TextDecoder`, a few microseconds a call (bench/profile.mjs).
+    static DB_KEY: JsValue = JsValue::from_str(DB_BINDING);
+    static RESULTS_KEY: JsValue = JsValue::from_str("results");
+}
 
 impl Db {
+    pub fn new(env: Env) -> Self {
+        Db { env, database: OnceCell::new() }
+    }
+
+    /// Without `Env::d1`'s check of the binding's constructor name (four more calls into
+    /// JavaScript): `app::config` made it once for the isolate.
+    fn database(&self) -> ApiResult<&D1Database> {
+        if let Some(database) = self.database.get() {
+            return Ok(database);
+        }
+        let binding = DB_KEY.with(|key| Reflect::get(&self.env, key)).map_err(js_error)?;
+        if binding.is_undefined() {
+            return Err(ApiError::internal(format!("the environment has no binding {DB_BINDING}")));
+        }
+        Ok(self.database.get_or_init(|| binding.unchecked_into()))
+    }
+
     pub fn stmt(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<D1PreparedStatement> {
         let values: Vec<JsValue> = args.iter().map(JsValue::from).collect();
-        Ok(self.0.prepare(sql).bind(&values)?)
+        Ok(self.database()?.prepare(sql).bind(&values)?)
     }
 
     /// The first row, or `None`. D1's answer is read as one JSON string (`JSON.stringify` in the
@@ -100,7 +131,7 @@ impl Db {
     pub async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Vec<T>> {
         let stmt = self.stmt(sql, args)?;
         let answer = d1_answer(stmt.inner().all()).await?;
-        let results = Reflect::get(&answer, &JsValue::from_str("results")).map_err(js_error)?;
+        let results = RESULTS_KEY.with(|key| Reflect::get(&answer, key)).map_err(js_error)?;
         if results.is_null() || results.is_undefined() {
             return Ok(Vec::new());
         }
@@ -115,7 +146,7 @@ impl Db {
         (sql_b, args_b): (&str, &[Arg<'_>]),
     ) -> ApiResult<(Vec<A>, Vec<B>)> {
         let statements: js_sys::Array = [self.stmt(sql_a, args_a)?, self.stmt(sql_b, args_b)?].into_iter().map(|s| JsValue::from(s.inner().clone())).collect();
-        let database: &D1DatabaseSys = self.0.as_ref().unchecked_ref();
+        let database: &D1DatabaseSys = self.database()?.as_ref().unchecked_ref();
         let answers = d1_answer(database.batch(statements)).await?;
         let (a, b): (Rows<A>, Rows<B>) = parse_json_rows(&answers)?;
         Ok((a.results, b.results))
@@ -127,7 +158,7 @@ impl Db {
 
     /// One atomic D1 batch: all statements apply or none.
     pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
-        Ok(self.0.batch(statements).await?)
+        Ok(self.database()?.batch(statements).await?)
     }
 }
 

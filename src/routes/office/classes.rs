@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::commands::enrollments::{self, today};
 use crate::commands::families;
 use crate::error::ApiResult;
-use crate::http::{json, Json, OptionalJson, Path, Query, Staff};
+use crate::http::{json, Json, OptionalJson, Path, Query, Response, Staff};
 use crate::routes::enrollment_views::{class_json, enrollment_json, request_json, student_json};
 use crate::store::enrollments as store;
 use portal_core::enrollment::{ClassInput, RequestOptions, RequestStatus};
@@ -13,7 +13,6 @@ use portal_core::ids::{ClassId, FamilyId, RequestId};
 use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
-use worker::Response;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

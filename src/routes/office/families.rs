@@ -1,7 +1,7 @@
 //! Families in the Office Portal: create, search, read, add contacts, change the primary, merge,
 //! and the access history.
 
-use crate::http::{json, Json, Path, Query, Staff};
+use crate::http::{json, Json, Path, Query, Response, Staff};
 use portal_core::ids::FamilyId;
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +12,6 @@ use crate::commands::access::{family_json, guardian_json};
 use crate::commands::families;
 use crate::error::ApiResult;
 use portal_core::family::{parse_family_name, Contact};
-use worker::Response;
 
 /// A new contact's details, as staff (here) and the primary (My Account) send them.
 #[derive(Deserialize)]
@@ -47,7 +46,7 @@ pub async fn create(app: Rc<App>, staff: Staff, Json(body): Json<NewFamily>) -> 
 /// The family as it is now, with its guardians as this staff member sees them.
 async fn family_response(app: &App, staff: &Staff, status: u16, family_id: &str) -> ApiResult<Response> {
     let (family, guardians) = families::with_guardians(app, &staff.org.id, family_id).await?;
-    json(status, &family_json(&family, &guardians, &staff.requester(), app.now))
+    json(status, &family_json(&family, &guardians, &staff.requester(), app.now()))
 }
 
 pub async fn show(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
@@ -63,14 +62,14 @@ pub struct SearchQuery {
 pub async fn search(app: Rc<App>, staff: Staff, Query(SearchQuery { q }): Query<SearchQuery>) -> ApiResult<Response> {
     let found = families::search(&app, &staff.org.id, &q).await?;
     let viewer = staff.requester();
-    let out: Vec<_> = found.iter().map(|(f, guardians)| family_json(f, guardians, &viewer, app.now)).collect();
+    let out: Vec<_> = found.iter().map(|(f, guardians)| family_json(f, guardians, &viewer, app.now())).collect();
     json(200, &json!({ "families": out }))
 }
 
 pub async fn add_guardian(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<ContactBody>) -> ApiResult<Response> {
     let contact = body.parse()?;
     let guardian = families::add_guardian(&app, &staff.org, &staff.requester(), &family_id, &contact).await?;
-    json(201, &guardian_json(&guardian, &staff.requester(), app.now))
+    json(201, &guardian_json(&guardian, &staff.requester(), app.now()))
 }
 
 #[derive(Deserialize)]

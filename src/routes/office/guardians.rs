@@ -1,7 +1,7 @@
 //! Guardian access in the Office Portal: enable login for a primary guardian, revoke any login,
 //! send password resets, and the invitations console. Staff never invite a secondary.
 
-use crate::http::{json, DryRun, Json, OptionalJson, Path, Query, Staff};
+use crate::http::{json, DryRun, Json, OptionalJson, Path, Query, Response, Staff};
 use portal_core::ids::GuardianId;
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +12,6 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::store::invitations::{self, InvitationFilter};
 use portal_core::time::Timestamp;
-use worker::Response;
 
 pub async fn invite(app: Rc<App>, staff: Staff, id: Path<GuardianId>) -> ApiResult<Response> {
     enable_login(app, staff, id, false).await
@@ -28,7 +27,7 @@ async fn enable_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Guardi
     let (target, family) = load_target(app, &staff.org, &guardian_id).await?;
     send_invitation(app, &staff.org, &staff.requester(), &target, &family, None, resend).await?;
     let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(202, &guardian_json(&target, &staff.requester(), app.now))
+    json(202, &guardian_json(&target, &staff.requester(), app.now()))
 }
 
 #[derive(Default, Deserialize)]
@@ -46,7 +45,7 @@ pub async fn revoke_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Gu
     }
     revoke(app, &staff.org, &staff.requester(), &target, &family, reason).await?;
     let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &staff.requester(), app.now))
+    json(200, &guardian_json(&target, &staff.requester(), app.now()))
 }
 
 pub async fn password_reset(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
@@ -66,11 +65,11 @@ pub struct InvitationsQuery {
 /// Every invitation of the organization, newest first, with its state and expiry.
 pub async fn invitations(app: Rc<App>, staff: Staff, Query(query): Query<InvitationsQuery>) -> ApiResult<Response> {
     let app = &*app;
-    let rows = invitations::list(&app.db, &staff.org.id, query.status, app.now).await?;
+    let rows = invitations::list(&app.db, &staff.org.id, query.status, app.now()).await?;
     let out: Vec<_> = rows
         .into_iter()
         .map(|r| {
-            let state = if r.state == "pending" && r.expires_at <= app.now.millis() { "expired".into() } else { r.state };
+            let state = if r.state == "pending" && r.expires_at <= app.now().millis() { "expired".into() } else { r.state };
             json!({
                 "id": r.id, "guardian_id": r.guardian_id, "family_id": r.family_id,
                 "guardian_name": format!("{} {}", r.first_name, r.last_name), "email": r.email, "state": state,
@@ -100,5 +99,5 @@ pub async fn move_contact(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Gu
         .ok_or_else(|| crate::error::ApiError::not_found("family_not_found", "No family with that id."))?;
     crate::commands::operations::move_contact(app, &staff.org, &staff.requester(), &contact, &from, &to, body.confirm == Some(true)).await?;
     let (contact, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(200, &guardian_json(&contact, &staff.requester(), app.now))
+    json(200, &guardian_json(&contact, &staff.requester(), app.now()))
 }

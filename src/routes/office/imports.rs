@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::commands::imports::{self, Uploader};
 use crate::store::imports as store;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
-use worker::{Headers, Response};
+use crate::http::{response, Response};
 
 /// `?has_customer=&has_portal_access=&family=`: which contacts the report lists.
 #[derive(Deserialize)]
@@ -39,11 +39,15 @@ pub async fn report(app: Rc<App>, staff: Staff, Query(query): Query<ReportQuery>
         return Err(ApiError::invalid_field("family must be at most 100 characters."));
     }
     let csv = imports::report_csv(app, &staff.org.id, has_customer, has_access, family.as_deref().map(str::trim)).await?;
-    let headers = Headers::new();
-    headers.set("content-type", "text/csv; charset=utf-8")?;
-    headers.set("content-disposition", "attachment; filename=\"portal-access.csv\"")?;
-    headers.set("cache-control", "no-store")?;
-    Ok(Response::from_bytes(csv)?.with_headers(headers))
+    response::with_headers(
+        200,
+        &csv,
+        &[
+            ("content-type", "text/csv; charset=utf-8"),
+            ("content-disposition", "attachment; filename=\"portal-access.csv\""),
+            ("cache-control", "no-store"),
+        ],
+    )
 }
 
 #[derive(Deserialize)]

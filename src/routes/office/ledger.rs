@@ -1,7 +1,7 @@
 //! A family's ledger in the Office Portal: staff post charges and refunds (so there is something
 //! to pay) and read the ledger with the balance.
 
-use crate::http::{json, Json, Path, Query, Staff};
+use crate::http::{json, Json, Path, Query, Response, Staff};
 use portal_core::ids::FamilyId;
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +12,6 @@ use crate::commands::families;
 use crate::commands::payments::entry_json;
 use crate::error::ApiResult;
 use portal_core::payments::{parse_ledger_post, EntryKind};
-use worker::Response;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,14 +4,13 @@
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, Path, PathParam, Query, Staff};
+use crate::http::{json, Path, PathParam, Query, Response, Staff};
 use crate::store::outbox::{self, FailedRow};
 use portal_core::notification::OutgoingEmail;
 use portal_core::time::Timestamp;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::rc::Rc;
-use worker::Response;
 
 /// An outbox row's id in a path (`{outbox_id}`).
 pub struct OutboxId(pub String);
@@ -77,7 +76,7 @@ pub async fn retry_failed(app: &App, id: &str, org_id: Option<&str>) -> ApiResul
         .await?
         .filter(|r| r.kind == outbox::KIND_EMAIL && org_id.is_none_or(|o| r.org_id.as_deref() == Some(o)))
         .ok_or_else(|| ApiError::not_found("outbox_message_not_found", "No e-mail with that id."))?;
-    if !outbox::retry_failed(&app.db, &row.id, org_id, app.now).await? {
+    if !outbox::retry_failed(&app.db, &row.id, org_id, app.now()).await? {
         let why = if row.processed_at.is_some() { "That e-mail was sent." } else { "That e-mail has not failed; it is still being sent." };
         return Err(ApiError::conflict("outbox_message_not_failed", why));
     }

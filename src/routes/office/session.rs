@@ -1,6 +1,6 @@
 //! Staff sign-in and sign-out.
 
-use crate::http::{cleared_cookie, json, no_content, ClientAddress, Json, OrgSlug, Staff, STAFF_COOKIE};
+use crate::http::{cleared_cookie, json, no_content, ClientAddress, Json, OrgSlug, Response, STAFF_COOKIE, Staff};
 use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
@@ -10,7 +10,6 @@ use crate::error::ApiResult;
 use crate::commands::sign_in::{self, StaffSignedIn};
 use crate::store::sessions;
 use portal_core::email::EmailAddress;
-use worker::Response;
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -34,7 +33,7 @@ pub async fn sign_in(
 
 pub async fn sign_out(app: Rc<App>, OrgSlug(org_slug): OrgSlug, staff: Staff) -> ApiResult<Response> {
     let app = &*app;
-    sessions::end(&app.db, &staff.session_id, "signed_out", app.now).await?;
+    sessions::end(&app.db, &staff.session_id, "signed_out", app.now()).await?;
     let resp = no_content()?;
     resp.headers().set("set-cookie", &cleared_cookie(STAFF_COOKIE, format!("/office/{org_slug}")))?;
     Ok(resp)

@@ -1,6 +1,6 @@
 //! Organization settings: the Customer Portal switch and the portal options.
 
-use crate::http::{json, Json, Staff};
+use crate::http::{json, Json, Response, Staff};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -9,7 +9,6 @@ use crate::commands::settings;
 use crate::error::ApiResult;
 use portal_core::portal_switch::status_message;
 use portal_core::settings::{GatewayRequest, OptionsChange, PortalOptions};
-use worker::Response;
 
 /// The switch as `GET` and `PUT` answer it.
 #[derive(Serialize)]

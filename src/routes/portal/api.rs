@@ -1,6 +1,6 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
-use crate::http::{cleared_cookie, json, no_content, ClientAddress, Customer, Json, OrgSlug, GUARDIAN_COOKIE};
+use crate::http::{cleared_cookie, json, no_content, ClientAddress, Customer, GUARDIAN_COOKIE, Json, OrgSlug, Response};
 use serde_json::json;
 use std::rc::Rc;
 
@@ -14,7 +14,6 @@ use serde_json::Value;
 use crate::store::families::{self, GuardianRow};
 use crate::store::{audit, sessions};
 use portal_core::email::EmailAddress;
-use worker::Response;
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -86,7 +85,7 @@ pub async fn session_response(
         200,
         &json!({
             "token": session.token,
-            "guardian": guardian_json(&me, &viewer, app.now),
+            "guardian": guardian_json(&me, &viewer, app.now()),
             "family_id": me.family_id,
             "families": families_json(enterable, &me.family_id),
         }),
@@ -101,7 +100,7 @@ fn families_json(families: &[EnterableFamily], current: &str) -> Value {
 
 pub async fn sign_out(app: Rc<App>, me: Customer) -> ApiResult<Response> {
     let app = &*app;
-    sessions::end(&app.db, &me.session_id, "signed_out", app.now).await?;
+    sessions::end(&app.db, &me.session_id, "signed_out", app.now()).await?;
     let resp = no_content()?;
     resp.headers().set("set-cookie", &cleared_cookie(GUARDIAN_COOKIE, format!("/portal/{}", me.org.slug)))?;
     Ok(resp)
@@ -118,8 +117,8 @@ pub async fn account(app: Rc<App>, me: Customer) -> ApiResult<Response> {
         &json!({
             "family": { "id": me.me.family_id, "name": me.family_name },
             "families": families_json(&enterable, &me.me.family_id),
-            "me": mine.map(|g| guardian_json(g, &viewer, app.now)),
-            "guardians": guardians.iter().map(|g| guardian_json(g, &viewer, app.now)).collect::<Vec<_>>(),
+            "me": mine.map(|g| guardian_json(g, &viewer, app.now())),
+            "guardians": guardians.iter().map(|g| guardian_json(g, &viewer, app.now())).collect::<Vec<_>>(),
             "permissions": {
                 "can_make_payments": me.me.is_primary || me.can_make_payments,
                 "can_view_full_ledger": me.me.is_primary || me.can_view_full_ledger,

@@ -1,6 +1,6 @@
 //! My Account, Account Information: the Primary Guardian manages who else may log in.
 
-use crate::http::{json, Customer, DryRun, Json, OptionalJson, Path};
+use crate::http::{json, Customer, DryRun, Json, OptionalJson, Path, Response};
 use portal_core::ids::GuardianId;
 use serde::Deserialize;
 use serde_json::json;
@@ -17,7 +17,6 @@ use crate::routes::office::RevokeBody;
 use crate::store::families::{self, ContactChange};
 use portal_core::email::EmailAddress;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
-use worker::Response;
 
 pub async fn add(app: Rc<App>, me: Customer, Json(body): Json<ContactBody>) -> ApiResult<Response> {
     let app = &*app;
@@ -27,7 +26,7 @@ pub async fn add(app: Rc<App>, me: Customer, Json(body): Json<ContactBody>) -> A
         .await?
         .ok_or_else(|| ApiError::internal("the signed-in guardian's family is missing"))?;
     let guardian = add_contact(app, &me.org, &me.requester(), &family, &contact).await?;
-    json(201, &guardian_json(&guardian, &me.requester(), app.now))
+    json(201, &guardian_json(&guardian, &me.requester(), app.now()))
 }
 
 /// `null` clears `email` or `phone`; an absent field stays as it is.
@@ -56,7 +55,7 @@ pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<Gu
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     edit_contact_details(app, &me.org, &me.me, &target, &change).await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &me.requester(), app.now))
+    json(200, &guardian_json(&target, &me.requester(), app.now()))
 }
 
 #[derive(Default, Deserialize)]
@@ -85,7 +84,7 @@ async fn send(
     let (target, family) = load_target(app, &me.org, &guardian_id).await?;
     send_invitation(app, &me.org, &me.requester(), &target, &family, requested, resend).await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(202, &guardian_json(&target, &me.requester(), app.now))
+    json(202, &guardian_json(&target, &me.requester(), app.now()))
 }
 
 pub async fn revoke(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, OptionalJson(body): OptionalJson<RevokeBody>, DryRun(dry_run): DryRun) -> ApiResult<Response> {
@@ -97,7 +96,7 @@ pub async fn revoke(app: Rc<App>, me: Customer, Path(guardian_id): Path<Guardian
     }
     revoke_access(app, &me.org, &me.requester(), &target, &family, reason).await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &me.requester(), app.now))
+    json(200, &guardian_json(&target, &me.requester(), app.now()))
 }
 
 pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(body): Json<Permissions>) -> ApiResult<Response> {
@@ -105,7 +104,7 @@ pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     set_guardian_permissions(app, &me.org, &me.me, &target, &body).await?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &me.requester(), app.now))
+    json(200, &guardian_json(&target, &me.requester(), app.now()))
 }
 
 pub async fn password_reset(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {

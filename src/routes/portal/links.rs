@@ -5,17 +5,16 @@ use super::api::session_response;
 use crate::app::App;
 use crate::commands::links::{self, Acceptance, SignedInGuardian};
 use crate::error::ApiResult;
-use crate::http::{json, no_content, ClientAddress, Customer, Json, OrgSlug, Path};
+use crate::http::{json, no_content, ClientAddress, Customer, Json, OrgSlug, Path, Response};
 use portal_core::ids::LinkToken;
 use portal_core::time::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
-use worker::Response;
 
 pub async fn invitation_status(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
     let inv = links::invitation(&app, &org, &token).await?;
-    let status = inv.status(app.now);
+    let status = inv.status(app.now());
     json(
         200,
         &json!({

@@ -12,9 +12,9 @@ mod students;
 use crate::adapters::switch::{portal_view, PortalView};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{delete, get, patch, post, put, Router};
+use crate::http::response::{self, FixedBody};
+use crate::http::{delete, get, patch, post, put, Response, Router};
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
-use worker::Response;
 
 pub fn routes(router: Router) -> Router {
     macro_rules! api {
@@ -81,14 +81,31 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
     }
     let is_api = tail == "api" || tail.starts_with("api/");
     match portal_view(app, org).await? {
-        PortalView::UnknownOrganization if is_api => {
-            Err(ApiError::new(404, "organization_not_found", "There is no such Customer Portal."))
-        }
+        PortalView::UnknownOrganization if is_api => prebuilt_error(&NO_SUCH_PORTAL).map(Some),
         PortalView::UnknownOrganization => pages::not_found().map(Some),
-        PortalView::Disabled if is_api => Err(ApiError::portal_unavailable()),
+        PortalView::Disabled if is_api => prebuilt_error(&PORTAL_UNAVAILABLE).map(Some),
         PortalView::Disabled => pages::unavailable().map(Some),
         PortalView::Enabled => Ok(None),
     }
+}
+
+// The gate's two API errors, as their pages: the same for every request, so serialized once per isolate.
+thread_local! {
+    static NO_SUCH_PORTAL: (ApiError, Option<FixedBody>) =
+        prebuild_error(ApiError::new(404, "organization_not_found", "There is no such Customer Portal."));
+    static PORTAL_UNAVAILABLE: (ApiError, Option<FixedBody>) = prebuild_error(ApiError::portal_unavailable());
+}
+
+fn prebuild_error(e: ApiError) -> (ApiError, Option<FixedBody>) {
+    let body = FixedBody::json(&e.body());
+    (e, body)
+}
+
+fn prebuilt_error(error: &'static std::thread::LocalKey<(ApiError, Option<FixedBody>)>) -> ApiResult<Response> {
+    error.with(|(e, body)| match body {
+        Some(body) => response::fixed(e.status, body),
+        None => Err(e.clone()),
+    })
 }
 
 /// A Customer Portal page (not its API): unknown pages get the HTML not-found page.

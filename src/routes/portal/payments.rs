@@ -1,6 +1,6 @@
 //! My Account, Payments and Transaction History.
 
-use crate::http::{json, no_content, Customer, Path, Query};
+use crate::http::{json, no_content, Customer, Path, Query, Response};
 use portal_core::ids::PaymentMethodId;
 use crate::http::{parse_json, read_body, FromRequest, RequestParts, MAX_JSON_BODY_BYTES};
 use serde::de::DeserializeOwned;
@@ -11,7 +11,6 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::commands::payments;
 use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, PaymentError};
-use worker::Response;
 
 /// A payment body: refused before it is parsed if anything in it looks like a full card number.
 pub struct PaymentJson<T>(T);

@@ -6,7 +6,7 @@
 use crate::app::App;
 use crate::commands::enrollments::{self, today, Ask};
 use crate::error::ApiResult;
-use crate::http::{json, Customer, Json, OptionalJson, Path, Query};
+use crate::http::{json, Customer, Json, OptionalJson, Path, Query, Response};
 use crate::routes::enrollment_views::{class_json, enrollment_json, enrollments_json, request_json, student_json};
 use crate::routes::office::{ClassQuery, NewEnrollment, NewStudent};
 use crate::store::enrollments::{self as store, StudentRow};
@@ -16,7 +16,6 @@ use portal_core::ids::{EnrollmentId, StudentId};
 use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
-use worker::Response;
 
 fn may_manage(me: &Customer) -> ApiResult<()> {
     Ok(may_manage_enrollments(me.me.is_primary, me.can_manage_enrollments)?)

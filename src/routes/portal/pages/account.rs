@@ -16,7 +16,7 @@ use crate::commands::families;
 use crate::commands::links::{change_password as change_login_password, SignedInGuardian};
 use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{cleared_cookie, see_other, ClientAddress, Customer, Form, OrgSlug, Path, Query, GUARDIAN_COOKIE};
+use crate::http::{cleared_cookie, see_other, ClientAddress, Customer, Form, GUARDIAN_COOKIE, OrgSlug, Path, Query, Response};
 use crate::store::families::{self as family_store, ContactChange, GuardianRow};
 use crate::store::sessions;
 use askama::Template;
@@ -27,7 +27,6 @@ use portal_core::ids::GuardianId;
 use portal_core::time::Timestamp;
 use serde::Deserialize;
 use std::rc::Rc;
-use worker::Response;
 
 /// A page of My Account: the signed-in guardian and the page frame, or where to go instead.
 pub(super) enum Session {
@@ -192,7 +191,7 @@ pub async fn account(
         family_name: me.family_name.clone(),
         families: families.into_iter().map(|f| FamilyChoice { is_current: f.id == me.me.family_id, id: f.id, name: f.name }).collect(),
         me_is_primary: me.me.is_primary,
-        guardians: rows.iter().map(|g| card(g, &me, app.now)).collect(),
+        guardians: rows.iter().map(|g| card(g, &me, app.now())).collect(),
         history,
         students: students::load(&app, &me).await?,
         payments: payments::load(&app, &me, &query).await?,

@@ -24,7 +24,7 @@ use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult};
 use crate::http::cookies::read_cookie;
 use crate::http::{
-    cleared_cookie, page, response::html, see_other, session_cookie, ClientAddress, Customer, Form, FromRequest, OrgSlug, Path,
+    cleared_cookie, page, response::{self, html, FixedBody}, see_other, Response, session_cookie, ClientAddress, Customer, Form, FromRequest, OrgSlug, Path,
     PathParam, RequestParts, GUARDIAN_COOKIE,
 };
 use crate::store::invitations::{self, InvitationByToken, ResetByToken};
@@ -38,7 +38,6 @@ use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::session::{ENDED_ACCESS, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
 use serde::Deserialize;
 use std::rc::Rc;
-use worker::{Headers, Response};
 
 // ---------------------------------------------------------------------------------------------
 // The static files: ours (the CSP allows no inline style or script), each named by a hash of its
@@ -109,11 +108,15 @@ pub async fn asset(Path(AssetName(file)): Path<AssetName>) -> ApiResult<Response
     let Some(found) = [&STYLESHEET, &CARD_ELEMENT_SCRIPT].into_iter().find(|f| f.file_name() == file) else {
         return Err(ApiError::route_not_found());
     };
-    let headers = Headers::new();
-    headers.set("content-type", found.content_type)?;
-    headers.set("cache-control", "public, max-age=31536000, immutable")?;
-    headers.set("x-content-type-options", "nosniff")?;
-    Ok(Response::from_bytes(found.body.as_bytes().to_vec())?.with_headers(headers))
+    response::with_headers(
+        200,
+        found.body.as_bytes(),
+        &[
+            ("content-type", found.content_type),
+            ("cache-control", "public, max-age=31536000, immutable"),
+            ("x-content-type-options", "nosniff"),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,17 +375,19 @@ pub fn message_page(status: u16, title: &str, message: &str) -> ApiResult<Respon
 // The two pages the portal gate answers without reading anything but the switch: the same for
 // every request, so rendered once per isolate.
 thread_local! {
-    static NOT_FOUND_PAGE: Option<String> = anonymous_page("Page not found", "There is no such page in the Customer Portal.");
-    static UNAVAILABLE_PAGE: Option<String> = anonymous_page("Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE);
+    static NOT_FOUND_PAGE: Option<FixedBody> = anonymous_page("Page not found", "There is no such page in the Customer Portal.");
+    static UNAVAILABLE_PAGE: Option<FixedBody> = anonymous_page("Customer Portal unavailable", PORTAL_UNAVAILABLE_MESSAGE);
 }
 
-fn anonymous_page(title: &str, message: &str) -> Option<String> {
-    MessagePage { chrome: Chrome::anonymous(), title, message }.render().ok()
+fn anonymous_page(title: &str, message: &str) -> Option<FixedBody> {
+    MessagePage { chrome: Chrome::anonymous(), title, message }.render().ok().map(|page| FixedBody::html(&page))
 }
 
-fn prebuilt(status: u16, body: &'static std::thread::LocalKey<Option<String>>) -> ApiResult<Response> {
-    let body = body.with(Clone::clone).ok_or_else(|| ApiError::internal("a prebuilt page could not be rendered"))?;
-    html(status, body)
+fn prebuilt(status: u16, body: &'static std::thread::LocalKey<Option<FixedBody>>) -> ApiResult<Response> {
+    body.with(|body| match body {
+        Some(body) => response::fixed(status, body),
+        None => Err(ApiError::internal("a prebuilt page could not be rendered")),
+    })
 }
 
 pub fn not_found() -> ApiResult<Response> {
@@ -557,7 +562,7 @@ pub async fn sign_out(
     MaybeCustomer(me): MaybeCustomer,
 ) -> ApiResult<Response> {
     if let Ok(me) = me {
-        sessions::end(&app.db, &me.session_id, "signed_out", app.now).await?;
+        sessions::end(&app.db, &me.session_id, "signed_out", app.now()).await?;
     }
     let cleared = cleared_cookie(GUARDIAN_COOKIE, format!("/portal/{org}"));
     see_other(&format!("/portal/{org}"), &[cleared, Flash::SignedOut.cookie(&org)])
@@ -621,7 +626,7 @@ pub async fn password_reset_page(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token
     let chrome = chrome_for(&app, &org).await?;
     match find_link::<ResetByToken>(&app, &org, &token).await? {
         None => reset_link_problem_page(chrome, true),
-        Some(r) if !r.usable(app.now) => reset_link_problem_page(chrome, false),
+        Some(r) if !r.usable(app.now()) => reset_link_problem_page(chrome, false),
         Some(_) => respond(200, &PasswordResetPage { chrome: chrome.clone(), token, hint: password_hint(), errors: Errors::default() }, &chrome),
     }
 }
@@ -692,7 +697,7 @@ pub async fn invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<L
         return invitation_not_found();
     };
     let chrome = Chrome::of(&org, inv.org_name.clone());
-    let status = inv.status(app.now);
+    let status = inv.status(app.now());
     if status != LinkStatus::Valid {
         return invitation_problem_page(chrome, status, inv.guardian_id == inv.primary_guardian_id);
     }
@@ -734,7 +739,7 @@ pub async fn accept_invitation(
     };
     let chrome = Chrome::of(&org, inv.org_name.clone());
     let invitee_is_primary = inv.guardian_id == inv.primary_guardian_id;
-    let status = inv.status(app.now);
+    let status = inv.status(app.now());
     if status != LinkStatus::Valid {
         return invitation_problem_page(chrome, status, invitee_is_primary);
     }

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::commands::payments::{self as commands, CardElement};
 use crate::error::{ApiError, ApiResult};
 use crate::http::response::policy_letting_in;
-use crate::http::{get, post, Customer, Form, OrgSlug, Path, Query, Router};
+use crate::http::{get, post, Customer, Form, OrgSlug, Path, Query, Response, Router};
 use askama::Template;
 use portal_core::ids::PaymentMethodId;
 use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, PaymentError};
@@ -18,7 +18,6 @@ use portal_core::time::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 use std::rc::Rc;
-use worker::Response;
 
 /// The account page's query string: the Transaction History filter.
 #[derive(Deserialize, Default)]

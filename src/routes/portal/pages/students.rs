@@ -7,7 +7,7 @@ use super::{respond, Chrome, Errors, Flash, MaybeCustomer, NoFields};
 use crate::app::App;
 use crate::commands::enrollments::{self as commands, today, Ask};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{get, post, Customer, Form, OrgSlug, Path, Query, Router};
+use crate::http::{get, post, Customer, Form, OrgSlug, Path, Query, Response, Router};
 use crate::routes::enrollment_views::seen_status;
 use crate::store::enrollments::{self as store, ClassRow, EnrollmentRow, StudentRow};
 use crate::store::families;
@@ -16,7 +16,6 @@ use portal_core::enrollment::{enrollment_actions, may_manage_enrollments, Enroll
 use portal_core::ids::{EnrollmentId, StudentId};
 use serde::Deserialize;
 use std::rc::Rc;
-use worker::Response;
 
 pub struct EnrollmentLine {
     pub id: String,
