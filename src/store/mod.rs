@@ -19,15 +19,15 @@ pub mod sessions;
 pub mod staff;
 pub mod throttle;
 
+use crate::app::DB_BINDING;
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
 use js_sys::{Reflect, JSON};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use worker::worker_sys::D1Database as D1DatabaseSys;
-use crate::app::DB_BINDING;
 use std::cell::OnceCell;
+use worker::worker_sys::D1Database as D1DatabaseSys;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 /// A bound value. D1 takes JS numbers (not BigInt), strings and null.

@@ -89,14 +89,15 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
     }
 }
 
-// The gate's two API errors, as their pages: the same for every request, so serialized once per isolate.
+// The gate's two API errors, like its two pages the same for every request: serialized once per
+// isolate.
 thread_local! {
     static NO_SUCH_PORTAL: (ApiError, Option<FixedBody>) =
-        prebuild_error(ApiError::new(404, "organization_not_found", "There is no such Customer Portal."));
-    static PORTAL_UNAVAILABLE: (ApiError, Option<FixedBody>) = prebuild_error(ApiError::portal_unavailable());
+        serialized_once(ApiError::new(404, "organization_not_found", "There is no such Customer Portal."));
+    static PORTAL_UNAVAILABLE: (ApiError, Option<FixedBody>) = serialized_once(ApiError::portal_unavailable());
 }
 
-fn prebuild_error(e: ApiError) -> (ApiError, Option<FixedBody>) {
+fn serialized_once(e: ApiError) -> (ApiError, Option<FixedBody>) {
     let body = FixedBody::json(&e.body());
     (e, body)
 }
