@@ -97,16 +97,13 @@ impl Db {
         Db { env, database: OnceCell::new() }
     }
 
-    /// Without `Env::d1`'s check of the binding's constructor name (four more calls into
-    /// JavaScript): `app::config` made it once for the isolate.
+    /// Without `Env::d1`'s checks that the binding is there and a D1 database (more calls into
+    /// JavaScript): `app::config` made them once for the isolate, before any request gets here.
     fn database(&self) -> ApiResult<&D1Database> {
         if let Some(database) = self.database.get() {
             return Ok(database);
         }
         let binding = DB_KEY.with(|key| Reflect::get(&self.env, key)).map_err(js_error)?;
-        if binding.is_undefined() {
-            return Err(ApiError::internal(format!("the environment has no binding {DB_BINDING}")));
-        }
         Ok(self.database.get_or_init(|| binding.unchecked_into()))
     }
 
