@@ -18,11 +18,111 @@ use portal_core::throttle::Locked;
 use crate::http::response::Response;
 use worker::console_error;
 
+/// Declares [`ErrorCode`]: the API's `error.code`, one variant per code, so a page matches on a
+/// variant (a misspelt code does not compile) and the JSON says the snake_case name.
+macro_rules! error_codes {
+    ($($variant:ident => $code:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant,)* }
+
+        impl ErrorCode {
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    AlreadyEnrolled => "already_enrolled",
+    AlreadyHasAccess => "already_has_access",
+    AlreadyInFamily => "already_in_family",
+    BodyTooLarge => "body_too_large",
+    CancelWaitlistDisabled => "cancel_waitlist_disabled",
+    CannotMovePrimary => "cannot_move_primary",
+    CannotRevokeSelf => "cannot_revoke_self",
+    CardNotConfirmed => "card_not_confirmed",
+    CardNumberRefused => "card_number_refused",
+    ClassEnded => "class_ended",
+    ClassFull => "class_full",
+    ClassNotFound => "class_not_found",
+    ConcurrentChange => "concurrent_change",
+    ConfirmationRequired => "confirmation_required",
+    ContactLocked => "contact_locked",
+    CrossSiteRequest => "cross_site_request",
+    DropRequestsDisabled => "drop_requests_disabled",
+    EmailInUse => "email_in_use",
+    EnrollmentNotCurrent => "enrollment_not_current",
+    EnrollmentNotFound => "enrollment_not_found",
+    EnrollmentsNotPermitted => "enrollments_not_permitted",
+    FamilyAccessDenied => "family_access_denied",
+    FamilyMerged => "family_merged",
+    FamilyNotFound => "family_not_found",
+    GatewayUnavailable => "gateway_unavailable",
+    GuardianNotFound => "guardian_not_found",
+    IdempotencyKeyReused => "idempotency_key_reused",
+    ImportNotFound => "import_not_found",
+    InternalError => "internal_error",
+    InvalidColumns => "invalid_columns",
+    InvalidCredentials => "invalid_credentials",
+    InvalidCsv => "invalid_csv",
+    InvalidField => "invalid_field",
+    InvalidSession => "invalid_session",
+    InvitationExpired => "invitation_expired",
+    InvitationNotFound => "invitation_not_found",
+    InvitationRevoked => "invitation_revoked",
+    InvitationUsed => "invitation_used",
+    MalformedForm => "malformed_form",
+    MalformedJson => "malformed_json",
+    MethodNotAllowed => "method_not_allowed",
+    NoAccessToRevoke => "no_access_to_revoke",
+    NoInvitationToResend => "no_invitation_to_resend",
+    NoLoginToReset => "no_login_to_reset",
+    NotAuthenticated => "not_authenticated",
+    NotOffered => "not_offered",
+    NotWaitlisted => "not_waitlisted",
+    NotYourPaymentMethod => "not_your_payment_method",
+    OrganizationNotFound => "organization_not_found",
+    OutboxMessageNotFailed => "outbox_message_not_failed",
+    OutboxMessageNotFound => "outbox_message_not_found",
+    OwnerOrAdminRequired => "owner_or_admin_required",
+    PaymentDeclined => "payment_declined",
+    PaymentMethodLimit => "payment_method_limit",
+    PaymentMethodNotFound => "payment_method_not_found",
+    PaymentNotPermitted => "payment_not_permitted",
+    PaymentsNotConfigured => "payments_not_configured",
+    PermissionsForSecondariesOnly => "permissions_for_secondaries_only",
+    PortalUnavailable => "portal_unavailable",
+    PrimaryGuardianMustInvite => "primary_guardian_must_invite",
+    PrimaryGuardianOnly => "primary_guardian_only",
+    RecurringAuthorizationRequired => "recurring_authorization_required",
+    RequestDecided => "request_decided",
+    RequestNotFound => "request_not_found",
+    RequestPending => "request_pending",
+    ResendCooldown => "resend_cooldown",
+    ResetLinkInvalid => "reset_link_invalid",
+    ResetLinkNotFound => "reset_link_not_found",
+    RouteNotFound => "route_not_found",
+    SessionEnded => "session_ended",
+    SessionExpired => "session_expired",
+    SlugTaken => "slug_taken",
+    StudentNotFound => "student_not_found",
+    TooManyAttempts => "too_many_attempts",
+    TooManyRows => "too_many_rows",
+    TransferRequestsDisabled => "transfer_requests_disabled",
+    UnreadableBody => "unreadable_body",
+    UnsupportedMediaType => "unsupported_media_type",
+    WrongPassword => "wrong_password",
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorBody {
     pub status: u16,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
+    /// For invalid input, the field's path in the request (`primary_guardian.first_name`): the
+    /// API's 422 names it, and a page puts the message beside that field.
+    pub field: Option<String>,
     pub retry_after_seconds: Option<i64>,
     /// The methods a route takes, for a 405's `Allow` header.
     pub allow: Option<String>,
@@ -43,8 +143,8 @@ impl std::ops::Deref for ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError(Box::new(ErrorBody { status, code, message: message.into(), retry_after_seconds: None, allow: None }))
+    pub fn new(status: u16, code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError(Box::new(ErrorBody { status, code, message: message.into(), field: None, retry_after_seconds: None, allow: None }))
     }
     pub fn with_retry_after(mut self, seconds: i64) -> Self {
         self.0.retry_after_seconds = Some(seconds);
@@ -54,39 +154,52 @@ impl ApiError {
         self.0.allow = Some(methods);
         self
     }
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    /// The field this error is about (its path in the request).
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.0.field = Some(field.into());
+        self
+    }
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(400, code, message)
     }
-    pub fn invalid_field(message: impl Into<String>) -> Self {
-        Self::new(422, "invalid_field", message)
+    /// 422 `invalid_field`, naming the field by its path in the request.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(422, ErrorCode::InvalidField, message).at(field)
     }
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+    /// 422 `invalid_field` about the request as a whole (no one field is wrong).
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(422, ErrorCode::InvalidField, message)
+    }
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(403, code, message)
     }
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(404, code, message)
     }
     pub fn route_not_found() -> Self {
-        Self::new(404, "route_not_found", "There is no such route.")
+        Self::new(404, ErrorCode::RouteNotFound, "There is no such route.")
     }
     pub fn method_not_allowed() -> Self {
-        Self::new(405, "method_not_allowed", "This route does not take that method.")
+        Self::new(405, ErrorCode::MethodNotAllowed, "This route does not take that method.")
     }
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(409, code, message)
     }
     pub fn portal_unavailable() -> Self {
-        Self::new(503, "portal_unavailable", PORTAL_UNAVAILABLE_MESSAGE)
+        Self::new(503, ErrorCode::PortalUnavailable, PORTAL_UNAVAILABLE_MESSAGE)
     }
     /// Something on our side failed. The details go to the log, never to the client.
     pub fn internal(context: impl std::fmt::Display) -> Self {
         console_error!("internal error: {context}");
-        Self::new(500, "internal_error", "Something went wrong on our side. Please try again.")
+        Self::new(500, ErrorCode::InternalError, "Something went wrong on our side. Please try again.")
     }
 
-    /// What the API's JSON answer carries: `{"error": {"code", "message"}}`.
+    /// What the API's JSON answer carries: `{"error": {"code", "message", "field"?}}`.
     pub fn body(&self) -> serde_json::Value {
-        json!({ "error": { "code": self.code, "message": &self.message } })
+        match &self.field {
+            Some(field) => json!({ "error": { "code": self.code.as_str(), "message": &self.message, "field": field } }),
+            None => json!({ "error": { "code": self.code.as_str(), "message": &self.message } }),
+        }
     }
 
     /// The error as the API's JSON answer. `Err` only when the runtime cannot build a response at
@@ -125,7 +238,7 @@ impl From<worker::kv::KvError> for ApiError {
 
 impl From<InvalidEmail> for ApiError {
     fn from(e: InvalidEmail) -> Self {
-        ApiError::invalid_field(e.to_string())
+        ApiError::invalid_field("email", e.to_string())
     }
 }
 
@@ -133,7 +246,7 @@ impl From<PasswordError> for ApiError {
     fn from(e: PasswordError) -> Self {
         match e {
             PasswordError::UnknownHashFormat | PasswordError::Cost => ApiError::internal(e),
-            _ => ApiError::invalid_field(e.to_string()),
+            _ => ApiError::invalid_field("password", e.to_string()),
         }
     }
 }
@@ -142,11 +255,10 @@ impl From<OrganizationError> for ApiError {
     fn from(e: OrganizationError) -> Self {
         let msg = e.to_string();
         match e {
-            OrganizationError::InvalidSlug
-            | OrganizationError::ReservedSlug(_)
-            | OrganizationError::InvalidName => ApiError::invalid_field(msg),
-            OrganizationError::SlugTaken(_) => ApiError::conflict("slug_taken", msg),
-            OrganizationError::NotFound(_) => ApiError::new(404, "organization_not_found", msg),
+            OrganizationError::InvalidSlug | OrganizationError::ReservedSlug(_) => ApiError::invalid_field("slug", msg),
+            OrganizationError::InvalidName => ApiError::invalid_field("name", msg),
+            OrganizationError::SlugTaken(_) => ApiError::conflict(ErrorCode::SlugTaken, msg),
+            OrganizationError::NotFound(_) => ApiError::new(404, ErrorCode::OrganizationNotFound, msg),
         }
     }
 }
@@ -156,19 +268,19 @@ impl From<SessionError> for ApiError {
         let msg = e.to_string();
         match e {
             SessionError::WeakSecret | SessionError::Creation => ApiError::internal(msg),
-            SessionError::Missing => ApiError::new(401, "not_authenticated", msg),
+            SessionError::Missing => ApiError::new(401, ErrorCode::NotAuthenticated, msg),
             SessionError::Invalid | SessionError::WrongAudience => {
-                ApiError::new(401, "invalid_session", msg)
+                ApiError::new(401, ErrorCode::InvalidSession, msg)
             }
-            SessionError::Expired => ApiError::new(401, "session_expired", msg),
-            SessionError::Ended => ApiError::new(401, "session_ended", msg),
+            SessionError::Expired => ApiError::new(401, ErrorCode::SessionExpired, msg),
+            SessionError::Ended => ApiError::new(401, ErrorCode::SessionEnded, msg),
         }
     }
 }
 
 impl From<ContactError> for ApiError {
     fn from(e: ContactError) -> Self {
-        ApiError::invalid_field(e.to_string())
+        ApiError::invalid_field(e.field(), e.to_string())
     }
 }
 
@@ -177,22 +289,24 @@ impl From<AccessError> for ApiError {
         use AccessError::*;
         let msg = e.to_string();
         match e {
-            PrimaryGuardianMustInvite => ApiError::forbidden("primary_guardian_must_invite", msg),
-            PrimaryGuardianOnly => ApiError::forbidden("primary_guardian_only", msg),
-            CannotRevokeSelf => ApiError::forbidden("cannot_revoke_self", msg),
-            ContactLocked(_) => ApiError::forbidden("contact_locked", msg),
-            GuardianNotFound => ApiError::new(404, "guardian_not_found", msg),
-            AlreadyHasAccess(_) => ApiError::conflict("already_has_access", msg),
-            NoInvitationToResend(_) => ApiError::conflict("no_invitation_to_resend", msg),
-            NothingToRevoke(_) => ApiError::conflict("no_access_to_revoke", msg),
-            NoLoginToReset(_) => ApiError::conflict("no_login_to_reset", msg),
-            PermissionsForSecondariesOnly => ApiError::conflict("permissions_for_secondaries_only", msg),
-            InvitationExpired => ApiError::conflict("invitation_expired", msg),
-            InvitationRevoked => ApiError::conflict("invitation_revoked", msg),
-            InvitationUsed => ApiError::conflict("invitation_used", msg),
-            ResetLinkInvalid => ApiError::conflict("reset_link_invalid", msg),
-            NoEmail(_) | MustConfirmAdult | MustAcceptTerms => ApiError::invalid_field(msg),
-            ResendTooSoon(seconds) => ApiError::new(429, "resend_cooldown", msg).with_retry_after(seconds),
+            PrimaryGuardianMustInvite => ApiError::forbidden(ErrorCode::PrimaryGuardianMustInvite, msg),
+            PrimaryGuardianOnly => ApiError::forbidden(ErrorCode::PrimaryGuardianOnly, msg),
+            CannotRevokeSelf => ApiError::forbidden(ErrorCode::CannotRevokeSelf, msg),
+            ContactLocked(_) => ApiError::forbidden(ErrorCode::ContactLocked, msg),
+            GuardianNotFound => ApiError::new(404, ErrorCode::GuardianNotFound, msg),
+            AlreadyHasAccess(_) => ApiError::conflict(ErrorCode::AlreadyHasAccess, msg),
+            NoInvitationToResend(_) => ApiError::conflict(ErrorCode::NoInvitationToResend, msg),
+            NothingToRevoke(_) => ApiError::conflict(ErrorCode::NoAccessToRevoke, msg),
+            NoLoginToReset(_) => ApiError::conflict(ErrorCode::NoLoginToReset, msg),
+            PermissionsForSecondariesOnly => ApiError::conflict(ErrorCode::PermissionsForSecondariesOnly, msg),
+            InvitationExpired => ApiError::conflict(ErrorCode::InvitationExpired, msg),
+            InvitationRevoked => ApiError::conflict(ErrorCode::InvitationRevoked, msg),
+            InvitationUsed => ApiError::conflict(ErrorCode::InvitationUsed, msg),
+            ResetLinkInvalid => ApiError::conflict(ErrorCode::ResetLinkInvalid, msg),
+            NoEmail(_) => ApiError::invalid_field("email", msg),
+            MustConfirmAdult => ApiError::invalid_field("confirm_adult", msg),
+            MustAcceptTerms => ApiError::invalid_field("accept_terms", msg),
+            ResendTooSoon(seconds) => ApiError::new(429, ErrorCode::ResendCooldown, msg).with_retry_after(seconds),
         }
     }
 }
@@ -202,18 +316,19 @@ impl From<EnrollmentError> for ApiError {
         use EnrollmentError::*;
         let msg = e.to_string();
         match e {
-            Invalid(_) | SameClass => ApiError::invalid_field(msg),
-            ClassFull(_) => ApiError::conflict("class_full", msg),
-            ClassEnded(_) => ApiError::conflict("class_ended", msg),
-            AlreadyEnrolled { .. } => ApiError::conflict("already_enrolled", msg),
-            NotPermitted => ApiError::forbidden("enrollments_not_permitted", msg),
-            DropRequestsDisabled => ApiError::forbidden("drop_requests_disabled", msg),
-            TransferRequestsDisabled => ApiError::forbidden("transfer_requests_disabled", msg),
-            CancelWaitlistDisabled => ApiError::forbidden("cancel_waitlist_disabled", msg),
-            RequestPending => ApiError::conflict("request_pending", msg),
-            NotCurrent => ApiError::conflict("enrollment_not_current", msg),
-            NotWaitlisted => ApiError::conflict("not_waitlisted", msg),
-            AlreadyDecided(_) => ApiError::conflict("request_decided", msg),
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
+            SameClass => ApiError::invalid_field("class_id", msg),
+            ClassFull(_) => ApiError::conflict(ErrorCode::ClassFull, msg),
+            ClassEnded(_) => ApiError::conflict(ErrorCode::ClassEnded, msg),
+            AlreadyEnrolled { .. } => ApiError::conflict(ErrorCode::AlreadyEnrolled, msg),
+            NotPermitted => ApiError::forbidden(ErrorCode::EnrollmentsNotPermitted, msg),
+            DropRequestsDisabled => ApiError::forbidden(ErrorCode::DropRequestsDisabled, msg),
+            TransferRequestsDisabled => ApiError::forbidden(ErrorCode::TransferRequestsDisabled, msg),
+            CancelWaitlistDisabled => ApiError::forbidden(ErrorCode::CancelWaitlistDisabled, msg),
+            RequestPending => ApiError::conflict(ErrorCode::RequestPending, msg),
+            NotCurrent => ApiError::conflict(ErrorCode::EnrollmentNotCurrent, msg),
+            NotWaitlisted => ApiError::conflict(ErrorCode::NotWaitlisted, msg),
+            AlreadyDecided(_) => ApiError::conflict(ErrorCode::RequestDecided, msg),
         }
     }
 }
@@ -222,14 +337,14 @@ impl From<OperationError> for ApiError {
     fn from(e: OperationError) -> Self {
         let msg = e.to_string();
         match e {
-            OperationError::FamilyNotFound => ApiError::not_found("family_not_found", msg),
-            OperationError::NotInFamily => ApiError::invalid_field(msg),
-            OperationError::NothingToMerge | OperationError::MergeIntoItself => ApiError::invalid_field(msg),
-            OperationError::ConfirmationRequired(_) => ApiError::conflict("confirmation_required", msg),
-            OperationError::FamilyMerged(_) => ApiError::conflict("family_merged", msg),
-            OperationError::CannotMovePrimary(_) => ApiError::conflict("cannot_move_primary", msg),
-            OperationError::AlreadyInFamily(_) => ApiError::conflict("already_in_family", msg),
-            OperationError::Conflict => ApiError::conflict("concurrent_change", msg),
+            OperationError::FamilyNotFound => ApiError::not_found(ErrorCode::FamilyNotFound, msg),
+            OperationError::NotInFamily => ApiError::invalid_field("guardian_id", msg),
+            OperationError::NothingToMerge | OperationError::MergeIntoItself => ApiError::invalid_field("from_family_ids", msg),
+            OperationError::ConfirmationRequired(_) => ApiError::conflict(ErrorCode::ConfirmationRequired, msg),
+            OperationError::FamilyMerged(_) => ApiError::conflict(ErrorCode::FamilyMerged, msg),
+            OperationError::CannotMovePrimary(_) => ApiError::conflict(ErrorCode::CannotMovePrimary, msg),
+            OperationError::AlreadyInFamily(_) => ApiError::conflict(ErrorCode::AlreadyInFamily, msg),
+            OperationError::Conflict => ApiError::conflict(ErrorCode::ConcurrentChange, msg),
         }
     }
 }
@@ -239,18 +354,18 @@ impl From<PaymentError> for ApiError {
         use PaymentError::*;
         let msg = e.to_string();
         match e {
-            NotConfigured => ApiError::conflict("payments_not_configured", msg),
-            MethodLimit => ApiError::conflict("payment_method_limit", msg),
-            CardNumberRefused => ApiError::new(422, "card_number_refused", msg),
-            RecurringAuthorizationRequired => ApiError::forbidden("recurring_authorization_required", msg),
-            NotPermitted => ApiError::forbidden("payment_not_permitted", msg),
-            NotYourMethod => ApiError::forbidden("not_your_payment_method", msg),
-            MethodNotFound => ApiError::not_found("payment_method_not_found", msg),
-            Invalid(_) => ApiError::invalid_field(msg),
-            Declined(_) => ApiError::new(402, "payment_declined", msg),
-            IdempotencyKeyReused => ApiError::conflict("idempotency_key_reused", msg),
-            GatewayUnavailable => ApiError::new(502, "gateway_unavailable", msg),
-            CardNotConfirmed => ApiError::new(422, "card_not_confirmed", msg),
+            NotConfigured => ApiError::conflict(ErrorCode::PaymentsNotConfigured, msg),
+            MethodLimit => ApiError::conflict(ErrorCode::PaymentMethodLimit, msg),
+            CardNumberRefused => ApiError::new(422, ErrorCode::CardNumberRefused, msg),
+            RecurringAuthorizationRequired => ApiError::forbidden(ErrorCode::RecurringAuthorizationRequired, msg),
+            NotPermitted => ApiError::forbidden(ErrorCode::PaymentNotPermitted, msg),
+            NotYourMethod => ApiError::forbidden(ErrorCode::NotYourPaymentMethod, msg),
+            MethodNotFound => ApiError::not_found(ErrorCode::PaymentMethodNotFound, msg),
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
+            Declined(_) => ApiError::new(402, ErrorCode::PaymentDeclined, msg),
+            IdempotencyKeyReused => ApiError::conflict(ErrorCode::IdempotencyKeyReused, msg),
+            GatewayUnavailable => ApiError::new(502, ErrorCode::GatewayUnavailable, msg),
+            CardNotConfirmed => ApiError::new(422, ErrorCode::CardNotConfirmed, msg),
         }
     }
 }
@@ -259,12 +374,12 @@ impl From<ImportError> for ApiError {
     fn from(e: ImportError) -> Self {
         let msg = e.to_string();
         match e {
-            ImportError::TooManyRows => ApiError::new(413, "too_many_rows", msg),
+            ImportError::TooManyRows => ApiError::new(413, ErrorCode::TooManyRows, msg),
             ImportError::UnknownColumn(_) | ImportError::MissingColumn(_) | ImportError::DuplicateColumn(_) => {
-                ApiError::bad_request("invalid_columns", msg)
+                ApiError::bad_request(ErrorCode::InvalidColumns, msg)
             }
             ImportError::NotUtf8(_) | ImportError::Malformed { .. } | ImportError::Empty => {
-                ApiError::bad_request("invalid_csv", msg)
+                ApiError::bad_request(ErrorCode::InvalidCsv, msg)
             }
         }
     }
@@ -272,7 +387,7 @@ impl From<ImportError> for ApiError {
 
 impl From<Locked> for ApiError {
     fn from(e: Locked) -> Self {
-        ApiError::new(429, "too_many_attempts", e.to_string()).with_retry_after(e.retry_after_seconds)
+        ApiError::new(429, ErrorCode::TooManyAttempts, e.to_string()).with_retry_after(e.retry_after_seconds)
     }
 }
 
@@ -281,7 +396,10 @@ impl From<SettingsError> for ApiError {
     fn from(e: SettingsError) -> Self {
         match e {
             SettingsError::Gateway(e) => e.into(),
-            _ => ApiError::invalid_field(e.to_string()),
+            SettingsError::InvitationTtl => ApiError::invalid_field("invitation_ttl_hours", e.to_string()),
+            SettingsError::UnknownGatewayKind | SettingsError::StripeNotConfigured => {
+                ApiError::invalid_field("payment_gateway.kind", e.to_string())
+            }
         }
     }
 }

@@ -9,8 +9,9 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnrollmentError {
-    #[error("{0}")]
-    Invalid(String),
+    /// Input that breaks a rule, with the field it is about (its name in the request).
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
     #[error("{0} is full and keeps no waitlist.")]
     ClassFull(String),
     #[error("{0} has ended: it takes no new enrollments.")]
@@ -37,8 +38,8 @@ pub enum EnrollmentError {
     AlreadyDecided(&'static str),
 }
 
-fn invalid(message: impl Into<String>) -> EnrollmentError {
-    EnrollmentError::Invalid(message.into())
+fn invalid(field: &'static str, message: impl Into<String>) -> EnrollmentError {
+    EnrollmentError::Invalid { field, message: message.into() }
 }
 
 /// A calendar day, `YYYY-MM-DD` on the wire (it sorts as text, which D1 compares).
@@ -46,8 +47,8 @@ fn invalid(message: impl Into<String>) -> EnrollmentError {
 pub struct Day(NaiveDate);
 
 impl Day {
-    pub fn parse(s: &str, field: &str) -> Result<Day, EnrollmentError> {
-        let bad = || invalid(format!("{field} must be a date, YYYY-MM-DD."));
+    pub fn parse(s: &str, field: &'static str) -> Result<Day, EnrollmentError> {
+        let bad = || invalid(field, format!("{field} must be a date, YYYY-MM-DD."));
         if s.len() != 10 {
             return Err(bad());
         }
@@ -81,8 +82,8 @@ pub enum Weekday {
 }
 
 /// A time of day, `HH:MM` (24-hour).
-fn parse_clock(s: &str, field: &str) -> Result<u32, EnrollmentError> {
-    let bad = || invalid(format!("{field} must be a time, HH:MM."));
+fn parse_clock(s: &str, field: &'static str) -> Result<u32, EnrollmentError> {
+    let bad = || invalid(field, format!("{field} must be a time, HH:MM."));
     let (h, m) = s.split_once(':').ok_or_else(bad)?;
     if h.len() != 2 || m.len() != 2 {
         return Err(bad());
@@ -129,23 +130,23 @@ impl ClassSpec {
     pub fn parse(input: ClassInput) -> Result<ClassSpec, EnrollmentError> {
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 120 {
-            return Err(invalid("The class name must be 1 to 120 characters."));
+            return Err(invalid("name", "The class name must be 1 to 120 characters."));
         }
         let mut days = input.days;
         days.sort();
         days.dedup();
         if days.is_empty() {
-            return Err(invalid("A class meets on at least one day."));
+            return Err(invalid("days", "A class meets on at least one day."));
         }
         if parse_clock(&input.end_time, "end_time")? <= parse_clock(&input.start_time, "start_time")? {
-            return Err(invalid("end_time must be after start_time."));
+            return Err(invalid("end_time", "end_time must be after start_time."));
         }
         let (start_date, end_date) = (Day::parse(&input.start_date, "start_date")?, Day::parse(&input.end_date, "end_date")?);
         if end_date < start_date {
-            return Err(invalid("end_date must not be before start_date."));
+            return Err(invalid("end_date", "end_date must not be before start_date."));
         }
         if !(0..=MAX_CAPACITY).contains(&input.capacity) {
-            return Err(invalid(format!("capacity must be between 0 and {MAX_CAPACITY}.")));
+            return Err(invalid("capacity", format!("capacity must be between 0 and {MAX_CAPACITY}.")));
         }
         Ok(ClassSpec {
             name: name.to_string(),
@@ -171,10 +172,10 @@ pub struct StudentSpec {
 
 impl StudentSpec {
     pub fn parse(first_name: &str, last_name: &str, birth_date: &str, today: Day) -> Result<StudentSpec, EnrollmentError> {
-        let name = |s, field| parse_person_name(s, field).map_err(|e| invalid(e.to_string()));
+        let name = |s, field| parse_person_name(s, field).map_err(|e| invalid(e.field(), e.to_string()));
         let birth_date = Day::parse(birth_date, "birth_date")?;
         if birth_date > today || birth_date.year() < today.year() - 120 {
-            return Err(invalid("birth_date must be a real birth date, not in the future."));
+            return Err(invalid("birth_date", "birth_date must be a real birth date, not in the future."));
         }
         Ok(StudentSpec { first_name: name(first_name, "first name")?, last_name: name(last_name, "last name")?, birth_date })
     }

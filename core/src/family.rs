@@ -22,6 +22,19 @@ pub enum ContactError {
     BadEmail(String),
 }
 
+impl ContactError {
+    /// The field it is about, as the request names it (`first_name`, `phone`, ...).
+    pub fn field(&self) -> &'static str {
+        match self {
+            ContactError::BadName("first name") => "first_name",
+            ContactError::BadName("last name") => "last_name",
+            ContactError::BadName(_) | ContactError::BadFamilyName => "name",
+            ContactError::BadPhone => "phone",
+            ContactError::BadEmail(_) => "email",
+        }
+    }
+}
+
 fn bounded(input: &str, max: usize) -> Option<String> {
     let s = input.trim();
     (!s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)).then(|| s.to_string())

@@ -33,8 +33,9 @@ pub enum PaymentError {
     MethodNotFound,
     #[error("Only the guardian who saved this payment method, or the Primary Guardian, can change it.")]
     NotYourMethod,
-    #[error("{0}")]
-    Invalid(String),
+    /// Input that breaks a rule, with the field it is about (its name in the request).
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
     #[error("The payment was declined: {0}")]
     Declined(String),
     #[error("This idempotency key was already used for a different payment.")]
@@ -45,8 +46,8 @@ pub enum PaymentError {
     CardNotConfirmed,
 }
 
-fn invalid(message: impl Into<String>) -> PaymentError {
-    PaymentError::Invalid(message.into())
+fn invalid(field: &'static str, message: impl Into<String>) -> PaymentError {
+    PaymentError::Invalid { field, message: message.into() }
 }
 
 /// Which payment gateway an organization uses.
@@ -85,10 +86,10 @@ pub fn check_gateway_setting(kind: GatewayKind, account_id: Option<&str>, develo
             Some(a) if a.len() > 5 && a.len() <= 64 && a.starts_with("acct_") && a[5..].bytes().all(|b| b.is_ascii_alphanumeric()) => {
                 Ok(())
             }
-            _ => Err(invalid("A Stripe gateway needs the organization's connected account id (acct_...).")),
+            _ => Err(invalid("payment_gateway.account_id", "A Stripe gateway needs the organization's connected account id (acct_...).")),
         },
         GatewayKind::Sandbox if !development => {
-            Err(invalid("The sandbox gateway moves no money; it is available in development only."))
+            Err(invalid("payment_gateway.kind", "The sandbox gateway moves no money; it is available in development only."))
         }
         _ => Ok(()),
     }
@@ -230,19 +231,19 @@ fn check_gateway_token(token: &str) -> Result<(), PaymentError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid("gateway_token must be the token the payment gateway's form returned (letters, digits, _ - . :)."))
+        Err(invalid("gateway_token", "gateway_token must be the token the payment gateway's form returned (letters, digits, _ - . :)."))
     }
 }
 
 fn check_expiry(month: i64, year: i64, now: (i64, i64)) -> Result<(), PaymentError> {
     if !(1..=12).contains(&month) {
-        return Err(invalid("exp_month must be between 1 and 12."));
+        return Err(invalid("exp_month", "exp_month must be between 1 and 12."));
     }
     if !(2000..=2200).contains(&year) {
-        return Err(invalid("exp_year must be a four-digit year."));
+        return Err(invalid("exp_year", "exp_year must be a four-digit year."));
     }
     if (year, month) < now {
-        return Err(invalid("This card has expired."));
+        return Err(invalid("exp_year", "This card has expired."));
     }
     Ok(())
 }
@@ -277,23 +278,24 @@ pub fn decide_new_method(
     now: (i64, i64),
 ) -> Result<NewMethod, PaymentError> {
     may_add_method(saved, policy)?;
-    let kind = MethodKind::parse(&input.kind).ok_or_else(|| invalid("kind must be card or bank_account."))?;
+    let kind = MethodKind::parse(&input.kind).ok_or_else(|| invalid("kind", "kind must be card or bank_account."))?;
     check_gateway_token(&input.gateway_token)?;
     if input.last4.len() != 4 || !input.last4.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid("last4 must be the last four digits."));
+        return Err(invalid("last4", "last4 must be the last four digits."));
     }
     let expiry = match (kind, input.exp_month, input.exp_year) {
         (MethodKind::Card, Some(m), Some(y)) => {
             check_expiry(m, y, now)?;
             Some((m, y))
         }
-        (MethodKind::Card, _, _) => return Err(invalid("A card needs exp_month and exp_year.")),
+        (MethodKind::Card, _, _) => return Err(invalid("exp_month", "A card needs exp_month and exp_year.")),
         (MethodKind::BankAccount, None, None) => None,
-        (MethodKind::BankAccount, _, _) => return Err(invalid("A bank account has no expiry date.")),
+        (MethodKind::BankAccount, _, _) => return Err(invalid("exp_month", "A bank account has no expiry date.")),
     };
     let recurring_authorized = match (policy.require_recurring_authorization, input.recurring_authorized) {
         (true, Some(false)) => {
             return Err(invalid(
+                "recurring_authorized",
                 "This organization requires saved payment methods to be authorized for recurring billing.",
             ))
         }
@@ -354,11 +356,11 @@ pub fn may_edit_method(
         return Err(PaymentError::RecurringAuthorizationRequired);
     }
     if edit.is_default == Some(false) {
-        return Err(invalid("Choose another method as the default instead: each guardian keeps one default."));
+        return Err(invalid("is_default", "Choose another method as the default instead: each guardian keeps one default."));
     }
     if let Some((m, y)) = edit.expiry {
         if method.kind != MethodKind::Card {
-            return Err(invalid("A bank account has no expiry date."));
+            return Err(invalid("exp_month", "A bank account has no expiry date."));
         }
         check_expiry(m, y, now)?;
     }
@@ -377,7 +379,7 @@ pub fn check_amount(amount_cents: i64) -> Result<(), PaymentError> {
     if (1..=MAX_AMOUNT_CENTS).contains(&amount_cents) {
         Ok(())
     } else {
-        Err(invalid(format!("amount_cents must be between 1 and {MAX_AMOUNT_CENTS}.")))
+        Err(invalid("amount_cents", format!("amount_cents must be between 1 and {MAX_AMOUNT_CENTS}.")))
     }
 }
 
@@ -397,7 +399,7 @@ pub fn check_idempotency_key(key: &str) -> Result<(), PaymentError> {
     if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) {
         Ok(())
     } else {
-        Err(invalid("The idempotency key must be 1 to 255 visible ASCII characters."))
+        Err(invalid("idempotency_key", "The idempotency key must be 1 to 255 visible ASCII characters."))
     }
 }
 
@@ -432,7 +434,7 @@ impl EntryKind {
             "charges" => Ok(Some(EntryKind::Charge)),
             "payments" => Ok(Some(EntryKind::Payment)),
             "refunds" => Ok(Some(EntryKind::Refund)),
-            _ => Err(invalid("kind must be all, charges, payments or refunds.")),
+            _ => Err(invalid("kind", "kind must be all, charges, payments or refunds.")),
         }
     }
 }
@@ -449,12 +451,12 @@ pub fn parse_ledger_post(kind: &str, amount_cents: i64, description: &str) -> Re
     let kind = match kind {
         "charge" => EntryKind::Charge,
         "refund" => EntryKind::Refund,
-        _ => return Err(invalid("kind must be charge or refund; payments are made by the family.")),
+        _ => return Err(invalid("kind", "kind must be charge or refund; payments are made by the family.")),
     };
     check_amount(amount_cents)?;
     let description = description.trim();
     if description.is_empty() || description.chars().count() > 200 {
-        return Err(invalid("description must be 1 to 200 characters."));
+        return Err(invalid("description", "description must be 1 to 200 characters."));
     }
     Ok(LedgerPost { kind, amount_cents, description: description.to_string() })
 }
@@ -479,12 +481,12 @@ pub struct HistoryWindow {
 }
 
 /// `YYYY-MM-DD` (the start of that day, or with `end_of_day` its last millisecond) or RFC 3339.
-fn parse_date(s: &str, end_of_day: bool) -> Result<Timestamp, PaymentError> {
+fn parse_date(s: &str, field: &'static str, end_of_day: bool) -> Result<Timestamp, PaymentError> {
     if let Some(t) = Timestamp::parse_rfc3339(s) {
         return Ok(t);
     }
     // By hand: chrono's format-string parser costs the wasm more than the rest of this module.
-    let not_a_date = || invalid(format!("{s} is not a date (YYYY-MM-DD or RFC 3339)."));
+    let not_a_date = || invalid(field, format!("{s} is not a date (YYYY-MM-DD or RFC 3339)."));
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(not_a_date());
@@ -512,10 +514,10 @@ pub fn history_window(
             full_history: false,
         });
     }
-    let from = from.filter(|s| !s.is_empty()).map(|s| parse_date(s, false)).transpose()?.unwrap_or(Timestamp(0));
-    let to = to.filter(|s| !s.is_empty()).map(|s| parse_date(s, true)).transpose()?.unwrap_or(now);
+    let from = from.filter(|s| !s.is_empty()).map(|s| parse_date(s, "from", false)).transpose()?.unwrap_or(Timestamp(0));
+    let to = to.filter(|s| !s.is_empty()).map(|s| parse_date(s, "to", true)).transpose()?.unwrap_or(now);
     if from > to {
-        return Err(invalid("from must not be after to."));
+        return Err(invalid("from", "from must not be after to."));
     }
     Ok(HistoryWindow { from, to, full_history: true })
 }
@@ -597,30 +599,30 @@ mod tests {
     #[test]
     fn cards_need_a_future_expiry_and_bank_accounts_have_none() {
         let expired = MethodInput { exp_month: Some(4), exp_year: Some(2026), ..card() };
-        assert!(matches!(decide_new_method(&expired, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid(_))));
+        assert!(matches!(decide_new_method(&expired, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid { .. })));
         let this_month = MethodInput { exp_month: Some(5), exp_year: Some(2026), ..card() };
         assert!(decide_new_method(&this_month, 0, &OPEN, MAY_2026).is_ok());
         let no_expiry = MethodInput { exp_month: None, ..card() };
-        assert!(matches!(decide_new_method(&no_expiry, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid(_))));
+        assert!(matches!(decide_new_method(&no_expiry, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid { .. })));
         let bank = MethodInput { kind: "bank_account".into(), exp_month: None, exp_year: None, ..card() };
         assert_eq!(decide_new_method(&bank, 0, &OPEN, MAY_2026).unwrap().expiry, None);
         let bank_with_expiry = MethodInput { kind: "bank_account".into(), ..card() };
-        assert!(matches!(decide_new_method(&bank_with_expiry, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid(_))));
+        assert!(matches!(decide_new_method(&bank_with_expiry, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid { .. })));
     }
 
     #[test]
     fn last4_and_token_are_checked() {
         let bad_last4 = MethodInput { last4: "42a2".into(), ..card() };
-        assert!(matches!(decide_new_method(&bad_last4, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid(_))));
+        assert!(matches!(decide_new_method(&bad_last4, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid { .. })));
         let bad_token = MethodInput { gateway_token: "tok visa".into(), ..card() };
-        assert!(matches!(decide_new_method(&bad_token, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid(_))));
+        assert!(matches!(decide_new_method(&bad_token, 0, &OPEN, MAY_2026), Err(PaymentError::Invalid { .. })));
     }
 
     #[test]
     fn when_recurring_authorization_is_required_it_is_given_and_cannot_be_withdrawn() {
         assert!(decide_new_method(&card(), 0, &STRICT, MAY_2026).unwrap().recurring_authorized);
         let refused = MethodInput { recurring_authorized: Some(false), ..card() };
-        assert!(matches!(decide_new_method(&refused, 0, &STRICT, MAY_2026), Err(PaymentError::Invalid(_))));
+        assert!(matches!(decide_new_method(&refused, 0, &STRICT, MAY_2026), Err(PaymentError::Invalid { .. })));
         let edit = MethodEdit { recurring_authorized: Some(false), ..Default::default() };
         assert_eq!(
             may_edit_method(&payer(true, true), &owned_by("g1"), &edit, &STRICT, MAY_2026),
@@ -645,7 +647,7 @@ mod tests {
     #[test]
     fn a_default_is_moved_not_removed() {
         let edit = MethodEdit { is_default: Some(false), ..Default::default() };
-        assert!(matches!(may_edit_method(&payer(true, true), &owned_by("g1"), &edit, &OPEN, MAY_2026), Err(PaymentError::Invalid(_))));
+        assert!(matches!(may_edit_method(&payer(true, true), &owned_by("g1"), &edit, &OPEN, MAY_2026), Err(PaymentError::Invalid { .. })));
     }
 
     #[test]
@@ -654,8 +656,8 @@ mod tests {
         assert!(may_pay(&payer(false, true), &OPEN, 100).is_ok());
         assert!(may_pay(&payer(true, false), &OPEN, 100).is_ok());
         assert_eq!(may_pay(&payer(true, false), &NONE, 100), Err(PaymentError::NotConfigured));
-        assert!(matches!(may_pay(&payer(true, false), &OPEN, 0), Err(PaymentError::Invalid(_))));
-        assert!(matches!(may_pay(&payer(true, false), &OPEN, MAX_AMOUNT_CENTS + 1), Err(PaymentError::Invalid(_))));
+        assert!(matches!(may_pay(&payer(true, false), &OPEN, 0), Err(PaymentError::Invalid { .. })));
+        assert!(matches!(may_pay(&payer(true, false), &OPEN, MAX_AMOUNT_CENTS + 1), Err(PaymentError::Invalid { .. })));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::adapters::crypto::{new_id, new_link_token};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::commands::{guarded_effects, payments};
 use crate::store::families::{self, ContactChange, ContactOwner, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
@@ -36,7 +36,7 @@ pub struct OrgContext {
 pub fn parse_reason(reason: Option<&str>) -> ApiResult<Option<String>> {
     match reason.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(r) if r.chars().count() > 500 => Err(ApiError::invalid_field("The reason must be at most 500 characters.")),
+        Some(r) if r.chars().count() > 500 => Err(ApiError::invalid_field("reason", "The reason must be at most 500 characters.")),
         Some(r) => Ok(Some(r.to_string())),
     }
 }
@@ -222,7 +222,7 @@ impl EmailClaim<'_> {
 }
 
 pub fn email_in_use() -> ApiError {
-    ApiError::conflict("email_in_use", "Another guardian of this family, or another login, already uses that e-mail address.")
+    ApiError::conflict(ErrorCode::EmailInUse, "Another guardian of this family, or another login, already uses that e-mail address.")
 }
 
 /// What a revoke would do, without doing it.
@@ -437,7 +437,7 @@ pub async fn edit_contact_details(
     let new_email = change.email.clone().flatten();
     let email_changes = change.email.is_some() && new_email != target.email;
     if target.state() == AccessState::CanLogIn && change.email == Some(None) {
-        return Err(ApiError::invalid_field("A guardian who can log in needs an e-mail address."));
+        return Err(ApiError::invalid_field("email", "A guardian who can log in needs an e-mail address."));
     }
     // Once linked to their login (they accepted), the details are the person's: their own edit
     // changes them in every family they are a guardian of.

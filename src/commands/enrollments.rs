@@ -6,7 +6,7 @@ use crate::adapters::crypto::new_id;
 use crate::app::App;
 use crate::commands::access::{primary_contact, OrgContext};
 use crate::commands::guarded_effects;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::enrollments::{
     self as store, enrollment_changed_by, enrollment_made, request_changed_by, ClassRow, EnrolledBy, EnrollmentRow,
     LocationRow, NewRequest, RequestRow, StudentRow,
@@ -22,16 +22,16 @@ use portal_core::enrollment::{
 use portal_core::notification::Notification;
 
 pub fn class_not_found() -> ApiError {
-    ApiError::not_found("class_not_found", "There is no such class.")
+    ApiError::not_found(ErrorCode::ClassNotFound, "There is no such class.")
 }
 pub fn student_not_found() -> ApiError {
-    ApiError::not_found("student_not_found", "There is no such student.")
+    ApiError::not_found(ErrorCode::StudentNotFound, "There is no such student.")
 }
 pub fn enrollment_not_found() -> ApiError {
-    ApiError::not_found("enrollment_not_found", "There is no such enrollment.")
+    ApiError::not_found(ErrorCode::EnrollmentNotFound, "There is no such enrollment.")
 }
 pub fn request_not_found() -> ApiError {
-    ApiError::not_found("request_not_found", "There is no such request.")
+    ApiError::not_found(ErrorCode::RequestNotFound, "There is no such request.")
 }
 
 pub fn today(app: &App) -> Day {
@@ -53,7 +53,7 @@ fn entry(requester: &Requester, action: &str, kind: &str, id: &str, label: Strin
 pub async fn add_location(app: &App, org: &OrgContext, name: &str) -> ApiResult<LocationRow> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 120 {
-        return Err(ApiError::invalid_field("The location name must be 1 to 120 characters."));
+        return Err(ApiError::invalid_field("name", "The location name must be 1 to 120 characters."));
     }
     let id = new_id("loc")?;
     store::insert_location(&app.db, &id, &org.id, name, app.now()).await?;
@@ -65,7 +65,7 @@ pub async fn add_location(app: &App, org: &OrgContext, name: &str) -> ApiResult<
 pub async fn save_class(app: &App, org: &OrgContext, id: Option<&str>, input: ClassInput) -> ApiResult<ClassRow> {
     let spec = ClassSpec::parse(input)?;
     if store::find_location(&app.db, &org.id, &spec.location_id).await?.is_none() {
-        return Err(ApiError::invalid_field("location_id names no location of this organization."));
+        return Err(ApiError::invalid_field("location_id", "location_id names no location of this organization."));
     }
     let id = match id {
         Some(id) => {
@@ -213,11 +213,11 @@ pub enum Ask<'a> {
     Transfer { to_class_id: &'a str, reason: Option<&'a str> },
 }
 
-fn optional_text(s: Option<&str>, max: usize, field: &str) -> ApiResult<Option<String>> {
+fn optional_text(s: Option<&str>, max: usize, field: &'static str) -> ApiResult<Option<String>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) if s.chars().count() <= max => Ok(Some(s.to_string())),
-        Some(_) => Err(ApiError::invalid_field(format!("{field} must be at most {max} characters."))),
+        Some(_) => Err(ApiError::invalid_field(field, format!("{field} must be at most {max} characters."))),
     }
 }
 
@@ -398,7 +398,7 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &Re
     if !won(&results, 0)? {
         let now = store::find_request(&app.db, &org.id, &request.id).await?.ok_or_else(request_not_found)?;
         may_decide(now.status)?;
-        return Err(ApiError::conflict("concurrent_change", "The request changed while this was being done. Reload it and try again."));
+        return Err(ApiError::conflict(ErrorCode::ConcurrentChange, "The request changed while this was being done. Reload it and try again."));
     }
     // A transfer the new class could not take after all (it filled meanwhile) leaves the old
     // enrollment as it was: put the request back to pending and say so.

@@ -22,7 +22,7 @@ use portal_core::time::Timestamp;
 pub async fn create(app: &App, org: &OrgContext, requester: &Requester, name: String, primary: Contact) -> ApiResult<String> {
     // The address may already be a guardian's in another family: one person, several families.
     if primary.email.is_none() {
-        return Err(ApiError::invalid_field("The primary guardian needs an e-mail address."));
+        return Err(ApiError::invalid_field("primary_guardian.email", "The primary guardian needs an e-mail address."));
     }
     let (family_id, guardian_id) = (new_id("fam")?, new_id("gdn")?);
     let created = AuditEntry {
@@ -78,7 +78,7 @@ const MAX_SEARCH_RESULTS: i64 = 100;
 /// its guardians.
 pub async fn search(app: &App, org_id: &str, q: &str) -> ApiResult<Vec<(FamilyRow, Vec<GuardianRow>)>> {
     if q.chars().count() > MAX_SEARCH_CHARS {
-        return Err(ApiError::invalid_field(format!("The search text must be at most {MAX_SEARCH_CHARS} characters.")));
+        return Err(ApiError::invalid_field("q", format!("The search text must be at most {MAX_SEARCH_CHARS} characters.")));
     }
     let found = families::search(&app.db, org_id, q.trim(), MAX_SEARCH_RESULTS).await?;
     let ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
@@ -107,7 +107,7 @@ pub async fn change_primary(app: &App, org: &OrgContext, requester: &Requester, 
 /// The Family Merge tool: the families `from` are merged into `family_id`.
 pub async fn merge(app: &App, org: &OrgContext, requester: &Requester, family_id: &str, from: &[String]) -> ApiResult<()> {
     if from.len() > MAX_MERGE_SOURCES {
-        return Err(ApiError::invalid_field(format!("At most {MAX_MERGE_SOURCES} families can be merged at once.")));
+        return Err(ApiError::invalid_field("from_family_ids", format!("At most {MAX_MERGE_SOURCES} families can be merged at once.")));
     }
     let target = find(app, &org.id, family_id).await?;
     let mut sources = Vec::with_capacity(from.len());

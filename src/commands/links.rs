@@ -6,7 +6,7 @@ use super::guarded_effects;
 use super::sign_in::{new_session, verify_throttled, Session};
 use crate::adapters::crypto::{hash_password, new_id};
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::invitations::{self, invitation_changed_by, Accepter, reset_changed_by, InvitationByToken, LinkRow, ResetByToken};
 use crate::store::{audit, won};
 use portal_core::access::{check_cooldown, may_accept, AccessError, GuardianFacts, Requester};
@@ -18,11 +18,11 @@ use portal_core::password::NewPassword;
 use portal_core::session::SessionKind;
 
 fn invitation_not_found() -> ApiError {
-    ApiError::not_found("invitation_not_found", "This invitation link is not valid. Check that you copied all of it.")
+    ApiError::not_found(ErrorCode::InvitationNotFound, "This invitation link is not valid. Check that you copied all of it.")
 }
 
 fn reset_not_found() -> ApiError {
-    ApiError::not_found("reset_link_not_found", "This password reset link is not valid.")
+    ApiError::not_found(ErrorCode::ResetLinkNotFound, "This password reset link is not valid.")
 }
 
 /// A guardian acting through a link, named as the history shows them.
@@ -62,7 +62,7 @@ pub struct Accepted {
 
 fn wrong_existing_password() -> ApiError {
     ApiError::forbidden(
-        "wrong_password",
+        ErrorCode::WrongPassword,
         "This e-mail address already has a login here: enter the password you sign in with.",
     )
 }
@@ -88,7 +88,7 @@ pub async fn accept_invitation(app: &App, org: &str, client_address: &str, accep
             let account_key = format!("guardian:{org}:{}", inv.email);
             let clear = verify_throttled(app, client_address, &account_key, Some(stored), acceptance.password)
                 .await
-                .map_err(|e| if e.code == "invalid_credentials" { wrong_existing_password() } else { e })?;
+                .map_err(|e| if e.code == ErrorCode::InvalidCredentials { wrong_existing_password() } else { e })?;
             statements.push(clear);
             Accepter::ExistingPerson { person_id }
         }
@@ -198,8 +198,8 @@ pub async fn change_password(
     let clear_throttle = verify_throttled(app, client_address, &account_key, who.password_hash, current_password)
         .await
         .map_err(|e| {
-            if e.code == "invalid_credentials" {
-                ApiError::forbidden("wrong_password", "The current password is not correct.")
+            if e.code == ErrorCode::InvalidCredentials {
+                ApiError::forbidden(ErrorCode::WrongPassword, "The current password is not correct.")
             } else {
                 e
             }

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::adapters::crypto::{hash_password, new_id, verify_password};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use crate::store::sessions::{EnterableFamily, GuardianLogin};
 use crate::store::staff::StaffLogin;
@@ -15,7 +15,7 @@ use portal_core::throttle::{ACCOUNT_POLICY, ADDRESS_POLICY};
 use worker::D1PreparedStatement;
 
 pub fn invalid_credentials() -> ApiError {
-    ApiError::new(401, "invalid_credentials", "The e-mail address or password is incorrect.")
+    ApiError::new(401, ErrorCode::InvalidCredentials, "The e-mail address or password is incorrect.")
 }
 
 /// Checks `password` against `stored_hash` (a dummy hash when there is no account, so timing
@@ -129,7 +129,7 @@ pub struct GuardianSignedIn {
 }
 
 pub fn family_access_denied() -> ApiError {
-    ApiError::forbidden("family_access_denied", "You cannot log in to that family's account.")
+    ApiError::forbidden(ErrorCode::FamilyAccessDenied, "You cannot log in to that family's account.")
 }
 
 /// Signs a person in to the family `family_id` if given (they must be able to log in to it), else to
@@ -185,7 +185,7 @@ pub async fn switch_family(
         return Err(if store::families::is_member(&app.db, person_id, family_id).await? {
             family_access_denied()
         } else {
-            ApiError::not_found("family_not_found", "You are not a guardian of that family.")
+            ApiError::not_found(ErrorCode::FamilyNotFound, "You are not a guardian of that family.")
         });
     };
     let guardian_id = chosen.guardian_id.clone();

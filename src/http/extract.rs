@@ -3,7 +3,7 @@
 
 use super::body::{parse_json, read_body, MAX_JSON_BODY_BYTES};
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use serde::de::DeserializeOwned;
 use std::rc::Rc;
 
@@ -92,13 +92,13 @@ impl RequestParts {
         if is_json || (declared.is_none() && body.is_empty()) {
             Ok(())
         } else {
-            Err(ApiError::new(415, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."))
+            Err(ApiError::new(415, ErrorCode::UnsupportedMediaType, "The request body must be JSON (Content-Type: application/json)."))
         }
     }
 }
 
 fn cross_site() -> ApiError {
-    ApiError::forbidden("cross_site_request", "This request came from another site and was refused.")
+    ApiError::forbidden(ErrorCode::CrossSiteRequest, "This request came from another site and was refused.")
 }
 
 /// Something a handler can take as an argument.
@@ -140,9 +140,11 @@ pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Query<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        serde_urlencoded::from_str(&parts.query)
-            .map(Query)
-            .map_err(|e| ApiError::invalid_field(format!("The query string has a wrong parameter: {e}.")))
+        let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(parts.query.as_bytes()));
+        serde_path_to_error::deserialize(pairs).map(Query).map_err(|e| {
+            let field = e.path().to_string();
+            ApiError::invalid_field(field, format!("The query string has a wrong parameter: {}.", e.into_inner()))
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::body::read_body;
 use super::extract::{FromRequest, RequestParts};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use serde::de::DeserializeOwned;
 
 /// Our forms are a few short fields; anything much larger is not one of them.
@@ -23,11 +23,11 @@ impl<T: DeserializeOwned> FromRequest for Form<T> {
             .and_then(|t| t.split(';').next())
             .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(ApiError::new(415, "unsupported_media_type", "This page only takes its own form."));
+            return Err(ApiError::new(415, ErrorCode::UnsupportedMediaType, "This page only takes its own form."));
         }
         let bytes = read_body(&parts.req, MAX_FORM_BODY_BYTES).await?;
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
-            .map_err(|_| ApiError::bad_request("malformed_form", "The form could not be read. Go back to the page and try again."))
+            .map_err(|_| ApiError::bad_request(ErrorCode::MalformedForm, "The form could not be read. Go back to the page and try again."))
     }
 }

@@ -19,10 +19,6 @@ pub fn no_content() -> ApiResult<Response> {
     respond(204, Body::None, &BARE)
 }
 
-pub fn text(status: u16, body: &str) -> ApiResult<Response> {
-    respond(status, Body::Bytes(body.as_bytes()), &TEXT)
-}
-
 /// An HTML page with headers that keep it from being framed or sniffed.
 pub fn html(status: u16, body: &str) -> ApiResult<Response> {
     respond(status, Body::Bytes(body.as_bytes()), &HTML)

@@ -6,7 +6,7 @@ use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
 use crate::commands::access::OrgContext;
 use crate::commands::payments::{Account, PaymentSettings};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
@@ -61,7 +61,7 @@ impl Staff {
         if self.role.may_change_settings() {
             Ok(())
         } else {
-            Err(ApiError::forbidden("owner_or_admin_required", "Only an owner or an admin can change settings."))
+            Err(ApiError::forbidden(ErrorCode::OwnerOrAdminRequired, "Only an owner or an admin can change settings."))
         }
     }
 }
@@ -158,7 +158,7 @@ impl FromRequest for Customer {
         }
         // An ended session says why (signed out, revoked, password changed) where it can.
         let ended = |reason: Option<&str>| match ended_message(reason) {
-            Some(why) => ApiError::new(401, "session_ended", why),
+            Some(why) => ApiError::new(401, ErrorCode::SessionEnded, why),
             None => SessionError::Ended.into(),
         };
         if let Err(e) = check_live(&claims, &row.session.stored(), app.now()) {

@@ -3,10 +3,10 @@
 
 use crate::app::App;
 use crate::commands::organizations::{self, NewOrganization};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::bearer_token;
 use crate::http::response::{self, FixedBody};
-use crate::http::{get, json, post, text, FromRequest, Json, Path, Query, RequestParts, Response, Router};
+use crate::http::{get, json, post, FromRequest, Json, Path, Query, RequestParts, Response, Router};
 use crate::store::{dev, plans};
 use portal_core::email::EmailAddress;
 use portal_core::organization::{parse_name, Slug};
@@ -70,7 +70,7 @@ impl FromRequest for PlatformAdmin {
         if ok {
             Ok(PlatformAdmin)
         } else {
-            Err(ApiError::new(401, "not_authenticated", "This route needs the platform administrator token."))
+            Err(ApiError::new(401, ErrorCode::NotAuthenticated, "This route needs the platform administrator token."))
         }
     }
 }

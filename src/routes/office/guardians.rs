@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::commands::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
 use crate::app::App;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorCode};
 use crate::store::invitations::{self, InvitationFilter};
 use portal_core::time::Timestamp;
 
@@ -96,7 +96,7 @@ pub async fn move_contact(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Gu
     let (contact, from) = load_target(app, &staff.org, &guardian_id).await?;
     let to = crate::store::families::find_family(&app.db, &staff.org.id, &body.to_family_id)
         .await?
-        .ok_or_else(|| crate::error::ApiError::not_found("family_not_found", "No family with that id."))?;
+        .ok_or_else(|| crate::error::ApiError::not_found(ErrorCode::FamilyNotFound, "No family with that id."))?;
     crate::commands::operations::move_contact(app, &staff.org, &staff.requester(), &contact, &from, &to, body.confirm == Some(true)).await?;
     let (contact, _) = load_target(app, &staff.org, &guardian_id).await?;
     json(200, &guardian_json(&contact, &staff.requester(), app.now()))

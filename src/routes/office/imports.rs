@@ -8,7 +8,7 @@ use serde_json::json;
 use std::rc::Rc;
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::commands::imports::{self, Uploader};
 use crate::store::imports as store;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
@@ -23,10 +23,10 @@ pub struct ReportQuery {
 }
 
 /// `yes`, `no`, or absent (or empty): not filtered.
-fn yes_no(value: Option<&str>, name: &str) -> ApiResult<Option<bool>> {
+fn yes_no(value: Option<&str>, name: &'static str) -> ApiResult<Option<bool>> {
     value
         .filter(|v| !v.is_empty())
-        .map(|v| parse_yes_no(v).ok_or_else(|| ApiError::invalid_field(format!("{name} must be yes or no."))))
+        .map(|v| parse_yes_no(v).ok_or_else(|| ApiError::invalid_field(name, format!("{name} must be yes or no."))))
         .transpose()
 }
 
@@ -36,7 +36,7 @@ pub async fn report(app: Rc<App>, staff: Staff, Query(query): Query<ReportQuery>
     let has_access = yes_no(query.has_portal_access.as_deref(), "has_portal_access")?;
     let family = query.family.filter(|f| !f.trim().is_empty());
     if family.as_ref().is_some_and(|f| f.chars().count() > 100) {
-        return Err(ApiError::invalid_field("family must be at most 100 characters."));
+        return Err(ApiError::invalid_field("family", "family must be at most 100 characters."));
     }
     let csv = imports::report_csv(app, &staff.org.id, has_customer, has_access, family.as_deref().map(str::trim)).await?;
     response::with_headers(
@@ -67,6 +67,7 @@ pub async fn upload(
     let app = &*app;
     if !matches!(query.update_matching.as_deref(), None | Some("true" | "1" | "yes")) {
         return Err(ApiError::invalid_field(
+            "update_matching",
             "Only update_matching=true is supported: the import updates the contacts it matches and creates none.",
         ));
     }
@@ -82,6 +83,6 @@ pub async fn show(app: Rc<App>, staff: Staff, Path(job_id): Path<ImportJobId>) -
     let job = store::find_job(&app.db, &job_id)
         .await?
         .filter(|j| j.org_id == staff.org.id)
-        .ok_or_else(|| ApiError::not_found("import_not_found", "No import with that id."))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::ImportNotFound, "No import with that id."))?;
     json(200, &imports::job_json(app, &job).await?)
 }

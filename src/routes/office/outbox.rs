@@ -3,7 +3,7 @@
 //! `routes/platform.rs` and uses the same functions.
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{json, Path, PathParam, Query, Response, Staff};
 use crate::store::outbox::{self, FailedRow};
 use portal_core::notification::OutgoingEmail;
@@ -75,10 +75,10 @@ pub async fn retry_failed(app: &App, id: &str, org_id: Option<&str>) -> ApiResul
     let row = outbox::find(&app.db, id)
         .await?
         .filter(|r| r.kind == outbox::KIND_EMAIL && org_id.is_none_or(|o| r.org_id.as_deref() == Some(o)))
-        .ok_or_else(|| ApiError::not_found("outbox_message_not_found", "No e-mail with that id."))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::OutboxMessageNotFound, "No e-mail with that id."))?;
     if !outbox::retry_failed(&app.db, &row.id, org_id, app.now()).await? {
         let why = if row.processed_at.is_some() { "That e-mail was sent." } else { "That e-mail has not failed; it is still being sent." };
-        return Err(ApiError::conflict("outbox_message_not_failed", why));
+        return Err(ApiError::conflict(ErrorCode::OutboxMessageNotFailed, why));
     }
     app.enqueue(std::slice::from_ref(&row.id)).await;
     json(202, &json!({ "id": row.id, "status": "queued" }))

@@ -11,7 +11,7 @@ use crate::commands::sign_in::{self, GuardianSignedIn, Session};
 use crate::store::sessions::EnterableFamily;
 use serde::Deserialize;
 use serde_json::Value;
-use crate::store::families::{self, GuardianRow};
+use crate::store::families::{self};
 use crate::store::{audit, sessions};
 use portal_core::email::EmailAddress;
 

@@ -11,10 +11,9 @@ mod students;
 
 use crate::adapters::switch::{portal_view, PortalView};
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::response::{self, FixedBody};
 use crate::http::{delete, get, patch, post, put, Response, Router};
-use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 
 pub fn routes(router: Router) -> Router {
     macro_rules! api {
@@ -22,21 +21,7 @@ pub fn routes(router: Router) -> Router {
             concat!("/portal/:org/api", $path)
         };
     }
-    let router = pages::student_routes(pages::payment_routes(router));
-    router
-        .route("/portal/static/:file", get(pages::asset))
-        .route("/portal/:org", get(pages::sign_in_page).post(pages::sign_in))
-        .route("/portal/:org/sign-out", post(pages::sign_out))
-        .route("/portal/:org/forgot-password", get(pages::forgot_password_page).post(pages::forgot_password))
-        .route("/portal/:org/forgot-password/sent", get(pages::reset_sent))
-        .route("/portal/:org/account", get(pages::account))
-        .route("/portal/:org/switch-family", post(pages::switch_family))
-        .route("/portal/:org/account/guardians/:guardian_id/:action", get(pages::guardian_action_page).post(pages::account_action))
-        .route("/portal/:org/account/add-guardian", get(pages::add_guardian_page).post(pages::add_guardian))
-        .route("/portal/:org/account/contact", get(pages::contact_page).post(pages::save_contact))
-        .route("/portal/:org/account/password", get(pages::change_password_page).post(pages::change_password))
-        .route("/portal/:org/invitations/:token", get(pages::invitation).post(pages::accept_invitation))
-        .route("/portal/:org/password-reset/:token", get(pages::password_reset_page).post(pages::complete_password_reset))
+    pages::routes(router)
         .route(api!("/session"), post(api::sign_in).delete(api::sign_out))
         .route(api!("/session/family"), post(api::switch_family))
         .route(api!("/account"), get(api::account))
@@ -93,7 +78,7 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
 // isolate.
 thread_local! {
     static NO_SUCH_PORTAL: (ApiError, Option<FixedBody>) =
-        serialized_once(ApiError::new(404, "organization_not_found", "There is no such Customer Portal."));
+        serialized_once(ApiError::new(404, ErrorCode::OrganizationNotFound, "There is no such Customer Portal."));
     static PORTAL_UNAVAILABLE: (ApiError, Option<FixedBody>) = serialized_once(ApiError::portal_unavailable());
 }
 

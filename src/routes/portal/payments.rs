@@ -85,7 +85,7 @@ pub async fn edit(
     let expiry = match (b.exp_month, b.exp_year) {
         (Some(m), Some(y)) => Some((m, y)),
         (None, None) => None,
-        _ => return Err(ApiError::invalid_field("Send exp_month and exp_year together.")),
+        _ => return Err(ApiError::invalid_field("exp_month", "Send exp_month and exp_year together.")),
     };
     let edit = MethodEdit { is_default: b.is_default, recurring_authorized: b.recurring_authorized, expiry };
     json(200, &payments::edit_method(app, &me.account(), &id, &edit).await?)

@@ -6,7 +6,8 @@
 
 use super::payments::{self, HistoryQuery, PaymentsSection};
 use super::students::{self, StudentsSection};
-use super::{new_password_field, password_hint, respond, Chrome, Errors, Flash, FlashIn, MaybeCustomer};
+use super::form::*;
+use super::frame::*;
 use crate::app::App;
 use crate::commands::access::{
     add_contact, edit_contact_details, load_target, parse_reason, revoke as revoke_access, revoke_preview, send_invitation,
@@ -15,8 +16,8 @@ use crate::commands::access::{
 use crate::commands::families;
 use crate::commands::links::{change_password as change_login_password, SignedInGuardian};
 use crate::commands::sign_in;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{cleared_cookie, see_other, ClientAddress, Customer, Form, GUARDIAN_COOKIE, OrgSlug, Path, Query, Response};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::{get, post, Router, see_other, ClientAddress, Customer, Form, OrgSlug, Path, Query, Response};
 use crate::store::families::{self as family_store, ContactChange, GuardianRow};
 use crate::store::sessions;
 use askama::Template;
@@ -28,46 +29,14 @@ use portal_core::time::Timestamp;
 use serde::Deserialize;
 use std::rc::Rc;
 
-/// A page of My Account: the signed-in guardian and the page frame, or where to go instead.
-pub(super) enum Session {
-    In(Box<Customer>, Chrome),
-    Out(Response),
-}
-
-/// Without a live session a page goes to sign-in, saying the session ended when there was one.
-pub(super) fn session(org: &str, me: MaybeCustomer, flash: Option<Flash>) -> ApiResult<Session> {
-    match me.0 {
-        Ok(me) => {
-            let mut chrome = Chrome::of(org, me.org.name.clone()).with_flash(flash);
-            chrome.signed_in = true;
-            Ok(Session::In(Box::new(me), chrome))
-        }
-        Err(e) if e.status == 401 => {
-            let cookies = if e.code == "not_authenticated" {
-                vec![]
-            } else {
-                vec![cleared_cookie(GUARDIAN_COOKIE, format!("/portal/{org}")), Flash::session_ended(&e.message).cookie(org)]
-            };
-            Ok(Session::Out(see_other(&format!("/portal/{org}"), &cookies)?))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// `let (me, chrome) = signed_in!(org, me, flash);` in a page handler.
-macro_rules! signed_in {
-    ($org:expr, $me:expr, $flash:expr) => {
-        match super::account::session(&$org, $me, $flash)? {
-            super::account::Session::In(me, chrome) => (*me, chrome),
-            super::account::Session::Out(response) => return Ok(response),
-        }
-    };
-}
-pub(super) use signed_in;
-
-/// Back to My Account (at `section`) with a one-shot message.
-pub(super) fn back_to_account(org: &str, section: &str, flash: Flash) -> ApiResult<Response> {
-    see_other(&format!("/portal/{org}/account#{section}"), &[flash.cookie(org)])
+pub fn routes(router: Router) -> Router {
+    router
+        .route("/portal/:org/account", get(account))
+        .route("/portal/:org/switch-family", post(switch_family))
+        .route("/portal/:org/account/guardians/:guardian_id/:action", get(guardian_action_page).post(account_action))
+        .route("/portal/:org/account/add-guardian", get(add_guardian_page).post(add_guardian))
+        .route("/portal/:org/account/contact", get(contact_page_get).post(save_contact))
+        .route("/portal/:org/account/password", get(change_password_page).post(change_password))
 }
 
 pub struct FamilyChoice {
@@ -589,7 +558,7 @@ pub async fn change_password(
                 status = 429;
                 errors.form(e.message.clone());
             }
-            Err(e) if e.code == "wrong_password" => errors.field("current_password", e.message.clone()),
+            Err(e) if e.code == ErrorCode::WrongPassword => errors.field("current_password", e.message.clone()),
             Err(e) if e.status < 500 => errors.field("new_password", e.message.clone()),
             Err(e) => return Err(e),
         }

@@ -3,12 +3,13 @@
 //! goes through `commands::payments`, the functions the JSON API calls, so the page offers exactly
 //! what the API allows (each method's `actions`, `accepting_payments`, the history window).
 
-use super::account::{back_to_account, signed_in};
-use super::{respond, Chrome, Errors, Flash, MaybeCustomer, NoFields, CARD_ELEMENT_SCRIPT};
+use super::form::*;
+use super::frame::*;
+use super::assets::CARD_ELEMENT_SCRIPT;
 use crate::adapters::crypto::new_id;
 use crate::app::App;
 use crate::commands::payments::{self as commands, CardElement};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::response::policy_letting_in;
 use crate::http::{get, post, Customer, Form, OrgSlug, Path, Query, Response, Router};
 use askama::Template;
@@ -197,7 +198,7 @@ pub async fn load(app: &App, me: &Customer, query: &HistoryQuery) -> ApiResult<P
 }
 
 /// The payment pages' routes.
-pub fn payment_routes(router: Router) -> Router {
+pub fn routes(router: Router) -> Router {
     router
         .route("/portal/:org/account/payments/pay", get(pay_page).post(pay))
         .route("/portal/:org/account/payments/add-method", get(add_method_page).post(add_method))
@@ -207,7 +208,7 @@ pub fn payment_routes(router: Router) -> Router {
 
 /// A refusal the person can act on (shown on the form), or a failure (the error page).
 fn on_form(e: ApiError, errors: &mut Errors, field: &'static str) -> ApiResult<()> {
-    if e.status >= 500 && e.code != "gateway_unavailable" {
+    if e.status >= 500 && e.code != ErrorCode::GatewayUnavailable {
         return Err(e);
     }
     errors.field(field, e.message.clone());

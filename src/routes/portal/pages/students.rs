@@ -2,11 +2,11 @@
 //! (Add Student, Edit Student, enroll, Drop, Transfer, Cancel Waitlist). The writes call
 //! `commands::enrollments`, as the JSON API does; the actions shown are the API's `actions`.
 
-use super::account::{back_to_account, signed_in};
-use super::{respond, Chrome, Errors, Flash, MaybeCustomer, NoFields};
+use super::form::*;
+use super::frame::*;
 use crate::app::App;
 use crate::commands::enrollments::{self as commands, today, Ask};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, post, Customer, Form, OrgSlug, Path, Query, Response, Router};
 use crate::routes::enrollment_views::seen_status;
 use crate::store::enrollments::{self as store, ClassRow, EnrollmentRow, StudentRow};
@@ -151,7 +151,7 @@ pub async fn load(app: &App, me: &Customer) -> ApiResult<StudentsSection> {
 }
 
 /// The student pages' routes.
-pub fn student_routes(router: Router) -> Router {
+pub fn routes(router: Router) -> Router {
     router
         .route("/portal/:org/account/students/add", get(add_student_page).post(add_student))
         .route("/portal/:org/account/students/:student_id/edit", get(edit_student_page).post(edit_student))
@@ -404,7 +404,7 @@ pub async fn enroll(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Form
                 let flash = if made.status == EnrollmentStatus::Waitlisted { Flash::Waitlisted } else { Flash::Enrolled };
                 return back_to_account(&org, "your-students", flash);
             }
-            Err(e) if e.code == "student_not_found" => on_form(e, &mut errors, "student_id")?,
+            Err(e) if e.code == ErrorCode::StudentNotFound => on_form(e, &mut errors, "student_id")?,
             Err(e) => on_form(e, &mut errors, "class_id")?,
         }
     }
@@ -465,7 +465,7 @@ async fn offered(app: &App, me: &Customer, id: &str, action: &str) -> ApiResult<
     may_manage(me)?;
     let e = commands::family_enrollment(app, &me.org.id, &me.me.family_id, id).await?;
     if !line(&e, me, true, app).offers(action) {
-        return Err(ApiError::new(409, "not_offered", "This enrollment does not take that request now: look at My Account for why."));
+        return Err(ApiError::new(409, ErrorCode::NotOffered, "This enrollment does not take that request now: look at My Account for why."));
     }
     Ok(e)
 }

@@ -1,0 +1,109 @@
+//! The errors of a form, GOV.UK style: a summary on top, each message beside its field.
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use portal_core::email::EmailAddress;
+use portal_core::password::{NewPassword, MIN_PASSWORD_CHARS};
+use serde::Deserialize;
+
+pub struct FieldError {
+    /// The id of the field it belongs to (the summary links there), or none for the whole form.
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+#[derive(Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    pub(super) fn field(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError { field: Some(field), message: message.into() });
+    }
+
+    pub(super) fn form(&mut self, message: impl Into<String>) {
+        self.0.push(FieldError { field: None, message: message.into() });
+    }
+
+    /// A command's refusal on the form: beside the field it names when the form has that field,
+    /// else in the summary. A failure on our side is the error page instead (`Err`), except a
+    /// gateway that could not be reached, which the person can simply try again.
+    pub(super) fn refusal(&mut self, e: ApiError, fields: &[&'static str]) -> ApiResult<()> {
+        if e.status >= 500 && e.code != ErrorCode::GatewayUnavailable {
+            return Err(e);
+        }
+        match e.field.as_deref().and_then(|named| fields.iter().find(|f| **f == named)) {
+            Some(field) => self.field(field, e.message.clone()),
+            None => self.form(e.message.clone()),
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|e| e.field == Some(field)).map(|e| e.message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldError> {
+        self.0.iter()
+    }
+}
+
+/// An e-mail address field: the parsed address, or its error added.
+pub(super) fn email_field(errors: &mut Errors, field: &'static str, input: &str) -> Option<EmailAddress> {
+    let input = input.trim();
+    if input.is_empty() {
+        errors.field(field, "Enter your e-mail address.");
+        return None;
+    }
+    match EmailAddress::parse(input) {
+        Ok(email) => Some(email),
+        Err(_) => {
+            errors.field(field, "Enter an e-mail address in the correct format, like name@example.com.");
+            None
+        }
+    }
+}
+
+/// A new password field, checked by the same rule the command applies.
+pub(super) fn new_password_field(errors: &mut Errors, field: &'static str, input: &str) {
+    if input.is_empty() {
+        errors.field(field, "Enter a password.");
+    } else if let Err(e) = NewPassword::parse(input) {
+        errors.field(field, e.to_string());
+    }
+}
+
+pub(super) fn password_hint() -> String {
+    format!("At least {MIN_PASSWORD_CHARS} characters.")
+}
+
+/// "15 minutes", "1 minute", "40 seconds": how long to wait, in the words a person would use.
+pub(super) fn wait_words(seconds: i64) -> String {
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if seconds >= 60 {
+        plural((seconds + 59) / 60, "minute")
+    } else {
+        plural(seconds.max(1), "second")
+    }
+}
+
+/// A form with nothing to fill in (a button alone): its body is read and must be a form.
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+#[cfg(test)]
+mod tests {
+    use super::wait_words;
+
+    #[test]
+    fn says_waits_in_words() {
+        assert_eq!(wait_words(900), "15 minutes");
+        assert_eq!(wait_words(61), "2 minutes");
+        assert_eq!(wait_words(60), "1 minute");
+        assert_eq!(wait_words(1), "1 second");
+        assert_eq!(wait_words(0), "1 second");
+        assert_eq!(wait_words(42), "42 seconds");
+    }
+}

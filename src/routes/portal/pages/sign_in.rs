@@ -1,0 +1,198 @@
+//! Sign in and sign out; Forgot password, and the e-mailed reset link.
+
+use super::form::*;
+use super::frame::*;
+use super::links::reset_link_problem_page;
+use crate::app::App;
+use crate::commands::links::{self, find_link};
+use crate::commands::sign_in;
+use crate::error::{ApiResult, ErrorCode};
+use crate::http::{get, post, Router, 
+    cleared_cookie, see_other, Response, ClientAddress, Form, OrgSlug, Path, GUARDIAN_COOKIE,
+};
+use crate::store::invitations::ResetByToken;
+use crate::store::sessions;
+use askama::Template;
+use portal_core::ids::LinkToken;
+use serde::Deserialize;
+use std::rc::Rc;
+
+pub fn routes(router: Router) -> Router {
+    router
+        .route("/portal/:org", get(sign_in_page).post(sign_in))
+        .route("/portal/:org/sign-out", post(sign_out))
+        .route("/portal/:org/forgot-password", get(forgot_password_page).post(forgot_password))
+        .route("/portal/:org/forgot-password/sent", get(reset_sent))
+        .route("/portal/:org/password-reset/:token", get(password_reset_page).post(complete_password_reset))
+}
+
+// Sign in and sign out.
+
+#[derive(Template)]
+#[template(path = "portal/sign_in.html")]
+pub struct SignInPage {
+    chrome: Chrome,
+    email: String,
+    errors: Errors,
+}
+
+/// The portal's entry page; someone already signed in goes on to My Account.
+pub async fn sign_in_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): FlashIn, me: MaybeCustomer) -> ApiResult<Response> {
+    if me.0.is_ok() {
+        return see_other(&format!("/portal/{org}/account"), &[]);
+    }
+    let chrome = chrome_for(&app, &org).await?.with_flash(flash);
+    respond(200, &SignInPage { chrome: chrome.clone(), email: String::new(), errors: Errors::default() }, &chrome)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+}
+
+/// Signs in with the command the API uses; success sets the same session cookie and goes to My Account.
+pub async fn sign_in(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    ClientAddress(client): ClientAddress,
+    Form(form): Form<SignInForm>,
+) -> ApiResult<Response> {
+    let mut errors = Errors::default();
+    let email = email_field(&mut errors, "email", &form.email);
+    if form.password.is_empty() {
+        errors.field("password", "Enter your password.");
+    }
+    let mut status = 422;
+    let mut retry_after = None;
+    if let (Some(email), true) = (email, errors.is_empty()) {
+        // No family named: the person's first family; the Family Switcher moves them on.
+        match sign_in::guardian(&app, &org, &client, &email, &form.password, None).await {
+            Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &[signed_in.session.cookie]),
+            Err(e) if e.code == ErrorCode::InvalidCredentials => errors.field("password", e.message.clone()),
+            Err(e) if e.status == 429 => {
+                let seconds = e.retry_after_seconds.unwrap_or(60);
+                errors.form(format!("Too many failed sign-in attempts. Try again in {}.", wait_words(seconds)));
+                status = 429;
+                retry_after = Some(seconds);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let chrome = chrome_for(&app, &org).await?.with_errors(&errors);
+    let resp = respond(status, &SignInPage { chrome: chrome.clone(), email: form.email.trim().to_string(), errors }, &chrome)?;
+    if let Some(seconds) = retry_after {
+        resp.headers().set("retry-after", &seconds.to_string())?;
+    }
+    Ok(resp)
+}
+
+/// A form with nothing to send but itself (the same-origin check still applies).
+
+/// Ends the session (as the API's sign-out does) and clears the cookie, whether or not the session
+/// was still live: the person asked to be signed out, and is.
+pub async fn sign_out(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    Form(_): Form<NoFields>,
+    MaybeCustomer(me): MaybeCustomer,
+) -> ApiResult<Response> {
+    if let Ok(me) = me {
+        sessions::end(&app.db, &me.session_id, "signed_out", app.now()).await?;
+    }
+    let cleared = cleared_cookie(GUARDIAN_COOKIE, format!("/portal/{org}"));
+    see_other(&format!("/portal/{org}"), &[cleared, Flash::SignedOut.cookie(&org)])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forgot password, and the e-mailed reset link.
+
+#[derive(Template)]
+#[template(path = "portal/forgot_password.html")]
+pub struct ForgotPasswordPage {
+    chrome: Chrome,
+    email: String,
+    errors: Errors,
+}
+
+pub async fn forgot_password_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): FlashIn) -> ApiResult<Response> {
+    let chrome = chrome_for(&app, &org).await?.with_flash(flash);
+    respond(200, &ForgotPasswordPage { chrome: chrome.clone(), email: String::new(), errors: Errors::default() }, &chrome)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EmailForm {
+    email: String,
+}
+
+/// Asks for a reset link; the next page says the same whether or not the address has an account.
+pub async fn forgot_password(app: Rc<App>, OrgSlug(org): OrgSlug, Form(form): Form<EmailForm>) -> ApiResult<Response> {
+    let mut errors = Errors::default();
+    if let Some(email) = email_field(&mut errors, "email", &form.email) {
+        links::request_password_reset(&app, &org, email.as_str()).await?;
+        return see_other(&format!("/portal/{org}/forgot-password/sent"), &[]);
+    }
+    let chrome = chrome_for(&app, &org).await?.with_errors(&errors);
+    respond(422, &ForgotPasswordPage { chrome: chrome.clone(), email: form.email.trim().to_string(), errors }, &chrome)
+}
+
+#[derive(Template)]
+#[template(path = "portal/reset_sent.html")]
+pub struct ResetSentPage {
+    chrome: Chrome,
+}
+
+pub async fn reset_sent(app: Rc<App>, OrgSlug(org): OrgSlug) -> ApiResult<Response> {
+    let chrome = chrome_for(&app, &org).await?;
+    respond(200, &ResetSentPage { chrome: chrome.clone() }, &chrome)
+}
+
+#[derive(Template)]
+#[template(path = "portal/password_reset.html")]
+pub struct PasswordResetPage {
+    chrome: Chrome,
+    token: LinkToken,
+    hint: String,
+    errors: Errors,
+}
+
+/// The reset link's page: the form while the link works, else what to do.
+pub async fn password_reset_page(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
+    let chrome = chrome_for(&app, &org).await?;
+    match find_link::<ResetByToken>(&app, &org, &token).await? {
+        None => reset_link_problem_page(chrome, true),
+        Some(r) if !r.usable(app.now()) => reset_link_problem_page(chrome, false),
+        Some(_) => respond(200, &PasswordResetPage { chrome: chrome.clone(), token, hint: password_hint(), errors: Errors::default() }, &chrome),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    new_password: String,
+}
+
+/// Sets the new password with the API's command (every session of the guardian ends), then the
+/// sign-in page says it is done.
+pub async fn complete_password_reset(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    Path(token): Path<LinkToken>,
+    Form(form): Form<ResetForm>,
+) -> ApiResult<Response> {
+    let mut errors = Errors::default();
+    new_password_field(&mut errors, "new_password", &form.new_password);
+    if errors.is_empty() {
+        match links::complete_password_reset(&app, &org, &token, &form.new_password).await {
+            Ok(()) => return see_other(&format!("/portal/{org}"), &[Flash::PasswordReset.cookie(&org)]),
+            Err(e) if e.code == ErrorCode::ResetLinkNotFound => return reset_link_problem_page(chrome_for(&app, &org).await?, true),
+            Err(e) if e.code == ErrorCode::ResetLinkInvalid => return reset_link_problem_page(chrome_for(&app, &org).await?, false),
+            Err(e) if e.status == 422 => errors.field("new_password", e.message.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    let chrome = chrome_for(&app, &org).await?.with_errors(&errors);
+    respond(422, &PasswordResetPage { chrome: chrome.clone(), token, hint: password_hint(), errors }, &chrome)
+}
