@@ -2,14 +2,13 @@
 
 use crate::config::Config;
 use crate::error::ApiResult;
-use crate::store::Db;
+use crate::store::{Db, DB_BINDING};
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{console_error, kv::KvStore, Context, D1PreparedStatement, D1Result, Env, Queue};
 
-pub const DB_BINDING: &str = "DB";
 pub const KV_BINDING: &str = "PORTAL_SWITCH";
 pub const JOBS_BINDING: &str = "JOBS";
 

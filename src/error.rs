@@ -14,8 +14,6 @@ use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::session::SessionError;
 use portal_core::settings::SettingsError;
 use portal_core::throttle::Locked;
-#[cfg(feature = "http")]
-use crate::http::response::Response;
 use worker::console_error;
 
 /// Declares [`ErrorCode`]: the API's `error.code`, one variant per code, so a page matches on a
@@ -200,21 +198,6 @@ impl ApiError {
             Some(field) => json!({ "error": { "code": self.code.as_str(), "message": &self.message, "field": field } }),
             None => json!({ "error": { "code": self.code.as_str(), "message": &self.message } }),
         }
-    }
-
-    /// The error as the API's JSON answer. `Err` only when the runtime cannot build a response at
-    /// all: the fetch entry then answers a bare 500.
-    #[cfg(feature = "http")]
-    pub fn into_response(self) -> ApiResult<Response> {
-        let resp = crate::http::response::json(self.status, &self.body())?;
-        // Rarely there: set one by one on the copied headers.
-        if let Some(s) = self.retry_after_seconds {
-            resp.headers().set("retry-after", &s.to_string())?;
-        }
-        if let Some(methods) = &self.allow {
-            resp.headers().set("allow", methods)?;
-        }
-        Ok(resp)
     }
 }
 

@@ -149,3 +149,20 @@ pub fn see_other(location: &str, cookies: &[String]) -> ApiResult<Response> {
     init.set_headers(&headers);
     build(303, Body::None, &init)
 }
+
+impl ApiError {
+    /// The error as the API's JSON answer. `Err` only when the runtime cannot build a response at
+    /// all: the fetch entry then answers a bare 500. (Here, not in error.rs: the error type sits
+    /// below every layer, its HTTP rendering in this one.)
+    pub fn into_response(self) -> ApiResult<Response> {
+        let resp = json(self.status, &self.body())?;
+        // Rarely there: set one by one on the copied headers.
+        if let Some(s) = self.retry_after_seconds {
+            resp.headers().set("retry-after", &s.to_string())?;
+        }
+        if let Some(methods) = &self.allow {
+            resp.headers().set("allow", methods)?;
+        }
+        Ok(resp)
+    }
+}

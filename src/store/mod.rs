@@ -19,7 +19,6 @@ pub mod sessions;
 pub mod staff;
 pub mod throttle;
 
-use crate::app::DB_BINDING;
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
 use js_sys::{Reflect, JSON};
@@ -29,6 +28,9 @@ use wasm_bindgen_futures::JsFuture;
 use std::cell::OnceCell;
 use worker::worker_sys::D1Database as D1DatabaseSys;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+
+/// The D1 database's binding name (wrangler.toml).
+pub const DB_BINDING: &str = "DB";
 
 /// A bound value. D1 takes JS numbers (not BigInt), strings and null.
 pub enum Arg<'a> {
