@@ -10,6 +10,7 @@ mod adapters;
 mod app;
 mod commands;
 mod config;
+mod context;
 mod error;
 #[cfg(feature = "http")]
 mod http;

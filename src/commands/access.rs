@@ -23,14 +23,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{D1PreparedStatement, D1Result};
 
-/// The organization a request acts in, as its authentication found it.
-#[derive(Debug, Clone)]
-pub struct OrgContext {
-    pub id: String,
-    pub slug: String,
-    pub name: String,
-    pub invitation_ttl_hours: i64,
-}
+/// Defined below the http layer (src/context.rs), which makes it for every signed-in request.
+pub use crate::context::OrgContext;
 
 /// A reason given for a revoke: optional, trimmed, at most 500 characters.
 pub fn parse_reason(reason: Option<&str>) -> ApiResult<Option<String>> {

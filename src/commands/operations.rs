@@ -6,7 +6,8 @@
 
 use crate::adapters::crypto::new_id;
 use crate::app::App;
-use crate::commands::access::{primary_contact, revoked_notice, OrgContext};
+use crate::commands::access::{primary_contact, revoked_notice};
+use crate::context::OrgContext;
 use crate::commands::{guarded_effects, payments, Effects};
 use crate::error::ApiResult;
 use crate::store::families::{self, FamilyRow, GuardianRow};

@@ -2,6 +2,7 @@
 //! talks to the gateway where it must, and writes its change in one D1 batch.
 
 use crate::app::App;
+use crate::context::Account;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use serde_json::json;
@@ -20,24 +21,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{D1PreparedStatement, D1Result};
 
-/// An organization's payment settings, as a signed-in request loaded them.
-#[derive(Debug, Clone)]
-pub struct PaymentSettings {
-    pub gateway_kind: String,
-    pub gateway_account_id: Option<String>,
-    pub require_recurring_authorization: bool,
-    pub show_full_ledger_history: bool,
-}
-
-/// Who acts, in which family and organization, with which settings.
-pub struct Account<'a> {
-    pub org_id: &'a str,
-    pub family_id: &'a str,
-    pub payer: Payer,
-    pub payer_name: String,
-    pub can_view_full_ledger: bool,
-    pub settings: &'a PaymentSettings,
-}
 
 impl Account<'_> {
     fn gateway<'a>(&'a self, app: &'a App) -> Option<Gateway<'a>> {

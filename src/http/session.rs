@@ -4,8 +4,7 @@
 
 use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
-use crate::commands::access::OrgContext;
-use crate::commands::payments::{Account, PaymentSettings};
+use crate::context::{Account, OrgContext, PaymentSettings};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};

@@ -1,7 +1,8 @@
 //! The import-chunk job: applies one chunk of an edited contacts report, a row at a time, and
 //! the chunk that finishes the job queues the summary e-mail.
 
-use crate::commands::access::{self, OrgContext};
+use crate::commands::access;
+use crate::context::OrgContext;
 use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
