@@ -3,7 +3,6 @@
 use crate::app::App;
 use crate::adapters::crypto::{hash_password, new_id, verify_password};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::{session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use crate::store::sessions::{EnterableFamily, GuardianLogin};
 use crate::store::staff::StaffLogin;
 use crate::store::{self, sessions, throttle, Guard};
@@ -85,12 +84,7 @@ pub fn new_session(
     let statement = sessions::insert(&app.db, &session_id, org_id, kind, subject_id, epoch, app.now(), expires_at, guard)?;
     let claims = SessionClaims { sid: session_id, org: org_id.to_string(), kind };
     let token = app.config.session_key.issue(claims, app.now(), expires_at)?;
-    let (cookie_name, path) = match kind {
-        SessionKind::Staff => (STAFF_COOKIE, format!("/office/{org_slug}")),
-        SessionKind::Guardian => (GUARDIAN_COOKIE, format!("/portal/{org_slug}")),
-    };
-    let cookie = session_cookie(cookie_name, token.clone(), path, kind.lifetime_hours() * 3600);
-    Ok(NewSession { session: Session { token, cookie }, statement })
+    Ok(NewSession { session: Session { token, kind, org_slug: org_slug.to_string() }, statement })
 }
 
 /// A staff member signed in: their session (to answer with) and who they are.
@@ -195,10 +189,12 @@ pub async fn switch_family(
     Ok(GuardianSignedIn { session: session.session, org_id: org_id.to_string(), guardian_id, families })
 }
 
-/// What a client gets for a new session: the bearer token and the browser's cookie.
+/// A new session: its signed token, for an API client's `Authorization: Bearer` or a browser's
+/// cookie (made by the route: `http::cookies`).
 pub struct Session {
     pub token: String,
-    pub cookie: String,
+    pub kind: SessionKind,
+    pub org_slug: String,
 }
 
 /// A stored hash made at another cost than the deployment's `PASSWORD_ITERATIONS`, hashed again

@@ -1,6 +1,8 @@
 //! The session cookie browsers get at sign-in: HttpOnly, Secure, SameSite=Lax, scoped to the portal.
 
+use crate::commands::sign_in::Session;
 use cookie::{time::Duration, Cookie, SameSite};
+use portal_core::session::SessionKind;
 
 pub const STAFF_COOKIE: &str = "office_session";
 pub const GUARDIAN_COOKIE: &str = "portal_session";
@@ -14,6 +16,17 @@ pub fn session_cookie(name: &'static str, token: String, path: String, max_age_s
         .same_site(SameSite::Lax)
         .build()
         .to_string()
+}
+
+impl Session {
+    /// The browser's cookie for this session, scoped to its portal and living as long as it.
+    pub fn cookie(&self) -> String {
+        let (name, path) = match self.kind {
+            SessionKind::Staff => (STAFF_COOKIE, format!("/office/{}", self.org_slug)),
+            SessionKind::Guardian => (GUARDIAN_COOKIE, format!("/portal/{}", self.org_slug)),
+        };
+        session_cookie(name, self.token.clone(), path, self.kind.lifetime_hours() * 3600)
+    }
 }
 
 pub fn cleared_cookie(name: &'static str, path: String) -> String {

@@ -27,7 +27,7 @@ pub async fn sign_in(
     let signed_in = sign_in::staff(&app, &org_slug, &client, &email, &body.password).await?;
     let StaffSignedIn { session, staff_id, email, role } = signed_in;
     let resp = json(200, &json!({ "token": session.token, "staff": { "id": staff_id, "email": email, "role": role } }))?;
-    resp.headers().set("set-cookie", &session.cookie)?;
+    resp.headers().set("set-cookie", &session.cookie())?;
     Ok(resp)
 }
 

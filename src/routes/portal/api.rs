@@ -90,7 +90,7 @@ pub async fn session_response(
             "families": families_json(enterable, &me.family_id),
         }),
     )?;
-    resp.headers().set("set-cookie", &session.cookie)?;
+    resp.headers().set("set-cookie", &session.cookie())?;
     Ok(resp)
 }
 

@@ -179,7 +179,7 @@ pub async fn switch_family(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustome
     let (me, _) = signed_in!(org, me, None);
     let switched =
         sign_in::switch_family(&app, &me.org.id, &me.org.slug, me.session_epoch, &me.person_id, &me.session_id, &form.family_id).await?;
-    see_other(&format!("/portal/{org}/account"), &[switched.session.cookie, Flash::FamilySwitched.cookie(&org)])
+    see_other(&format!("/portal/{org}/account"), &[switched.session.cookie(), Flash::FamilySwitched.cookie(&org)])
 }
 
 // ---------------------------------------------------------------------------------------------

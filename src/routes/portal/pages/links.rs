@@ -183,7 +183,7 @@ pub async fn accept_invitation(
         let acceptance = Acceptance { token: &token, password: &form.password, confirm_adult, accept_terms };
         match links::accept_invitation(&app, &org, &client, acceptance).await {
             Ok(accepted) => {
-                return see_other(&format!("/portal/{org}/account"), &[accepted.session.cookie, Flash::Welcome.cookie(&org)]);
+                return see_other(&format!("/portal/{org}/account"), &[accepted.session.cookie(), Flash::Welcome.cookie(&org)]);
             }
             Err(e) if e.code == ErrorCode::WrongPassword => errors.field("password", e.message.clone()),
             Err(e) if e.status == 429 => {

@@ -69,7 +69,7 @@ pub async fn sign_in(
     if let (Some(email), true) = (email, errors.is_empty()) {
         // No family named: the person's first family; the Family Switcher moves them on.
         match sign_in::guardian(&app, &org, &client, &email, &form.password, None).await {
-            Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &[signed_in.session.cookie]),
+            Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &[signed_in.session.cookie()]),
             Err(e) if e.code == ErrorCode::InvalidCredentials => errors.field("password", e.message.clone()),
             Err(e) if e.status == 429 => {
                 let seconds = e.retry_after_seconds.unwrap_or(60);
