@@ -2,6 +2,7 @@
 //! `Allow`) come from the table, and every `/portal/{org}/...` request passes the portal switch
 //! before it is routed.
 
+mod bodies;
 mod enrollment_views;
 mod office;
 mod platform;

@@ -6,6 +6,7 @@ use crate::commands::enrollments::{self, today};
 use crate::commands::families;
 use crate::error::ApiResult;
 use crate::http::{json, Json, OptionalJson, Path, Query, Response, Staff};
+use crate::routes::bodies::{ClassQuery, NewEnrollment, NewStudent};
 use crate::routes::enrollment_views::{class_json, enrollment_json, request_json, student_json};
 use crate::store::enrollments as store;
 use portal_core::enrollment::{ClassInput, RequestOptions, RequestStatus};
@@ -35,12 +36,6 @@ pub async fn add_class(app: Rc<App>, staff: Staff, Json(body): Json<ClassInput>)
     json(201, &class_json(&class, today(&app)))
 }
 
-/// `?open=true`: only classes that have not ended.
-#[derive(Deserialize)]
-pub struct ClassQuery {
-    pub open: Option<bool>,
-}
-
 pub async fn classes(app: Rc<App>, staff: Staff, Query(q): Query<ClassQuery>) -> ApiResult<Response> {
     let today = today(&app);
     let rows = store::classes(&app.db, &staff.org.id, q.open.unwrap_or(false).then_some(today)).await?;
@@ -53,27 +48,12 @@ pub async fn edit_class(app: Rc<App>, staff: Staff, Path(id): Path<ClassId>, Jso
     json(200, &class_json(&class, today(&app)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewStudent {
-    pub first_name: String,
-    pub last_name: String,
-    pub birth_date: String,
-}
-
 pub async fn add_student(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<NewStudent>) -> ApiResult<Response> {
     let family = families::find(&app, &staff.org.id, &family_id).await?;
     let student =
         enrollments::add_student(&app, &staff.org, &staff.requester(), &family, &body.first_name, &body.last_name, &body.birth_date)
             .await?;
     json(201, &student_json(&student))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewEnrollment {
-    pub student_id: String,
-    pub class_id: String,
 }
 
 /// Staff enroll whatever the portal switch says.

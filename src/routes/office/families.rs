@@ -1,6 +1,7 @@
 //! Families in the Office Portal: create, search, read, add contacts, change the primary, merge,
 //! and the access history.
 
+use crate::routes::bodies::ContactBody;
 use crate::http::{json, Json, Path, Query, Response, Staff};
 use portal_core::ids::FamilyId;
 use serde::Deserialize;
@@ -11,23 +12,7 @@ use crate::app::App;
 use crate::commands::access::{family_json, guardian_json};
 use crate::commands::families;
 use crate::error::ApiResult;
-use portal_core::family::{parse_family_name, Contact};
-
-/// A new contact's details, as staff (here) and the primary (My Account) send them.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContactBody {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-impl ContactBody {
-    pub fn parse(&self) -> ApiResult<Contact> {
-        Ok(Contact::parse(&self.first_name, &self.last_name, self.email.as_deref(), self.phone.as_deref())?)
-    }
-}
+use portal_core::family::parse_family_name;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

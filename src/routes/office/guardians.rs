@@ -1,6 +1,7 @@
 //! Guardian access in the Office Portal: enable login for a primary guardian, revoke any login,
 //! send password resets, and the invitations console. Staff never invite a secondary.
 
+use crate::routes::bodies::RevokeBody;
 use crate::http::{json, DryRun, Json, OptionalJson, Path, Query, Response, Staff};
 use portal_core::ids::GuardianId;
 use serde::Deserialize;
@@ -28,12 +29,6 @@ async fn enable_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Guardi
     send_invitation(app, &staff.org, &staff.requester(), &target, &family, None, resend).await?;
     let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
     json(202, &guardian_json(&target, &staff.requester(), app.now()))
-}
-
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RevokeBody {
-    pub reason: Option<String>,
 }
 
 pub async fn revoke_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>, OptionalJson(body): OptionalJson<RevokeBody>, DryRun(dry_run): DryRun) -> ApiResult<Response> {

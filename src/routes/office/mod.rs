@@ -9,9 +9,6 @@ pub mod outbox;
 mod session;
 mod settings;
 
-pub use classes::{ClassQuery, NewEnrollment, NewStudent};
-pub use guardians::RevokeBody;
-
 use crate::http::{get, patch, post, put, Router};
 
 /// The Office Portal's routes, each with its methods.

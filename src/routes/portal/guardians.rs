@@ -12,8 +12,7 @@ use crate::commands::access::{
 };
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::office::families::ContactBody;
-use crate::routes::office::RevokeBody;
+use crate::routes::bodies::{ContactBody, RevokeBody};
 use crate::store::families::{self, ContactChange};
 use portal_core::email::EmailAddress;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};

@@ -8,7 +8,7 @@ use crate::commands::enrollments::{self, today, Ask};
 use crate::error::ApiResult;
 use crate::http::{json, Customer, Json, OptionalJson, Path, Query, Response};
 use crate::routes::enrollment_views::{class_json, enrollment_json, enrollments_json, request_json, student_json};
-use crate::routes::office::{ClassQuery, NewEnrollment, NewStudent};
+use crate::routes::bodies::{ClassQuery, NewEnrollment, NewStudent};
 use crate::store::enrollments::{self as store, StudentRow};
 use crate::store::families;
 use portal_core::enrollment::may_manage_enrollments;

@@ -1,0 +1,50 @@
+//! Request bodies and queries that both front doors take (the Office Portal's staff and My
+//! Account's families send the same fields): one definition, imported by each.
+
+use crate::error::ApiResult;
+use portal_core::family::Contact;
+use serde::Deserialize;
+
+/// A new contact's details, as staff and the primary (My Account) send them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl ContactBody {
+    pub fn parse(&self) -> ApiResult<Contact> {
+        Ok(Contact::parse(&self.first_name, &self.last_name, self.email.as_deref(), self.phone.as_deref())?)
+    }
+}
+
+/// The optional reason of a revoke.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeBody {
+    pub reason: Option<String>,
+}
+
+/// `?open=true`: only classes that have not ended.
+#[derive(Deserialize)]
+pub struct ClassQuery {
+    pub open: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewStudent {
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEnrollment {
+    pub student_id: String,
+    pub class_id: String,
+}
