@@ -1,44 +1,25 @@
-//! Invitations and password-reset links (stored by the hash of their token only), and the
-//! password writes they lead to.
+//! Invitations (stored by the hash of their token only): sending, withdrawing, accepting, and the
+//! staff console's list.
 
-use super::families::{GuardianRow, GUARDIAN_WHO_CAN_LOG_IN};
-use super::{int, sessions, text, Arg, Db, Guard};
+use super::{int, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::access::{invitation_link_status, LinkStatus};
 use portal_core::access::RESEND_COOLDOWN_SECONDS;
 use portal_core::audit::Actor;
 use portal_core::time::Timestamp;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-/// True while the guardian row was last changed by the command with this change id.
-pub fn guardian_changed_by<'a>(guardian_id: &'a str, change_id: &'a str) -> Guard<'a> {
-    Guard {
-        sql: "EXISTS (SELECT 1 FROM guardians WHERE id = ? AND last_change_id = ?)",
-        args: vec![text(guardian_id), text(change_id)],
-    }
-}
-
-pub fn invitation_changed_by<'a>(invitation_id: &'a str, change_id: &'a str) -> Guard<'a> {
-    Guard {
-        sql: "EXISTS (SELECT 1 FROM invitations WHERE id = ? AND change_id = ?)",
-        args: vec![text(invitation_id), text(change_id)],
-    }
-}
-
-pub fn reset_changed_by<'a>(reset_id: &'a str, change_id: &'a str) -> Guard<'a> {
-    Guard {
-        sql: "EXISTS (SELECT 1 FROM password_resets WHERE id = ? AND change_id = ?)",
-        args: vec![text(reset_id), text(change_id)],
-    }
-}
-
-/// `UPDATE ... WHERE <condition> AND <guard>`, with the guard's values after the statement's own.
-pub fn guarded_update<'a>(db: &Db, sql: &str, mut args: Vec<Arg<'a>>, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
-    args.extend(guard.args);
-    db.stmt(&format!("{sql} AND {}", guard.sql), &args)
-}
+// This module held ending access, reset links and the batch guards until they got modules of their
+// own; their old paths stay for the callers that still use them.
+pub use super::guarded_update;
+pub use super::guards::{guardian_changed_by, invitation_changed_by, reset_changed_by};
+pub use super::links::{find_by_token_hash, LinkRow};
+pub use super::resets::{
+    change_password, complete_reset, insert_reset, last_reset_at, reset_organization, reset_recipient, ResetByToken, FIND_RESET_BY_TOKEN,
+    ORGANIZATION_BY_SLUG,
+};
+pub use super::revocation::{end_sessions_sql, revoke, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
 
 pub const SUPERSEDE_PENDING: &str =
     "UPDATE invitations SET state = 'superseded', ended_at = ? WHERE guardian_id = ? AND state = 'pending'";
@@ -121,133 +102,6 @@ pub fn send(db: &Db, inv: &NewInvitation<'_>, change_id: &str, now: Timestamp) -
             )?
         },
     ])
-}
-
-/// Revokes a guardian's access: their live invitation dies, every session ends, unused reset
-/// links die. The first statement carries the change id; the others are guarded by it.
-pub fn revoke(db: &Db, guardian_id: &str, change_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
-    end_access(
-        db,
-        Whose::Guardian(guardian_id),
-        StateChange::CarriesChange(change_id),
-        "access_revoked",
-        now,
-        || guardian_changed_by(guardian_id, change_id),
-    )
-}
-
-/// Whose access ends: one guardian, or every guardian of a family but the one who keeps theirs.
-#[derive(Clone, Copy)]
-pub enum Whose<'a> {
-    Guardian(&'a str),
-    FamilyExcept { family_id: &'a str, keep: &'a str },
-}
-
-impl<'a> Whose<'a> {
-    /// The condition on their `guardians` rows.
-    fn rows(self) -> &'static str {
-        match self {
-            Whose::Guardian(_) => "id = ?",
-            Whose::FamilyExcept { .. } => "family_id = ? AND id != ?",
-        }
-    }
-
-    /// The condition on a column naming one of them (`guardian_id`, a session's `subject_id`).
-    fn named_by(self, column: &str) -> String {
-        match self {
-            Whose::Guardian(_) => format!("{column} = ?"),
-            Whose::FamilyExcept { .. } => format!("{column} IN (SELECT id FROM guardians WHERE family_id = ? AND id != ?)"),
-        }
-    }
-
-    fn args(self) -> Vec<Arg<'a>> {
-        match self {
-            Whose::Guardian(id) => vec![text(id)],
-            Whose::FamilyExcept { family_id, keep } => vec![text(family_id), text(keep)],
-        }
-    }
-}
-
-/// What ending access does to the guardians' `access_state`: a login or an invitation becomes
-/// `invite_revoked`, in one of three places.
-#[derive(Clone, Copy)]
-pub enum StateChange<'a> {
-    /// In the batch's first statement, which carries the change id the others are guarded by.
-    CarriesChange(&'a str),
-    /// Under the guard, like the other statements.
-    Guarded,
-    /// Not here: the caller's own statement sets it (a move, as it moves the guardian).
-    ByCaller,
-}
-
-/// Their login or invitation becomes `invite_revoked` (the row marked with the change id, if it carries one).
-pub fn revoke_state_sql(whose: Whose<'_>, carries_change: bool) -> String {
-    let change = if carries_change { ", last_change_id = ?" } else { "" };
-    format!(
-        "UPDATE guardians SET access_state = 'invite_revoked'{change}, updated_at = ? \
-         WHERE {} AND access_state IN ('invite_sent', 'can_log_in')",
-        whose.rows()
-    )
-}
-
-/// Their live invitations are revoked.
-pub fn revoke_invitations_sql(whose: Whose<'_>) -> String {
-    format!("UPDATE invitations SET state = 'revoked', ended_at = ? WHERE {} AND state = 'pending'", whose.named_by("guardian_id"))
-}
-
-/// Their sessions end, with a reason.
-pub fn end_sessions_sql(whose: Whose<'_>) -> String {
-    format!("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE {} AND ended_at IS NULL", whose.named_by("subject_id"))
-}
-
-/// Their unused reset links are spent.
-pub fn spend_resets_sql(whose: Whose<'_>) -> String {
-    format!("UPDATE password_resets SET used_at = ? WHERE {} AND used_at IS NULL", whose.named_by("guardian_id"))
-}
-
-/// Ends access, in this order: the access state (where `state` says), live invitations revoked,
-/// sessions ended with `end_reason`, unused reset links spent. Everything but a `CarriesChange`
-/// first statement runs only under `guard`. The one way a revoke, a primary change, a merge and a
-/// move end access, so that none of them leaves a token working.
-pub fn end_access<'a>(
-    db: &Db,
-    whose: Whose<'a>,
-    state: StateChange<'a>,
-    end_reason: &'a str,
-    now: Timestamp,
-    guard: impl Fn() -> Guard<'a>,
-) -> ApiResult<Vec<D1PreparedStatement>> {
-    let at = || int(now.millis());
-    let with_whose = |mut args: Vec<Arg<'a>>| {
-        args.extend(whose.args());
-        args
-    };
-    let mut statements = Vec::with_capacity(4);
-    match state {
-        StateChange::CarriesChange(change_id) => {
-            statements.push(db.stmt(&revoke_state_sql(whose, true), &with_whose(vec![text(change_id), at()]))?);
-        }
-        StateChange::Guarded => {
-            statements.push(guarded_update(db, &revoke_state_sql(whose, false), with_whose(vec![at()]), guard())?);
-        }
-        StateChange::ByCaller => {}
-    }
-    statements.push(guarded_update(db, &revoke_invitations_sql(whose), with_whose(vec![at()]), guard())?);
-    statements.push(guarded_update(db, &end_sessions_sql(whose), with_whose(vec![at(), text(end_reason)]), guard())?);
-    statements.push(guarded_update(db, &spend_resets_sql(whose), with_whose(vec![at()]), guard())?);
-    Ok(statements)
-}
-
-/// What an e-mailed link leads to (an invitation or a password reset), found by the SHA-256 of its
-/// token. It names its organization: a link is followed only under the organization in its URL.
-pub trait LinkRow: DeserializeOwned {
-    /// The `SELECT` of the row, with the token's hash as `?1`.
-    const BY_TOKEN_HASH: &'static str;
-    fn org_slug(&self) -> &str;
-}
-
-pub async fn find_by_token_hash<T: LinkRow>(db: &Db, token_hash: &str) -> ApiResult<Option<T>> {
-    db.first(T::BY_TOKEN_HASH, &[text(token_hash)]).await
 }
 
 /// An invitation found by its token, with what accepting it needs (the primary's address is where
@@ -346,145 +200,6 @@ pub fn accept(
         guard(),
     )?);
     Ok(statements)
-}
-
-/// A password-reset link found by its token, with whom it is for.
-#[derive(Debug, Deserialize)]
-pub struct ResetByToken {
-    pub id: String,
-    pub org_id: String,
-    pub guardian_id: String,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
-    pub org_slug: String,
-    pub family_id: String,
-    pub first_name: String,
-    pub last_name: String,
-}
-
-pub const FIND_RESET_BY_TOKEN: &str = "SELECT r.id, r.org_id, r.guardian_id, r.expires_at, r.used_at, o.slug AS org_slug, \
-                g.family_id, g.first_name, g.last_name \
-         FROM password_resets r JOIN organizations o ON o.id = r.org_id JOIN guardians g ON g.id = r.guardian_id \
-         WHERE r.token_hash = ?1";
-
-impl ResetByToken {
-    /// A reset link works once, until it expires.
-    pub fn usable(&self, now: Timestamp) -> bool {
-        self.used_at.is_none() && self.expires_at > now.millis()
-    }
-}
-
-impl LinkRow for ResetByToken {
-    const BY_TOKEN_HASH: &'static str = FIND_RESET_BY_TOKEN;
-    fn org_slug(&self) -> &str {
-        &self.org_slug
-    }
-}
-
-/// The organization a reset is asked for in, by the slug in its URL.
-#[derive(Debug, Deserialize)]
-pub struct ResetOrganization {
-    pub id: String,
-    pub slug: String,
-    pub name: String,
-    pub invitation_ttl_hours: i64,
-}
-
-/// Also what every Customer Portal page asks for the organization's name.
-pub const ORGANIZATION_BY_SLUG: &str = "SELECT id, slug, name, invitation_ttl_hours FROM organizations WHERE slug = ?1";
-
-pub async fn reset_organization(db: &Db, slug: &str) -> ApiResult<Option<ResetOrganization>> {
-    db.first(ORGANIZATION_BY_SLUG, &[text(slug)]).await
-}
-
-/// Who a reset link asked for `email` goes to: only a guardian who can log in with it.
-pub async fn reset_recipient(db: &Db, org_id: &str, email: &str) -> ApiResult<Option<GuardianRow>> {
-    db.first(GUARDIAN_WHO_CAN_LOG_IN, &[text(org_id), text(email)]).await
-}
-
-/// When the guardian's newest reset link was made, used or not: requests wait out the cooldown.
-pub async fn last_reset_at(db: &Db, guardian_id: &str) -> ApiResult<Option<Timestamp>> {
-    #[derive(Deserialize)]
-    struct Row {
-        at: Option<i64>,
-    }
-    let row: Option<Row> =
-        db.first("SELECT MAX(created_at) AS at FROM password_resets WHERE guardian_id = ?1", &[text(guardian_id)]).await?;
-    Ok(row.and_then(|r| r.at).map(Timestamp))
-}
-
-/// A new reset link for a guardian; earlier unused links die.
-pub fn insert_reset(
-    db: &Db,
-    id: &str,
-    org_id: &str,
-    guardian_id: &str,
-    token_hash: &str,
-    now: Timestamp,
-    expires_at: Timestamp,
-) -> ApiResult<Vec<D1PreparedStatement>> {
-    Ok(vec![
-        db.stmt(
-            "UPDATE password_resets SET used_at = ?2 WHERE guardian_id = ?1 AND used_at IS NULL",
-            &[text(guardian_id), int(now.millis())],
-        )?,
-        db.stmt(
-            "INSERT INTO password_resets (id, org_id, guardian_id, token_hash, created_at, expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            &[text(id), text(org_id), text(guardian_id), text(token_hash), int(now.millis()), int(expires_at.millis())],
-        )?,
-    ])
-}
-
-/// Uses a reset link: the login's password changes and every session of the person, in every
-/// family, ends.
-pub fn complete_reset(
-    db: &Db,
-    reset: &ResetByToken,
-    password_hash: &str,
-    change_id: &str,
-    now: Timestamp,
-) -> ApiResult<Vec<D1PreparedStatement>> {
-    let guard = || reset_changed_by(&reset.id, change_id);
-    Ok(vec![
-        db.stmt(
-            "UPDATE password_resets SET used_at = ?2, change_id = ?3 WHERE id = ?1 AND used_at IS NULL AND expires_at > ?2",
-            &[text(&reset.id), int(now.millis()), text(change_id)],
-        )?,
-        guarded_update(
-            db,
-            "UPDATE people SET password_hash = ?, updated_at = ? \
-             WHERE id = (SELECT person_id FROM guardians WHERE id = ? AND access_state = 'can_log_in')",
-            vec![text(password_hash), int(now.millis()), text(&reset.guardian_id)],
-            guard(),
-        )?,
-        guarded_update(
-            db,
-            "UPDATE sessions SET ended_at = ?, end_reason = 'password_reset' \
-             WHERE subject_id IN (SELECT id FROM guardians WHERE person_id = (SELECT person_id FROM guardians WHERE id = ?)) \
-               AND ended_at IS NULL",
-            vec![int(now.millis()), text(&reset.guardian_id)],
-            guard(),
-        )?,
-    ])
-}
-
-/// A signed-in person's new password; their other sessions, in every family, end
-/// (`keep_session_id` is the one they are using).
-pub fn change_password(
-    db: &Db,
-    person_id: &str,
-    keep_session_id: &str,
-    password_hash: &str,
-    now: Timestamp,
-) -> ApiResult<Vec<D1PreparedStatement>> {
-    Ok(vec![
-        db.stmt(
-            "UPDATE people SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
-            &[text(person_id), text(password_hash), int(now.millis())],
-        )?,
-        sessions::end_sessions_of_person(db, person_id, Some(keep_session_id), "password_changed", now)?,
-    ])
 }
 
 /// Which invitations the staff console lists (`?status=`; empty or `all` lists every one).

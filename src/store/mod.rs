@@ -6,8 +6,10 @@ pub mod dev;
 #[cfg(feature = "http")]
 pub mod enrollments;
 pub mod families;
+pub mod guards;
 pub mod imports;
 pub mod invitations;
+pub mod links;
 pub mod operations;
 pub mod organizations;
 pub mod outbox;
@@ -15,6 +17,8 @@ pub mod payments;
 pub mod sandbox_gateway;
 #[cfg(feature = "http")]
 pub mod plans;
+pub mod resets;
+pub mod revocation;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
@@ -78,6 +82,12 @@ pub fn guarded<'a>(mut values: Vec<Arg<'a>>, guard: Option<Guard<'a>>) -> (Strin
         }
         None => (format!("VALUES ({placeholders})"), values),
     }
+}
+
+/// `UPDATE ... WHERE <condition> AND <guard>`, with the guard's values after the statement's own.
+pub fn guarded_update<'a>(db: &Db, sql: &str, mut args: Vec<Arg<'a>>, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
+    args.extend(guard.args);
+    db.stmt(&format!("{sql} AND {}", guard.sql), &args)
 }
 
 /// The D1 database, looked up in the environment at its first use: a request that reads nothing

@@ -1,10 +1,10 @@
 //! The writes of the Office Portal's family operations: change the Primary Guardian, merge
 //! families, move a contact. Each operation's first statement carries its change id; the others
 //! take a guard on it, so that an operation that loses a race writes nothing. Ending the access of
-//! the guardians involved is `invitations::end_access`.
+//! the guardians involved is `revocation::end_access`.
 
-use super::invitations::guarded_update;
-use super::{int, text, Arg, Db, Guard};
+use super::sessions::end_sessions_sql;
+use super::{guarded_update, int, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::operations::Fold;
 use portal_core::time::Timestamp;
@@ -79,8 +79,7 @@ pub const FOLD_RESETS: &str = "UPDATE password_resets SET guardian_id = ?, used_
 pub const FOLD_METHODS: &str = "UPDATE payment_methods SET guardian_id = ? WHERE guardian_id = ?";
 // A payment's idempotency key is unique per guardian: a key the kept guardian already used stays put.
 pub const FOLD_PAYMENTS: &str = "UPDATE OR IGNORE payments SET guardian_id = ? WHERE guardian_id = ?";
-pub const FOLD_SESSIONS: &str =
-    "UPDATE sessions SET ended_at = ?, end_reason = 'families_merged' WHERE subject_id = ? AND ended_at IS NULL";
+pub const FOLD_SESSIONS: &str = end_sessions_sql!("subject_id = ?");
 pub const FOLD_PRIMARY: &str = "UPDATE families SET primary_guardian_id = ? \
      WHERE id = (SELECT family_id FROM guardians WHERE id = ?) AND primary_guardian_id = ?";
 pub const FOLD_REMOVE: &str = "DELETE FROM guardians WHERE id = ?";
@@ -98,7 +97,7 @@ fn fold_guardian<'a>(db: &Db, fold: &'a Fold, now: Timestamp, guard: &impl Fn() 
         (FOLD_RESETS, vec![kept(), now(), folded()]),
         (FOLD_METHODS, vec![kept(), folded()]),
         (FOLD_PAYMENTS, vec![kept(), folded()]),
-        (FOLD_SESSIONS, vec![now(), folded()]),
+        (FOLD_SESSIONS, vec![now(), text("families_merged"), folded()]),
         (FOLD_PRIMARY, vec![kept(), folded(), folded()]),
         (FOLD_REMOVE, vec![folded()]),
     ]

@@ -1,4 +1,4 @@
-use super::{guarded, int, text, Db, Guard};
+use super::{changes, guarded, guarded_update, int, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::access::AccessState;
@@ -37,15 +37,44 @@ pub fn insert<'a>(
     )
 }
 
-const END_SESSION: &str = "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL";
+/// The one statement that ends sessions: the live ones `$which` (a condition, with `?` for each of
+/// its values) names. It binds the end time and the reason, then `$which`'s values. Every way a
+/// session ends (sign-out, a family switch, a password change or reset, ending access, a merge's
+/// fold) is this statement, so that each records when and why.
+macro_rules! end_sessions_sql {
+    ($which:literal) => {
+        concat!("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ", $which, " AND ended_at IS NULL")
+    };
+}
+pub(crate) use end_sessions_sql;
+
+/// Ends the sessions a statement of `end_sessions_sql!` names (`which`: its condition's values),
+/// as a statement of a caller's batch, under `guard` if given.
+pub fn end_sessions<'a>(
+    db: &Db,
+    sql: &str,
+    which: Vec<Arg<'a>>,
+    reason: &'a str,
+    now: Timestamp,
+    guard: Option<Guard<'a>>,
+) -> ApiResult<D1PreparedStatement> {
+    let mut args = vec![int(now.millis()), text(reason)];
+    args.extend(which);
+    match guard {
+        Some(guard) => guarded_update(db, sql, args, guard),
+        None => db.stmt(sql, &args),
+    }
+}
+
+const END_SESSION: &str = end_sessions_sql!("id = ?");
 
 pub async fn end(db: &Db, id: &str, reason: &str, now: Timestamp) -> ApiResult<usize> {
-    db.run(END_SESSION, &[text(id), int(now.millis()), text(reason)]).await
+    changes(&end_statement(db, id, reason, now)?.run().await?)
 }
 
 /// Ending one session, as a statement of a caller's batch.
 pub fn end_statement(db: &Db, id: &str, reason: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
-    db.stmt(END_SESSION, &[text(id), int(now.millis()), text(reason)])
+    end_sessions(db, END_SESSION, vec![text(id)], reason, now, None)
 }
 
 /// What every session row carries: the session and its organization's switch facts.
@@ -195,8 +224,14 @@ pub async fn families_of_person(db: &Db, person_id: &str) -> ApiResult<Vec<Enter
     db.all(FAMILIES_OF_PERSON, &[text(person_id)]).await
 }
 
-pub const END_SESSIONS_OF_PERSON: &str = "UPDATE sessions SET ended_at = ?3, end_reason = ?4 \
-     WHERE subject_id IN (SELECT id FROM guardians WHERE person_id = ?1) AND id != ?2 AND ended_at IS NULL";
+pub const END_SESSIONS_OF_PERSON: &str =
+    end_sessions_sql!("subject_id IN (SELECT id FROM guardians WHERE person_id = ?) AND id != ?");
+
+/// The sessions of every membership of the person who is guardian `?` (a reset link names the
+/// guardian it was sent to).
+pub const END_SESSIONS_OF_GUARDIANS_PERSON: &str = end_sessions_sql!(
+    "subject_id IN (SELECT id FROM guardians WHERE person_id = (SELECT person_id FROM guardians WHERE id = ?))"
+);
 
 /// The sessions of every membership of a person, but `keep_session_id` (after a password change or
 /// reset, which is the login's, not one family's).
@@ -207,10 +242,7 @@ pub fn end_sessions_of_person(
     reason: &str,
     now: Timestamp,
 ) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        END_SESSIONS_OF_PERSON,
-        &[text(person_id), text(keep_session_id.unwrap_or("")), int(now.millis()), text(reason)],
-    )
+    end_sessions(db, END_SESSIONS_OF_PERSON, vec![text(person_id), text(keep_session_id.unwrap_or(""))], reason, now, None)
 }
 
 pub const LIVE_COUNT: &str = "SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ?1 AND ended_at IS NULL AND expires_at > ?2";
