@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the rules natively (cargo test), then the built worker end to end in Miniflare
+# Runs every test: the import-circle check, the rules and the adapter's unit tests natively (cargo
+# test), then the built worker end to end in Miniflare
 # (real workerd, D1, KV, Queues), the pages in Chromium, the API fuzzing, then
 # `scripts/deploy.sh --dry-run` to validate the migrations and both Workers' configuration and
 # bundle offline.
@@ -7,8 +8,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
-say "unit tests of the rules (portal-core, native)"
+say "import circles among the files of src/ (scripts/import-circles.mjs)"
+# The pages' own imports are being untangled elsewhere: shown, not yet failing.
+node scripts/import-circles.mjs --pending src/routes/portal/pages/
+
+say "unit tests of the rules (portal-core) and of the adapter (bodies, pages: portal-access), native"
 cargo test -p portal-core --quiet
+cargo test -p portal-access --lib --quiet
 
 say "building the worker"
 bash scripts/build.sh
