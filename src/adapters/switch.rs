@@ -97,7 +97,7 @@ pub async fn publish(app: &App, slug: &str, enabled: bool) {
 /// Re-publishes the organizations changed in the last quarter hour (run by the cron).
 pub async fn republish_recent(app: &App) -> ApiResult<()> {
     for r in organizations::changed_since(&app.db, app.now().plus_seconds(-15 * 60)).await? {
-        publish_kv(app, &r.slug, r.portal_enabled != 0).await;
+        publish_kv(app, &r.slug, r.portal_enabled).await;
     }
     Ok(())
 }

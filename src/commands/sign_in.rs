@@ -137,7 +137,7 @@ pub async fn guardian(
     family_id: Option<&str>,
 ) -> ApiResult<GuardianSignedIn> {
     let login = store::sessions::guardian_login(&app.db, org_slug, email.as_str()).await?;
-    if login.as_ref().is_some_and(|l| l.portal_enabled == 0) {
+    if login.as_ref().is_some_and(|l| !l.portal_enabled) {
         return Err(ApiError::portal_unavailable());
     }
     let stored = login.as_ref().and_then(|l| l.password_hash.clone());

@@ -88,7 +88,7 @@ impl FromRequest for Staff {
                 name: row.session.org_name,
                 invitation_ttl_hours: row.invitation_ttl_hours,
             },
-            portal_enabled: row.session.portal_enabled != 0,
+            portal_enabled: row.session.portal_enabled,
         })
     }
 }
@@ -152,7 +152,7 @@ impl FromRequest for Customer {
         if row.session.org_slug != parts.param("org")? {
             return Err(SessionError::WrongAudience.into());
         }
-        if row.session.portal_enabled == 0 {
+        if !row.session.portal_enabled {
             return Err(ApiError::portal_unavailable());
         }
         // An ended session says why (signed out, revoked, password changed) where it can.
@@ -186,20 +186,20 @@ impl FromRequest for Customer {
             },
             email: row.email,
             family_name: row.family_name,
-            can_make_payments: row.can_make_payments != 0,
-            can_view_full_ledger: row.can_view_full_ledger != 0,
-            can_manage_enrollments: row.can_manage_enrollments != 0,
+            can_make_payments: row.can_make_payments,
+            can_view_full_ledger: row.can_view_full_ledger,
+            can_manage_enrollments: row.can_manage_enrollments,
             password_hash: row.password_hash,
             payments: PaymentSettings {
                 gateway_kind: row.payment_gateway_kind,
                 gateway_account_id: row.payment_gateway_account_id,
-                require_recurring_authorization: row.require_recurring_authorization != 0,
-                show_full_ledger_history: row.show_full_ledger_history != 0,
+                require_recurring_authorization: row.require_recurring_authorization,
+                show_full_ledger_history: row.show_full_ledger_history,
             },
             request_options: RequestOptions {
-                allow_drop_requests: row.allow_drop_requests != 0,
-                allow_transfer_requests: row.allow_transfer_requests != 0,
-                allow_cancel_waitlist: row.allow_cancel_waitlist != 0,
+                allow_drop_requests: row.allow_drop_requests,
+                allow_transfer_requests: row.allow_transfer_requests,
+                allow_cancel_waitlist: row.allow_cancel_waitlist,
             },
         })
     }

@@ -36,6 +36,12 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 /// The D1 database's binding name (wrangler.toml).
 pub const DB_BINDING: &str = "DB";
 
+/// SQLite's 0/1 flag read as a `bool` at the store's boundary:
+/// `#[serde(deserialize_with = "bool_from_int")]` on a row's field.
+pub(crate) fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(<i64 as serde::Deserialize>::deserialize(d)? != 0)
+}
+
 /// A bound value. D1 takes JS numbers (not BigInt), strings and null.
 pub enum Arg<'a> {
     Text(&'a str),

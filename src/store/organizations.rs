@@ -1,6 +1,6 @@
 //! Organizations: the portal switch and the portal options.
 
-use super::{flag, int, opt_text, text, Db, Guard};
+use super::{bool_from_int, flag, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::settings::PortalOptions;
 use portal_core::time::Timestamp;
@@ -13,10 +13,11 @@ pub const PORTAL_ENABLED: &str = "SELECT portal_enabled FROM organizations WHERE
 pub async fn portal_enabled(db: &Db, slug: &str) -> ApiResult<Option<bool>> {
     #[derive(Deserialize)]
     struct Row {
-        portal_enabled: i64,
+        #[serde(deserialize_with = "bool_from_int")]
+        portal_enabled: bool,
     }
     let row: Option<Row> = db.first(PORTAL_ENABLED, &[text(slug)]).await?;
-    Ok(row.map(|r| r.portal_enabled != 0))
+    Ok(row.map(|r| r.portal_enabled))
 }
 
 pub fn insert(db: &Db, id: &str, slug: &str, name: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
@@ -62,14 +63,20 @@ pub fn changed_by<'a>(org_id: &'a str, change_id: &'a str) -> Guard<'a> {
 #[derive(Deserialize)]
 struct PortalOptionsRow {
     invitation_ttl_hours: i64,
-    show_full_ledger_history: i64,
-    require_recurring_authorization: i64,
-    auto_portal_access_for_new_contacts: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    show_full_ledger_history: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    require_recurring_authorization: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    auto_portal_access_for_new_contacts: bool,
     payment_gateway_kind: String,
     payment_gateway_account_id: Option<String>,
-    allow_drop_requests: i64,
-    allow_transfer_requests: i64,
-    allow_cancel_waitlist: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    allow_drop_requests: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    allow_transfer_requests: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    allow_cancel_waitlist: bool,
 }
 
 /// The options of the Customer Portal that staff set (`/settings/portal-options`).
@@ -85,14 +92,14 @@ pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOpt
         .await?;
     Ok(row.map(|r| PortalOptions {
         invitation_ttl_hours: r.invitation_ttl_hours,
-        show_full_ledger_history: r.show_full_ledger_history != 0,
-        require_recurring_authorization: r.require_recurring_authorization != 0,
-        auto_portal_access_for_new_contacts: r.auto_portal_access_for_new_contacts != 0,
+        show_full_ledger_history: r.show_full_ledger_history,
+        require_recurring_authorization: r.require_recurring_authorization,
+        auto_portal_access_for_new_contacts: r.auto_portal_access_for_new_contacts,
         payment_gateway_kind: r.payment_gateway_kind,
         payment_gateway_account_id: r.payment_gateway_account_id,
-        allow_drop_requests: r.allow_drop_requests != 0,
-        allow_transfer_requests: r.allow_transfer_requests != 0,
-        allow_cancel_waitlist: r.allow_cancel_waitlist != 0,
+        allow_drop_requests: r.allow_drop_requests,
+        allow_transfer_requests: r.allow_transfer_requests,
+        allow_cancel_waitlist: r.allow_cancel_waitlist,
     }))
 }
 
@@ -133,7 +140,8 @@ pub async fn find(db: &Db, org_id: &str) -> ApiResult<Option<OrganizationRow>> {
 #[derive(Deserialize)]
 pub struct SwitchRow {
     pub slug: String,
-    pub portal_enabled: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub portal_enabled: bool,
 }
 
 /// Organizations changed since `since` (at most 500): the cron re-publishes their portal switch.

@@ -1,4 +1,4 @@
-use super::{changes, guarded, guarded_update, int, text, Arg, Db, Guard};
+use super::{bool_from_int, changes, guarded, guarded_update, int, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::access::AccessState;
@@ -89,7 +89,8 @@ pub struct SessionColumns {
     pub end_reason: Option<String>,
     pub org_slug: String,
     pub org_name: String,
-    pub portal_enabled: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub portal_enabled: bool,
     pub customer_session_epoch: i64,
 }
 
@@ -155,18 +156,26 @@ pub struct GuardianSessionRow {
     pub last_name: String,
     pub email: Option<String>,
     pub access_state: AccessState,
-    pub can_make_payments: i64,
-    pub can_view_full_ledger: i64,
-    pub can_manage_enrollments: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub can_make_payments: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub can_view_full_ledger: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub can_manage_enrollments: bool,
     pub password_hash: Option<String>,
     pub invitation_ttl_hours: i64,
     pub payment_gateway_kind: String,
     pub payment_gateway_account_id: Option<String>,
-    pub require_recurring_authorization: i64,
-    pub show_full_ledger_history: i64,
-    pub allow_drop_requests: i64,
-    pub allow_transfer_requests: i64,
-    pub allow_cancel_waitlist: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub require_recurring_authorization: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub show_full_ledger_history: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub allow_drop_requests: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub allow_transfer_requests: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub allow_cancel_waitlist: bool,
 }
 
 pub const LOAD_GUARDIAN_SESSION: &str = concat!(
@@ -198,7 +207,8 @@ pub const GUARDIAN_SIGN_IN: &str =
 #[derive(Deserialize)]
 pub struct GuardianLogin {
     pub org_id: String,
-    pub portal_enabled: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub portal_enabled: bool,
     pub customer_session_epoch: i64,
     pub person_id: Option<String>,
     pub password_hash: Option<String>,
