@@ -6,6 +6,8 @@ pub mod access;
 pub mod enrollments;
 #[cfg(feature = "http")]
 pub mod families;
+#[cfg(feature = "http")]
+pub mod failed_emails;
 pub mod imports;
 #[cfg(feature = "http")]
 pub mod links;

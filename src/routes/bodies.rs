@@ -1,7 +1,9 @@
-//! Request bodies and queries that both front doors take (the Office Portal's staff and My
-//! Account's families send the same fields): one definition, imported by each.
+//! Request bodies, queries and path ids that more than one front door takes (the Office Portal's
+//! staff and My Account's families send the same fields; staff and the platform operator see the
+//! same failed e-mails): one definition, imported by each.
 
 use crate::error::ApiResult;
+use crate::http::PathParam;
 use portal_core::family::Contact;
 use serde::Deserialize;
 
@@ -47,4 +49,33 @@ pub struct NewStudent {
 pub struct NewEnrollment {
     pub student_id: String,
     pub class_id: String,
+}
+
+/// An outbox row's id in a path (`{outbox_id}`).
+pub struct OutboxId(pub String);
+
+impl From<String> for OutboxId {
+    fn from(s: String) -> Self {
+        OutboxId(s)
+    }
+}
+
+impl PathParam for OutboxId {
+    const NAME: &'static str = "outbox_id";
+}
+
+/// `?status=failed`, the only list there is (the parameter is taken so that it can grow).
+#[derive(Deserialize)]
+pub struct OutboxQuery {
+    #[serde(default)]
+    #[allow(dead_code)]
+    status: OutboxStatus,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Given up on: refused by the provider for good, or dead-lettered after the queue's retries.
+    #[default]
+    Failed,
 }

@@ -3,10 +3,12 @@
 
 use crate::app::App;
 use crate::commands::organizations::{self, NewOrganization};
+use crate::commands::failed_emails;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::bearer_token;
 use crate::http::response::{self, FixedBody};
 use crate::http::{get, json, post, FromRequest, Json, Path, Query, RequestParts, Response, Router};
+use crate::routes::bodies::{OutboxId, OutboxQuery};
 use crate::store::{dev, plans};
 use portal_core::email::EmailAddress;
 use portal_core::organization::{parse_name, Slug};
@@ -109,18 +111,18 @@ async fn create_organization(
 async fn platform_outbox(
     app: Rc<App>,
     _: PlatformAdmin,
-    Query(_q): Query<super::office::outbox::OutboxQuery>,
+    Query(_q): Query<OutboxQuery>,
 ) -> ApiResult<Response> {
-    super::office::outbox::list_failed(&app, None).await
+    json(200, &failed_emails::list(&app, None).await?)
 }
 
 /// Sends a failed e-mail of any organization again, once its cause is fixed.
 async fn platform_outbox_retry(
     app: Rc<App>,
     _: PlatformAdmin,
-    Path(super::office::outbox::OutboxId(id)): Path<super::office::outbox::OutboxId>,
+    Path(OutboxId(id)): Path<OutboxId>,
 ) -> ApiResult<Response> {
-    super::office::outbox::retry_failed(&app, &id, None).await
+    json(202, &failed_emails::retry(&app, &id, None).await?)
 }
 
 /// What the development transport "sent", newest first. Only in development.

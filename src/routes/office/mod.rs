@@ -1,11 +1,11 @@
 //! The Office Portal API (staff): `/office/{org}/api/...`. Never gated by the portal switch.
 
 mod classes;
-pub mod families;
+mod families;
 mod guardians;
 mod imports;
 mod ledger;
-pub mod outbox;
+mod outbox;
 mod session;
 mod settings;
 
