@@ -33,10 +33,9 @@ pub struct Vaulted {
     pub customer_ref: Option<String>,
 }
 
-/// A card being saved through the gateway's own element: the setup's id there and the secret
-/// its client-side script needs.
+/// A card being saved through the gateway's own element: the secret its client-side script needs
+/// (the page hands the setup's id back when the family has confirmed).
 pub struct CardSetup {
-    pub setup_ref: String,
     pub client_secret: String,
 }
 
@@ -52,7 +51,6 @@ pub struct ElementSources {
 /// A setup as the gateway knows it: whose it is, and the card if the family confirmed it
 /// (vaulted; last four digits, expiry month and year).
 pub struct ConfirmedSetup {
-    pub setup_ref: String,
     pub guardian_id: Option<String>,
     pub card: Option<(Vaulted, String, i64, i64)>,
 }

@@ -36,7 +36,6 @@ struct PaymentIntent {
 /// A SetupIntent: how the Payment Element saves a card for later, off-session charges.
 #[derive(Deserialize)]
 struct SetupIntent {
-    id: String,
     client_secret: Option<String>,
     status: Option<String>,
     customer: Option<String>,
@@ -157,7 +156,7 @@ impl Stripe<'_> {
             )
             .await?;
         let client_secret = intent.client_secret.ok_or_else(|| GatewayError::Unavailable("Stripe answered without a client secret".into()))?;
-        Ok(CardSetup { setup_ref: intent.id, client_secret })
+        Ok(CardSetup { client_secret })
     }
 
     /// What the family confirmed in the Payment Element, read from Stripe itself: the page only
@@ -174,7 +173,6 @@ impl Stripe<'_> {
         let succeeded = intent.status.as_deref() == Some("succeeded");
         let method = intent.payment_method.filter(|_| succeeded);
         Ok(ConfirmedSetup {
-            setup_ref: intent.id,
             guardian_id: intent.metadata.guardian_id,
             card: method.and_then(|m| {
                 let card = m.card?;
