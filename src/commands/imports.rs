@@ -4,15 +4,14 @@
 use crate::app::App;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
-use serde_json::json;
 use crate::store::families::{self};
 use crate::store::imports::{self as store, JobRow, NewJob, RowResult, KIND_IMPORT_CHUNK};
 use crate::store::outbox::{self};
 use portal_core::access::{AccessState, AccessStatus};
 use portal_core::bulk::{self, write_report, ImportRow, ReportLine};
+use portal_core::ids::ImportJobId;
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Rows per queue job: small enough for one invocation's CPU and D1 budget, large enough that a
 /// 10,000-row file is 40 jobs.
@@ -113,31 +112,57 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
 /// The most rows of each kind (changes, errors) one status answer lists.
 pub const MAX_LISTED: i64 = 1000;
 
-pub async fn job_json(app: &App, job: &JobRow) -> ApiResult<Value> {
+/// An import job as its status answer shows it. Fields in alphabetical order: the JSON the API has
+/// always answered.
+#[derive(Serialize)]
+pub struct ImportJob {
+    /// The rows that changed a contact's access (or would, in a dry run).
+    pub changes: Vec<ImportChange>,
+    pub created_at: String,
+    pub dry_run: bool,
+    /// Why the whole job failed, if it did.
+    pub error: Option<String>,
+    /// The rows that could not be applied, each with why.
+    pub errors: Vec<ImportRowError>,
+    pub finished_at: Option<String>,
+    pub id: ImportJobId,
+    pub processed: i64,
+    pub status: String,
+    pub total: i64,
+    pub unchanged: i64,
+    pub updated: i64,
+}
+
+#[derive(Serialize)]
+pub struct ImportChange {
+    pub action: Option<String>,
+    pub contact_id: Option<String>,
+    pub row: i64,
+}
+
+#[derive(Serialize)]
+pub struct ImportRowError {
+    pub contact_id: Option<String>,
+    pub message: Option<String>,
+    pub row: i64,
+}
+
+pub async fn job_view(app: &App, job: &JobRow) -> ApiResult<ImportJob> {
     let counts = store::counts(&app.db, &job.id).await?;
-    let listed = |rows: Vec<store::ResultRow>, with_action: bool| -> Vec<Value> {
-        rows.into_iter()
-            .map(|r| {
-                if with_action {
-                    json!({ "row": r.line, "contact_id": r.contact_id, "action": r.action })
-                } else {
-                    json!({ "row": r.line, "contact_id": r.contact_id, "message": r.message })
-                }
-            })
-            .collect()
-    };
-    Ok(json!({
-        "id": job.id,
-        "status": job.status,
-        "dry_run": job.dry_run != 0,
-        "total": job.total,
-        "processed": counts.updated + counts.unchanged + counts.errors,
-        "updated": counts.updated,
-        "unchanged": counts.unchanged,
-        "errors": listed(store::results(&app.db, &job.id, "error", MAX_LISTED).await?, false),
-        "changes": listed(store::results(&app.db, &job.id, "updated", MAX_LISTED).await?, true),
-        "error": job.error,
-        "created_at": Timestamp(job.created_at).to_rfc3339(),
-        "finished_at": job.finished_at.map(|t| Timestamp(t).to_rfc3339()),
-    }))
+    let errors = store::results(&app.db, &job.id, "error", MAX_LISTED).await?;
+    let changes = store::results(&app.db, &job.id, "updated", MAX_LISTED).await?;
+    Ok(ImportJob {
+        changes: changes.into_iter().map(|r| ImportChange { action: r.action, contact_id: r.contact_id, row: r.line }).collect(),
+        created_at: Timestamp(job.created_at).to_rfc3339(),
+        dry_run: job.dry_run != 0,
+        error: job.error.clone(),
+        errors: errors.into_iter().map(|r| ImportRowError { contact_id: r.contact_id, message: r.message, row: r.line }).collect(),
+        finished_at: job.finished_at.map(|t| Timestamp(t).to_rfc3339()),
+        id: ImportJobId(job.id.clone()),
+        processed: counts.updated + counts.unchanged + counts.errors,
+        status: job.status.clone(),
+        total: job.total,
+        unchanged: counts.unchanged,
+        updated: counts.updated,
+    })
 }

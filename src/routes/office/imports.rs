@@ -84,5 +84,5 @@ pub async fn show(app: Rc<App>, staff: Staff, Path(job_id): Path<ImportJobId>) -
         .await?
         .filter(|j| j.org_id == staff.org.id)
         .ok_or_else(|| ApiError::not_found(ErrorCode::ImportNotFound, "No import with that id."))?;
-    json(200, &imports::job_json(app, &job).await?)
+    json(200, &imports::job_view(app, &job).await?)
 }
