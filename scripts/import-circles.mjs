@@ -11,7 +11,8 @@
 //   owner of its children. A child using its parent's own items is a use like any other.
 // Comments and string literals are left out. Usage: node scripts/import-circles.mjs
 // [--pending PREFIX]...: a circle whose files all start with a PREFIX is printed but does not fail
-// (work in progress elsewhere).
+// (work in progress elsewhere). SHOW_IMPORTS=PART also lists the imports of the files whose path
+// contains PART, each with the first path that made it.
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -364,5 +365,10 @@ for (const component of components) {
 }
 const count = [...edges.values()].reduce((n, to) => n + to.size, 0);
 console.log(`import circles: ${files.size} files, ${count} imports between them, ${failed} circle(s)${components.length - failed ? `, ${components.length - failed} pending` : ''}`);
-if (process.env.SHOW_IMPORTS) for (const [f, to] of edges) for (const [t, why] of to) if (f.includes(process.env.SHOW_IMPORTS)) console.log(f, "->", t, why);
+if (process.env.SHOW_IMPORTS) {
+  for (const [from, to] of edges) {
+    if (!from.includes(process.env.SHOW_IMPORTS)) continue;
+    for (const [file, why] of to) console.log(`${from} -> ${file}  (${why})`);
+  }
+}
 process.exit(failed ? 1 : 0);
