@@ -234,8 +234,12 @@ pub async fn add_method(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, 
         let saved = commands::save_confirmed_card(&app, &me.account(), form.setup_intent.trim(), form.is_default.is_some(), recurring(&form)).await;
         match saved {
             Ok(_) => return back_to_account(&org, "payments", Flash::MethodSaved),
-            // The element starts afresh: a setup that failed is not tried again.
-            Err(e) => refuse(&mut errors, e, &["setup_intent", "is_default", "recurring_authorized"])?,
+            // The element starts afresh: a setup that failed is not tried again. The card is what
+            // this form is about: a refusal that names no field goes beside the element.
+            Err(e) => {
+                let e = if e.field.is_none() { e.at("setup_intent") } else { e };
+                refuse(&mut errors, e, &["setup_intent", "is_default", "recurring_authorized"])?
+            }
         }
         let fresh = MethodForm { setup_intent: String::new(), ..form };
         return add_form(&app, &me, chrome, fresh, errors, 422).await;
