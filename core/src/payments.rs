@@ -116,6 +116,13 @@ impl MethodKind {
             MethodKind::BankAccount => "bank_account",
         }
     }
+    /// "Credit card", "Bank account": the type as the family reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MethodKind::Card => "Credit card",
+            MethodKind::BankAccount => "Bank account",
+        }
+    }
 }
 
 /// "Card ending in 4242": how a method is named in the audit log and e-mails.
@@ -321,6 +328,17 @@ pub struct Payer {
     pub can_make_payments: bool,
 }
 
+impl Payer {
+    pub fn may_make_payments(&self) -> bool {
+        may_make_payments(self.is_primary, self.can_make_payments)
+    }
+}
+
+/// The Primary Guardian pays; a secondary only with the permission the primary gave them.
+pub fn may_make_payments(is_primary: bool, permitted: bool) -> bool {
+    is_primary || permitted
+}
+
 /// A saved method as the rules see it.
 #[derive(Debug, Clone)]
 pub struct MethodFacts {
@@ -385,7 +403,7 @@ pub fn check_amount(amount_cents: i64) -> Result<(), PaymentError> {
 
 /// A secondary pays only with the primary's permission; nobody pays without a gateway.
 pub fn may_pay(payer: &Payer, policy: &PaymentPolicy, amount_cents: i64) -> Result<(), PaymentError> {
-    if !payer.is_primary && !payer.can_make_payments {
+    if !payer.may_make_payments() {
         return Err(PaymentError::NotPermitted);
     }
     if !policy.gateway_configured {
@@ -459,6 +477,28 @@ pub fn parse_ledger_post(kind: &str, amount_cents: i64, description: &str) -> Re
         return Err(invalid("description", "description must be 1 to 200 characters."));
     }
     Ok(LedgerPost { kind, amount_cents, description: description.to_string() })
+}
+
+/// An amount in cents: a number in the API, dollars on the pages ("$1,234.50").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Money(pub i64);
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let cents = self.0.unsigned_abs();
+        let dollars = (cents / 100).to_string();
+        f.write_str(sign)?;
+        f.write_str("$")?;
+        for (i, digit) in dollars.chars().enumerate() {
+            if i > 0 && (dollars.len() - i) % 3 == 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{digit}")?;
+        }
+        write!(f, ".{:02}", cents % 100)
+    }
 }
 
 /// Outstanding balance and credit from the ledger's net (charges + refunds - payments).
@@ -658,6 +698,14 @@ mod tests {
         assert_eq!(may_pay(&payer(true, false), &NONE, 100), Err(PaymentError::NotConfigured));
         assert!(matches!(may_pay(&payer(true, false), &OPEN, 0), Err(PaymentError::Invalid { .. })));
         assert!(matches!(may_pay(&payer(true, false), &OPEN, MAX_AMOUNT_CENTS + 1), Err(PaymentError::Invalid { .. })));
+    }
+
+    #[test]
+    fn writes_money_in_dollars() {
+        assert_eq!(Money(0).to_string(), "$0.00");
+        assert_eq!(Money(12000).to_string(), "$120.00");
+        assert_eq!(Money(123456789).to_string(), "$1,234,567.89");
+        assert_eq!(Money(-505).to_string(), "-$5.05");
     }
 
     #[test]

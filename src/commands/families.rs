@@ -157,7 +157,7 @@ pub async fn post_to_ledger(app: &App, org_id: &str, requester: &Requester, fami
 /// A family's whole ledger as staff read it, merged or not.
 pub struct FamilyLedger {
     pub family_id: String,
-    pub balance: serde_json::Value,
+    pub balance: payments::BalanceView,
     /// Newest first, of one kind or all.
     pub entries: Vec<EntryRow>,
 }
@@ -166,6 +166,6 @@ pub async fn ledger(app: &App, org_id: &str, family_id: &str, kind: Option<Entry
     let family = find(app, org_id, family_id).await?;
     let window = HistoryWindow { from: Timestamp(0), to: app.now(), full_history: true };
     let entries = ledger::entries(&app.db, &family.id, kind, &window, payments::MAX_HISTORY_ENTRIES).await?;
-    let balance = payments::balance_json(app, &family.id).await?;
+    let balance = payments::family_balance(app, &family.id).await?;
     Ok(FamilyLedger { family_id: family.id, balance, entries })
 }

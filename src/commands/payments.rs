@@ -5,20 +5,19 @@ use crate::app::App;
 use crate::context::Account;
 use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
-use serde_json::json;
 use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway, Vaulted};
 use crate::store::outbox::{self};
-use crate::store::payments::{self as store, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
+use crate::store::payments::{self as store, EntryRow, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
 use crate::store::{Guard, won};
 use portal_core::audit::Actor;
+use portal_core::ids::{GuardianId, PaymentMethodId};
 use portal_core::payments::{
     balance, check_confirmed_setup, check_idempotency_key, check_replay, decide_new_method, may_add_method, MethodKind, NewMethod, history_window, may_delete_method, may_edit_method,
     may_pay, method_label, offers, year_month, EntryKind, MethodEdit, MethodFacts, MethodInput, MethodOffers,
-    Payer, PaymentError, PaymentPolicy, NOT_CONFIGURED_MESSAGE,
+    Money, Payer, PaymentError, PaymentPolicy, NOT_CONFIGURED_MESSAGE,
 };
 use portal_core::time::Timestamp;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize, Serializer};
 use worker::{D1PreparedStatement, D1Result};
 
 
@@ -66,46 +65,117 @@ pub fn facts(m: &MethodRow) -> MethodFacts {
     }
 }
 
-/// A saved method as the family sees it: display fields only, and the actions offered to `payer`.
-pub fn method_json(m: &MethodRow, payer: Option<&Payer>, offered: &MethodOffers) -> Value {
-    let manages = payer.is_some_and(|p| p.is_primary || p.guardian_id == m.guardian_id);
-    let mut actions = Vec::new();
-    if manages {
-        actions.push("edit");
-        if offered.can_delete {
-            actions.push("delete");
-        }
-        if offered.can_change_recurring {
-            actions.push("change_recurring");
+/// Timestamps in the API are RFC 3339 (API.md).
+fn rfc3339<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339())
+}
+
+/// "2026-05-01": a ledger time as the pages show it.
+fn day(t: Timestamp) -> String {
+    t.to_datetime().format("%Y-%m-%d").to_string()
+}
+
+/// What the family may do with a saved method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodAction {
+    Edit,
+    Delete,
+    ChangeRecurring,
+}
+
+/// A saved method as the family sees it: display fields only, and the actions offered to the
+/// viewer. (The API's views list their fields in the order the JSON has always had: by name.)
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodView {
+    pub actions: Vec<MethodAction>,
+    pub exp_month: Option<i64>,
+    pub exp_year: Option<i64>,
+    pub guardian_id: GuardianId,
+    pub guardian_name: Option<String>,
+    pub id: PaymentMethodId,
+    pub is_default: bool,
+    pub kind: MethodKind,
+    pub label: String,
+    pub last4: String,
+    pub recurring_authorized: bool,
+}
+
+impl MethodView {
+    fn new(m: &MethodRow, payer: Option<&Payer>, offered: &MethodOffers) -> Self {
+        let manages = payer.is_some_and(|p| p.is_primary || p.guardian_id == m.guardian_id);
+        let offered_actions = [
+            (MethodAction::Edit, true),
+            (MethodAction::Delete, offered.can_delete),
+            (MethodAction::ChangeRecurring, offered.can_change_recurring),
+        ];
+        MethodView {
+            actions: offered_actions.into_iter().filter(|(_, on)| manages && *on).map(|(a, _)| a).collect(),
+            exp_month: m.exp_month,
+            exp_year: m.exp_year,
+            guardian_id: m.guardian_id.clone().into(),
+            guardian_name: m.guardian_name.clone(),
+            id: m.id.clone().into(),
+            is_default: m.is_default,
+            kind: m.kind,
+            label: method_label(m.kind, &m.last4),
+            last4: m.last4.clone(),
+            recurring_authorized: m.recurring_authorized,
         }
     }
-    json!({
-        "id": m.id,
-        "guardian_id": m.guardian_id,
-        "guardian_name": m.guardian_name,
-        "kind": m.kind,
-        "label": method_label(m.kind, &m.last4),
-        "last4": m.last4,
-        "exp_month": m.exp_month,
-        "exp_year": m.exp_year,
-        "is_default": m.is_default != 0,
-        "recurring_authorized": m.recurring_authorized != 0,
-        "actions": actions,
-    })
+
+    pub fn offers(&self, action: MethodAction) -> bool {
+        self.actions.contains(&action)
+    }
+    pub fn may_edit(&self) -> bool {
+        self.offers(MethodAction::Edit)
+    }
+    pub fn may_delete(&self) -> bool {
+        self.offers(MethodAction::Delete)
+    }
+    pub fn may_change_recurring(&self) -> bool {
+        self.offers(MethodAction::ChangeRecurring)
+    }
+
+    /// "05/2030", for a card.
+    pub fn expiry(&self) -> Option<String> {
+        self.exp_month.zip(self.exp_year).map(|(month, year)| format!("{month:02}/{year}"))
+    }
+
+    /// Who saved it.
+    pub fn owner(&self) -> &str {
+        self.guardian_name.as_deref().unwrap_or("A guardian")
+    }
+}
+
+/// Every method on file for the family, and what the organization offers.
+#[derive(Debug, Serialize)]
+pub struct MethodsView {
+    pub accepting_payments: bool,
+    pub delete_offered: bool,
+    /// Why nothing can be saved or paid, when the organization takes no payments.
+    pub message: Option<&'static str>,
+    pub payment_methods: Vec<MethodView>,
+    pub recurring_toggle_offered: bool,
+}
+
+impl MethodsView {
+    pub fn find(self, id: &str) -> Option<MethodView> {
+        self.payment_methods.into_iter().find(|m| *m.id == *id)
+    }
 }
 
 /// Every method on file for the family, and whether the organization takes payments at all.
-pub async fn list_methods(app: &App, account: &Account<'_>) -> ApiResult<Value> {
-    let policy = account.policy(app);
-    let offered = offers(&policy);
+pub async fn list_methods(app: &App, account: &Account<'_>) -> ApiResult<MethodsView> {
+    let offered = offers(&account.policy(app));
     let methods = store::family_methods(&app.db, account.family_id).await?;
-    Ok(json!({
-        "payment_methods": methods.iter().map(|m| method_json(m, Some(&account.payer), &offered)).collect::<Vec<_>>(),
-        "accepting_payments": offered.accepting_payments,
-        "message": (!offered.accepting_payments).then_some(NOT_CONFIGURED_MESSAGE),
-        "delete_offered": offered.can_delete,
-        "recurring_toggle_offered": offered.can_change_recurring,
-    }))
+    Ok(MethodsView {
+        accepting_payments: offered.accepting_payments,
+        delete_offered: offered.can_delete,
+        message: (!offered.accepting_payments).then_some(NOT_CONFIGURED_MESSAGE),
+        payment_methods: methods.iter().map(|m| MethodView::new(m, Some(&account.payer), &offered)).collect(),
+        recurring_toggle_offered: offered.can_change_recurring,
+    })
 }
 
 async fn find_family_method(app: &App, account: &Account<'_>, id: &str) -> ApiResult<MethodRow> {
@@ -115,7 +185,7 @@ async fn find_family_method(app: &App, account: &Account<'_>, id: &str) -> ApiRe
 }
 
 /// Vaults the token at the gateway, then saves the method (the guardian's own).
-pub async fn save_method(app: &App, account: &Account<'_>, input: &MethodInput) -> ApiResult<Value> {
+pub async fn save_method(app: &App, account: &Account<'_>, input: &MethodInput) -> ApiResult<MethodView> {
     let policy = account.policy(app);
     let me = &account.payer.guardian_id;
     let saved = store::guardian_methods(&app.db, me).await?.len() as i64;
@@ -170,7 +240,7 @@ pub async fn save_confirmed_card(
     setup_ref: &str,
     is_default: bool,
     recurring_authorized: Option<bool>,
-) -> ApiResult<Value> {
+) -> ApiResult<MethodView> {
     let gateway = account.gateway(app).ok_or(PaymentError::NotConfigured)?;
     let (Gateway::Stripe(stripe), false) = (&gateway, setup_ref.is_empty()) else {
         return Err(PaymentError::CardNotConfirmed.into());
@@ -184,7 +254,7 @@ pub async fn save_confirmed_card(
     let policy = account.policy(app);
     let saved = store::guardian_methods(&app.db, me).await?;
     if let Some(kept) = saved.iter().find(|m| m.gateway_ref == vaulted.method_ref) {
-        return Ok(method_json(kept, Some(&account.payer), &offers(&policy)));
+        return Ok(MethodView::new(kept, Some(&account.payer), &offers(&policy)));
     }
     let input = MethodInput {
         kind: MethodKind::Card.as_str().into(),
@@ -210,7 +280,7 @@ async fn keep_vaulted(
     id: &str,
     method: &NewMethod,
     vaulted: &Vaulted,
-) -> ApiResult<Value> {
+) -> ApiResult<MethodView> {
     let me = &account.payer.guardian_id;
     let row = NewMethodRow {
         id,
@@ -226,22 +296,22 @@ async fn keep_vaulted(
     if !won(&results, 0)? {
         let saved = store::guardian_methods(&app.db, me).await?;
         if let Some(kept) = saved.iter().find(|m| m.gateway_ref == vaulted.method_ref) {
-            return Ok(method_json(kept, Some(&account.payer), &offers(policy)));
+            return Ok(MethodView::new(kept, Some(&account.payer), &offers(policy)));
         }
         let _ = gateway.delete_method(&MethodRef { method_ref: &vaulted.method_ref, customer_ref: vaulted.customer_ref.as_deref() }, &format!("delete-{id}")).await;
         return Err(PaymentError::MethodLimit.into());
     }
     let saved = find_family_method(app, account, id).await?;
-    Ok(method_json(&saved, Some(&account.payer), &offers(policy)))
+    Ok(MethodView::new(&saved, Some(&account.payer), &offers(policy)))
 }
 
-pub async fn edit_method(app: &App, account: &Account<'_>, id: &str, edit: &MethodEdit) -> ApiResult<Value> {
+pub async fn edit_method(app: &App, account: &Account<'_>, id: &str, edit: &MethodEdit) -> ApiResult<MethodView> {
     let policy = account.policy(app);
     let m = find_family_method(app, account, id).await?;
     may_edit_method(&account.payer, &facts(&m), edit, &policy, year_month(app.now()))?;
     app.db.batch(store::edit_method(&app.db, &m, edit, app.now())?).await?;
     let m = find_family_method(app, account, id).await?;
-    Ok(method_json(&m, Some(&account.payer), &offers(&policy)))
+    Ok(MethodView::new(&m, Some(&account.payer), &offers(&policy)))
 }
 
 /// What the deletion job needs: which guardian's methods, marked by which change, and why.
@@ -350,11 +420,11 @@ pub async fn delete_method(app: &App, account: &Account<'_>, id: &str) -> ApiRes
 
 /// The revoke preview's payment part: the methods that would go, and whether any is used for
 /// recurring billing.
-pub async fn revoke_preview(app: &App, guardian_id: &str) -> ApiResult<(Vec<Value>, bool)> {
+pub async fn revoke_preview(app: &App, guardian_id: &str) -> ApiResult<(Vec<MethodView>, bool)> {
     let methods = store::guardian_methods(&app.db, guardian_id).await?;
-    let recurring = methods.iter().any(|m| m.recurring_authorized != 0);
+    let recurring = methods.iter().any(|m| m.recurring_authorized);
     let offered = MethodOffers { accepting_payments: true, can_delete: false, can_change_recurring: false };
-    Ok((methods.iter().map(|m| method_json(m, None, &offered)).collect(), recurring))
+    Ok((methods.iter().map(|m| MethodView::new(m, None, &offered)).collect(), recurring))
 }
 
 fn gateway_error(e: GatewayError) -> ApiError {
@@ -367,29 +437,66 @@ fn gateway_error(e: GatewayError) -> ApiError {
     }
 }
 
-pub async fn balance_json(app: &App, family_id: &str) -> ApiResult<Value> {
-    let row = store::balance(&app.db, family_id).await?;
-    let b = balance(row.net_cents);
-    Ok(json!({
-        "outstanding_cents": b.outstanding_cents,
-        "credit_cents": b.credit_cents,
-        "last_payment": row.last_payment_cents.zip(row.last_payment_at).map(|(amount, at)| json!({
-            "amount_cents": amount,
-            "at": Timestamp(at).to_rfc3339(),
-        })),
-    }))
+/// What the family owes, its credit, and its last payment.
+#[derive(Debug, Serialize)]
+pub struct BalanceView {
+    pub credit_cents: Money,
+    pub last_payment: Option<LastPayment>,
+    pub outstanding_cents: Money,
 }
 
-fn payment_json(p: &PaymentRow, replayed: bool) -> Value {
-    json!({
-        "id": p.id,
-        "amount_cents": p.amount_cents,
-        "payment_method_id": p.payment_method_id,
-        "status": p.status,
-        "gateway_charge_ref": p.gateway_charge_ref,
-        "at": Timestamp(p.created_at).to_rfc3339(),
-        "replayed": replayed,
+#[derive(Debug, Serialize)]
+pub struct LastPayment {
+    pub amount_cents: Money,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: Timestamp,
+}
+
+impl LastPayment {
+    pub fn day(&self) -> String {
+        day(self.at)
+    }
+}
+
+pub async fn family_balance(app: &App, family_id: &str) -> ApiResult<BalanceView> {
+    let row = store::balance(&app.db, family_id).await?;
+    let b = balance(row.net_cents);
+    Ok(BalanceView {
+        credit_cents: Money(b.credit_cents),
+        last_payment: row
+            .last_payment_cents
+            .zip(row.last_payment_at)
+            .map(|(amount, at)| LastPayment { amount_cents: Money(amount), at: Timestamp(at) }),
+        outstanding_cents: Money(b.outstanding_cents),
     })
+}
+
+/// A payment as its request answers.
+#[derive(Debug, Serialize)]
+pub struct PaymentView {
+    pub amount_cents: Money,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: Timestamp,
+    pub gateway_charge_ref: Option<String>,
+    pub id: String,
+    pub payment_method_id: PaymentMethodId,
+    /// The answer of an earlier request with the same idempotency key: nothing was charged again.
+    pub replayed: bool,
+    pub status: String,
+}
+
+impl PaymentView {
+    fn new(p: PaymentRow, replayed: bool) -> Self {
+        PaymentView {
+            amount_cents: Money(p.amount_cents),
+            at: Timestamp(p.created_at),
+            gateway_charge_ref: p.gateway_charge_ref,
+            id: p.id,
+            payment_method_id: p.payment_method_id.into(),
+            replayed,
+            status: p.status,
+        }
+    }
 }
 
 /// Pays with a saved method, never more than once for one idempotency key: the key is claimed in
@@ -401,7 +508,7 @@ pub async fn pay(
     amount_cents: i64,
     method_id: &str,
     idempotency_key: Option<String>,
-) -> ApiResult<Value> {
+) -> ApiResult<PaymentView> {
     may_pay(&account.payer, &account.policy(app), amount_cents)?;
     let key = match idempotency_key {
         Some(k) => {
@@ -429,7 +536,7 @@ pub async fn pay(
     if !first {
         check_replay((&payment.payment_method_id, payment.amount_cents), (&m.id, amount_cents))?;
         match payment.status.as_str() {
-            "succeeded" => return Ok(payment_json(&payment, true)),
+            "succeeded" => return Ok(PaymentView::new(payment, true)),
             "declined" => return Err(PaymentError::Declined(payment.failure_message.unwrap_or_default()).into()),
             _ => {} // pending: its gateway call failed or is running; calling again with its key is safe
         }
@@ -451,7 +558,7 @@ pub async fn pay(
                 payment_id: Some(&payment.id),
             };
             app.db.batch(store::succeed(&app.db, &payment.id, &charge_ref, &entry, app.now())?).await?;
-            Ok(payment_json(&PaymentRow { status: "succeeded".into(), gateway_charge_ref: Some(charge_ref), ..payment }, !first))
+            Ok(PaymentView::new(PaymentRow { status: "succeeded".into(), gateway_charge_ref: Some(charge_ref), ..payment }, !first))
         }
         Err(GatewayError::Declined(message) | GatewayError::Rejected(message)) => {
             store::decline(&app.db, &payment.id, &message, app.now()).await?;
@@ -461,31 +568,140 @@ pub async fn pay(
     }
 }
 
-pub fn entry_json(e: &store::EntryRow) -> Value {
-    json!({
-        "id": e.id,
-        "kind": e.kind,
-        "amount_cents": e.amount_cents,
-        "description": e.description,
-        "at": Timestamp(e.at).to_rfc3339(),
-    })
+/// A ledger entry: a charge, a payment or a refund.
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    pub amount_cents: Money,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: Timestamp,
+    pub description: String,
+    pub id: String,
+    pub kind: String,
+}
+
+impl From<&EntryRow> for EntryView {
+    fn from(e: &EntryRow) -> Self {
+        EntryView {
+            amount_cents: Money(e.amount_cents),
+            at: Timestamp(e.at),
+            description: e.description.clone(),
+            id: e.id.clone(),
+            kind: e.kind.clone(),
+        }
+    }
+}
+
+impl EntryView {
+    pub fn day(&self) -> String {
+        day(self.at)
+    }
+
+    /// "Charge", "Payment", "Refund": the entry's type in the history's words.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind.as_str() {
+            "charge" => "Charge",
+            "payment" => "Payment",
+            "refund" => "Refund",
+            _ => "Entry",
+        }
+    }
+
+    /// Only a payment lowers what is owed (balance = charges + refunds − payments).
+    pub fn lowers_balance(&self) -> bool {
+        self.kind == EntryKind::Payment.as_str()
+    }
 }
 
 /// The largest history one request returns; a narrower range or kind shows the rest.
 pub const MAX_HISTORY_ENTRIES: i64 = 1000;
 
-pub async fn transactions(app: &App, account: &Account<'_>, kind: &str, from: Option<&str>, to: Option<&str>) -> ApiResult<Value> {
+/// The Transaction History filter, as the API and the account page's address take it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HistoryFilter {
+    pub kind: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The history in the window the viewer may see.
+#[derive(Debug, Serialize)]
+pub struct TransactionsView {
+    pub entries: Vec<EntryView>,
+    #[serde(serialize_with = "rfc3339")]
+    pub from: Timestamp,
+    pub full_history: bool,
+    pub kind: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub to: Timestamp,
+    /// More than `MAX_HISTORY_ENTRIES` matched: only the newest are listed.
+    pub truncated: bool,
+}
+
+impl TransactionsView {
+    pub fn from_day(&self) -> String {
+        day(self.from)
+    }
+    pub fn to_day(&self) -> String {
+        day(self.to)
+    }
+
+    /// The kinds the history can show, as (value, label, chosen).
+    pub fn kinds(&self) -> [(&'static str, &'static str, bool); 4] {
+        let k = self.kind.as_str();
+        [("all", "All", k == "all"), ("charges", "Charges", k == "charges"), ("payments", "Payments", k == "payments"), ("refunds", "Refunds", k == "refunds")]
+    }
+}
+
+pub async fn transactions(app: &App, account: &Account<'_>, kind: &str, from: Option<&str>, to: Option<&str>) -> ApiResult<TransactionsView> {
     let filter = EntryKind::parse_filter(kind)?;
     let viewer_may = account.payer.is_primary || account.can_view_full_ledger;
     let window = history_window(account.settings.show_full_ledger_history, viewer_may, from, to, app.now())?;
     let rows = store::entries(&app.db, account.family_id, filter, &window, MAX_HISTORY_ENTRIES + 1).await?;
-    let truncated = rows.len() as i64 > MAX_HISTORY_ENTRIES;
-    Ok(json!({
-        "kind": kind,
-        "from": window.from.to_rfc3339(),
-        "to": window.to.to_rfc3339(),
-        "full_history": window.full_history,
-        "truncated": truncated,
-        "entries": rows.iter().take(MAX_HISTORY_ENTRIES as usize).map(entry_json).collect::<Vec<_>>(),
-    }))
+    Ok(TransactionsView {
+        truncated: rows.len() as i64 > MAX_HISTORY_ENTRIES,
+        entries: rows.iter().take(MAX_HISTORY_ENTRIES as usize).map(EntryView::from).collect(),
+        from: window.from,
+        full_history: window.full_history,
+        kind: kind.to_string(),
+        to: window.to,
+    })
+}
+
+/// What My Account's Payments and Transaction History sections show.
+pub struct PaymentsSection {
+    pub methods: MethodsView,
+    pub balance: BalanceView,
+    pub history: TransactionsView,
+    /// A wrong filter in the address, said next to the default window shown instead.
+    pub history_error: Option<String>,
+    pub may_make_payments: bool,
+}
+
+impl PaymentsSection {
+    /// Make Payment is offered: the organization takes payments and the viewer may pay.
+    pub fn may_pay(&self) -> bool {
+        self.methods.accepting_payments && self.may_make_payments
+    }
+
+    /// Why a secondary without the permission may not pay, said next to the balance.
+    pub fn cannot_pay(&self) -> String {
+        PaymentError::NotPermitted.to_string()
+    }
+}
+
+pub async fn payments_section(app: &App, account: &Account<'_>, filter: &HistoryFilter) -> ApiResult<PaymentsSection> {
+    let kind = filter.kind.as_deref().filter(|k| !k.is_empty()).unwrap_or("all");
+    let (history, history_error) = match transactions(app, account, kind, filter.from.as_deref(), filter.to.as_deref()).await {
+        Ok(h) => (h, None),
+        Err(e) if e.status < 500 => (transactions(app, account, "all", None, None).await?, Some(e.message.clone())),
+        Err(e) => return Err(e),
+    };
+    Ok(PaymentsSection {
+        methods: list_methods(app, account).await?,
+        balance: family_balance(app, account.family_id).await?,
+        history,
+        history_error,
+        may_make_payments: account.payer.may_make_payments(),
+    })
 }

@@ -24,8 +24,10 @@ pub struct MethodRow {
     pub last4: String,
     pub exp_month: Option<i64>,
     pub exp_year: Option<i64>,
-    pub is_default: i64,
-    pub recurring_authorized: i64,
+    #[serde(deserialize_with = "super::sqlite_bool")]
+    pub is_default: bool,
+    #[serde(deserialize_with = "super::sqlite_bool")]
+    pub recurring_authorized: bool,
     /// Selected by the family's list only.
     pub guardian_name: Option<String>,
     /// Selected by the deletion job only.

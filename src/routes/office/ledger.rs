@@ -3,13 +3,12 @@
 
 use crate::http::{json, Json, Path, Query, Response, Staff};
 use portal_core::ids::FamilyId;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 use crate::app::App;
 use crate::commands::families;
-use crate::commands::payments::entry_json;
+use crate::commands::payments::{BalanceView, EntryView};
 use crate::error::ApiResult;
 use portal_core::payments::{parse_ledger_post, EntryKind};
 
@@ -24,7 +23,15 @@ pub struct PostBody {
 pub async fn post(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<PostBody>) -> ApiResult<Response> {
     let post = parse_ledger_post(&body.kind, body.amount_cents, &body.description)?;
     let entry = families::post_to_ledger(&app, &staff.org.id, &staff.requester(), &family_id, post).await?;
-    json(201, &entry_json(&entry))
+    json(201, &EntryView::from(&entry))
+}
+
+/// The ledger as staff read it (fields by name, as the JSON has always had them).
+#[derive(Serialize)]
+struct LedgerView<'a> {
+    balance: &'a BalanceView,
+    entries: Vec<EntryView>,
+    family_id: &'a str,
 }
 
 /// The whole ledger (newest first, `?kind=` as the family's history takes it) and the balance.
@@ -36,12 +43,6 @@ pub struct LedgerQuery {
 pub async fn show(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Query(query): Query<LedgerQuery>) -> ApiResult<Response> {
     let kind = EntryKind::parse_filter(query.kind.as_deref().unwrap_or("all"))?;
     let ledger = families::ledger(&app, &staff.org.id, &family_id, kind).await?;
-    json(
-        200,
-        &json!({
-            "family_id": ledger.family_id,
-            "balance": ledger.balance,
-            "entries": ledger.entries.iter().map(entry_json).collect::<Vec<_>>(),
-        }),
-    )
+    let view = LedgerView { balance: &ledger.balance, entries: ledger.entries.iter().map(EntryView::from).collect(), family_id: &ledger.family_id };
+    json(200, &view)
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::commands::payments;
+use crate::commands::payments::{self, HistoryFilter};
 use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, PaymentError};
 
 /// A payment body: refused before it is parsed if anything in it looks like a full card number.
@@ -99,7 +99,7 @@ pub async fn delete(app: Rc<App>, me: Customer, Path(id): Path<PaymentMethodId>)
 
 pub async fn balance(app: Rc<App>, me: Customer) -> ApiResult<Response> {
     let app = &*app;
-    json(200, &payments::balance_json(app, &me.me.family_id).await?)
+    json(200, &payments::family_balance(app, &me.me.family_id).await?)
 }
 
 #[derive(Deserialize)]
@@ -122,14 +122,7 @@ pub async fn pay(
     json(201, &payments::pay(app, &me.account(), b.amount_cents, &b.payment_method_id, key).await?)
 }
 
-#[derive(Deserialize)]
-pub struct TransactionsQuery {
-    kind: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
-pub async fn transactions(app: Rc<App>, me: Customer, Query(query): Query<TransactionsQuery>) -> ApiResult<Response> {
+pub async fn transactions(app: Rc<App>, me: Customer, Query(query): Query<HistoryFilter>) -> ApiResult<Response> {
     let app = &*app;
     let kind = query.kind.unwrap_or_else(|| "all".into());
     let (from, to) = (query.from, query.to);

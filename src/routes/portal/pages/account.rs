@@ -4,7 +4,6 @@
 //! do, Add Guardian, Change Password, my contact details). Every action posts a real form, answers
 //! with a 303 back to My Account and a one-shot message, and calls the command the API calls.
 
-use super::payments::{self, HistoryQuery, PaymentsSection};
 use super::students::{self, StudentsSection};
 use super::form::*;
 use super::frame::*;
@@ -14,6 +13,7 @@ use crate::commands::access::{
     send_password_reset, set_permissions, Permissions,
 };
 use crate::commands::families;
+use crate::commands::payments::{payments_section, HistoryFilter, PaymentsSection};
 use crate::commands::links::{change_password as change_login_password, SignedInGuardian};
 use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -145,7 +145,7 @@ pub async fn account(
     OrgSlug(org): OrgSlug,
     me: MaybeCustomer,
     FlashIn(flash): FlashIn,
-    Query(query): Query<HistoryQuery>,
+    Query(query): Query<HistoryFilter>,
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, flash);
     let rows = family_store::family_guardians(&app.db, &me.me.family_id).await?;
@@ -163,7 +163,7 @@ pub async fn account(
         guardians: rows.iter().map(|g| card(g, &me, app.now())).collect(),
         history,
         students: students::load(&app, &me).await?,
-        payments: payments::load(&app, &me, &query).await?,
+        payments: payments_section(&app, &me.account(), &query).await?,
     };
     respond(200, &page, &chrome)
 }
