@@ -60,6 +60,11 @@ pub fn flag(b: bool) -> Arg<'static> {
     Arg::Int(i64::from(b))
 }
 
+/// A SQLite flag column (0 or 1) read as a `bool`: `#[serde(deserialize_with = "store::flag_column")]`.
+pub fn flag_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(<i64 as serde::Deserialize>::deserialize(d)? != 0)
+}
+
 /// A condition that later statements of a batch put on their inserts (`INSERT ... SELECT ... WHERE`).
 pub struct Guard<'a> {
     pub sql: &'static str,

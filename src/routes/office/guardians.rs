@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
 
-use crate::commands::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
+use crate::commands::access::{guardian_now, load_target, revoke_guardian, send_invitation, send_password_reset, ResetSent};
 use crate::app::App;
 use crate::error::{ApiResult, ErrorCode};
 use crate::store::invitations::{self, InvitationFilter};
@@ -26,8 +26,7 @@ async fn enable_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Guardi
     let app = &*app;
     let (target, family) = load_target(app, &staff.org, &guardian_id).await?;
     send_invitation(app, &staff.org, &staff.requester(), &target, &family, None, resend).await?;
-    let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(202, &guardian_json(&target, &staff.requester(), app.now()))
+    json(202, &guardian_now(app, &staff.org, &staff.requester(), &guardian_id).await?)
 }
 
 #[derive(Default, Deserialize)]
@@ -37,22 +36,14 @@ pub struct RevokeBody {
 }
 
 pub async fn revoke_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>, OptionalJson(body): OptionalJson<RevokeBody>, DryRun(dry_run): DryRun) -> ApiResult<Response> {
-    let app = &*app;
-    let reason = parse_reason(body.reason.as_deref())?;
-    let (target, family) = load_target(app, &staff.org, &guardian_id).await?;
-    if dry_run {
-        return json(200, &revoke_preview(app, &staff.requester(), &target).await?);
-    }
-    revoke(app, &staff.org, &staff.requester(), &target, &family, reason).await?;
-    let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &staff.requester(), app.now()))
+    json(200, &revoke_guardian(&app, &staff.org, &staff.requester(), &guardian_id, body.reason.as_deref(), dry_run).await?)
 }
 
 pub async fn password_reset(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
     let app = &*app;
     let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
     send_password_reset(app, &staff.org, &staff.requester(), &target).await?;
-    json(202, &json!({ "status": "sent" }))
+    json(202, &ResetSent::SENT)
 }
 
 /// `?status=`: which invitations the console lists.
@@ -98,6 +89,5 @@ pub async fn move_contact(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Gu
         .await?
         .ok_or_else(|| crate::error::ApiError::not_found(ErrorCode::FamilyNotFound, "No family with that id."))?;
     crate::commands::operations::move_contact(app, &staff.org, &staff.requester(), &contact, &from, &to, body.confirm == Some(true)).await?;
-    let (contact, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(200, &guardian_json(&contact, &staff.requester(), app.now()))
+    json(200, &guardian_now(app, &staff.org, &staff.requester(), &guardian_id).await?)
 }
