@@ -6,7 +6,7 @@ use crate::adapters::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::commands::{guarded_effects, payments};
 use crate::store::families::{self, ContactChange, ContactOwner, FamilyRow, GuardianRow};
-use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
+use crate::store::invitations::{self, guardian_changed_by, InvitationFilter, InvitationRow, NewInvitation};
 use crate::store::{audit, outbox, sessions, won};
 use portal_core::access::{
     check_cooldown, invitation_address, may_edit_contact, may_invite, may_resend, may_revoke, may_send_password_reset, may_set_permissions,
@@ -544,6 +544,55 @@ pub async fn revoke_guardian(
     }
     revoke(app, org, requester, &target, &family, reason).await?;
     Ok(RevokeAnswer::Revoked(guardian_now(app, org, requester, guardian_id).await?))
+}
+
+/// One invitation in the staff console. Field order is the API's (alphabetical).
+#[derive(Serialize)]
+pub struct InvitationView {
+    pub email: String,
+    pub ended_at: Option<String>,
+    pub expires_at: String,
+    pub family_id: FamilyId,
+    pub guardian_id: GuardianId,
+    pub guardian_name: String,
+    pub id: String,
+    pub sent_at: String,
+    pub sent_by: SentBy,
+    /// As stored, except a pending one past its expiry, which is `expired`.
+    pub state: String,
+}
+
+#[derive(Serialize)]
+pub struct SentBy {
+    pub kind: String,
+    pub label: String,
+}
+
+#[derive(Serialize)]
+pub struct InvitationList {
+    pub invitations: Vec<InvitationView>,
+}
+
+/// Every invitation of the organization (of one state, or all), newest first, with its expiry.
+pub async fn invitations(app: &App, org_id: &str, filter: InvitationFilter) -> ApiResult<InvitationList> {
+    let rows = invitations::list(&app.db, org_id, filter, app.now()).await?;
+    let expired = |r: &InvitationRow| r.state == "pending" && r.expires_at <= app.now().millis();
+    let views = rows
+        .into_iter()
+        .map(|r| InvitationView {
+            state: if expired(&r) { "expired".into() } else { r.state.clone() },
+            email: r.email,
+            ended_at: r.ended_at.map(|t| Timestamp(t).to_rfc3339()),
+            expires_at: Timestamp(r.expires_at).to_rfc3339(),
+            family_id: FamilyId(r.family_id),
+            guardian_id: GuardianId(r.guardian_id),
+            guardian_name: format!("{} {}", r.first_name, r.last_name),
+            id: r.id,
+            sent_at: Timestamp(r.created_at).to_rfc3339(),
+            sent_by: SentBy { kind: r.sent_by_kind, label: r.sent_by_label },
+        })
+        .collect();
+    Ok(InvitationList { invitations: views })
 }
 
 /// A guardian's own contact details, edited by them (or by the primary before they accepted).

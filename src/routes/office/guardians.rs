@@ -4,14 +4,12 @@
 use crate::http::{json, DryRun, Json, OptionalJson, Path, Query, Response, Staff};
 use portal_core::ids::GuardianId;
 use serde::Deserialize;
-use serde_json::json;
 use std::rc::Rc;
 
-use crate::commands::access::{guardian_now, load_target, revoke_guardian, send_invitation, send_password_reset, ResetSent};
+use crate::commands::access::{self, guardian_now, load_target, revoke_guardian, send_invitation, send_password_reset, ResetSent};
 use crate::app::App;
 use crate::error::{ApiResult, ErrorCode};
-use crate::store::invitations::{self, InvitationFilter};
-use portal_core::time::Timestamp;
+use crate::store::invitations::InvitationFilter;
 
 pub async fn invite(app: Rc<App>, staff: Staff, id: Path<GuardianId>) -> ApiResult<Response> {
     enable_login(app, staff, id, false).await
@@ -55,22 +53,7 @@ pub struct InvitationsQuery {
 
 /// Every invitation of the organization, newest first, with its state and expiry.
 pub async fn invitations(app: Rc<App>, staff: Staff, Query(query): Query<InvitationsQuery>) -> ApiResult<Response> {
-    let app = &*app;
-    let rows = invitations::list(&app.db, &staff.org.id, query.status, app.now()).await?;
-    let out: Vec<_> = rows
-        .into_iter()
-        .map(|r| {
-            let state = if r.state == "pending" && r.expires_at <= app.now().millis() { "expired".into() } else { r.state };
-            json!({
-                "id": r.id, "guardian_id": r.guardian_id, "family_id": r.family_id,
-                "guardian_name": format!("{} {}", r.first_name, r.last_name), "email": r.email, "state": state,
-                "sent_at": Timestamp(r.created_at).to_rfc3339(), "expires_at": Timestamp(r.expires_at).to_rfc3339(),
-                "ended_at": r.ended_at.map(|t| Timestamp(t).to_rfc3339()),
-                "sent_by": { "kind": r.sent_by_kind, "label": r.sent_by_label },
-            })
-        })
-        .collect();
-    json(200, &json!({ "invitations": out }))
+    json(200, &access::invitations(&app, &staff.org.id, query.status).await?)
 }
 
 #[derive(Deserialize)]

@@ -19,7 +19,6 @@ use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, post, Router, see_other, ClientAddress, Customer, Form, OrgSlug, Path, Query, Response};
 use crate::store::families::{self as family_store, ContactChange, GuardianRow};
-use crate::store::sessions;
 use askama::Template;
 use portal_core::access::AccessStatus;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone, Contact};
@@ -119,8 +118,7 @@ pub async fn account(
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, flash);
-    let rows = family_store::family_guardians(&app.db, &me.me.family_id).await?;
-    let families = sessions::families_of_person(&app.db, &me.person_id).await?;
+    let (rows, families) = family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
     let history = if me.me.is_primary { history_lines(family_history(&app, &me.org.id, &me.me.family_id).await?.entries) } else { vec![] };
     let viewer = me.requester();
     let page = AccountPage {
