@@ -274,6 +274,26 @@ pub fn may_edit_contact(me: &GuardianFacts, target: &GuardianFacts) -> Result<()
     Ok(())
 }
 
+/// What a guardian may do in the family account. Field order is the API's (alphabetical).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Permissions {
+    pub can_make_payments: bool,
+    pub can_manage_enrollments: bool,
+    pub can_view_full_ledger: bool,
+}
+
+impl Permissions {
+    /// What a guardian may actually do: the Primary Guardian everything, a secondary what the
+    /// primary granted.
+    pub fn effective(is_primary: bool, granted: Permissions) -> Permissions {
+        Permissions {
+            can_make_payments: is_primary || granted.can_make_payments,
+            can_manage_enrollments: is_primary || granted.can_manage_enrollments,
+            can_view_full_ledger: is_primary || granted.can_view_full_ledger,
+        }
+    }
+}
+
 pub fn may_set_permissions(me: &GuardianFacts, target: &GuardianFacts) -> Result<(), AccessError> {
     same_family_primary(me, target)?;
     if target.is_primary {
@@ -529,5 +549,13 @@ pub(crate) mod tests {
         assert_eq!(may_accept(LinkStatus::Valid, true, false), Err(AccessError::MustAcceptTerms));
         assert_eq!(may_accept(LinkStatus::Used, true, true), Err(AccessError::InvitationUsed));
         assert_eq!(may_accept(LinkStatus::Valid, true, true), Ok(()));
+    }
+
+    #[test]
+    fn the_primary_has_every_permission_a_secondary_those_granted() {
+        let granted = Permissions { can_make_payments: true, can_manage_enrollments: false, can_view_full_ledger: false };
+        let all = Permissions { can_make_payments: true, can_manage_enrollments: true, can_view_full_ledger: true };
+        assert_eq!(Permissions::effective(true, granted), all);
+        assert_eq!(Permissions::effective(false, granted), granted);
     }
 }

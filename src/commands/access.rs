@@ -6,21 +6,21 @@ use crate::adapters::crypto::{new_id, new_link_token};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::commands::{guarded_effects, payments};
 use crate::store::families::{self, ContactChange, ContactOwner, FamilyRow, GuardianRow};
-use crate::store::invitations::{self, guardian_changed_by, NewInvitation};
+use crate::store::invitations::{self, guardian_changed_by, InvitationFilter, InvitationRow, NewInvitation};
 use crate::store::{audit, outbox, sessions, won};
 use portal_core::access::{
     check_cooldown, invitation_address, may_edit_contact, may_invite, may_resend, may_revoke, may_send_password_reset, may_set_permissions,
-    visibility,
-    AccessError, AccessState, GuardianFacts, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
+    visibility, AccessError, AccessState, AccessStatus, GuardianFacts, Permissions, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
 };
 use portal_core::audit::AuditEntry;
 use portal_core::email::EmailAddress;
-use portal_core::family::Contact;
+use portal_core::family::{Contact, FamilyStatus};
+use portal_core::ids::{FamilyId, GuardianId};
 use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::time::Timestamp;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::store::sessions::EnterableFamily;
+use serde::{Deserialize, Serialize};
 use worker::{D1PreparedStatement, D1Result};
 
 /// Defined below the http layer (src/context.rs), which makes it for every signed-in request.
@@ -217,29 +217,44 @@ impl EmailClaim<'_> {
 
 pub fn email_in_use() -> ApiError {
     ApiError::conflict(ErrorCode::EmailInUse, "Another guardian of this family, or another login, already uses that e-mail address.")
+        .at("email")
 }
 
-/// What a revoke would do, without doing it.
-pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianRow) -> ApiResult<Value> {
+/// What a revoke would do, without doing it. Field order is the API's (alphabetical).
+#[derive(Serialize)]
+pub struct RevokePreview {
+    pub access_status_after: AccessStatus,
+    pub already_revoked: bool,
+    pub emails: Vec<PreviewEmail>,
+    pub guardian_id: GuardianId,
+    /// Each method as `commands::payments` shows it.
+    pub payment_methods_deleted: Vec<payments::MethodView>,
+    pub recurring_affected: bool,
+    pub sessions_ended: i64,
+}
+
+/// An e-mail a revoke would send.
+#[derive(Serialize)]
+pub struct PreviewEmail {
+    pub kind: &'static str,
+    pub to: String,
+}
+
+pub async fn revoke_preview(app: &App, requester: &Requester, target: &GuardianRow) -> ApiResult<RevokePreview> {
     let outcome = may_revoke(requester, &target.facts())?;
-    let sessions = sessions::live_count(&app.db, &target.id, app.now()).await?;
+    let revokes = outcome == RevokeOutcome::Revoke;
+    let sessions = if revokes { sessions::live_count(&app.db, &target.id, app.now()).await? } else { 0 };
     let (methods, recurring) = payments::revoke_preview(app, &target.id).await?;
-    let emails: Vec<Value> = if outcome == RevokeOutcome::Revoke {
-        target.email.iter().map(|to| json!({ "to": to, "kind": "access_revoked" })).collect()
-    } else {
-        vec![]
-    };
-    Ok(json!({
-        "preview": {
-            "guardian_id": target.id,
-            "already_revoked": outcome == RevokeOutcome::AlreadyRevoked,
-            "access_status_after": "invite_revoked",
-            "sessions_ended": if outcome == RevokeOutcome::Revoke { sessions } else { 0 },
-            "emails": emails,
-            "payment_methods_deleted": methods,
-            "recurring_affected": recurring,
-        }
-    }))
+    let emails = if revokes { target.email.iter().map(|to| PreviewEmail { kind: "access_revoked", to: to.clone() }).collect() } else { vec![] };
+    Ok(RevokePreview {
+        access_status_after: AccessStatus::InviteRevoked,
+        already_revoked: outcome == RevokeOutcome::AlreadyRevoked,
+        emails,
+        guardian_id: GuardianId(target.id.clone()),
+        payment_methods_deleted: methods,
+        recurring_affected: recurring,
+        sessions_ended: sessions,
+    })
 }
 
 /// Revokes `target`'s login or pending invitation. A repeated revoke changes nothing.
@@ -262,7 +277,7 @@ pub async fn revoke(
         .map(|to| revoked_notice(org, target, family, &primary.name, to))
         .collect();
     // Staff revoking a secondary: the Primary Guardian, who decides access, is told.
-    if let (Requester::Staff(_), false, Some(to)) = (requester, target.is_primary != 0, primary.email.clone()) {
+    if let (Requester::Staff(_), false, Some(to)) = (requester, target.is_primary, primary.email.clone()) {
         notices.push(Notification::SecondaryRevokedByStaff {
             to,
             org_name: org.name.clone(),
@@ -290,12 +305,11 @@ pub async fn revoke(
     Ok(())
 }
 
-/// E-mails `target` a single-use link to choose a new password.
 /// What the Primary Guardian allows a secondary: make payments, view the full ledger, manage
 /// students and enrollments.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Permissions {
+pub struct PermissionChange {
     pub can_make_payments: bool,
     pub can_view_full_ledger: bool,
     /// Absent: unchanged (clients written before this permission existed send only the other two).
@@ -310,7 +324,7 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-pub async fn set_permissions(app: &App, org: &OrgContext, me: &GuardianFacts, target: &GuardianRow, p: &Permissions) -> ApiResult<()> {
+pub async fn set_permissions(app: &App, org: &OrgContext, me: &GuardianFacts, target: &GuardianRow, p: &PermissionChange) -> ApiResult<()> {
     may_set_permissions(me, &target.facts())?;
     let entry = AuditEntry {
         actor: Requester::Guardian(me.clone()).actor(),
@@ -323,7 +337,7 @@ pub async fn set_permissions(app: &App, org: &OrgContext, me: &GuardianFacts, ta
             "make payments: {}; view full ledger: {}; manage enrollments: {}",
             yes_no(p.can_make_payments),
             yes_no(p.can_view_full_ledger),
-            yes_no(p.can_manage_enrollments.unwrap_or(target.can_manage_enrollments != 0)),
+            yes_no(p.can_manage_enrollments.unwrap_or(target.can_manage_enrollments)),
         )),
     };
     app.db
@@ -335,6 +349,17 @@ pub async fn set_permissions(app: &App, org: &OrgContext, me: &GuardianFacts, ta
     Ok(())
 }
 
+/// The answer to a password reset sent: `{"status": "sent"}`.
+#[derive(Serialize)]
+pub struct ResetSent {
+    status: &'static str,
+}
+
+impl ResetSent {
+    pub const SENT: ResetSent = ResetSent { status: "sent" };
+}
+
+/// E-mails `target` a single-use link to choose a new password.
 pub async fn send_password_reset(app: &App, org: &OrgContext, requester: &Requester, target: &GuardianRow) -> ApiResult<()> {
     may_send_password_reset(requester, &target.facts())?;
     let Some(to) = target.email.clone() else {
@@ -379,43 +404,170 @@ pub async fn write_password_reset(
     Ok(())
 }
 
-/// A guardian as `viewer` may see them, with the actions the viewer is offered.
-pub fn guardian_json(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> Value {
-    let status = row.status(now);
-    let seen = visibility(viewer, &row.facts());
-    let is_primary = row.is_primary != 0;
-    let contact = |v: &Option<String>| if seen.contact_visible { json!(v) } else { Value::Null };
-    json!({
-        "id": row.id,
-        "family_id": row.family_id,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "email": contact(&row.email),
-        "phone": contact(&row.phone),
-        "is_primary": is_primary,
-        "access_status": status.code(),
-        "access_label": status.label(),
-        "invitation_expires_at": row.invitation_expires_at.map(|t| Timestamp(t).to_rfc3339()),
-        "accepted_at": row.accepted_at.map(|t| Timestamp(t).to_rfc3339()),
-        "permissions": {
-            "can_make_payments": is_primary || row.can_make_payments != 0,
-            "can_view_full_ledger": is_primary || row.can_view_full_ledger != 0,
-            "can_manage_enrollments": is_primary || row.can_manage_enrollments != 0,
-        },
-        "contact_editable": seen.contact_editable,
-        "actions": seen.actions,
-    })
+/// A guardian as `viewer` may see them, with the actions the viewer is offered. Field order is
+/// the API's (alphabetical).
+#[derive(Serialize)]
+pub struct GuardianView {
+    pub accepted_at: Option<String>,
+    pub access_label: &'static str,
+    pub access_status: AccessStatus,
+    pub actions: Vec<&'static str>,
+    pub contact_editable: bool,
+    pub email: Option<String>,
+    pub family_id: FamilyId,
+    pub first_name: String,
+    pub id: GuardianId,
+    pub invitation_expires_at: Option<String>,
+    pub is_primary: bool,
+    pub last_name: String,
+    pub permissions: Permissions,
+    pub phone: Option<String>,
 }
 
-pub fn family_json(family: &FamilyRow, guardians: &[GuardianRow], viewer: &Requester, now: Timestamp) -> Value {
-    json!({
-        "id": family.id,
-        "name": family.name,
-        "primary_guardian_id": family.primary_guardian_id,
-        "status": family.status,
-        "merged_into_id": family.merged_into_id,
-        "guardians": guardians.iter().map(|g| guardian_json(g, viewer, now)).collect::<Vec<_>>(),
-    })
+impl GuardianView {
+    pub fn of(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> GuardianView {
+        let status = row.status(now);
+        let seen = visibility(viewer, &row.facts());
+        let contact = |v: &Option<String>| v.clone().filter(|_| seen.contact_visible);
+        GuardianView {
+            accepted_at: row.accepted_at.map(|t| Timestamp(t).to_rfc3339()),
+            access_label: status.label(),
+            access_status: status,
+            contact_editable: seen.contact_editable,
+            email: contact(&row.email),
+            family_id: FamilyId(row.family_id.clone()),
+            first_name: row.first_name.clone(),
+            id: GuardianId(row.id.clone()),
+            invitation_expires_at: row.invitation_expires_at.map(|t| Timestamp(t).to_rfc3339()),
+            is_primary: row.is_primary,
+            last_name: row.last_name.clone(),
+            permissions: Permissions::effective(row.is_primary, row.granted()),
+            phone: contact(&row.phone),
+            actions: seen.actions,
+        }
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// The guardian `guardian_id` as they are now, as `viewer` sees them: what an access change answers.
+pub async fn guardian_now(app: &App, org: &OrgContext, viewer: &Requester, guardian_id: &str) -> ApiResult<GuardianView> {
+    let (target, _) = load_target(app, org, guardian_id).await?;
+    Ok(GuardianView::of(&target, viewer, app.now()))
+}
+
+/// A family with its guardians as `viewer` sees them. Field order is the API's (alphabetical).
+#[derive(Serialize)]
+pub struct FamilyView {
+    pub guardians: Vec<GuardianView>,
+    pub id: FamilyId,
+    pub merged_into_id: Option<FamilyId>,
+    pub name: String,
+    pub primary_guardian_id: GuardianId,
+    pub status: FamilyStatus,
+}
+
+impl FamilyView {
+    pub fn of(family: &FamilyRow, guardians: &[GuardianRow], viewer: &Requester, now: Timestamp) -> FamilyView {
+        FamilyView {
+            guardians: guardians.iter().map(|g| GuardianView::of(g, viewer, now)).collect(),
+            id: FamilyId(family.id.clone()),
+            merged_into_id: family.merged_into_id.clone().map(FamilyId),
+            name: family.name.clone(),
+            primary_guardian_id: GuardianId(family.primary_guardian_id.clone()),
+            status: family.status,
+        }
+    }
+}
+
+/// A family the signed-in person may enter (the Family Switcher), and whether it is this session's.
+#[derive(Serialize)]
+pub struct FamilyChoice {
+    pub id: FamilyId,
+    pub is_current: bool,
+    pub name: String,
+}
+
+pub fn family_choices(families: &[EnterableFamily], current: &str) -> Vec<FamilyChoice> {
+    families.iter().map(|f| FamilyChoice { id: FamilyId(f.id.clone()), is_current: f.id == current, name: f.name.clone() }).collect()
+}
+
+/// What a revoke answers: the preview when it is a dry run, else the guardian after it.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum RevokeAnswer {
+    Preview { preview: RevokePreview },
+    Revoked(GuardianView),
+}
+
+/// A revoke as both front doors (staff, the Primary Guardian) ask for it: `reason` checked, then
+/// the preview (`dry_run`) or the revoke itself.
+pub async fn revoke_guardian(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    guardian_id: &str,
+    reason: Option<&str>,
+    dry_run: bool,
+) -> ApiResult<RevokeAnswer> {
+    let reason = parse_reason(reason)?;
+    let (target, family) = load_target(app, org, guardian_id).await?;
+    if dry_run {
+        return Ok(RevokeAnswer::Preview { preview: revoke_preview(app, requester, &target).await? });
+    }
+    revoke(app, org, requester, &target, &family, reason).await?;
+    Ok(RevokeAnswer::Revoked(guardian_now(app, org, requester, guardian_id).await?))
+}
+
+/// One invitation in the staff console. Field order is the API's (alphabetical).
+#[derive(Serialize)]
+pub struct InvitationView {
+    pub email: String,
+    pub ended_at: Option<String>,
+    pub expires_at: String,
+    pub family_id: FamilyId,
+    pub guardian_id: GuardianId,
+    pub guardian_name: String,
+    pub id: String,
+    pub sent_at: String,
+    pub sent_by: SentBy,
+    /// As stored, except a pending one past its expiry, which is `expired`.
+    pub state: String,
+}
+
+#[derive(Serialize)]
+pub struct SentBy {
+    pub kind: String,
+    pub label: String,
+}
+
+#[derive(Serialize)]
+pub struct InvitationList {
+    pub invitations: Vec<InvitationView>,
+}
+
+/// Every invitation of the organization (of one state, or all), newest first, with its expiry.
+pub async fn invitations(app: &App, org_id: &str, filter: InvitationFilter) -> ApiResult<InvitationList> {
+    let rows = invitations::list(&app.db, org_id, filter, app.now()).await?;
+    let expired = |r: &InvitationRow| r.state == "pending" && r.expires_at <= app.now().millis();
+    let views = rows
+        .into_iter()
+        .map(|r| InvitationView {
+            state: if expired(&r) { "expired".into() } else { r.state.clone() },
+            email: r.email,
+            ended_at: r.ended_at.map(|t| Timestamp(t).to_rfc3339()),
+            expires_at: Timestamp(r.expires_at).to_rfc3339(),
+            family_id: FamilyId(r.family_id),
+            guardian_id: GuardianId(r.guardian_id),
+            guardian_name: format!("{} {}", r.first_name, r.last_name),
+            id: r.id,
+            sent_at: Timestamp(r.created_at).to_rfc3339(),
+            sent_by: SentBy { kind: r.sent_by_kind, label: r.sent_by_label },
+        })
+        .collect();
+    Ok(InvitationList { invitations: views })
 }
 
 /// A guardian's own contact details, edited by them (or by the primary before they accepted).

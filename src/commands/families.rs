@@ -9,13 +9,15 @@ use crate::commands::payments;
 use crate::error::{ApiError, ApiResult};
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::payments::{self as ledger, EntryRow, NewEntry};
-use crate::store::{audit, organizations};
+use crate::store::audit::{self, HistoryRow};
+use crate::store::organizations;
 use portal_core::access::{AccessError, Requester};
 use portal_core::audit::AuditEntry;
 use portal_core::family::{Contact, FamilyStatus};
 use portal_core::operations::OperationError;
 use portal_core::payments::{EntryKind, HistoryWindow, LedgerPost};
 use portal_core::time::Timestamp;
+use serde::Serialize;
 
 /// Creates a family with its primary guardian and answers the family's id. With the organization's
 /// "portal access for new contacts" on, the primary is invited at once.
@@ -117,16 +119,67 @@ pub async fn merge(app: &App, org: &OrgContext, requester: &Requester, family_id
     operations::merge(app, org, requester, &target, &sources).await
 }
 
+/// The access history as the API answers it: `{"entries": [...]}`, newest first.
+#[derive(Serialize)]
+pub struct AccessHistory {
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// One access change as the history shows it. Field order is the API's (alphabetical).
+#[derive(Serialize)]
+pub struct HistoryEntry {
+    pub action: String,
+    /// Who made the change, as they were named then.
+    pub actor: String,
+    pub actor_kind: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: Timestamp,
+    pub reason: Option<String>,
+    /// What the change was about, by name (by id when it had none).
+    pub target: String,
+    pub target_id: String,
+    pub target_kind: String,
+}
+
+fn rfc3339<S: serde::Serializer>(at: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339())
+}
+
+impl From<HistoryRow> for HistoryEntry {
+    fn from(r: HistoryRow) -> Self {
+        HistoryEntry {
+            action: r.action,
+            actor: r.actor_label,
+            actor_kind: r.actor_kind,
+            at: Timestamp(r.at),
+            reason: r.reason,
+            target: r.target_label.unwrap_or_else(|| r.target_id.clone()),
+            target_id: r.target_id,
+            target_kind: r.target_kind,
+        }
+    }
+}
+
 /// The access history of a family and/or a guardian (the whole organization's without either),
 /// newest first. A family or guardian that is not this organization's is not found.
-pub async fn history(app: &App, org_id: &str, family_id: Option<&str>, guardian_id: Option<&str>) -> ApiResult<Vec<serde_json::Value>> {
+pub async fn history(app: &App, org_id: &str, family_id: Option<&str>, guardian_id: Option<&str>) -> ApiResult<AccessHistory> {
     if let Some(f) = family_id {
         find(app, org_id, f).await?;
     }
     if let Some(g) = guardian_id {
         families::find_guardian(&app.db, org_id, g).await?.ok_or(AccessError::GuardianNotFound)?;
     }
-    audit::history(&app.db, org_id, family_id, guardian_id).await
+    entries(app, org_id, family_id, guardian_id).await
+}
+
+/// The access history of the signed-in guardian's own family, for its Primary Guardian.
+pub async fn family_history(app: &App, org_id: &str, family_id: &str) -> ApiResult<AccessHistory> {
+    entries(app, org_id, Some(family_id), None).await
+}
+
+async fn entries(app: &App, org_id: &str, family_id: Option<&str>, guardian_id: Option<&str>) -> ApiResult<AccessHistory> {
+    let rows = audit::history(&app.db, org_id, family_id, guardian_id).await?;
+    Ok(AccessHistory { entries: rows.into_iter().map(HistoryEntry::from).collect() })
 }
 
 /// Staff post a charge or a refund to a family's ledger (payments come from the family).

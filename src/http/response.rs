@@ -15,6 +15,13 @@ pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiResult<Response
     respond(status, Body::Bytes(&body), &JSON)
 }
 
+/// A sign-in's answer (customer or staff): the JSON with the session cookie set.
+pub fn signed_in_answer<T: Serialize>(value: &T, cookie: &str) -> ApiResult<Response> {
+    let resp = json(200, value)?;
+    resp.headers().set("set-cookie", cookie)?;
+    Ok(resp)
+}
+
 pub fn no_content() -> ApiResult<Response> {
     respond(204, Body::None, &BARE)
 }

@@ -5,6 +5,7 @@
 use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
 use crate::context::{Account, OrgContext, PaymentSettings};
+use crate::commands::links::SignedInGuardian;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
@@ -132,6 +133,18 @@ impl Customer {
 
     pub fn requester(&self) -> Requester {
         Requester::Guardian(self.me.clone())
+    }
+
+    /// The customer as their own login's commands (changing the password) see them.
+    pub fn signed_in(&self) -> SignedInGuardian<'_> {
+        SignedInGuardian {
+            org: &self.org,
+            person_id: &self.person_id,
+            me: &self.me,
+            email: self.email.as_deref(),
+            password_hash: self.password_hash.as_deref(),
+            session_id: &self.session_id,
+        }
     }
 
     pub fn require_primary(&self) -> ApiResult<()> {

@@ -72,7 +72,7 @@ pub async fn run(app: &App, row: &OutboxRow) -> ApiResult<JobOutcome> {
         let contact = contacts.get(&r.contact_id);
         let facts = contact.map(|g| ContactFacts {
             family_id: g.family_id.clone(),
-            is_primary: g.is_primary != 0,
+            is_primary: g.is_primary,
             has_access: has_access(g.access_state, g.invitation_expires_at, app.now()),
             has_email: g.email.is_some(),
         });

@@ -2,7 +2,6 @@ use super::{guarded, int, opt_text, text, Db, Guard};
 use crate::adapters::crypto::new_id;
 use crate::error::ApiResult;
 use serde::Deserialize;
-use serde_json::json;
 use portal_core::audit::AuditEntry;
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
@@ -55,17 +54,18 @@ pub const FAMILY_HISTORY: &str = history!("org_id = ?1 AND family_id = ?2");
 pub const GUARDIAN_HISTORY: &str = history!("org_id = ?1 AND target_id = ?2");
 pub const ORG_HISTORY: &str = history!("org_id = ?1");
 
+/// One access change as the log keeps it.
 #[derive(Debug, Deserialize)]
-struct HistoryRow {
-    at: i64,
-    actor_kind: String,
-    actor_label: String,
-    action: String,
-    target_kind: String,
-    target_id: String,
-    target_label: Option<String>,
-    reason: Option<String>,
-    family_id: Option<String>,
+pub struct HistoryRow {
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_label: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub target_label: Option<String>,
+    pub reason: Option<String>,
+    pub family_id: Option<String>,
 }
 
 /// The access history, newest first, of a family and/or a guardian (both optional for staff).
@@ -74,7 +74,7 @@ pub async fn history(
     org_id: &str,
     family_id: Option<&str>,
     guardian_id: Option<&str>,
-) -> ApiResult<Vec<serde_json::Value>> {
+) -> ApiResult<Vec<HistoryRow>> {
     // One query per filter, so that each can use its own index.
     let rows: Vec<HistoryRow> = match (family_id, guardian_id) {
         (Some(f), None) => db.all(FAMILY_HISTORY, &[text(org_id), text(f)]).await?,
@@ -84,19 +84,5 @@ pub async fn history(
         }
         (None, None) => db.all(ORG_HISTORY, &[text(org_id)]).await?,
     };
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            json!({
-                "at": Timestamp(r.at).to_rfc3339(),
-                "actor": r.actor_label,
-                "actor_kind": r.actor_kind,
-                "action": r.action,
-                "target": r.target_label.unwrap_or_else(|| r.target_id.clone()),
-                "target_kind": r.target_kind,
-                "target_id": r.target_id,
-                "reason": r.reason,
-            })
-        })
-        .collect())
+    Ok(rows)
 }

@@ -1,9 +1,9 @@
 //! Families and their guardians.
 
-use super::{flag, int, opt_text, text, Db};
+use super::{bool_from_int, flag, int, opt_text, text, Db};
 use crate::error::ApiResult;
 use serde::Deserialize;
-use portal_core::access::{AccessState, AccessStatus, GuardianFacts};
+use portal_core::access::{AccessState, AccessStatus, GuardianFacts, Permissions};
 use portal_core::family::{Contact, FamilyStatus};
 use portal_core::time::Timestamp;
 use std::collections::HashMap;
@@ -32,10 +32,14 @@ pub struct GuardianRow {
     pub phone: Option<String>,
     pub access_state: AccessState,
     pub accepted_at: Option<i64>,
-    pub can_make_payments: i64,
-    pub can_view_full_ledger: i64,
-    pub can_manage_enrollments: i64,
-    pub is_primary: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub can_make_payments: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub can_view_full_ledger: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub can_manage_enrollments: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub is_primary: bool,
     pub invitation_expires_at: Option<i64>,
     pub invitation_sent_at: Option<i64>,
 }
@@ -51,7 +55,7 @@ impl GuardianRow {
         GuardianFacts {
             id: self.id.clone(),
             family_id: self.family_id.clone(),
-            is_primary: self.is_primary != 0,
+            is_primary: self.is_primary,
             state: self.state(),
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
@@ -59,6 +63,14 @@ impl GuardianRow {
     }
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
+    }
+    /// What the primary granted (the primary's own flags mean nothing: they may do everything).
+    pub fn granted(&self) -> Permissions {
+        Permissions {
+            can_make_payments: self.can_make_payments,
+            can_manage_enrollments: self.can_manage_enrollments,
+            can_view_full_ledger: self.can_view_full_ledger,
+        }
     }
 }
 

@@ -72,12 +72,6 @@ pub fn flag(b: bool) -> Arg<'static> {
     Arg::Int(i64::from(b))
 }
 
-/// A flag column read as a `bool` (`#[serde(deserialize_with = "store::sqlite_bool")]`): SQLite
-/// keeps booleans as 0 and 1.
-pub fn sqlite_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    <i64 as serde::Deserialize>::deserialize(d).map(|n| n != 0)
-}
-
 /// A condition that later statements of a batch put on their inserts (`INSERT ... SELECT ... WHERE`).
 pub struct Guard<'a> {
     pub sql: &'static str,

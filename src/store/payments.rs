@@ -24,9 +24,9 @@ pub struct MethodRow {
     pub last4: String,
     pub exp_month: Option<i64>,
     pub exp_year: Option<i64>,
-    #[serde(deserialize_with = "super::sqlite_bool")]
+    #[serde(deserialize_with = "super::bool_from_int")]
     pub is_default: bool,
-    #[serde(deserialize_with = "super::sqlite_bool")]
+    #[serde(deserialize_with = "super::bool_from_int")]
     pub recurring_authorized: bool,
     /// Selected by the family's list only.
     pub guardian_name: Option<String>,

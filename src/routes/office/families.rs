@@ -4,12 +4,11 @@
 use crate::routes::bodies::ContactBody;
 use crate::http::{json, Json, Path, Query, Response, Staff};
 use portal_core::ids::FamilyId;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 use crate::app::App;
-use crate::commands::access::{family_json, guardian_json};
+use crate::commands::access::{FamilyView, GuardianView};
 use crate::commands::families;
 use crate::error::ApiResult;
 use portal_core::family::parse_family_name;
@@ -31,7 +30,7 @@ pub async fn create(app: Rc<App>, staff: Staff, Json(body): Json<NewFamily>) -> 
 /// The family as it is now, with its guardians as this staff member sees them.
 async fn family_response(app: &App, staff: &Staff, status: u16, family_id: &str) -> ApiResult<Response> {
     let (family, guardians) = families::with_guardians(app, &staff.org.id, family_id).await?;
-    json(status, &family_json(&family, &guardians, &staff.requester(), app.now()))
+    json(status, &FamilyView::of(&family, &guardians, &staff.requester(), app.now()))
 }
 
 pub async fn show(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
@@ -44,17 +43,22 @@ pub struct SearchQuery {
     q: String,
 }
 
+#[derive(Serialize)]
+struct FamilyList {
+    families: Vec<FamilyView>,
+}
+
 pub async fn search(app: Rc<App>, staff: Staff, Query(SearchQuery { q }): Query<SearchQuery>) -> ApiResult<Response> {
     let found = families::search(&app, &staff.org.id, &q).await?;
     let viewer = staff.requester();
-    let out: Vec<_> = found.iter().map(|(f, guardians)| family_json(f, guardians, &viewer, app.now())).collect();
-    json(200, &json!({ "families": out }))
+    let families = found.iter().map(|(f, guardians)| FamilyView::of(f, guardians, &viewer, app.now())).collect();
+    json(200, &FamilyList { families })
 }
 
 pub async fn add_guardian(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<ContactBody>) -> ApiResult<Response> {
     let contact = body.parse()?;
     let guardian = families::add_guardian(&app, &staff.org, &staff.requester(), &family_id, &contact).await?;
-    json(201, &guardian_json(&guardian, &staff.requester(), app.now()))
+    json(201, &GuardianView::of(&guardian, &staff.requester(), app.now()))
 }
 
 #[derive(Deserialize)]
@@ -91,6 +95,5 @@ pub struct AuditQuery {
 pub async fn audit(app: Rc<App>, staff: Staff, Query(query): Query<AuditQuery>) -> ApiResult<Response> {
     let family_id = query.family_id.filter(|s| !s.is_empty());
     let guardian_id = query.guardian_id.filter(|s| !s.is_empty());
-    let entries = families::history(&app, &staff.org.id, family_id.as_deref(), guardian_id.as_deref()).await?;
-    json(200, &json!({ "entries": entries }))
+    json(200, &families::history(&app, &staff.org.id, family_id.as_deref(), guardian_id.as_deref()).await?)
 }

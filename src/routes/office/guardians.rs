@@ -5,14 +5,12 @@ use crate::routes::bodies::RevokeBody;
 use crate::http::{json, DryRun, Json, OptionalJson, Path, Query, Response, Staff};
 use portal_core::ids::GuardianId;
 use serde::Deserialize;
-use serde_json::json;
 use std::rc::Rc;
 
-use crate::commands::access::{guardian_json, load_target, parse_reason, revoke, revoke_preview, send_invitation, send_password_reset};
+use crate::commands::access::{self, guardian_now, load_target, revoke_guardian, send_invitation, send_password_reset, ResetSent};
 use crate::app::App;
 use crate::error::{ApiResult, ErrorCode};
-use crate::store::invitations::{self, InvitationFilter};
-use portal_core::time::Timestamp;
+use crate::store::invitations::InvitationFilter;
 
 pub async fn invite(app: Rc<App>, staff: Staff, id: Path<GuardianId>) -> ApiResult<Response> {
     enable_login(app, staff, id, false).await
@@ -27,27 +25,18 @@ async fn enable_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Guardi
     let app = &*app;
     let (target, family) = load_target(app, &staff.org, &guardian_id).await?;
     send_invitation(app, &staff.org, &staff.requester(), &target, &family, None, resend).await?;
-    let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(202, &guardian_json(&target, &staff.requester(), app.now()))
+    json(202, &guardian_now(app, &staff.org, &staff.requester(), &guardian_id).await?)
 }
 
 pub async fn revoke_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>, OptionalJson(body): OptionalJson<RevokeBody>, DryRun(dry_run): DryRun) -> ApiResult<Response> {
-    let app = &*app;
-    let reason = parse_reason(body.reason.as_deref())?;
-    let (target, family) = load_target(app, &staff.org, &guardian_id).await?;
-    if dry_run {
-        return json(200, &revoke_preview(app, &staff.requester(), &target).await?);
-    }
-    revoke(app, &staff.org, &staff.requester(), &target, &family, reason).await?;
-    let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &staff.requester(), app.now()))
+    json(200, &revoke_guardian(&app, &staff.org, &staff.requester(), &guardian_id, body.reason.as_deref(), dry_run).await?)
 }
 
 pub async fn password_reset(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
     let app = &*app;
     let (target, _) = load_target(app, &staff.org, &guardian_id).await?;
     send_password_reset(app, &staff.org, &staff.requester(), &target).await?;
-    json(202, &json!({ "status": "sent" }))
+    json(202, &ResetSent::SENT)
 }
 
 /// `?status=`: which invitations the console lists.
@@ -59,22 +48,7 @@ pub struct InvitationsQuery {
 
 /// Every invitation of the organization, newest first, with its state and expiry.
 pub async fn invitations(app: Rc<App>, staff: Staff, Query(query): Query<InvitationsQuery>) -> ApiResult<Response> {
-    let app = &*app;
-    let rows = invitations::list(&app.db, &staff.org.id, query.status, app.now()).await?;
-    let out: Vec<_> = rows
-        .into_iter()
-        .map(|r| {
-            let state = if r.state == "pending" && r.expires_at <= app.now().millis() { "expired".into() } else { r.state };
-            json!({
-                "id": r.id, "guardian_id": r.guardian_id, "family_id": r.family_id,
-                "guardian_name": format!("{} {}", r.first_name, r.last_name), "email": r.email, "state": state,
-                "sent_at": Timestamp(r.created_at).to_rfc3339(), "expires_at": Timestamp(r.expires_at).to_rfc3339(),
-                "ended_at": r.ended_at.map(|t| Timestamp(t).to_rfc3339()),
-                "sent_by": { "kind": r.sent_by_kind, "label": r.sent_by_label },
-            })
-        })
-        .collect();
-    json(200, &json!({ "invitations": out }))
+    json(200, &access::invitations(&app, &staff.org.id, query.status).await?)
 }
 
 #[derive(Deserialize)]
@@ -93,6 +67,5 @@ pub async fn move_contact(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Gu
         .await?
         .ok_or_else(|| crate::error::ApiError::not_found(ErrorCode::FamilyNotFound, "No family with that id."))?;
     crate::commands::operations::move_contact(app, &staff.org, &staff.requester(), &contact, &from, &to, body.confirm == Some(true)).await?;
-    let (contact, _) = load_target(app, &staff.org, &guardian_id).await?;
-    json(200, &guardian_json(&contact, &staff.requester(), app.now()))
+    json(200, &guardian_now(app, &staff.org, &staff.requester(), &guardian_id).await?)
 }

@@ -1,6 +1,6 @@
 //! Staff sign-in and sign-out.
 
-use crate::http::{cleared_cookie, json, no_content, ClientAddress, Json, OrgSlug, Response, STAFF_COOKIE, Staff};
+use crate::http::{cleared_cookie, no_content, signed_in_answer, ClientAddress, Json, OrgSlug, Response, STAFF_COOKIE, Staff};
 use serde::Deserialize;
 use serde_json::json;
 use std::rc::Rc;
@@ -26,9 +26,7 @@ pub async fn sign_in(
     let email = EmailAddress::parse(&body.email)?;
     let signed_in = sign_in::staff(&app, &org_slug, &client, &email, &body.password).await?;
     let StaffSignedIn { session, staff_id, email, role } = signed_in;
-    let resp = json(200, &json!({ "token": session.token, "staff": { "id": staff_id, "email": email, "role": role } }))?;
-    resp.headers().set("set-cookie", &session.cookie())?;
-    Ok(resp)
+    signed_in_answer(&json!({ "token": session.token, "staff": { "id": staff_id, "email": email, "role": role } }), &session.cookie())
 }
 
 pub async fn sign_out(app: Rc<App>, OrgSlug(org_slug): OrgSlug, staff: Staff) -> ApiResult<Response> {

@@ -1,19 +1,18 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
-use crate::http::{cleared_cookie, json, no_content, ClientAddress, Customer, GUARDIAN_COOKIE, Json, OrgSlug, Response};
-use serde_json::json;
-use std::rc::Rc;
-
-use crate::commands::access::guardian_json;
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::commands::access::{family_choices, FamilyChoice, GuardianView};
+use crate::commands::families::family_history;
 use crate::commands::sign_in::{self, GuardianSignedIn, Session};
-use crate::store::sessions::EnterableFamily;
-use serde::Deserialize;
-use serde_json::Value;
-use crate::store::families::{self};
-use crate::store::{audit, sessions};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{cleared_cookie, json, no_content, signed_in_answer, ClientAddress, Customer, GUARDIAN_COOKIE, Json, OrgSlug, Response};
+use crate::store::families;
+use crate::store::sessions::{self, EnterableFamily};
+use portal_core::access::{Permissions, Requester};
 use portal_core::email::EmailAddress;
+use portal_core::ids::FamilyId;
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -31,17 +30,17 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let email = EmailAddress::parse(&body.email)?;
     let signed_in = sign_in::guardian(&app, &org_slug, &client, &email, &body.password, body.family_id.as_deref()).await?;
-    signed_in_response(&app, &signed_in).await
+    session_response(&app, &signed_in.org_id, &signed_in.guardian_id, &signed_in.session, Some(&signed_in.families)).await
 }
 
 #[derive(Deserialize)]
-pub struct FamilyChoice {
+pub struct FamilyForm {
     family_id: String,
 }
 
 /// The Family Switcher: a session in another of the person's families, this one ended.
-pub async fn switch_family(app: Rc<App>, me: Customer, Json(body): Json<FamilyChoice>) -> ApiResult<Response> {
-    let switched = sign_in::switch_family(
+pub async fn switch_family(app: Rc<App>, me: Customer, Json(body): Json<FamilyForm>) -> ApiResult<Response> {
+    let switched: GuardianSignedIn = sign_in::switch_family(
         &app,
         &me.org.id,
         &me.org.slug,
@@ -51,16 +50,20 @@ pub async fn switch_family(app: Rc<App>, me: Customer, Json(body): Json<FamilyCh
         &body.family_id,
     )
     .await?;
-    signed_in_response(&app, &switched).await
+    session_response(&app, &switched.org_id, &switched.guardian_id, &switched.session, Some(&switched.families)).await
 }
 
-async fn signed_in_response(app: &App, signed_in: &GuardianSignedIn) -> ApiResult<Response> {
-    session_response(app, &signed_in.org_id, &signed_in.guardian_id, &signed_in.session, Some(&signed_in.families)).await
+/// The answer of a sign-in, a family switch or an accepted invitation. Field order is the API's.
+#[derive(Serialize)]
+struct SessionAnswer<'a> {
+    families: Vec<FamilyChoice>,
+    family_id: FamilyId,
+    guardian: GuardianView,
+    token: &'a str,
 }
 
-/// The answer of a sign-in, a family switch or an accepted invitation: `{token, guardian,
-/// family_id, families}` and the cookie. `families` are those the person may enter (read here
-/// when the caller does not know them yet).
+/// `{token, guardian, family_id, families}` and the cookie. `families` are those the person may
+/// enter (read here when the caller does not know them yet).
 pub async fn session_response(
     app: &App,
     org_id: &str,
@@ -80,22 +83,13 @@ pub async fn session_response(
         }
         (None, None) => &[][..],
     };
-    let viewer = portal_core::access::Requester::Guardian(me.facts());
-    let resp = json(
-        200,
-        &json!({
-            "token": session.token,
-            "guardian": guardian_json(&me, &viewer, app.now()),
-            "family_id": me.family_id,
-            "families": families_json(enterable, &me.family_id),
-        }),
-    )?;
-    resp.headers().set("set-cookie", &session.cookie())?;
-    Ok(resp)
-}
-
-fn families_json(families: &[EnterableFamily], current: &str) -> Value {
-    families.iter().map(|f| json!({ "id": f.id, "name": f.name, "is_current": f.id == current })).collect()
+    let answer = SessionAnswer {
+        families: family_choices(enterable, &me.family_id),
+        family_id: FamilyId(me.family_id.clone()),
+        guardian: GuardianView::of(&me, &Requester::Guardian(me.facts()), app.now()),
+        token: &session.token,
+    };
+    signed_in_answer(&answer, &session.cookie())
 }
 
 pub async fn sign_out(app: Rc<App>, me: Customer) -> ApiResult<Response> {
@@ -106,32 +100,45 @@ pub async fn sign_out(app: Rc<App>, me: Customer) -> ApiResult<Response> {
     Ok(resp)
 }
 
+#[derive(Serialize)]
+struct FamilyName<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+/// My Account's answer. Field order is the API's (alphabetical).
+#[derive(Serialize)]
+struct AccountAnswer<'a> {
+    families: Vec<FamilyChoice>,
+    family: FamilyName<'a>,
+    guardians: Vec<GuardianView>,
+    me: Option<GuardianView>,
+    permissions: Permissions,
+}
+
 /// My Account: the family, me, every guardian with their access indicator, my permissions.
 pub async fn account(app: Rc<App>, me: Customer) -> ApiResult<Response> {
     let app = &*app;
     let (guardians, enterable) = families::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
     let viewer = me.requester();
     let mine = guardians.iter().find(|g| g.id == me.me.id);
-    json(
-        200,
-        &json!({
-            "family": { "id": me.me.family_id, "name": me.family_name },
-            "families": families_json(&enterable, &me.me.family_id),
-            "me": mine.map(|g| guardian_json(g, &viewer, app.now())),
-            "guardians": guardians.iter().map(|g| guardian_json(g, &viewer, app.now())).collect::<Vec<_>>(),
-            "permissions": {
-                "can_make_payments": me.me.is_primary || me.can_make_payments,
-                "can_view_full_ledger": me.me.is_primary || me.can_view_full_ledger,
-                "can_manage_enrollments": me.me.is_primary || me.can_manage_enrollments,
-            },
-        }),
-    )
+    let granted = Permissions {
+        can_make_payments: me.can_make_payments,
+        can_manage_enrollments: me.can_manage_enrollments,
+        can_view_full_ledger: me.can_view_full_ledger,
+    };
+    let answer = AccountAnswer {
+        families: family_choices(&enterable, &me.me.family_id),
+        family: FamilyName { id: &me.me.family_id, name: &me.family_name },
+        guardians: guardians.iter().map(|g| GuardianView::of(g, &viewer, app.now())).collect(),
+        me: mine.map(|g| GuardianView::of(g, &viewer, app.now())),
+        permissions: Permissions::effective(me.me.is_primary, granted),
+    };
+    json(200, &answer)
 }
 
 /// The family's access history, for the Primary Guardian.
 pub async fn access_history(app: Rc<App>, me: Customer) -> ApiResult<Response> {
-    let app = &*app;
     me.require_primary()?;
-    let entries = audit::history(&app.db, &me.org.id, Some(&me.me.family_id), None).await?;
-    json(200, &json!({ "entries": entries }))
+    json(200, &family_history(&app, &me.org.id, &me.me.family_id).await?)
 }

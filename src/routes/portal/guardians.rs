@@ -3,12 +3,11 @@
 use crate::http::{json, Customer, DryRun, Json, OptionalJson, Path, Response};
 use portal_core::ids::GuardianId;
 use serde::Deserialize;
-use serde_json::json;
 use std::rc::Rc;
 
 use crate::commands::access::{
-    add_contact, edit_contact_details, guardian_json, load_target, parse_reason, revoke as revoke_access, revoke_preview,
-    send_invitation, send_password_reset, set_permissions as set_guardian_permissions, Permissions,
+    add_contact, edit_contact_details, guardian_now, load_target, revoke_guardian, send_invitation, send_password_reset,
+    set_permissions as set_guardian_permissions, GuardianView, PermissionChange, ResetSent,
 };
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -25,7 +24,7 @@ pub async fn add(app: Rc<App>, me: Customer, Json(body): Json<ContactBody>) -> A
         .await?
         .ok_or_else(|| ApiError::internal("the signed-in guardian's family is missing"))?;
     let guardian = add_contact(app, &me.org, &me.requester(), &family, &contact).await?;
-    json(201, &guardian_json(&guardian, &me.requester(), app.now()))
+    json(201, &GuardianView::of(&guardian, &me.requester(), app.now()))
 }
 
 /// `null` clears `email` or `phone`; an absent field stays as it is.
@@ -53,8 +52,7 @@ pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<Gu
     };
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     edit_contact_details(app, &me.org, &me.me, &target, &change).await?;
-    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &me.requester(), app.now()))
+    json(200, &guardian_now(app, &me.org, &me.requester(), &guardian_id).await?)
 }
 
 #[derive(Default, Deserialize)]
@@ -82,33 +80,23 @@ async fn send(
     let requested = body.email.as_deref().map(EmailAddress::parse).transpose()?;
     let (target, family) = load_target(app, &me.org, &guardian_id).await?;
     send_invitation(app, &me.org, &me.requester(), &target, &family, requested, resend).await?;
-    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(202, &guardian_json(&target, &me.requester(), app.now()))
+    json(202, &guardian_now(app, &me.org, &me.requester(), &guardian_id).await?)
 }
 
 pub async fn revoke(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, OptionalJson(body): OptionalJson<RevokeBody>, DryRun(dry_run): DryRun) -> ApiResult<Response> {
-    let app = &*app;
-    let reason = parse_reason(body.reason.as_deref())?;
-    let (target, family) = load_target(app, &me.org, &guardian_id).await?;
-    if dry_run {
-        return json(200, &revoke_preview(app, &me.requester(), &target).await?);
-    }
-    revoke_access(app, &me.org, &me.requester(), &target, &family, reason).await?;
-    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &me.requester(), app.now()))
+    json(200, &revoke_guardian(&app, &me.org, &me.requester(), &guardian_id, body.reason.as_deref(), dry_run).await?)
 }
 
-pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(body): Json<Permissions>) -> ApiResult<Response> {
+pub async fn set_permissions(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(body): Json<PermissionChange>) -> ApiResult<Response> {
     let app = &*app;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     set_guardian_permissions(app, &me.org, &me.me, &target, &body).await?;
-    let (target, _) = load_target(app, &me.org, &guardian_id).await?;
-    json(200, &guardian_json(&target, &me.requester(), app.now()))
+    json(200, &guardian_now(app, &me.org, &me.requester(), &guardian_id).await?)
 }
 
 pub async fn password_reset(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
     let app = &*app;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     send_password_reset(app, &me.org, &me.requester(), &target).await?;
-    json(202, &json!({ "status": "sent" }))
+    json(202, &ResetSent::SENT)
 }

@@ -3,31 +3,40 @@
 
 use super::api::session_response;
 use crate::app::App;
-use crate::commands::links::{self, Acceptance, SignedInGuardian};
+use crate::commands::links::{self, Acceptance};
 use crate::error::ApiResult;
 use crate::http::{json, no_content, ClientAddress, Customer, Json, OrgSlug, Path, Response};
 use portal_core::ids::LinkToken;
 use portal_core::time::Timestamp;
-use serde::Deserialize;
-use serde_json::json;
+use portal_core::access::LinkStatus;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
+
+/// What an invitation link shows before it is accepted. Field order is the API's (alphabetical).
+#[derive(Serialize)]
+struct InvitationStatus {
+    expires_at: String,
+    family_name: String,
+    guardian_first_name: String,
+    /// The address already signs in here (a guardian in another family): accepting takes that
+    /// login's password, and the family joins it.
+    has_login: bool,
+    message: Option<String>,
+    status: LinkStatus,
+}
 
 pub async fn invitation_status(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
     let inv = links::invitation(&app, &org, &token).await?;
     let status = inv.status(app.now());
-    json(
-        200,
-        &json!({
-            "status": serde_json::to_value(status).unwrap_or_default(),
-            "guardian_first_name": inv.first_name,
-            "family_name": inv.family_name,
-            "expires_at": Timestamp(inv.expires_at).to_rfc3339(),
-            "message": status.problem().map(|p| p.to_string()),
-            // The address already signs in here (a guardian in another family): accepting takes
-            // that login's password, and the family joins it.
-            "has_login": inv.person_password_hash.is_some(),
-        }),
-    )
+    let answer = InvitationStatus {
+        expires_at: Timestamp(inv.expires_at).to_rfc3339(),
+        family_name: inv.family_name,
+        guardian_first_name: inv.first_name,
+        has_login: inv.person_password_hash.is_some(),
+        message: status.problem().map(|p| p.to_string()),
+        status,
+    };
+    json(200, &answer)
 }
 
 #[derive(Deserialize)]
@@ -63,7 +72,14 @@ pub struct ResetRequest {
 /// "Forgot your password?": always 202, so the answer does not reveal who has an account.
 pub async fn request_password_reset(app: Rc<App>, OrgSlug(org): OrgSlug, Json(body): Json<ResetRequest>) -> ApiResult<Response> {
     links::request_password_reset(&app, &org, &body.email).await?;
-    json(202, &json!({ "status": "sent", "message": "If that address can log in, we sent it a link to choose a new password." }))
+    json(202, &ResetRequested { message: "If that address can log in, we sent it a link to choose a new password.", status: "sent" })
+}
+
+/// Field order is the API's (alphabetical).
+#[derive(Serialize)]
+struct ResetRequested {
+    message: &'static str,
+    status: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -89,14 +105,6 @@ pub async fn change_password(
     ClientAddress(client): ClientAddress,
     Json(body): Json<PasswordChange>,
 ) -> ApiResult<Response> {
-    let who = SignedInGuardian {
-        org: &me.org,
-        person_id: &me.person_id,
-        me: &me.me,
-        email: me.email.as_deref(),
-        password_hash: me.password_hash.as_deref(),
-        session_id: &me.session_id,
-    };
-    links::change_password(&app, &who, &client, &body.current_password, &body.new_password).await?;
+    links::change_password(&app, &me.signed_in(), &client, &body.current_password, &body.new_password).await?;
     no_content()
 }

@@ -9,23 +9,20 @@ use super::form::*;
 use super::frame::*;
 use crate::app::App;
 use crate::commands::access::{
-    add_contact, edit_contact_details, load_target, parse_reason, revoke as revoke_access, revoke_preview, send_invitation,
-    send_password_reset, set_permissions, Permissions,
+    add_contact, edit_contact_details, family_choices, load_target, parse_reason, revoke as revoke_access, revoke_preview, send_invitation,
+    send_password_reset, set_permissions, FamilyChoice, GuardianView, PermissionChange,
 };
-use crate::commands::families;
+use crate::commands::families::{family_history, HistoryEntry};
 use crate::commands::payments::{payments_section, HistoryFilter, PaymentsSection};
-use crate::commands::links::{change_password as change_login_password, SignedInGuardian};
+use crate::commands::links::change_password as change_login_password;
 use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, post, Router, see_other, ClientAddress, Customer, Form, OrgSlug, Path, Query, Response};
 use crate::store::families::{self as family_store, ContactChange, GuardianRow};
-use crate::store::sessions;
 use askama::Template;
-use portal_core::access::{visibility, AccessStatus};
-use portal_core::email::EmailAddress;
+use portal_core::access::AccessStatus;
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone, Contact};
 use portal_core::ids::GuardianId;
-use portal_core::time::Timestamp;
 use serde::Deserialize;
 use std::rc::Rc;
 
@@ -33,68 +30,43 @@ pub fn routes(router: Router) -> Router {
     router
         .route("/portal/:org/account", get(account))
         .route("/portal/:org/switch-family", post(switch_family))
-        .route("/portal/:org/account/guardians/:guardian_id/:action", get(guardian_action_page).post(account_action))
+        .route("/portal/:org/account/guardians/:guardian_id/invite", get(invite_page).post(invite))
+        .route("/portal/:org/account/guardians/:guardian_id/resend", get(resend_page).post(resend))
+        .route("/portal/:org/account/guardians/:guardian_id/revoke", get(revoke_confirm).post(revoke))
+        .route("/portal/:org/account/guardians/:guardian_id/reset-password", post(reset_password))
+        .route("/portal/:org/account/guardians/:guardian_id/permissions", post(save_permissions))
+        .route("/portal/:org/account/guardians/:guardian_id/edit", get(edit_page).post(edit))
         .route("/portal/:org/account/add-guardian", get(add_guardian_page).post(add_guardian))
         .route("/portal/:org/account/contact", get(contact_page_get).post(save_contact))
         .route("/portal/:org/account/password", get(change_password_page).post(change_password))
 }
 
-pub struct FamilyChoice {
-    pub id: String,
-    pub name: String,
-    pub is_current: bool,
-}
-
-/// A guardian as the signed-in one sees them in Account Information.
+/// A guardian in Account Information: the guardian as the API shows them to me.
 pub struct GuardianCard {
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub is_primary: bool,
+    pub guardian: GuardianView,
     pub is_me: bool,
-    pub label: &'static str,
-    pub can_log_in: bool,
-    pub actions: Vec<&'static str>,
-    /// The primary may still edit the details of a guardian who has not accepted.
-    pub contact_editable: bool,
-    pub can_make_payments: bool,
-    pub can_view_full_ledger: bool,
-    pub can_manage_enrollments: bool,
 }
 
 impl GuardianCard {
     pub fn offers(&self, action: &str) -> bool {
-        self.actions.contains(&action)
+        self.guardian.actions.contains(&action)
     }
-}
 
-fn card(g: &GuardianRow, me: &Customer, now: Timestamp) -> GuardianCard {
-    let seen = visibility(&me.requester(), &g.facts());
-    let status = g.status(now);
-    GuardianCard {
-        id: g.id.clone(),
-        name: g.full_name(),
-        email: g.email.clone().filter(|_| seen.contact_visible),
-        phone: g.phone.clone().filter(|_| seen.contact_visible),
-        is_primary: g.is_primary != 0,
-        is_me: g.id == me.me.id,
-        label: status.label(),
-        can_log_in: status == AccessStatus::CanLogIn,
-        actions: seen.actions,
-        contact_editable: seen.contact_editable && g.id != me.me.id,
-        can_make_payments: g.can_make_payments != 0,
-        can_view_full_ledger: g.can_view_full_ledger != 0,
-        can_manage_enrollments: g.can_manage_enrollments != 0,
+    pub fn can_log_in(&self) -> bool {
+        self.guardian.access_status == AccessStatus::CanLogIn
+    }
+
+    /// The primary may still edit the details of a guardian who has not accepted; one's own
+    /// details are under Login/Security.
+    pub fn contact_editable(&self) -> bool {
+        self.guardian.contact_editable && !self.is_me
     }
 }
 
 pub struct HistoryLine {
     pub at: String,
-    pub actor: String,
     pub action: String,
-    pub target: String,
-    pub reason: Option<String>,
+    pub entry: HistoryEntry,
 }
 
 /// "invitation_sent" → "Invitation sent".
@@ -104,17 +76,15 @@ fn words(code: &str) -> String {
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-fn history_lines(entries: Vec<serde_json::Value>) -> Vec<HistoryLine> {
-    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+/// The newest 20 changes, in words.
+fn history_lines(entries: Vec<HistoryEntry>) -> Vec<HistoryLine> {
     entries
-        .iter()
+        .into_iter()
         .take(20)
-        .map(|e| HistoryLine {
-            at: Timestamp::parse_rfc3339(&text(e, "at")).map(|t| t.to_datetime().format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
-            actor: text(e, "actor"),
-            action: words(&text(e, "action")),
-            target: text(e, "target"),
-            reason: e.get("reason").and_then(|r| r.as_str()).map(str::to_string),
+        .map(|entry| HistoryLine {
+            at: entry.at.to_datetime().format("%Y-%m-%d %H:%M UTC").to_string(),
+            action: words(&entry.action),
+            entry,
         })
         .collect()
 }
@@ -148,19 +118,15 @@ pub async fn account(
     Query(query): Query<HistoryFilter>,
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, flash);
-    let rows = family_store::family_guardians(&app.db, &me.me.family_id).await?;
-    let families = sessions::families_of_person(&app.db, &me.person_id).await?;
-    let history = if me.me.is_primary {
-        history_lines(families::history(&app, &me.org.id, Some(&me.me.family_id), None).await?)
-    } else {
-        vec![]
-    };
+    let (rows, families) = family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
+    let history = if me.me.is_primary { history_lines(family_history(&app, &me.org.id, &me.me.family_id).await?.entries) } else { vec![] };
+    let viewer = me.requester();
     let page = AccountPage {
         chrome: chrome.clone(),
         family_name: me.family_name.clone(),
-        families: families.into_iter().map(|f| FamilyChoice { is_current: f.id == me.me.family_id, id: f.id, name: f.name }).collect(),
+        families: family_choices(&families, &me.me.family_id),
         me_is_primary: me.me.is_primary,
-        guardians: rows.iter().map(|g| card(g, &me, app.now())).collect(),
+        guardians: rows.iter().map(|g| GuardianCard { guardian: GuardianView::of(g, &viewer, app.now()), is_me: g.id == me.me.id }).collect(),
         history,
         students: students::load(&app, &me).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
@@ -183,32 +149,7 @@ pub async fn switch_family(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustome
 }
 
 // ---------------------------------------------------------------------------------------------
-// Account Information: the actions on a guardian.
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ActionForm {
-    first_name: String,
-    last_name: String,
-    phone: String,
-    email: String,
-    reason: String,
-    can_make_payments: Option<String>,
-    can_view_full_ledger: Option<String>,
-    can_manage_enrollments: Option<String>,
-}
-
-pub struct GuardianAction(String);
-
-impl From<String> for GuardianAction {
-    fn from(s: String) -> Self {
-        GuardianAction(s)
-    }
-}
-
-impl crate::http::PathParam for GuardianAction {
-    const NAME: &'static str = "action";
-}
+// Account Information: the actions on a guardian, each its own route and form.
 
 #[derive(Template)]
 #[template(path = "portal/invite_confirm.html")]
@@ -219,6 +160,76 @@ pub struct InviteConfirmPage {
     email: String,
     resend: bool,
     errors: Errors,
+}
+
+/// The step before Send Invite Email: the address, to confirm or change.
+pub async fn invite_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
+    invite_confirm(app, org, me, guardian_id, false).await
+}
+
+/// The step before Re-Send Invite Email.
+pub async fn resend_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
+    invite_confirm(app, org, me, guardian_id, true).await
+}
+
+async fn invite_confirm(app: Rc<App>, org: String, me: MaybeCustomer, guardian_id: GuardianId, resend: bool) -> ApiResult<Response> {
+    let (me, chrome) = signed_in!(org, me, None);
+    let (target, _) = load_target(&app, &me.org, &guardian_id).await?;
+    let email = target.email.clone().unwrap_or_default();
+    invite_confirm_page(chrome, &target, email, resend, Errors::default(), 200)
+}
+
+fn invite_confirm_page(chrome: Chrome, target: &GuardianRow, email: String, resend: bool, errors: Errors, status: u16) -> ApiResult<Response> {
+    let page = InviteConfirmPage {
+        chrome: chrome.clone().with_errors(&errors),
+        guardian_id: target.id.clone(),
+        name: target.full_name(),
+        email,
+        resend,
+        errors,
+    };
+    respond(status, &page, &chrome)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InviteForm {
+    email: String,
+}
+
+/// Send Invite Email, from its confirm step.
+pub async fn invite(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>, Form(form): Form<InviteForm>) -> ApiResult<Response> {
+    send_invite(app, org, me, guardian_id, form, false).await
+}
+
+/// Re-Send Invite Email: a new link, the old one dies.
+pub async fn resend(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>, Form(form): Form<InviteForm>) -> ApiResult<Response> {
+    send_invite(app, org, me, guardian_id, form, true).await
+}
+
+async fn send_invite(app: Rc<App>, org: String, me: MaybeCustomer, guardian_id: GuardianId, form: InviteForm, resend: bool) -> ApiResult<Response> {
+    let (me, chrome) = signed_in!(org, me, None);
+    let (target, family) = load_target(&app, &me.org, &guardian_id).await?;
+    let mut errors = Errors::default();
+    // A re-send may leave the address blank: it goes where the last one went.
+    let requested = match form.email.trim() {
+        "" if resend => None,
+        "" => {
+            errors.field("email", "Enter the e-mail address the invitation goes to.");
+            None
+        }
+        typed => email_field(&mut errors, "email", typed),
+    };
+    if errors.is_empty() {
+        match send_invitation(&app, &me.org, &me.requester(), &target, &family, requested, resend).await {
+            Ok(()) => {
+                let flash = if resend { Flash::InvitationResent } else { Flash::InvitationSent };
+                return back_to_account(&org, "account-information", flash);
+            }
+            Err(e) => errors.refusal(e, &["email"])?,
+        }
+    }
+    invite_confirm_page(chrome, &target, form.email, resend, errors, 422)
 }
 
 #[derive(Template)]
@@ -235,153 +246,108 @@ pub struct RevokeConfirmPage {
     errors: Errors,
 }
 
-/// The step before Send Invite Email (the address, to confirm or change) and before Revoke (what
-/// revoking will do).
-pub async fn guardian_action_page(
-    app: Rc<App>,
-    OrgSlug(org): OrgSlug,
-    me: MaybeCustomer,
-    Path(guardian_id): Path<GuardianId>,
-    Path(GuardianAction(action)): Path<GuardianAction>,
-) -> ApiResult<Response> {
+/// The step before Revoke: what revoking will do.
+pub async fn revoke_confirm(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let (target, _) = load_target(&app, &me.org, &guardian_id).await?;
-    match action.as_str() {
-        "invite" | "resend" => {
-            let page = InviteConfirmPage {
-                chrome: chrome.clone(),
-                guardian_id: target.id.clone(),
-                name: target.full_name(),
-                email: target.email.clone().unwrap_or_default(),
-                resend: action == "resend",
-                errors: Errors::default(),
-            };
-            respond(200, &page, &chrome)
-        }
-        "revoke" => revoke_page(&app, &me, chrome, &target, String::new(), Errors::default(), 200).await,
-        "edit" => contact_page(chrome, ContactFormKind::Guardian(&target.id), form_of(&target), Errors::default(), 200),
-        _ => Err(ApiError::route_not_found()),
-    }
+    revoke_page(&app, &me, chrome, &target, String::new(), Errors::default(), 200).await
 }
 
 async fn revoke_page(app: &App, me: &Customer, chrome: Chrome, target: &GuardianRow, reason: String, errors: Errors, status: u16) -> ApiResult<Response> {
     let preview = revoke_preview(app, &me.requester(), target).await?;
-    let p = &preview["preview"];
-    let list = |k: &str| p[k].as_array().cloned().unwrap_or_default();
-    let methods = list("payment_methods_deleted")
+    let methods = preview
+        .payment_methods_deleted
         .iter()
-        .map(|m| {
-            let recurring = if m["recurring_authorized"] == true { " (used for recurring billing)" } else { "" };
-            format!("{}{recurring}", m["label"].as_str().unwrap_or("A saved payment method"))
-        })
+        .map(|m| if m.recurring_authorized { format!("{} (used for recurring billing)", m.label) } else { m.label.clone() })
         .collect();
     let page = RevokeConfirmPage {
         chrome: chrome.clone().with_errors(&errors),
         guardian_id: target.id.clone(),
         name: target.full_name(),
-        sessions_ended: p["sessions_ended"].as_i64().unwrap_or(0),
-        emails: list("emails").iter().filter_map(|e| e["to"].as_str().map(str::to_string)).collect(),
+        sessions_ended: preview.sessions_ended,
+        emails: preview.emails.into_iter().map(|e| e.to).collect(),
         methods,
-        recurring: p["recurring_affected"] == true,
+        recurring: preview.recurring_affected,
         reason,
         errors,
     };
     respond(status, &page, &chrome)
 }
 
-/// The Account Information actions, each a form post: invite (from its confirm step), resend,
-/// revoke (from its preview), reset-password, permissions.
-pub async fn account_action(
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RevokeForm {
+    reason: String,
+}
+
+/// Revoke, from its preview.
+pub async fn revoke(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>, Form(form): Form<RevokeForm>) -> ApiResult<Response> {
+    let (me, chrome) = signed_in!(org, me, None);
+    let (target, family) = load_target(&app, &me.org, &guardian_id).await?;
+    let mut errors = Errors::default();
+    match parse_reason(Some(&form.reason)) {
+        Ok(reason) => match revoke_access(&app, &me.org, &me.requester(), &target, &family, reason).await {
+            Ok(()) => return back_to_account(&org, "account-information", Flash::AccessRevoked),
+            Err(e) => errors.refusal(e, &["reason"])?,
+        },
+        Err(e) => errors.refusal(e, &["reason"])?,
+    }
+    revoke_page(&app, &me, chrome, &target, form.reason, errors, 422).await
+}
+
+/// Reset Password: the guardian is e-mailed a link to choose a new one.
+pub async fn reset_password(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>, Form(_): Form<NoFields>) -> ApiResult<Response> {
+    let (me, _) = signed_in!(org, me, None);
+    let (target, _) = load_target(&app, &me.org, &guardian_id).await?;
+    send_password_reset(&app, &me.org, &me.requester(), &target).await?;
+    back_to_account(&org, "account-information", Flash::ResetSent)
+}
+
+/// The permissions form: a checkbox is present when ticked, whatever its value.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PermissionsForm {
+    can_make_payments: Option<String>,
+    can_view_full_ledger: Option<String>,
+    can_manage_enrollments: Option<String>,
+}
+
+pub async fn save_permissions(
     app: Rc<App>,
     OrgSlug(org): OrgSlug,
     me: MaybeCustomer,
     Path(guardian_id): Path<GuardianId>,
-    Path(GuardianAction(action)): Path<GuardianAction>,
-    Form(form): Form<ActionForm>,
+    Form(form): Form<PermissionsForm>,
 ) -> ApiResult<Response> {
+    let (me, _) = signed_in!(org, me, None);
+    let (target, _) = load_target(&app, &me.org, &guardian_id).await?;
+    let change = PermissionChange {
+        can_make_payments: form.can_make_payments.is_some(),
+        can_view_full_ledger: form.can_view_full_ledger.is_some(),
+        can_manage_enrollments: Some(form.can_manage_enrollments.is_some()),
+    };
+    set_permissions(&app, &me.org, &me.me, &target, &change).await?;
+    back_to_account(&org, "account-information", Flash::PermissionsSaved)
+}
+
+/// The contact details of a guardian who has not accepted yet, as the primary sees them.
+pub async fn edit_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
-    let (target, family) = load_target(&app, &me.org, &guardian_id).await?;
-    let requester = me.requester();
-    match action.as_str() {
-        "invite" | "resend" => {
-            let resend = action == "resend";
-            let mut errors = Errors::default();
-            let requested = match form.email.trim() {
-                "" if resend => None,
-                "" => {
-                    errors.field("email", "Enter the e-mail address the invitation goes to.");
-                    None
-                }
-                typed => match EmailAddress::parse(typed) {
-                    Ok(e) => Some(e),
-                    Err(_) => {
-                        errors.field("email", "Enter an e-mail address in the correct format, like name@example.com.");
-                        None
-                    }
-                },
-            };
-            let outcome = if errors.is_empty() {
-                send_invitation(&app, &me.org, &requester, &target, &family, requested, resend).await
-            } else {
-                Ok(())
-            };
-            if let Err(e) = outcome {
-                if e.status >= 500 {
-                    return Err(e);
-                }
-                errors.field("email", e.message.clone());
-            }
-            if errors.is_empty() {
-                return back_to_account(&org, "account-information", if resend { Flash::InvitationResent } else { Flash::InvitationSent });
-            }
-            let page = InviteConfirmPage {
-                chrome: chrome.clone().with_errors(&errors),
-                guardian_id: target.id.clone(),
-                name: target.full_name(),
-                email: form.email,
-                resend,
-                errors,
-            };
-            respond(422, &page, &chrome)
+    let (target, _) = load_target(&app, &me.org, &guardian_id).await?;
+    contact_page(chrome, ContactFormKind::Guardian(&target.id), form_of(&target), Errors::default(), 200)
+}
+
+pub async fn edit(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(guardian_id): Path<GuardianId>, Form(form): Form<ContactForm>) -> ApiResult<Response> {
+    let (me, chrome) = signed_in!(org, me, None);
+    let (target, _) = load_target(&app, &me.org, &guardian_id).await?;
+    let mut errors = Errors::default();
+    if let Some(parsed) = parse_contact(&form, &mut errors) {
+        match save_contact_of(&app, &me, &target, parsed).await {
+            Ok(()) => return back_to_account(&org, "account-information", Flash::ContactSaved),
+            Err(e) => errors.refusal(e, CONTACT_FIELDS)?,
         }
-        "revoke" => match parse_reason(Some(&form.reason)) {
-            Ok(reason) => {
-                revoke_access(&app, &me.org, &requester, &target, &family, reason).await?;
-                back_to_account(&org, "account-information", Flash::AccessRevoked)
-            }
-            Err(e) => {
-                let mut errors = Errors::default();
-                errors.field("reason", e.message.clone());
-                revoke_page(&app, &me, chrome, &target, form.reason, errors, 422).await
-            }
-        },
-        "reset-password" => {
-            send_password_reset(&app, &me.org, &requester, &target).await?;
-            back_to_account(&org, "account-information", Flash::ResetSent)
-        }
-        "permissions" => {
-            let permissions = Permissions {
-                can_make_payments: form.can_make_payments.is_some(),
-                can_view_full_ledger: form.can_view_full_ledger.is_some(),
-                can_manage_enrollments: Some(form.can_manage_enrollments.is_some()),
-            };
-            set_permissions(&app, &me.org, &me.me, &target, &permissions).await?;
-            back_to_account(&org, "account-information", Flash::PermissionsSaved)
-        }
-        "edit" => {
-            let contact = ContactForm { first_name: form.first_name, last_name: form.last_name, email: form.email, phone: form.phone };
-            let mut errors = Errors::default();
-            if let Some(parsed) = parse_contact(&contact, &mut errors) {
-                match save_contact_of(&app, &me, &target, parsed).await {
-                    Ok(()) => return back_to_account(&org, "account-information", Flash::ContactSaved),
-                    Err(e) if e.status < 500 => errors.field("email", e.message.clone()),
-                    Err(e) => return Err(e),
-                }
-            }
-            contact_page(chrome, ContactFormKind::Guardian(&target.id), contact, errors, 422)
-        }
-        _ => Err(ApiError::route_not_found()),
     }
+    contact_page(chrome, ContactFormKind::Guardian(&target.id), form, errors, 422)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,6 +361,9 @@ pub struct ContactForm {
     email: String,
     phone: String,
 }
+
+/// The contact form's fields, where a command's refusal may point.
+const CONTACT_FIELDS: &[&str] = &["first_name", "last_name", "email", "phone"];
 
 #[derive(Template)]
 #[template(path = "portal/contact_form.html")]
@@ -475,8 +444,7 @@ pub async fn add_guardian(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer
             .ok_or_else(|| ApiError::internal("the signed-in guardian's family is missing"))?;
         match add_contact(&app, &me.org, &me.requester(), &family, &contact).await {
             Ok(_) => return back_to_account(&org, "account-information", Flash::GuardianAdded),
-            Err(e) if e.status < 500 => errors.field("email", e.message.clone()),
-            Err(e) => return Err(e),
+            Err(e) => errors.refusal(e, CONTACT_FIELDS)?,
         }
     }
     contact_page(chrome, ContactFormKind::AddGuardian, form, errors, 422)
@@ -499,8 +467,7 @@ pub async fn save_contact(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer
         let (mine, _) = load_target(&app, &me.org, &me.me.id).await?;
         match save_contact_of(&app, &me, &mine, contact).await {
             Ok(()) => return back_to_account(&org, "login-security", Flash::ContactSaved),
-            Err(e) if e.status < 500 => errors.field("email", e.message.clone()),
-            Err(e) => return Err(e),
+            Err(e) => errors.refusal(e, CONTACT_FIELDS)?,
         }
     }
     contact_page(chrome, ContactFormKind::Mine, form, errors, 422)
@@ -544,23 +511,14 @@ pub async fn change_password(
     new_password_field(&mut errors, "new_password", &form.new_password);
     let mut status = 422;
     if errors.is_empty() {
-        let who = SignedInGuardian {
-            org: &me.org,
-            person_id: &me.person_id,
-            me: &me.me,
-            email: me.email.as_deref(),
-            password_hash: me.password_hash.as_deref(),
-            session_id: &me.session_id,
-        };
-        match change_login_password(&app, &who, &client, &form.current_password, &form.new_password).await {
+        match change_login_password(&app, &me.signed_in(), &client, &form.current_password, &form.new_password).await {
             Ok(()) => return back_to_account(&org, "login-security", Flash::PasswordChanged),
             Err(e) if e.status == 429 => {
                 status = 429;
                 errors.form(e.message.clone());
             }
             Err(e) if e.code == ErrorCode::WrongPassword => errors.field("current_password", e.message.clone()),
-            Err(e) if e.status < 500 => errors.field("new_password", e.message.clone()),
-            Err(e) => return Err(e),
+            Err(e) => errors.refusal(e, &["current_password", "new_password"])?,
         }
     }
     let page = ChangePasswordPage { chrome: chrome.clone().with_errors(&errors), hint: password_hint(), errors };

@@ -196,7 +196,7 @@ pub async fn accept_invitation(
             Err(e) if e.code == ErrorCode::InvitationUsed => return invitation_problem_page(chrome, LinkStatus::Used, invitee_is_primary),
             Err(e) if e.code == ErrorCode::InvitationRevoked => return invitation_problem_page(chrome, LinkStatus::Revoked, invitee_is_primary),
             Err(e) if e.code == ErrorCode::InvitationNotFound => return invitation_not_found(),
-            Err(e) if e.status == 422 => errors.form(e.message.clone()),
+            Err(e) if e.status == 422 => errors.refusal(e, &["password", "confirm_adult", "accept_terms"])?,
             Err(e) => return Err(e),
         }
     }

@@ -88,8 +88,6 @@ pub async fn sign_in(
     Ok(resp)
 }
 
-/// A form with nothing to send but itself (the same-origin check still applies).
-
 /// Ends the session (as the API's sign-out does) and clears the cookie, whether or not the session
 /// was still live: the person asked to be signed out, and is.
 pub async fn sign_out(
@@ -189,7 +187,7 @@ pub async fn complete_password_reset(
             Ok(()) => return see_other(&format!("/portal/{org}"), &[Flash::PasswordReset.cookie(&org)]),
             Err(e) if e.code == ErrorCode::ResetLinkNotFound => return reset_link_problem_page(chrome_for(&app, &org).await?, true),
             Err(e) if e.code == ErrorCode::ResetLinkInvalid => return reset_link_problem_page(chrome_for(&app, &org).await?, false),
-            Err(e) if e.status == 422 => errors.field("new_password", e.message.clone()),
+            Err(e) if e.status == 422 => errors.refusal(e, &["new_password"])?,
             Err(e) => return Err(e),
         }
     }
