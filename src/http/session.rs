@@ -5,6 +5,7 @@
 use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
 use crate::commands::access::OrgContext;
+use crate::commands::enrollments::Family;
 use crate::commands::payments::{Account, PaymentSettings};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
@@ -12,6 +13,7 @@ use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
 use portal_core::enrollment::RequestOptions;
+use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
 use portal_core::session::{check_live, ended_message, SessionClaims, SessionError, SessionKind};
 
@@ -133,6 +135,17 @@ impl Customer {
 
     pub fn requester(&self) -> Requester {
         Requester::Guardian(self.me.clone())
+    }
+
+    /// The customer as Your Student(s) sees them.
+    pub fn family(&self) -> Family<'_> {
+        Family {
+            org: &self.org,
+            id: FamilyId(self.me.family_id.clone()),
+            guardian: &self.me,
+            can_manage_enrollments: self.can_manage_enrollments,
+            options: self.request_options,
+        }
     }
 
     pub fn require_primary(&self) -> ApiResult<()> {

@@ -2,7 +2,6 @@
 //! `Allow`) come from the table, and every `/portal/{org}/...` request passes the portal switch
 //! before it is routed.
 
-mod enrollment_views;
 mod office;
 mod platform;
 mod portal;

@@ -60,6 +60,12 @@ pub fn flag(b: bool) -> Arg<'static> {
     Arg::Int(i64::from(b))
 }
 
+/// A 0/1 column read as a `bool` (`#[serde(deserialize_with = "store::flag_column")]`): SQLite
+/// has no booleans, and rows should not carry its integers further.
+pub fn flag_column<'de, D: serde::Deserializer<'de>>(column: D) -> Result<bool, D::Error> {
+    Ok(<i64 as serde::Deserialize>::deserialize(column)? != 0)
+}
+
 /// A condition that later statements of a batch put on their inserts (`INSERT ... SELECT ... WHERE`).
 pub struct Guard<'a> {
     pub sql: &'static str,

@@ -9,7 +9,7 @@ pub mod outbox;
 mod session;
 mod settings;
 
-pub use classes::{ClassQuery, NewEnrollment, NewStudent};
+pub use classes::{ClassList, ClassQuery, NewEnrollment, NewStudent, RequestList};
 pub use guardians::RevokeBody;
 
 use crate::http::{get, patch, post, put, Router};

@@ -5,7 +5,7 @@
 //! with a 303 back to My Account and a one-shot message, and calls the command the API calls.
 
 use super::payments::{self, HistoryQuery, PaymentsSection};
-use super::students::{self, StudentsSection};
+use crate::commands::enrollments::{students_section, StudentsSection};
 use super::form::*;
 use super::frame::*;
 use crate::app::App;
@@ -162,7 +162,7 @@ pub async fn account(
         me_is_primary: me.me.is_primary,
         guardians: rows.iter().map(|g| card(g, &me, app.now())).collect(),
         history,
-        students: students::load(&app, &me).await?,
+        students: students_section(&app, &me.family()).await?,
         payments: payments::load(&app, &me, &query).await?,
     };
     respond(200, &page, &chrome)
