@@ -158,11 +158,11 @@ async fn edit_student(
 
 fn facts(class: &ClassRow) -> ApiResult<ClassFacts> {
     Ok(ClassFacts {
-        name: class.name.clone(),
+        name: class.name().to_string(),
         capacity: class.capacity,
         enrolled: class.enrolled,
         waitlist: class.waitlist,
-        end_date: Day::parse(&class.end_date, "end_date").map_err(ApiError::internal)?,
+        end_date: Day::parse(&class.class.end_date, "end_date").map_err(ApiError::internal)?,
     })
 }
 
@@ -171,17 +171,17 @@ fn facts(class: &ClassRow) -> ApiResult<ClassFacts> {
 /// overfill a class; the answer says what happened.
 async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &StudentRow, class_id: &ClassId) -> ApiResult<EnrollmentRow> {
     let class = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
-    let already_enrolled = || EnrollmentError::AlreadyEnrolled { student: student.full_name(), class: class.name.clone() };
+    let already_enrolled = || EnrollmentError::AlreadyEnrolled { student: student.full_name(), class: class.name().to_string() };
     let today = today(app);
     // A full class is no news to a student already in it: say that first.
     if let Err(refused) = placement(&facts(&class)?, today) {
-        return Err(if holds_place(app, student, &class.id).await? { already_enrolled().into() } else { refused.into() });
+        return Err(if holds_place(app, student, class.id()).await? { already_enrolled().into() } else { refused.into() });
     }
     let id = EnrollmentId(new_id("enr")?);
     let actor = requester.actor();
     let by = EnrolledBy { kind: actor.kind.as_str(), label: &actor.label };
     let day = today.to_string();
-    let label = format!("{} in {}", student.full_name(), class.name);
+    let label = format!("{} in {}", student.full_name(), class.name());
     let enrolled = entry(requester, "student_enrolled", "enrollment", &id, label, &student.family_id, None);
     let enrolling = store::enroll(
         &app.db,
@@ -189,7 +189,7 @@ async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &St
         &org.id,
         &student.family_id,
         &student.id,
-        &class.id,
+        class.id(),
         EnrollmentKind::Regular,
         &by,
         app.now(),
@@ -199,7 +199,7 @@ async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &St
     let statements = vec![enrolling, audit::insert(&app.db, &org.id, &enrolled, app.now(), Some(enrollment_made(&id)))?];
     if let Err(e) = app.db.batch(statements).await {
         // The unique index: the same student enrolled in the same class a moment ago.
-        return Err(if holds_place(app, student, &class.id).await? { already_enrolled().into() } else { e });
+        return Err(if holds_place(app, student, class.id()).await? { already_enrolled().into() } else { e });
     }
     match store::find_enrollment(&app.db, &org.id, &id, None).await? {
         Some(made) => Ok(made),
@@ -207,7 +207,7 @@ async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &St
         None => {
             let now = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
             placement(&facts(&now)?, today)?;
-            Err(EnrollmentError::ClassFull(now.name).into())
+            Err(EnrollmentError::ClassFull(now.name().to_string()).into())
         }
     }
 }
@@ -376,7 +376,7 @@ async fn request_change(
             may_request_transfer(options, seen, has_pending, &enrollment.class.class_id, to_class_id)?;
             let to = store::find_class(&app.db, &org.id, to_class_id).await?.ok_or_else(class_not_found)?;
             if !facts(&to)?.is_open(today(app)) {
-                return Err(EnrollmentError::ClassEnded(to.name).into());
+                return Err(EnrollmentError::ClassEnded(to.name().to_string()).into());
             }
             (RequestKind::Transfer, Some(to), optional_text(reason, 500, "reason")?, None)
         }
@@ -393,7 +393,7 @@ async fn request_change(
         family_id: &enrollment.family_id,
         enrollment_id: &enrollment.id,
         kind,
-        to_class_id: to_class.as_ref().map(|c| &c.id),
+        to_class_id: to_class.as_ref().map(|c| c.id()),
         reason: reason.as_deref(),
         effective_date: effective_date.as_deref(),
         requested_by_id: actor.id.as_deref().unwrap_or(""),

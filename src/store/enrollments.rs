@@ -38,16 +38,8 @@ pub async fn find_location(db: &Db, org_id: &str, id: &str) -> ApiResult<Option<
 /// A class with its location and how many hold a place and a waitlist spot in it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClassRow {
-    pub id: ClassId,
-    pub name: String,
-    pub location_id: String,
-    pub location_name: String,
-    /// A JSON array of weekdays.
-    pub days: String,
-    pub start_time: String,
-    pub end_time: String,
-    pub start_date: String,
-    pub end_date: String,
+    #[serde(flatten)]
+    pub class: ClassDescription,
     pub capacity: i64,
     #[serde(deserialize_with = "flag_column")]
     pub waitlist: bool,
@@ -57,8 +49,8 @@ pub struct ClassRow {
 
 macro_rules! class_select {
     () => {
-        "SELECT c.id, c.name, c.location_id, l.name AS location_name, c.days, c.start_time, c.end_time, \
-           c.start_date, c.end_date, c.capacity, c.waitlist, \
+        "SELECT c.id AS class_id, c.name AS class_name, c.location_id, l.name AS location_name, c.days, c.start_time, \
+           c.end_time, c.start_date, c.end_date, c.capacity, c.waitlist, \
            (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active') AS enrolled, \
            (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'waitlisted') AS waitlisted \
          FROM classes c JOIN locations l ON l.id = c.location_id"
@@ -69,6 +61,15 @@ pub const CLASSES: &str = concat!(class_select!(), " WHERE c.org_id = ?1 ORDER B
 pub const OPEN_CLASSES: &str =
     concat!(class_select!(), " WHERE c.org_id = ?1 AND c.end_date >= ?2 ORDER BY c.start_date, c.name, c.id");
 pub const FIND_CLASS: &str = concat!(class_select!(), " WHERE c.id = ?1 AND c.org_id = ?2");
+
+impl ClassRow {
+    pub fn id(&self) -> &ClassId {
+        &self.class.class_id
+    }
+    pub fn name(&self) -> &str {
+        &self.class.class_name
+    }
+}
 
 pub async fn classes(db: &Db, org_id: &str, open_on: Option<Day>) -> ApiResult<Vec<ClassRow>> {
     match open_on {
@@ -182,18 +183,20 @@ pub struct EnrollmentRow {
     pub enrolled_at: i64,
     pub ended_at: Option<i64>,
     #[serde(flatten)]
-    pub class: EnrollmentClass,
+    pub class: ClassDescription,
     pub pending_request_id: Option<RequestId>,
     pub pending_request_kind: Option<RequestKind>,
 }
 
-/// The class columns of an enrollment row (prefixed `class_` in SQL).
+/// What every read of a class shows: its name, place and times (id and name prefixed `class_`,
+/// so that an enrollment row can carry them beside its own).
 #[derive(Debug, Clone, Deserialize)]
-pub struct EnrollmentClass {
+pub struct ClassDescription {
     pub class_id: ClassId,
     pub class_name: String,
     pub location_id: String,
     pub location_name: String,
+    /// A JSON array of weekdays.
     pub days: String,
     pub start_time: String,
     pub end_time: String,

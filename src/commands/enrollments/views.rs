@@ -2,7 +2,7 @@
 //! serializes these views and the pages read their fields (and the words below). Keys are declared
 //! in alphabetical order, the order the JSON answers have always had.
 
-use crate::store::enrollments::{ClassRow, EnrollmentClass, EnrollmentRow, LocationRow, RequestRow, StudentRow};
+use crate::store::enrollments::{ClassDescription, ClassRow, EnrollmentRow, LocationRow, RequestRow, StudentRow};
 use portal_core::enrollment::{
     enrollment_actions, Day, EnrollmentKind, EnrollmentStatus, RequestKind, RequestOptions, RequestStatus, Weekday,
 };
@@ -58,18 +58,19 @@ pub struct ClassView {
 
 impl ClassView {
     pub fn of(c: ClassRow, today: Day) -> ClassView {
+        let EnrolledClass { days, end_date, end_time, id, location, name, start_date, start_time } = EnrolledClass::of(c.class);
         ClassView {
             capacity: c.capacity,
-            days: weekdays(&c.days),
-            open: !ended(&c.end_date, today),
-            end_date: c.end_date,
-            end_time: c.end_time,
+            days,
+            open: !ended(&end_date, today),
+            end_date,
+            end_time,
             enrolled: c.enrolled,
-            id: c.id,
-            location: LocationRow { id: c.location_id, name: c.location_name },
-            name: c.name,
-            start_date: c.start_date,
-            start_time: c.start_time,
+            id,
+            location,
+            name,
+            start_date,
+            start_time,
             waitlist: c.waitlist,
             waitlisted: c.waitlisted,
         }
@@ -106,16 +107,16 @@ pub struct EnrolledClass {
 }
 
 impl EnrolledClass {
-    fn of(c: &EnrollmentClass) -> EnrolledClass {
+    fn of(c: ClassDescription) -> EnrolledClass {
         EnrolledClass {
             days: weekdays(&c.days),
-            end_date: c.end_date.clone(),
-            end_time: c.end_time.clone(),
-            id: c.class_id.clone(),
-            location: LocationRow { id: c.location_id.clone(), name: c.location_name.clone() },
-            name: c.class_name.clone(),
-            start_date: c.start_date.clone(),
-            start_time: c.start_time.clone(),
+            end_date: c.end_date,
+            end_time: c.end_time,
+            id: c.class_id,
+            location: LocationRow { id: c.location_id, name: c.location_name },
+            name: c.class_name,
+            start_date: c.start_date,
+            start_time: c.start_time,
         }
     }
 
@@ -154,7 +155,7 @@ impl EnrollmentView {
         };
         EnrollmentView {
             actions: enrollment_actions(options, seen, e.pending_request_id.is_some(), may_manage),
-            class: EnrolledClass::of(&e.class),
+            class: EnrolledClass::of(e.class.clone()),
             ended_at: e.ended_at.map(rfc3339),
             enrolled_at: rfc3339(e.enrolled_at),
             id: e.id.clone(),

@@ -5,7 +5,7 @@
 use super::form::*;
 use super::frame::*;
 use crate::app::App;
-use crate::commands::enrollments::{self as commands, Ask, ClassView, Family};
+use crate::commands::enrollments::{self as commands, Ask, ClassView, EnrollmentView, Family};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, post, Form, OrgSlug, Path, Query, Response, Router};
 use askama::Template;
@@ -20,8 +20,16 @@ pub fn routes(router: Router) -> Router {
         .route("/portal/:org/account/students/add", get(add_student_page).post(add_student))
         .route("/portal/:org/account/students/:student_id/edit", get(edit_student_page).post(edit_student))
         .route("/portal/:org/account/enrollments/enroll", get(enroll_page).post(enroll))
-        .route("/portal/:org/account/enrollments/:enrollment_id/drop", get(drop_page).post(drop_request))
-        .route("/portal/:org/account/enrollments/:enrollment_id/transfer", get(transfer_page).post(transfer_request))
+        .route(
+            "/portal/:org/account/enrollments/:enrollment_id/drop",
+            get(|app, org, me, id| request_page(app, org, me, id, Asking::Drop))
+                .post(|app, org, me, id, form| send_request(app, org, me, id, form, Asking::Drop)),
+        )
+        .route(
+            "/portal/:org/account/enrollments/:enrollment_id/transfer",
+            get(|app, org, me, id| request_page(app, org, me, id, Asking::Transfer))
+                .post(|app, org, me, id, form| send_request(app, org, me, id, form, Asking::Transfer)),
+        )
         .route("/portal/:org/account/enrollments/:enrollment_id/cancel-waitlist", post(cancel_waitlist))
 }
 
@@ -259,12 +267,11 @@ async fn request_form(
     family: &Family<'_>,
     chrome: Chrome,
     asking: Asking,
-    id: &EnrollmentId,
+    e: EnrollmentView,
     form: RequestForm,
     errors: Errors,
     status: u16,
 ) -> ApiResult<Response> {
-    let e = family.enrollment(app, id).await?;
     let student = family.student(app, &e.student_id).await?;
     let classes = match asking {
         Asking::Transfer => commands::classes(app, family.org, true).await?.into_iter().filter(|c| c.id != e.class.id).collect(),
@@ -285,18 +292,26 @@ async fn request_form(
 
 /// The Drop or Transfer page, if the viewer may ask for it on this enrollment now (the API's
 /// `actions`).
-async fn request_page(app: &App, org: String, me: MaybeCustomer, id: &EnrollmentId, asking: Asking) -> ApiResult<Response> {
+async fn request_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(id): Path<EnrollmentId>, asking: Asking) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let family = me.family();
     family.may_manage()?;
-    if !family.enrollment(app, id).await?.offers(asking.action()) {
+    let e = family.enrollment(&app, &id).await?;
+    if !e.offers(asking.action()) {
         return Err(ApiError::new(409, ErrorCode::NotOffered, "This enrollment does not take that request now: look at My Account for why."));
     }
-    request_form(app, &family, chrome, asking, id, RequestForm::default(), Errors::default(), 200).await
+    request_form(&app, &family, chrome, asking, e, RequestForm::default(), Errors::default(), 200).await
 }
 
 /// Sends a drop or transfer request; a refusal goes back on the form.
-async fn send_request(app: &App, org: String, me: MaybeCustomer, id: &EnrollmentId, asking: Asking, form: RequestForm) -> ApiResult<Response> {
+async fn send_request(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    me: MaybeCustomer,
+    Path(id): Path<EnrollmentId>,
+    Form(form): Form<RequestForm>,
+    asking: Asking,
+) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let family = me.family();
     family.may_manage()?;
@@ -311,40 +326,13 @@ async fn send_request(app: &App, org: String, me: MaybeCustomer, id: &Enrollment
     if asking == Asking::Transfer && form.to_class_id.is_empty() {
         errors.field("to_class_id", "Choose the class to transfer to.");
     } else {
-        match family.ask(app, id, ask).await {
+        match family.ask(&app, &id, ask).await {
             Ok(_) => return back_to_account(&org, "your-students", flash),
             Err(e) => errors.refusal(asking.on_form(e), asking.fields())?,
         }
     }
-    request_form(app, &family, chrome, asking, id, form, errors, 422).await
-}
-
-pub async fn drop_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(id): Path<EnrollmentId>) -> ApiResult<Response> {
-    request_page(&app, org, me, &id, Asking::Drop).await
-}
-
-pub async fn transfer_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(id): Path<EnrollmentId>) -> ApiResult<Response> {
-    request_page(&app, org, me, &id, Asking::Transfer).await
-}
-
-pub async fn drop_request(
-    app: Rc<App>,
-    OrgSlug(org): OrgSlug,
-    me: MaybeCustomer,
-    Path(id): Path<EnrollmentId>,
-    Form(form): Form<RequestForm>,
-) -> ApiResult<Response> {
-    send_request(&app, org, me, &id, Asking::Drop, form).await
-}
-
-pub async fn transfer_request(
-    app: Rc<App>,
-    OrgSlug(org): OrgSlug,
-    me: MaybeCustomer,
-    Path(id): Path<EnrollmentId>,
-    Form(form): Form<RequestForm>,
-) -> ApiResult<Response> {
-    send_request(&app, org, me, &id, Asking::Transfer, form).await
+    let e = family.enrollment(&app, &id).await?;
+    request_form(&app, &family, chrome, asking, e, form, errors, 422).await
 }
 
 pub async fn cancel_waitlist(
