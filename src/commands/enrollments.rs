@@ -464,14 +464,9 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &Request
     // What approving a transfer will do, for the answer and the e-mail (the insert decides again).
     let mut outcome = None;
     let mut statements = Vec::new();
-    if approve {
-        match (request.kind, &request.to_class_id) {
-            (RequestKind::Transfer, Some(to)) => {
-                let to = store::find_class(&app.db, &org.id, to).await?.ok_or_else(class_not_found)?;
-                outcome = Some(placement(&facts(&to)?, today)?.as_str());
-            }
-            _ => {}
-        }
+    if let (true, RequestKind::Transfer, Some(to)) = (approve, request.kind, &request.to_class_id) {
+        let to = store::find_class(&app.db, &org.id, to).await?.ok_or_else(class_not_found)?;
+        outcome = Some(placement(&facts(&to)?, today)?.as_str());
     }
     statements.push(store::decide_request(&app.db, &request.id, status, &actor.label, note.as_deref(), outcome, &change_id, app.now())?);
     if approve {

@@ -293,6 +293,7 @@ pub fn enrollment_made(id: &EnrollmentId) -> Guard<'_> {
 }
 
 /// Ends an enrollment (`from` is the status it must still have), guarded.
+#[allow(clippy::too_many_arguments)]
 pub fn end_enrollment<'a>(
     db: &Db,
     id: &'a EnrollmentId,

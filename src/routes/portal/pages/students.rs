@@ -262,16 +262,9 @@ impl Asking {
     }
 }
 
-async fn request_form(
-    app: &App,
-    family: &Family<'_>,
-    chrome: Chrome,
-    asking: Asking,
-    e: EnrollmentView,
-    form: RequestForm,
-    errors: Errors,
-    status: u16,
-) -> ApiResult<Response> {
+/// The Drop or Transfer form: blank (200), or as sent with what to fix (422).
+async fn request_form(app: &App, family: &Family<'_>, chrome: Chrome, asking: Asking, e: EnrollmentView, form: RequestForm, errors: Errors) -> ApiResult<Response> {
+    let status = if errors.is_empty() { 200 } else { 422 };
     let student = family.student(app, &e.student_id).await?;
     let classes = match asking {
         Asking::Transfer => commands::classes(app, family.org, true).await?.into_iter().filter(|c| c.id != e.class.id).collect(),
@@ -300,7 +293,7 @@ async fn request_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Pa
     if !e.offers(asking.action()) {
         return Err(ApiError::new(409, ErrorCode::NotOffered, "This enrollment does not take that request now: look at My Account for why."));
     }
-    request_form(&app, &family, chrome, asking, e, RequestForm::default(), Errors::default(), 200).await
+    request_form(&app, &family, chrome, asking, e, RequestForm::default(), Errors::default()).await
 }
 
 /// Sends a drop or transfer request; a refusal goes back on the form.
@@ -332,7 +325,7 @@ async fn send_request(
         }
     }
     let e = family.enrollment(&app, &id).await?;
-    request_form(&app, &family, chrome, asking, e, form, errors, 422).await
+    request_form(&app, &family, chrome, asking, e, form, errors).await
 }
 
 pub async fn cancel_waitlist(
