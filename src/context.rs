@@ -2,6 +2,9 @@
 //! payment settings. Plain data, made by the session extractors (src/http) and the jobs, read by the
 //! commands: it sits below both, so neither imports the other for it.
 
+use portal_core::access::GuardianFacts;
+use portal_core::enrollment::RequestOptions;
+use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
 
 /// The organization a request acts in, as its authentication found it.
@@ -30,4 +33,24 @@ pub struct Account<'a> {
     pub payer_name: String,
     pub can_view_full_ledger: bool,
     pub settings: &'a PaymentSettings,
+}
+
+/// A signed-in guardian's family as Your Student(s) sees it: its students and enrollments, whether
+/// this guardian may manage them, and which requests the organization takes in the portal.
+pub struct Family<'a> {
+    pub org: &'a OrgContext,
+    pub id: FamilyId,
+    pub guardian: &'a GuardianFacts,
+    pub can_manage_enrollments: bool,
+    pub options: RequestOptions,
+}
+
+/// A signed-in guardian, as their session found them.
+pub struct SignedInGuardian<'a> {
+    pub org: &'a OrgContext,
+    pub person_id: &'a str,
+    pub me: &'a GuardianFacts,
+    pub email: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub session_id: &'a str,
 }

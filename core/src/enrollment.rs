@@ -218,6 +218,15 @@ pub enum EnrollmentKind {
     Makeup,
 }
 
+impl EnrollmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnrollmentKind::Regular => "regular",
+            EnrollmentKind::Makeup => "makeup",
+        }
+    }
+}
+
 /// How full a class is, for a new enrollment.
 #[derive(Debug, Clone)]
 pub struct ClassFacts {
@@ -275,12 +284,31 @@ pub enum RequestKind {
     Transfer,
 }
 
+impl RequestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Drop => "drop",
+            RequestKind::Transfer => "transfer",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     Pending,
     Approved,
     Denied,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Denied => "denied",
+        }
+    }
 }
 
 fn current(status: EnrollmentStatus, has_pending: bool) -> Result<(), EnrollmentError> {

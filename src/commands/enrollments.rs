@@ -1,6 +1,9 @@
 //! Students, classes and enrollments: staff keep locations and classes; staff and families add
 //! students and enroll them; families ask to drop or transfer (staff decide) and cancel a waitlist
-//! spot. Each write is one D1 batch with its audit rows and e-mails.
+//! spot. Each write is one D1 batch with its audit rows and e-mails. Answers are the views of
+//! `views`, which the JSON API serializes and the pages read.
+
+pub mod views;
 
 use crate::adapters::crypto::new_id;
 use crate::app::App;
@@ -8,18 +11,24 @@ use crate::commands::access::{primary_contact, OrgContext};
 use crate::commands::guarded_effects;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::enrollments::{
-    self as store, enrollment_changed_by, enrollment_made, request_changed_by, ClassRow, EnrolledBy, EnrollmentRow,
-    LocationRow, NewRequest, RequestRow, StudentRow,
+    self as store, enrollment_changed_by, enrollment_made, request_changed_by, ClassRow, EnrolledBy, EnrollmentRow, NewRequest,
+    RequestRow,
 };
-use crate::store::families::{self, FamilyRow};
+/// Locations and students are shown as they are stored.
+pub use crate::store::enrollments::{LocationRow, StudentRow};
+use crate::store::families;
 use crate::store::{audit, won};
 use portal_core::access::Requester;
 use portal_core::audit::AuditEntry;
 use portal_core::enrollment::{
-    may_cancel_waitlist, may_decide, may_request_drop, may_request_transfer, placement, ClassFacts, ClassInput, ClassSpec,
-    Day, EnrollmentError, EnrollmentKind, EnrollmentStatus, RequestKind, RequestOptions, RequestStatus, StudentSpec,
+    may_cancel_waitlist, may_decide, may_manage_enrollments, may_request_drop, may_request_transfer, placement, ClassFacts,
+    ClassInput, ClassSpec, Day, EnrollmentError, EnrollmentKind, EnrollmentStatus, RequestKind, RequestOptions, RequestStatus,
+    StudentSpec,
 };
+use portal_core::ids::{ClassId, EnrollmentId, FamilyId, RequestId, StudentId};
 use portal_core::notification::Notification;
+pub use crate::context::Family;
+pub use views::{ClassView, EnrollmentLists, EnrollmentView, RequestView, StudentCard, StudentsSection};
 
 pub fn class_not_found() -> ApiError {
     ApiError::not_found(ErrorCode::ClassNotFound, "There is no such class.")
@@ -38,14 +47,14 @@ pub fn today(app: &App) -> Day {
     Day::of(app.now())
 }
 
-fn entry(requester: &Requester, action: &str, kind: &str, id: &str, label: String, family_id: &str, reason: Option<String>) -> AuditEntry {
+fn entry(requester: &Requester, action: &str, kind: &str, id: &str, label: String, family_id: &FamilyId, reason: Option<String>) -> AuditEntry {
     AuditEntry {
         actor: requester.actor(),
         action: action.into(),
         target_kind: kind.into(),
         target_id: id.into(),
         target_label: Some(label),
-        family_id: Some(family_id.into()),
+        family_id: Some(family_id.to_string()),
         reason,
     }
 }
@@ -60,9 +69,20 @@ pub async fn add_location(app: &App, org: &OrgContext, name: &str) -> ApiResult<
     Ok(LocationRow { id, name: name.into() })
 }
 
+pub async fn locations(app: &App, org: &OrgContext) -> ApiResult<Vec<LocationRow>> {
+    store::locations(&app.db, &org.id).await
+}
+
+/// The organization's classes; `open_only`: those not yet ended.
+pub async fn classes(app: &App, org: &OrgContext, open_only: bool) -> ApiResult<Vec<ClassView>> {
+    let today = today(app);
+    let rows = store::classes(&app.db, &org.id, open_only.then_some(today)).await?;
+    Ok(rows.into_iter().map(|c| ClassView::of(c, today)).collect())
+}
+
 /// Creates a class (`id` None) or replaces one's description; its location must be the
 /// organization's.
-pub async fn save_class(app: &App, org: &OrgContext, id: Option<&str>, input: ClassInput) -> ApiResult<ClassRow> {
+pub async fn save_class(app: &App, org: &OrgContext, id: Option<&ClassId>, input: ClassInput) -> ApiResult<ClassView> {
     let spec = ClassSpec::parse(input)?;
     if store::find_location(&app.db, &org.id, &spec.location_id).await?.is_none() {
         return Err(ApiError::invalid_field("location_id", "location_id names no location of this organization."));
@@ -71,45 +91,47 @@ pub async fn save_class(app: &App, org: &OrgContext, id: Option<&str>, input: Cl
         Some(id) => {
             store::find_class(&app.db, &org.id, id).await?.ok_or_else(class_not_found)?;
             store::save_class(&app.db, id, &org.id, &spec, true, app.now()).await?;
-            id.to_string()
+            id.clone()
         }
         None => {
-            let id = new_id("cls")?;
+            let id = ClassId(new_id("cls")?);
             store::save_class(&app.db, &id, &org.id, &spec, false, app.now()).await?;
             id
         }
     };
-    store::find_class(&app.db, &org.id, &id).await?.ok_or_else(class_not_found)
+    let saved = store::find_class(&app.db, &org.id, &id).await?.ok_or_else(class_not_found)?;
+    Ok(ClassView::of(saved, today(app)))
 }
 
-/// A student of the organization in an active family.
-pub async fn find_student(app: &App, org_id: &str, id: &str) -> ApiResult<StudentRow> {
-    store::find_student(&app.db, org_id, id).await?.ok_or_else(student_not_found)
+/// A student of the organization (staff may name any).
+pub async fn find_student(app: &App, org_id: &str, id: &StudentId) -> ApiResult<StudentRow> {
+    store::find_student(&app.db, org_id, id, None).await?.ok_or_else(student_not_found)
 }
 
+/// A new student of `family_id` (the caller knows the family is the organization's).
 pub async fn add_student(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
-    family: &FamilyRow,
+    family_id: &FamilyId,
     first_name: &str,
     last_name: &str,
     birth_date: &str,
 ) -> ApiResult<StudentRow> {
     let spec = StudentSpec::parse(first_name, last_name, birth_date, today(app))?;
-    let id = new_id("stu")?;
+    let id = StudentId(new_id("stu")?);
     let label = format!("{} {}", spec.first_name, spec.last_name);
-    let added = entry(requester, "student_added", "student", &id, label, &family.id, None);
+    let added = entry(requester, "student_added", "student", &id, label, family_id, None);
     app.db
         .batch(vec![
-            store::insert_student(&app.db, &id, &org.id, &family.id, &spec, app.now())?,
+            store::insert_student(&app.db, &id, &org.id, family_id, &spec, app.now())?,
             audit::insert(&app.db, &org.id, &added, app.now(), None)?,
         ])
         .await?;
     find_student(app, &org.id, &id).await
 }
 
-pub async fn edit_student(
+async fn edit_student(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
@@ -137,30 +159,30 @@ pub async fn edit_student(
 
 fn facts(class: &ClassRow) -> ApiResult<ClassFacts> {
     Ok(ClassFacts {
-        name: class.name.clone(),
+        name: class.name().to_string(),
         capacity: class.capacity,
         enrolled: class.enrolled,
-        waitlist: class.waitlist != 0,
-        end_date: Day::parse(&class.end_date, "end_date").map_err(ApiError::internal)?,
+        waitlist: class.waitlist,
+        end_date: Day::parse(&class.class.end_date, "end_date").map_err(ApiError::internal)?,
     })
 }
 
 /// Enrolls a student in a class: a place while there is one, else its waitlist, else 409. The
 /// rule runs in the insert itself (`store::enrollments::ENROLL`), so concurrent enrollments cannot
 /// overfill a class; the answer says what happened.
-pub async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &StudentRow, class_id: &str) -> ApiResult<EnrollmentRow> {
+async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &StudentRow, class_id: &ClassId) -> ApiResult<EnrollmentRow> {
     let class = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
-    let already_enrolled = || EnrollmentError::AlreadyEnrolled { student: student.full_name(), class: class.name.clone() };
+    let already_enrolled = || EnrollmentError::AlreadyEnrolled { student: student.full_name(), class: class.name().to_string() };
     let today = today(app);
     // A full class is no news to a student already in it: say that first.
     if let Err(refused) = placement(&facts(&class)?, today) {
-        return Err(if holds_place(app, student, &class.id).await? { already_enrolled().into() } else { refused.into() });
+        return Err(if holds_place(app, student, class.id()).await? { already_enrolled().into() } else { refused.into() });
     }
-    let id = new_id("enr")?;
+    let id = EnrollmentId(new_id("enr")?);
     let actor = requester.actor();
     let by = EnrolledBy { kind: actor.kind.as_str(), label: &actor.label };
     let day = today.to_string();
-    let label = format!("{} in {}", student.full_name(), class.name);
+    let label = format!("{} in {}", student.full_name(), class.name());
     let enrolled = entry(requester, "student_enrolled", "enrollment", &id, label, &student.family_id, None);
     let enrolling = store::enroll(
         &app.db,
@@ -168,7 +190,7 @@ pub async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student:
         &org.id,
         &student.family_id,
         &student.id,
-        &class.id,
+        class.id(),
         EnrollmentKind::Regular,
         &by,
         app.now(),
@@ -178,39 +200,142 @@ pub async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student:
     let statements = vec![enrolling, audit::insert(&app.db, &org.id, &enrolled, app.now(), Some(enrollment_made(&id)))?];
     if let Err(e) = app.db.batch(statements).await {
         // The unique index: the same student enrolled in the same class a moment ago.
-        return Err(if holds_place(app, student, &class.id).await? { already_enrolled().into() } else { e });
+        return Err(if holds_place(app, student, class.id()).await? { already_enrolled().into() } else { e });
     }
-    match store::find_enrollment(&app.db, &org.id, &id).await? {
+    match store::find_enrollment(&app.db, &org.id, &id, None).await? {
         Some(made) => Ok(made),
         // Filled (or ended) between our read and the insert: say which.
         None => {
             let now = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
             placement(&facts(&now)?, today)?;
-            Err(EnrollmentError::ClassFull(now.name).into())
+            Err(EnrollmentError::ClassFull(now.name().to_string()).into())
         }
     }
 }
 
-/// Whether the student already holds a place or a waitlist spot in the class.
-async fn holds_place(app: &App, student: &StudentRow, class_id: &str) -> ApiResult<bool> {
-    let live = store::student_enrollments(&app.db, &student.id, &student.family_id).await?;
-    Ok(live
-        .iter()
-        .any(|x| x.class.class_id == class_id && matches!(x.status, EnrollmentStatus::Active | EnrollmentStatus::Waitlisted)))
+impl Family<'_> {
+    /// The Primary Guardian, or a guardian they allow: every write below asks this first.
+    pub fn may_manage(&self) -> ApiResult<()> {
+        Ok(may_manage_enrollments(self.guardian.is_primary, self.can_manage_enrollments)?)
+    }
+
+    fn requester(&self) -> Requester {
+        Requester::Guardian(self.guardian.clone())
+    }
+
+    fn view(&self, e: &EnrollmentRow, today: Day) -> EnrollmentView {
+        EnrollmentView::of(e, self.options, self.may_manage().is_ok(), today)
+    }
+
+    pub async fn students(&self, app: &App) -> ApiResult<Vec<StudentRow>> {
+        store::family_students(&app.db, &self.id).await
+    }
+
+    /// A student of this family; any other is not found.
+    pub async fn student(&self, app: &App, id: &StudentId) -> ApiResult<StudentRow> {
+        store::find_student(&app.db, &self.org.id, id, Some(&self.id)).await?.ok_or_else(student_not_found)
+    }
+
+    /// An enrollment of this family; any other is not found.
+    async fn enrollment_row(&self, app: &App, id: &EnrollmentId) -> ApiResult<EnrollmentRow> {
+        store::find_enrollment(&app.db, &self.org.id, id, Some(&self.id)).await?.ok_or_else(enrollment_not_found)
+    }
+
+    pub async fn enrollment(&self, app: &App, id: &EnrollmentId) -> ApiResult<EnrollmentView> {
+        Ok(self.view(&self.enrollment_row(app, id).await?, today(app)))
+    }
+
+    pub async fn student_enrollments(&self, app: &App, id: &StudentId) -> ApiResult<EnrollmentLists> {
+        let student = self.student(app, id).await?;
+        let today = today(app);
+        let mut lists = EnrollmentLists::default();
+        for e in store::student_enrollments(&app.db, &student).await? {
+            lists.push(self.view(&e, today));
+        }
+        Ok(lists)
+    }
+
+    pub async fn requests(&self, app: &App) -> ApiResult<Vec<RequestView>> {
+        Ok(store::family_requests(&app.db, &self.id).await?.into_iter().map(RequestView::of).collect())
+    }
+
+    pub async fn add_student(&self, app: &App, first_name: &str, last_name: &str, birth_date: &str) -> ApiResult<StudentRow> {
+        self.may_manage()?;
+        add_student(app, self.org, &self.requester(), &self.id, first_name, last_name, birth_date).await
+    }
+
+    /// Changes what is given; the rest stays.
+    pub async fn edit_student(
+        &self,
+        app: &App,
+        id: &StudentId,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        birth_date: Option<&str>,
+    ) -> ApiResult<StudentRow> {
+        self.may_manage()?;
+        let student = self.student(app, id).await?;
+        edit_student(app, self.org, &self.requester(), &student, first_name, last_name, birth_date).await
+    }
+
+    pub async fn enroll(&self, app: &App, student_id: &StudentId, class_id: &ClassId) -> ApiResult<EnrollmentView> {
+        self.may_manage()?;
+        let student = self.student(app, student_id).await?;
+        let made = enroll(app, self.org, &self.requester(), &student, class_id).await?;
+        Ok(self.view(&made, today(app)))
+    }
+
+    pub async fn ask(&self, app: &App, enrollment_id: &EnrollmentId, ask: Ask<'_>) -> ApiResult<RequestView> {
+        self.may_manage()?;
+        let enrollment = self.enrollment_row(app, enrollment_id).await?;
+        request_change(app, self.org, &self.requester(), self.options, &enrollment, ask).await
+    }
+
+    pub async fn cancel_waitlist(&self, app: &App, enrollment_id: &EnrollmentId) -> ApiResult<EnrollmentView> {
+        self.may_manage()?;
+        let enrollment = self.enrollment_row(app, enrollment_id).await?;
+        let cancelled = cancel_waitlist(app, self.org, &self.requester(), self.options, &enrollment).await?;
+        Ok(self.view(&cancelled, today(app)))
+    }
 }
 
-/// An enrollment of this family (another family's, or organization's, is not found).
-pub async fn family_enrollment(app: &App, org_id: &str, family_id: &str, id: &str) -> ApiResult<EnrollmentRow> {
-    store::find_enrollment(&app.db, org_id, id)
-        .await?
-        .filter(|e| e.family_id == family_id)
-        .ok_or_else(enrollment_not_found)
+/// My Account's Your Student(s): three reads for the whole family (its students, all their
+/// enrollments, its requests), not one per student.
+pub async fn students_section(app: &App, family: &Family<'_>) -> ApiResult<StudentsSection> {
+    let may_manage = family.may_manage();
+    let students = family.students(app).await?;
+    let enrollments = store::family_enrollments(&app.db, &family.id).await?;
+    let today = today(app);
+    let students = students
+        .into_iter()
+        .map(|student| {
+            let mut lists = EnrollmentLists::default();
+            for e in enrollments.iter().filter(|e| e.student_id == student.id) {
+                lists.push(family.view(e, today));
+            }
+            StudentCard { enrollments: lists, student }
+        })
+        .collect();
+    Ok(StudentsSection {
+        may_manage: may_manage.is_ok(),
+        requests: family.requests(app).await?,
+        students,
+        why_not: may_manage.err().map(|e| e.message.clone()),
+    })
+}
+
+/// Whether the student already holds a place or a waitlist spot in the class.
+async fn holds_place(app: &App, student: &StudentRow, class_id: &ClassId) -> ApiResult<bool> {
+    let live = store::student_enrollments(&app.db, student).await?;
+    Ok(live
+        .iter()
+        .any(|x| &x.class.class_id == class_id && matches!(x.status, EnrollmentStatus::Active | EnrollmentStatus::Waitlisted)))
 }
 
 /// What a family asks for.
 pub enum Ask<'a> {
     Drop { reason: Option<&'a str>, effective_date: Option<&'a str> },
-    Transfer { to_class_id: &'a str, reason: Option<&'a str> },
+    Transfer { to_class_id: &'a ClassId, reason: Option<&'a str> },
 }
 
 fn optional_text(s: Option<&str>, max: usize, field: &'static str) -> ApiResult<Option<String>> {
@@ -222,14 +347,14 @@ fn optional_text(s: Option<&str>, max: usize, field: &'static str) -> ApiResult<
 }
 
 /// A drop or transfer request, pending until staff decide it. One pending request per enrollment.
-pub async fn request_change(
+async fn request_change(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
     options: RequestOptions,
     enrollment: &EnrollmentRow,
     ask: Ask<'_>,
-) -> ApiResult<RequestRow> {
+) -> ApiResult<RequestView> {
     let seen = enrollment.status.as_seen(Day::parse(&enrollment.class.end_date, "end_date").map_err(ApiError::internal)?, today(app));
     let has_pending = enrollment.pending_request_id.is_some();
     let (kind, to_class, reason, effective_date) = match ask {
@@ -242,27 +367,24 @@ pub async fn request_change(
             may_request_transfer(options, seen, has_pending, &enrollment.class.class_id, to_class_id)?;
             let to = store::find_class(&app.db, &org.id, to_class_id).await?.ok_or_else(class_not_found)?;
             if !facts(&to)?.is_open(today(app)) {
-                return Err(EnrollmentError::ClassEnded(to.name).into());
+                return Err(EnrollmentError::ClassEnded(to.name().to_string()).into());
             }
             (RequestKind::Transfer, Some(to), optional_text(reason, 500, "reason")?, None)
         }
     };
-    let id = new_id("req")?;
+    let id = RequestId(new_id("req")?);
     let actor = requester.actor();
-    let what = match kind {
-        RequestKind::Drop => "drop_requested",
-        RequestKind::Transfer => "transfer_requested",
-    };
+    let what = format!("{}_requested", kind.as_str());
     let student = find_student(app, &org.id, &enrollment.student_id).await?;
     let label = format!("{} in {}", student.full_name(), enrollment.class.class_name);
-    let asked = entry(requester, what, "enrollment", &enrollment.id, label, &enrollment.family_id, reason.clone());
+    let asked = entry(requester, &what, "enrollment", &enrollment.id, label, &enrollment.family_id, reason.clone());
     let new = NewRequest {
         id: &id,
         org_id: &org.id,
         family_id: &enrollment.family_id,
         enrollment_id: &enrollment.id,
         kind,
-        to_class_id: to_class.as_ref().map(|c| c.id.as_str()),
+        to_class_id: to_class.as_ref().map(|c| c.id()),
         reason: reason.as_deref(),
         effective_date: effective_date.as_deref(),
         requested_by_id: actor.id.as_deref().unwrap_or(""),
@@ -271,14 +393,14 @@ pub async fn request_change(
     let statements = vec![store::insert_request(&app.db, &new, app.now())?, audit::insert(&app.db, &org.id, &asked, app.now(), None)?];
     if let Err(e) = app.db.batch(statements).await {
         // The unique index: another request for this enrollment got there first.
-        let now = store::find_enrollment(&app.db, &org.id, &enrollment.id).await?;
+        let now = store::find_enrollment(&app.db, &org.id, &enrollment.id, None).await?;
         return Err(if now.is_some_and(|n| n.pending_request_id.is_some()) { EnrollmentError::RequestPending.into() } else { e });
     }
-    store::find_request(&app.db, &org.id, &id).await?.ok_or_else(request_not_found)
+    find_request(app, org, &id).await
 }
 
 /// Cancelling a waitlist spot takes effect at once.
-pub async fn cancel_waitlist(
+async fn cancel_waitlist(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
@@ -309,40 +431,33 @@ pub async fn cancel_waitlist(
     if !won(&results, 0)? {
         return Err(EnrollmentError::NotWaitlisted.into());
     }
-    store::find_enrollment(&app.db, &org.id, &enrollment.id).await?.ok_or_else(enrollment_not_found)
+    store::find_enrollment(&app.db, &org.id, &enrollment.id, None).await?.ok_or_else(enrollment_not_found)
 }
 
 /// Staff approve or deny a pending request, with an optional note. Approving a drop ends the
 /// enrollment; approving a transfer ends it and enrolls the student in the new class (a place, or
 /// its waitlist; a full class without one refuses the approval and the request stays pending).
 /// The guardian who asked, and the primary, are e-mailed the outcome.
-pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &RequestRow, approve: bool, note: Option<&str>) -> ApiResult<RequestRow> {
+pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &RequestId, approve: bool, note: Option<&str>) -> ApiResult<RequestView> {
+    let request = &store::find_request(&app.db, &org.id, id).await?.ok_or_else(request_not_found)?;
     may_decide(request.status)?;
     let note = optional_text(note, 1000, "note")?;
     let change_id = new_id("chg")?;
     let status = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
-    let kind = match request.kind {
-        RequestKind::Drop => "drop",
-        RequestKind::Transfer => "transfer",
-    };
+    let kind = request.kind.as_str();
     let today = today(app);
     let day = today.to_string();
     let actor = staff.actor();
     let by = EnrolledBy { kind: actor.kind.as_str(), label: &actor.label };
-    let new_enrollment = new_id("enr")?;
+    let new_enrollment = EnrollmentId(new_id("enr")?);
     let guard = || request_changed_by(&request.id, &change_id);
 
     // What approving a transfer will do, for the answer and the e-mail (the insert decides again).
     let mut outcome = None;
     let mut statements = Vec::new();
-    if approve {
-        match (request.kind, &request.to_class_id) {
-            (RequestKind::Transfer, Some(to)) => {
-                let to = store::find_class(&app.db, &org.id, to).await?.ok_or_else(class_not_found)?;
-                outcome = Some(placement(&facts(&to)?, today)?.as_str());
-            }
-            _ => {}
-        }
+    if let (true, RequestKind::Transfer, Some(to)) = (approve, request.kind, &request.to_class_id) {
+        let to = store::find_class(&app.db, &org.id, to).await?.ok_or_else(class_not_found)?;
+        outcome = Some(placement(&facts(&to)?, today)?.as_str());
     }
     statements.push(store::decide_request(&app.db, &request.id, status, &actor.label, note.as_deref(), outcome, &change_id, app.now())?);
     if approve {
@@ -402,14 +517,32 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, request: &Re
     }
     // A transfer the new class could not take after all (it filled meanwhile) leaves the old
     // enrollment as it was: put the request back to pending and say so.
-    if transferring && store::find_enrollment(&app.db, &org.id, &new_enrollment).await?.is_none() {
+    if transferring && store::find_enrollment(&app.db, &org.id, &new_enrollment, None).await?.is_none() {
         app.db.batch(vec![store::reopen_request(&app.db, &request.id, &change_id)?]).await?;
         let to = request.to_class_name.clone().unwrap_or_default();
         return Err(EnrollmentError::ClassFull(to).into());
     }
     app.enqueue(&fx.outbox_ids).await;
-    store::find_request(&app.db, &org.id, &request.id).await?.ok_or_else(request_not_found)
+    find_request(app, org, &request.id).await
 }
+
+async fn find_request(app: &App, org: &OrgContext, id: &RequestId) -> ApiResult<RequestView> {
+    Ok(RequestView::of(store::find_request(&app.db, &org.id, id).await?.ok_or_else(request_not_found)?))
+}
+
+/// The organization's requests (the latest 500), of one status or all.
+pub async fn requests(app: &App, org: &OrgContext, status: Option<RequestStatus>) -> ApiResult<Vec<RequestView>> {
+    Ok(store::org_requests(&app.db, &org.id, status).await?.into_iter().map(RequestView::of).collect())
+}
+
+/// Staff enroll whatever the portal switch says.
+pub async fn staff_enroll(app: &App, org: &OrgContext, staff: &Requester, student_id: &StudentId, class_id: &ClassId) -> ApiResult<EnrollmentView> {
+    let student = find_student(app, &org.id, student_id).await?;
+    let made = enroll(app, org, staff, &student, class_id).await?;
+    // Actions are what a family is offered: none for staff.
+    Ok(EnrollmentView::of(&made, RequestOptions::default(), false, today(app)))
+}
+
 
 /// The outcome e-mail to the guardian who asked (if they have an address) and to the primary.
 #[allow(clippy::too_many_arguments)]

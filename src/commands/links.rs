@@ -9,13 +9,14 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::invitations::{self, invitation_changed_by, Accepter, reset_changed_by, InvitationByToken, LinkRow, ResetByToken};
 use crate::store::{audit, won};
-use portal_core::access::{check_cooldown, may_accept, AccessError, GuardianFacts, Requester};
+use portal_core::access::{check_cooldown, may_accept, AccessError, Requester};
 use portal_core::audit::{Actor, ActorKind, AuditEntry};
 use portal_core::email::EmailAddress;
 use portal_core::link_token;
 use portal_core::notification::Notification;
 use portal_core::password::NewPassword;
 use portal_core::session::SessionKind;
+pub use crate::context::SignedInGuardian;
 
 fn invitation_not_found() -> ApiError {
     ApiError::not_found(ErrorCode::InvitationNotFound, "This invitation link is not valid. Check that you copied all of it.")
@@ -171,16 +172,6 @@ pub async fn complete_password_reset(app: &App, org: &str, token: &str, new_pass
         return Err(AccessError::ResetLinkInvalid.into());
     }
     Ok(())
-}
-
-/// A signed-in guardian, as their session found them.
-pub struct SignedInGuardian<'a> {
-    pub org: &'a OrgContext,
-    pub person_id: &'a str,
-    pub me: &'a GuardianFacts,
-    pub email: Option<&'a str>,
-    pub password_hash: Option<&'a str>,
-    pub session_id: &'a str,
 }
 
 /// Changing one's own password: the current one is checked under the sign-in throttles (a wrong

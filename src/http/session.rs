@@ -4,14 +4,14 @@
 
 use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
-use crate::context::{Account, OrgContext, PaymentSettings};
-use crate::commands::links::SignedInGuardian;
+use crate::context::{Account, Family, OrgContext, PaymentSettings, SignedInGuardian};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
 use portal_core::enrollment::RequestOptions;
+use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
 use portal_core::session::{check_live, ended_message, SessionClaims, SessionError, SessionKind};
 
@@ -144,6 +144,17 @@ impl Customer {
             email: self.email.as_deref(),
             password_hash: self.password_hash.as_deref(),
             session_id: &self.session_id,
+        }
+    }
+
+    /// The customer as Your Student(s) sees them.
+    pub fn family(&self) -> Family<'_> {
+        Family {
+            org: &self.org,
+            id: FamilyId(self.me.family_id.clone()),
+            guardian: &self.me,
+            can_manage_enrollments: self.can_manage_enrollments,
+            options: self.request_options,
         }
     }
 

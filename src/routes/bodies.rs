@@ -1,11 +1,13 @@
-//! Request bodies, queries and path ids that more than one front door takes (the Office Portal's
+//! Request bodies, queries, path ids and list answers that more than one front door takes (the Office Portal's
 //! staff and My Account's families send the same fields; staff and the platform operator see the
 //! same failed e-mails): one definition, imported by each.
 
 use crate::error::ApiResult;
 use crate::http::PathParam;
 use portal_core::family::Contact;
-use serde::Deserialize;
+use crate::commands::enrollments::{ClassView, RequestView};
+use portal_core::ids::{ClassId, StudentId};
+use serde::{Deserialize, Serialize};
 
 /// A new contact's details, as staff and the primary (My Account) send them.
 #[derive(Deserialize)]
@@ -47,8 +49,20 @@ pub struct NewStudent {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewEnrollment {
-    pub student_id: String,
-    pub class_id: String,
+    pub student_id: StudentId,
+    pub class_id: ClassId,
+}
+
+/// `{"classes": [...]}`, to staff and families.
+#[derive(Serialize)]
+pub struct ClassList {
+    pub classes: Vec<ClassView>,
+}
+
+/// `{"requests": [...]}`, to staff and families.
+#[derive(Serialize)]
+pub struct RequestList {
+    pub requests: Vec<RequestView>,
 }
 
 /// An outbox row's id in a path (`{outbox_id}`).

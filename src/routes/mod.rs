@@ -3,7 +3,6 @@
 //! before it is routed.
 
 mod bodies;
-mod enrollment_views;
 mod office;
 mod platform;
 mod portal;

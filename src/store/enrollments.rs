@@ -1,14 +1,16 @@
 //! Locations, classes, students, enrollments and enrollment requests.
 
 use super::invitations::guarded_update;
-use super::{flag, int, opt_text, text, Arg, Db, Guard};
+use super::{bool_from_int, flag, int, opt_text, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::enrollment::{ClassSpec, Day, EnrollmentKind, EnrollmentStatus, RequestKind, RequestStatus, StudentSpec, Weekday};
+use portal_core::ids::{ClassId, EnrollmentId, FamilyId, GuardianId, RequestId, StudentId};
 use portal_core::time::Timestamp;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worker::D1PreparedStatement;
 
-#[derive(Debug, Deserialize)]
+/// A location as the JSON API shows it, too.
+#[derive(Debug, Deserialize, Serialize)]
 pub struct LocationRow {
     pub id: String,
     pub name: String,
@@ -36,26 +38,19 @@ pub async fn find_location(db: &Db, org_id: &str, id: &str) -> ApiResult<Option<
 /// A class with its location and how many hold a place and a waitlist spot in it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClassRow {
-    pub id: String,
-    pub name: String,
-    pub location_id: String,
-    pub location_name: String,
-    /// A JSON array of weekdays.
-    pub days: String,
-    pub start_time: String,
-    pub end_time: String,
-    pub start_date: String,
-    pub end_date: String,
+    #[serde(flatten)]
+    pub class: ClassDescription,
     pub capacity: i64,
-    pub waitlist: i64,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub waitlist: bool,
     pub enrolled: i64,
     pub waitlisted: i64,
 }
 
 macro_rules! class_select {
     () => {
-        "SELECT c.id, c.name, c.location_id, l.name AS location_name, c.days, c.start_time, c.end_time, \
-           c.start_date, c.end_date, c.capacity, c.waitlist, \
+        "SELECT c.id AS class_id, c.name AS class_name, c.location_id, l.name AS location_name, c.days, c.start_time, \
+           c.end_time, c.start_date, c.end_date, c.capacity, c.waitlist, \
            (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active') AS enrolled, \
            (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'waitlisted') AS waitlisted \
          FROM classes c JOIN locations l ON l.id = c.location_id"
@@ -67,6 +62,15 @@ pub const OPEN_CLASSES: &str =
     concat!(class_select!(), " WHERE c.org_id = ?1 AND c.end_date >= ?2 ORDER BY c.start_date, c.name, c.id");
 pub const FIND_CLASS: &str = concat!(class_select!(), " WHERE c.id = ?1 AND c.org_id = ?2");
 
+impl ClassRow {
+    pub fn id(&self) -> &ClassId {
+        &self.class.class_id
+    }
+    pub fn name(&self) -> &str {
+        &self.class.class_name
+    }
+}
+
 pub async fn classes(db: &Db, org_id: &str, open_on: Option<Day>) -> ApiResult<Vec<ClassRow>> {
     match open_on {
         Some(today) => db.all(OPEN_CLASSES, &[text(org_id), text(&today.to_string())]).await,
@@ -74,7 +78,7 @@ pub async fn classes(db: &Db, org_id: &str, open_on: Option<Day>) -> ApiResult<V
     }
 }
 
-pub async fn find_class(db: &Db, org_id: &str, id: &str) -> ApiResult<Option<ClassRow>> {
+pub async fn find_class(db: &Db, org_id: &str, id: &ClassId) -> ApiResult<Option<ClassRow>> {
     db.first(FIND_CLASS, &[text(id), text(org_id)]).await
 }
 
@@ -107,20 +111,21 @@ const UPDATE_CLASS: &str = "UPDATE classes SET location_id = ?3, name = ?4, days
        start_date = ?8, end_date = ?9, capacity = ?10, waitlist = ?11, updated_at = ?12 WHERE id = ?1 AND org_id = ?2";
 
 /// Writes a class: a new one (`existing` false) or a new description of one.
-pub async fn save_class(db: &Db, id: &str, org_id: &str, c: &ClassSpec, existing: bool, now: Timestamp) -> ApiResult<()> {
+pub async fn save_class(db: &Db, id: &ClassId, org_id: &str, c: &ClassSpec, existing: bool, now: Timestamp) -> ApiResult<()> {
     let text_values = [c.start_date.to_string(), c.end_date.to_string(), days_json(&c.days)];
     let sql = if existing { UPDATE_CLASS } else { INSERT_CLASS };
     db.run(sql, &class_args(id, org_id, c, &text_values, now)).await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A student, as the JSON API shows one too (its keys in the order the answers have always had).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct StudentRow {
-    pub id: String,
-    pub family_id: String,
-    pub first_name: String,
-    pub last_name: String,
     pub birth_date: String,
+    pub family_id: FamilyId,
+    pub first_name: String,
+    pub id: StudentId,
+    pub last_name: String,
 }
 
 impl StudentRow {
@@ -131,19 +136,20 @@ impl StudentRow {
 
 pub const FAMILY_STUDENTS: &str = "SELECT id, family_id, first_name, last_name, birth_date FROM students \
      WHERE family_id = ?1 ORDER BY last_name, first_name, id";
-pub const FIND_STUDENT: &str =
-    "SELECT id, family_id, first_name, last_name, birth_date FROM students WHERE id = ?1 AND org_id = ?2";
+/// `?3`: only within this family (NULL: any of the organization's).
+pub const FIND_STUDENT: &str = "SELECT id, family_id, first_name, last_name, birth_date FROM students \
+     WHERE id = ?1 AND org_id = ?2 AND (?3 IS NULL OR family_id = ?3)";
 
-pub async fn family_students(db: &Db, family_id: &str) -> ApiResult<Vec<StudentRow>> {
+pub async fn family_students(db: &Db, family_id: &FamilyId) -> ApiResult<Vec<StudentRow>> {
     db.all(FAMILY_STUDENTS, &[text(family_id)]).await
 }
 
-/// A student of this organization; another organization's is simply not found.
-pub async fn find_student(db: &Db, org_id: &str, id: &str) -> ApiResult<Option<StudentRow>> {
-    db.first(FIND_STUDENT, &[text(id), text(org_id)]).await
+/// A student of this organization (and of `family`, if given); any other is simply not found.
+pub async fn find_student(db: &Db, org_id: &str, id: &StudentId, family: Option<&FamilyId>) -> ApiResult<Option<StudentRow>> {
+    db.first(FIND_STUDENT, &[text(id), text(org_id), opt_text(family.map(|f| &f[..]))]).await
 }
 
-pub fn insert_student(db: &Db, id: &str, org_id: &str, family_id: &str, s: &StudentSpec, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+pub fn insert_student(db: &Db, id: &StudentId, org_id: &str, family_id: &FamilyId, s: &StudentSpec, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
         "INSERT INTO students (id, org_id, family_id, first_name, last_name, birth_date, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -159,7 +165,7 @@ pub fn insert_student(db: &Db, id: &str, org_id: &str, family_id: &str, s: &Stud
     )
 }
 
-pub fn update_student(db: &Db, id: &str, s: &StudentSpec, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+pub fn update_student(db: &Db, id: &StudentId, s: &StudentSpec, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
         "UPDATE students SET first_name = ?2, last_name = ?3, birth_date = ?4, updated_at = ?5 WHERE id = ?1",
         &[text(id), text(&s.first_name), text(&s.last_name), text(&s.birth_date.to_string()), int(now.millis())],
@@ -169,26 +175,28 @@ pub fn update_student(db: &Db, id: &str, s: &StudentSpec, now: Timestamp) -> Api
 /// An enrollment with its class (and location) and its pending request, if any.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EnrollmentRow {
-    pub id: String,
-    pub family_id: String,
-    pub student_id: String,
+    pub id: EnrollmentId,
+    pub family_id: FamilyId,
+    pub student_id: StudentId,
     pub status: EnrollmentStatus,
     pub kind: EnrollmentKind,
     pub enrolled_at: i64,
     pub ended_at: Option<i64>,
     #[serde(flatten)]
-    pub class: EnrollmentClass,
-    pub pending_request_id: Option<String>,
+    pub class: ClassDescription,
+    pub pending_request_id: Option<RequestId>,
     pub pending_request_kind: Option<RequestKind>,
 }
 
-/// The class columns of an enrollment row (prefixed `class_` in SQL).
+/// What every read of a class shows: its name, place and times (id and name prefixed `class_`,
+/// so that an enrollment row can carry them beside its own).
 #[derive(Debug, Clone, Deserialize)]
-pub struct EnrollmentClass {
-    pub class_id: String,
+pub struct ClassDescription {
+    pub class_id: ClassId,
     pub class_name: String,
     pub location_id: String,
     pub location_name: String,
+    /// A JSON array of weekdays.
     pub days: String,
     pub start_time: String,
     pub end_time: String,
@@ -208,20 +216,23 @@ macro_rules! enrollment_select {
 
 pub const STUDENT_ENROLLMENTS: &str =
     concat!(enrollment_select!(), " WHERE e.student_id = ?1 AND e.family_id = ?2 ORDER BY e.enrolled_at, e.id");
-pub const FIND_ENROLLMENT: &str = concat!(enrollment_select!(), " WHERE e.id = ?1 AND e.org_id = ?2");
+/// `?3`: only within this family (NULL: any of the organization's).
+pub const FIND_ENROLLMENT: &str =
+    concat!(enrollment_select!(), " WHERE e.id = ?1 AND e.org_id = ?2 AND (?3 IS NULL OR e.family_id = ?3)");
 /// Every enrollment of a family in one read (My Account's Your Student(s), instead of one per student).
 pub const FAMILY_ENROLLMENTS: &str = concat!(enrollment_select!(), " WHERE e.family_id = ?1 ORDER BY e.enrolled_at, e.id");
 
-pub async fn student_enrollments(db: &Db, student_id: &str, family_id: &str) -> ApiResult<Vec<EnrollmentRow>> {
-    db.all(STUDENT_ENROLLMENTS, &[text(student_id), text(family_id)]).await
+pub async fn student_enrollments(db: &Db, student: &StudentRow) -> ApiResult<Vec<EnrollmentRow>> {
+    db.all(STUDENT_ENROLLMENTS, &[text(&student.id), text(&student.family_id)]).await
 }
 
-pub async fn family_enrollments(db: &Db, family_id: &str) -> ApiResult<Vec<EnrollmentRow>> {
+pub async fn family_enrollments(db: &Db, family_id: &FamilyId) -> ApiResult<Vec<EnrollmentRow>> {
     db.all(FAMILY_ENROLLMENTS, &[text(family_id)]).await
 }
 
-pub async fn find_enrollment(db: &Db, org_id: &str, id: &str) -> ApiResult<Option<EnrollmentRow>> {
-    db.first(FIND_ENROLLMENT, &[text(id), text(org_id)]).await
+/// An enrollment of this organization (and of `family`, if given); any other is not found.
+pub async fn find_enrollment(db: &Db, org_id: &str, id: &EnrollmentId, family: Option<&FamilyId>) -> ApiResult<Option<EnrollmentRow>> {
+    db.first(FIND_ENROLLMENT, &[text(id), text(org_id), opt_text(family.map(|f| &f[..]))]).await
 }
 
 /// Who enrolled a student: staff or a guardian, named as the history shows them.
@@ -247,28 +258,24 @@ pub const ENROLL: &str = "INSERT INTO enrollments (id, org_id, family_id, studen
 #[allow(clippy::too_many_arguments)]
 pub fn enroll<'a>(
     db: &Db,
-    id: &'a str,
+    id: &'a EnrollmentId,
     org_id: &'a str,
-    family_id: &'a str,
-    student_id: &'a str,
-    class_id: &'a str,
+    family_id: &'a FamilyId,
+    student_id: &'a StudentId,
+    class_id: &'a ClassId,
     kind: EnrollmentKind,
     by: &EnrolledBy<'a>,
     now: Timestamp,
     today: &'a str,
     guard: Option<Guard<'a>>,
 ) -> ApiResult<D1PreparedStatement> {
-    let kind = match kind {
-        EnrollmentKind::Regular => "regular",
-        EnrollmentKind::Makeup => "makeup",
-    };
     let args: Vec<Arg<'_>> = vec![
         text(id),
         text(org_id),
         text(family_id),
         text(student_id),
         text(class_id),
-        text(kind),
+        text(kind.as_str()),
         int(now.millis()),
         text(by.kind),
         text(by.label),
@@ -281,24 +288,25 @@ pub fn enroll<'a>(
 }
 
 /// True once the enrollment `id` exists: later statements of an enrolling batch guard on it.
-pub fn enrollment_made(id: &str) -> Guard<'_> {
+pub fn enrollment_made(id: &EnrollmentId) -> Guard<'_> {
     Guard { sql: "EXISTS (SELECT 1 FROM enrollments WHERE id = ?)", args: vec![text(id)] }
 }
 
 /// Ends an enrollment (`from` is the status it must still have), guarded.
+#[allow(clippy::too_many_arguments)]
 pub fn end_enrollment<'a>(
     db: &Db,
-    id: &'a str,
+    id: &'a EnrollmentId,
     from: EnrollmentStatus,
     to: EnrollmentStatus,
-    transferred_to: Option<&'a str>,
+    transferred_to: Option<&'a EnrollmentId>,
     change_id: &'a str,
     now: Timestamp,
     guard: Option<Guard<'a>>,
 ) -> ApiResult<D1PreparedStatement> {
     let sql = "UPDATE enrollments SET status = ?, ended_at = ?, transferred_to_id = ?, last_change_id = ? \
                WHERE id = ? AND status = ?";
-    let args = vec![text(to.as_str()), int(now.millis()), opt_text(transferred_to), text(change_id), text(id), text(from.as_str())];
+    let args = vec![text(to.as_str()), int(now.millis()), opt_text(transferred_to.map(|t| &t[..])), text(change_id), text(id), text(from.as_str())];
     match guard {
         Some(g) => guarded_update(db, sql, args, g),
         None => db.stmt(sql, &args),
@@ -306,33 +314,33 @@ pub fn end_enrollment<'a>(
 }
 
 /// True while the enrollment was last changed by this change.
-pub fn enrollment_changed_by<'a>(id: &'a str, change_id: &'a str) -> Guard<'a> {
+pub fn enrollment_changed_by<'a>(id: &'a EnrollmentId, change_id: &'a str) -> Guard<'a> {
     Guard { sql: "EXISTS (SELECT 1 FROM enrollments WHERE id = ? AND last_change_id = ?)", args: vec![text(id), text(change_id)] }
 }
 
 /// A request with what a list shows: the student, the classes, who asked and who decided.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RequestRow {
-    pub id: String,
-    pub family_id: String,
-    pub enrollment_id: String,
+    pub id: RequestId,
+    pub family_id: FamilyId,
+    pub enrollment_id: EnrollmentId,
     pub kind: RequestKind,
     pub status: RequestStatus,
     pub reason: Option<String>,
     pub effective_date: Option<String>,
-    pub requested_by_id: String,
+    pub requested_by_id: GuardianId,
     pub requested_by_label: String,
     pub requested_at: i64,
     pub decided_by_label: Option<String>,
     pub decided_at: Option<i64>,
     pub note: Option<String>,
     pub outcome: Option<String>,
-    pub student_id: String,
+    pub student_id: StudentId,
     pub student_first_name: String,
     pub student_last_name: String,
-    pub from_class_id: String,
+    pub from_class_id: ClassId,
     pub from_class_name: String,
-    pub to_class_id: Option<String>,
+    pub to_class_id: Option<ClassId>,
     pub to_class_name: Option<String>,
 }
 
@@ -356,29 +364,26 @@ pub const FIND_REQUEST: &str = concat!(request_select!(), " WHERE r.id = ?1 AND 
 
 pub async fn org_requests(db: &Db, org_id: &str, status: Option<RequestStatus>) -> ApiResult<Vec<RequestRow>> {
     match status {
-        Some(s) => {
-            let s = serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            db.all(ORG_REQUESTS_BY_STATUS, &[text(org_id), text(&s)]).await
-        }
+        Some(s) => db.all(ORG_REQUESTS_BY_STATUS, &[text(org_id), text(s.as_str())]).await,
         None => db.all(ORG_REQUESTS, &[text(org_id)]).await,
     }
 }
 
-pub async fn family_requests(db: &Db, family_id: &str) -> ApiResult<Vec<RequestRow>> {
+pub async fn family_requests(db: &Db, family_id: &FamilyId) -> ApiResult<Vec<RequestRow>> {
     db.all(FAMILY_REQUESTS, &[text(family_id)]).await
 }
 
-pub async fn find_request(db: &Db, org_id: &str, id: &str) -> ApiResult<Option<RequestRow>> {
+pub async fn find_request(db: &Db, org_id: &str, id: &RequestId) -> ApiResult<Option<RequestRow>> {
     db.first(FIND_REQUEST, &[text(id), text(org_id)]).await
 }
 
 pub struct NewRequest<'a> {
-    pub id: &'a str,
+    pub id: &'a RequestId,
     pub org_id: &'a str,
-    pub family_id: &'a str,
-    pub enrollment_id: &'a str,
+    pub family_id: &'a FamilyId,
+    pub enrollment_id: &'a EnrollmentId,
     pub kind: RequestKind,
-    pub to_class_id: Option<&'a str>,
+    pub to_class_id: Option<&'a ClassId>,
     pub reason: Option<&'a str>,
     pub effective_date: Option<&'a str>,
     pub requested_by_id: &'a str,
@@ -387,10 +392,6 @@ pub struct NewRequest<'a> {
 
 /// A pending request; the unique index refuses a second one for the same enrollment.
 pub fn insert_request(db: &Db, r: &NewRequest<'_>, now: Timestamp) -> ApiResult<D1PreparedStatement> {
-    let kind = match r.kind {
-        RequestKind::Drop => "drop",
-        RequestKind::Transfer => "transfer",
-    };
     db.stmt(
         "INSERT INTO enrollment_requests (id, org_id, family_id, enrollment_id, kind, to_class_id, reason, effective_date, \
            requested_by_id, requested_by_label, requested_at, last_change_id) \
@@ -400,8 +401,8 @@ pub fn insert_request(db: &Db, r: &NewRequest<'_>, now: Timestamp) -> ApiResult<
             text(r.org_id),
             text(r.family_id),
             text(r.enrollment_id),
-            text(kind),
-            opt_text(r.to_class_id),
+            text(r.kind.as_str()),
+            opt_text(r.to_class_id.map(|c| &c[..])),
             opt_text(r.reason),
             opt_text(r.effective_date),
             text(r.requested_by_id),
@@ -415,7 +416,7 @@ pub fn insert_request(db: &Db, r: &NewRequest<'_>, now: Timestamp) -> ApiResult<
 #[allow(clippy::too_many_arguments)]
 pub fn decide_request(
     db: &Db,
-    id: &str,
+    id: &RequestId,
     status: RequestStatus,
     decided_by: &str,
     note: Option<&str>,
@@ -423,16 +424,15 @@ pub fn decide_request(
     change_id: &str,
     now: Timestamp,
 ) -> ApiResult<D1PreparedStatement> {
-    let status = if status == RequestStatus::Approved { "approved" } else { "denied" };
     db.stmt(
         "UPDATE enrollment_requests SET status = ?2, decided_by_label = ?3, decided_at = ?4, note = ?5, outcome = ?6, \
            last_change_id = ?7 WHERE id = ?1 AND status = 'pending'",
-        &[text(id), text(status), text(decided_by), int(now.millis()), opt_text(note), opt_text(outcome), text(change_id)],
+        &[text(id), text(status.as_str()), text(decided_by), int(now.millis()), opt_text(note), opt_text(outcome), text(change_id)],
     )
 }
 
 /// Undoes a decision that could not be carried out (an approved transfer whose class filled).
-pub fn reopen_request(db: &Db, id: &str, change_id: &str) -> ApiResult<D1PreparedStatement> {
+pub fn reopen_request(db: &Db, id: &RequestId, change_id: &str) -> ApiResult<D1PreparedStatement> {
     db.stmt(
         "UPDATE enrollment_requests SET status = 'pending', decided_by_label = NULL, decided_at = NULL, note = NULL, \
            outcome = NULL WHERE id = ?1 AND last_change_id = ?2",
@@ -441,7 +441,7 @@ pub fn reopen_request(db: &Db, id: &str, change_id: &str) -> ApiResult<D1Prepare
 }
 
 /// True while the request was last changed by this change.
-pub fn request_changed_by<'a>(id: &'a str, change_id: &'a str) -> Guard<'a> {
+pub fn request_changed_by<'a>(id: &'a RequestId, change_id: &'a str) -> Guard<'a> {
     Guard {
         sql: "EXISTS (SELECT 1 FROM enrollment_requests WHERE id = ? AND last_change_id = ?)",
         args: vec![text(id), text(change_id)],

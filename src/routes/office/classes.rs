@@ -2,18 +2,20 @@
 //! staff decide. Staff routes are never stopped by the portal switch.
 
 use crate::app::App;
-use crate::commands::enrollments::{self, today};
+use crate::commands::enrollments::{self, LocationRow};
 use crate::commands::families;
 use crate::error::ApiResult;
 use crate::http::{json, Json, OptionalJson, Path, Query, Response, Staff};
-use crate::routes::bodies::{ClassQuery, NewEnrollment, NewStudent};
-use crate::routes::enrollment_views::{class_json, enrollment_json, request_json, student_json};
-use crate::store::enrollments as store;
-use portal_core::enrollment::{ClassInput, RequestOptions, RequestStatus};
+use crate::routes::bodies::{ClassList, ClassQuery, NewEnrollment, NewStudent, RequestList};
+use portal_core::enrollment::{ClassInput, RequestStatus};
 use portal_core::ids::{ClassId, FamilyId, RequestId};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
+
+#[derive(Serialize)]
+struct LocationList {
+    locations: Vec<LocationRow>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,46 +24,35 @@ pub struct NewLocation {
 }
 
 pub async fn add_location(app: Rc<App>, staff: Staff, Json(body): Json<NewLocation>) -> ApiResult<Response> {
-    let location = enrollments::add_location(&app, &staff.org, &body.name).await?;
-    json(201, &json!({ "id": location.id, "name": location.name }))
+    json(201, &enrollments::add_location(&app, &staff.org, &body.name).await?)
 }
 
 pub async fn locations(app: Rc<App>, staff: Staff) -> ApiResult<Response> {
-    let rows = store::locations(&app.db, &staff.org.id).await?;
-    json(200, &json!({ "locations": rows.iter().map(|l| json!({ "id": l.id, "name": l.name })).collect::<Vec<_>>() }))
+    json(200, &LocationList { locations: enrollments::locations(&app, &staff.org).await? })
 }
 
 pub async fn add_class(app: Rc<App>, staff: Staff, Json(body): Json<ClassInput>) -> ApiResult<Response> {
-    let class = enrollments::save_class(&app, &staff.org, None, body).await?;
-    json(201, &class_json(&class, today(&app)))
+    json(201, &enrollments::save_class(&app, &staff.org, None, body).await?)
 }
 
 pub async fn classes(app: Rc<App>, staff: Staff, Query(q): Query<ClassQuery>) -> ApiResult<Response> {
-    let today = today(&app);
-    let rows = store::classes(&app.db, &staff.org.id, q.open.unwrap_or(false).then_some(today)).await?;
-    json(200, &json!({ "classes": rows.iter().map(|c| class_json(c, today)).collect::<Vec<_>>() }))
+    json(200, &ClassList { classes: enrollments::classes(&app, &staff.org, q.open.unwrap_or(false)).await? })
 }
 
 /// A class's description is replaced whole (the same body as creating one).
 pub async fn edit_class(app: Rc<App>, staff: Staff, Path(id): Path<ClassId>, Json(body): Json<ClassInput>) -> ApiResult<Response> {
-    let class = enrollments::save_class(&app, &staff.org, Some(&id), body).await?;
-    json(200, &class_json(&class, today(&app)))
+    json(200, &enrollments::save_class(&app, &staff.org, Some(&id), body).await?)
 }
 
 pub async fn add_student(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<NewStudent>) -> ApiResult<Response> {
-    let family = families::find(&app, &staff.org.id, &family_id).await?;
-    let student =
-        enrollments::add_student(&app, &staff.org, &staff.requester(), &family, &body.first_name, &body.last_name, &body.birth_date)
-            .await?;
-    json(201, &student_json(&student))
+    families::find(&app, &staff.org.id, &family_id).await?;
+    let (first, last, birth) = (&body.first_name, &body.last_name, &body.birth_date);
+    json(201, &enrollments::add_student(&app, &staff.org, &staff.requester(), &family_id, first, last, birth).await?)
 }
 
 /// Staff enroll whatever the portal switch says.
 pub async fn enroll(app: Rc<App>, staff: Staff, Json(body): Json<NewEnrollment>) -> ApiResult<Response> {
-    let student = enrollments::find_student(&app, &staff.org.id, &body.student_id).await?;
-    let made = enrollments::enroll(&app, &staff.org, &staff.requester(), &student, &body.class_id).await?;
-    // Actions are what a family is offered: none for staff.
-    json(201, &enrollment_json(&made, RequestOptions::default(), false, today(&app)))
+    json(201, &enrollments::staff_enroll(&app, &staff.org, &staff.requester(), &body.student_id, &body.class_id).await?)
 }
 
 #[derive(Deserialize)]
@@ -70,8 +61,7 @@ pub struct RequestQuery {
 }
 
 pub async fn requests(app: Rc<App>, staff: Staff, Query(q): Query<RequestQuery>) -> ApiResult<Response> {
-    let rows = store::org_requests(&app.db, &staff.org.id, q.status).await?;
-    json(200, &json!({ "requests": rows.iter().map(request_json).collect::<Vec<_>>() }))
+    json(200, &RequestList { requests: enrollments::requests(&app, &staff.org, q.status).await? })
 }
 
 #[derive(Deserialize, Default)]
@@ -80,10 +70,8 @@ pub struct Decision {
     note: Option<String>,
 }
 
-async fn decide(app: &App, staff: &Staff, id: &str, approve: bool, body: Decision) -> ApiResult<Response> {
-    let request = store::find_request(&app.db, &staff.org.id, id).await?.ok_or_else(enrollments::request_not_found)?;
-    let decided = enrollments::decide(app, &staff.org, &staff.requester(), &request, approve, body.note.as_deref()).await?;
-    json(200, &request_json(&decided))
+async fn decide(app: &App, staff: &Staff, id: &RequestId, approve: bool, body: Decision) -> ApiResult<Response> {
+    json(200, &enrollments::decide(app, &staff.org, &staff.requester(), id, approve, body.note.as_deref()).await?)
 }
 
 pub async fn approve(app: Rc<App>, staff: Staff, Path(id): Path<RequestId>, OptionalJson(body): OptionalJson<Decision>) -> ApiResult<Response> {

@@ -4,7 +4,7 @@
 //! do, Add Guardian, Change Password, my contact details). Every action posts a real form, answers
 //! with a 303 back to My Account and a one-shot message, and calls the command the API calls.
 
-use super::students::{self, StudentsSection};
+use crate::commands::enrollments::{students_section, StudentsSection};
 use super::form::*;
 use super::frame::*;
 use crate::app::App;
@@ -128,7 +128,7 @@ pub async fn account(
         me_is_primary: me.me.is_primary,
         guardians: rows.iter().map(|g| GuardianCard { guardian: GuardianView::of(g, &viewer, app.now()), is_me: g.id == me.me.id }).collect(),
         history,
-        students: students::load(&app, &me).await?,
+        students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
     };
     respond(200, &page, &chrome)

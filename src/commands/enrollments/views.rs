@@ -1,0 +1,309 @@
+//! How classes, students, enrollments and requests look, to staff and families alike: the JSON API
+//! serializes these views and the pages read their fields (and the words below). Keys are declared
+//! in alphabetical order, the order the JSON answers have always had.
+
+use crate::store::enrollments::{ClassDescription, ClassRow, EnrollmentRow, LocationRow, RequestRow, StudentRow};
+use portal_core::enrollment::{
+    enrollment_actions, Day, EnrollmentKind, EnrollmentStatus, RequestKind, RequestOptions, RequestStatus, Weekday,
+};
+use portal_core::ids::{ClassId, EnrollmentId, RequestId, StudentId};
+use portal_core::time::Timestamp;
+use serde::Serialize;
+
+/// The stored JSON array of a class's weekdays (written by `store::enrollments`, so it reads back).
+fn weekdays(stored: &str) -> Vec<Weekday> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// "Mon, Wed": a class's days as the pages write them.
+fn days_words(days: &[Weekday]) -> String {
+    let word = |d: &Weekday| match d {
+        Weekday::Mon => "Mon",
+        Weekday::Tue => "Tue",
+        Weekday::Wed => "Wed",
+        Weekday::Thu => "Thu",
+        Weekday::Fri => "Fri",
+        Weekday::Sat => "Sat",
+        Weekday::Sun => "Sun",
+    };
+    days.iter().map(word).collect::<Vec<_>>().join(", ")
+}
+
+fn ended(end_date: &str, today: Day) -> bool {
+    Day::parse(end_date, "end_date").is_ok_and(|end| end < today)
+}
+
+fn rfc3339(millis: i64) -> String {
+    Timestamp(millis).to_rfc3339()
+}
+
+/// A class with its capacity and counts (staff lists, the classes a family may pick from).
+#[derive(Debug, Serialize)]
+pub struct ClassView {
+    pub capacity: i64,
+    pub days: Vec<Weekday>,
+    pub end_date: String,
+    pub end_time: String,
+    pub enrolled: i64,
+    pub id: ClassId,
+    pub location: LocationRow,
+    pub name: String,
+    /// Not yet ended.
+    pub open: bool,
+    pub start_date: String,
+    pub start_time: String,
+    pub waitlist: bool,
+    pub waitlisted: i64,
+}
+
+impl ClassView {
+    pub fn of(c: ClassRow, today: Day) -> ClassView {
+        let EnrolledClass { days, end_date, end_time, id, location, name, start_date, start_time } = EnrolledClass::of(c.class);
+        ClassView {
+            capacity: c.capacity,
+            days,
+            open: !ended(&end_date, today),
+            end_date,
+            end_time,
+            enrolled: c.enrolled,
+            id,
+            location,
+            name,
+            start_date,
+            start_time,
+            waitlist: c.waitlist,
+            waitlisted: c.waitlisted,
+        }
+    }
+
+    /// Where and when, for someone choosing a class.
+    pub fn when(&self) -> String {
+        let (location, days) = (&self.location.name, days_words(&self.days));
+        format!("{location}, {days} {}–{}, from {}", self.start_time, self.end_time, self.start_date)
+    }
+
+    /// How many places are left, or what a full class does.
+    pub fn seats(&self) -> String {
+        match ((self.capacity - self.enrolled).max(0), self.waitlist) {
+            (0, true) => format!("Full: joins the waitlist ({} waiting)", self.waitlisted),
+            (0, false) => "Full".into(),
+            (1, _) => "1 place left".into(),
+            (n, _) => format!("{n} places left"),
+        }
+    }
+}
+
+/// The class of an enrollment: its name, place and times.
+#[derive(Debug, Serialize)]
+pub struct EnrolledClass {
+    pub days: Vec<Weekday>,
+    pub end_date: String,
+    pub end_time: String,
+    pub id: ClassId,
+    pub location: LocationRow,
+    pub name: String,
+    pub start_date: String,
+    pub start_time: String,
+}
+
+impl EnrolledClass {
+    fn of(c: ClassDescription) -> EnrolledClass {
+        EnrolledClass {
+            days: weekdays(&c.days),
+            end_date: c.end_date,
+            end_time: c.end_time,
+            id: c.class_id,
+            location: LocationRow { id: c.location_id, name: c.location_name },
+            name: c.class_name,
+            start_date: c.start_date,
+            start_time: c.start_time,
+        }
+    }
+
+    pub fn when(&self) -> String {
+        let days = days_words(&self.days);
+        format!("{days} {}–{}, {} to {}", self.start_time, self.end_time, self.start_date, self.end_date)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PendingRequest {
+    pub id: RequestId,
+    pub kind: RequestKind,
+}
+
+/// An enrollment as the viewer sees it, with the requests they may make of it now (`actions`).
+#[derive(Debug, Serialize)]
+pub struct EnrollmentView {
+    pub actions: Vec<&'static str>,
+    pub class: EnrolledClass,
+    pub ended_at: Option<String>,
+    pub enrolled_at: String,
+    pub id: EnrollmentId,
+    pub kind: EnrollmentKind,
+    pub pending_request: Option<PendingRequest>,
+    /// As seen: a place in a class that has ended reads as completed.
+    pub status: EnrollmentStatus,
+    pub student_id: StudentId,
+}
+
+impl EnrollmentView {
+    pub fn of(e: &EnrollmentRow, options: RequestOptions, may_manage: bool, today: Day) -> EnrollmentView {
+        let seen = match Day::parse(&e.class.end_date, "end_date") {
+            Ok(end) => e.status.as_seen(end, today),
+            Err(_) => e.status,
+        };
+        EnrollmentView {
+            actions: enrollment_actions(options, seen, e.pending_request_id.is_some(), may_manage),
+            class: EnrolledClass::of(e.class.clone()),
+            ended_at: e.ended_at.map(rfc3339),
+            enrolled_at: rfc3339(e.enrolled_at),
+            id: e.id.clone(),
+            kind: e.kind,
+            pending_request: e.pending_request_id.clone().zip(e.pending_request_kind).map(|(id, kind)| PendingRequest { id, kind }),
+            status: seen,
+            student_id: e.student_id.clone(),
+        }
+    }
+
+    pub fn offers(&self, action: &str) -> bool {
+        self.actions.contains(&action)
+    }
+
+    pub fn status_words(&self) -> &'static str {
+        match self.status {
+            EnrollmentStatus::Active => "Enrolled",
+            EnrollmentStatus::Waitlisted => "Waitlisted",
+            EnrollmentStatus::Dropped => "Dropped",
+            EnrollmentStatus::Transferred => "Transferred",
+            EnrollmentStatus::Completed => "Completed",
+        }
+    }
+
+    pub fn pending_words(&self) -> Option<&'static str> {
+        self.pending_request.as_ref().map(|p| match p.kind {
+            RequestKind::Drop => "Drop requested: waiting for the office",
+            RequestKind::Transfer => "Transfer requested: waiting for the office",
+        })
+    }
+}
+
+/// A student's enrollments split as My Account shows them.
+#[derive(Debug, Default, Serialize)]
+pub struct EnrollmentLists {
+    pub current: Vec<EnrollmentView>,
+    pub past: Vec<EnrollmentView>,
+    pub waitlist: Vec<EnrollmentView>,
+}
+
+impl EnrollmentLists {
+    pub fn push(&mut self, e: EnrollmentView) {
+        match e.status {
+            EnrollmentStatus::Active => self.current.push(e),
+            EnrollmentStatus::Waitlisted => self.waitlist.push(e),
+            _ => self.past.push(e),
+        }
+    }
+
+    /// The three lists as the seed names them: (summary, when empty, open at first, list).
+    pub fn groups(&self) -> [(&'static str, &'static str, bool, &[EnrollmentView]); 3] {
+        [
+            ("View Current Enrollments", "No current enrollments.", true, &self.current),
+            ("Show/Hide Waitlist Enrollments", "Not on any waitlist.", !self.waitlist.is_empty(), &self.waitlist),
+            ("Show/Hide Past Enrollments", "No past enrollments.", false, &self.past),
+        ]
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClassName {
+    pub id: ClassId,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StudentName {
+    pub first_name: String,
+    pub id: StudentId,
+    pub last_name: String,
+}
+
+/// A drop or transfer request, with who asked and who decided.
+#[derive(Debug, Serialize)]
+pub struct RequestView {
+    pub decided_at: Option<String>,
+    pub decided_by: Option<String>,
+    pub effective_date: Option<String>,
+    pub enrollment_id: EnrollmentId,
+    pub from_class: ClassName,
+    pub id: RequestId,
+    pub kind: RequestKind,
+    pub note: Option<String>,
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+    pub requested_at: String,
+    pub requested_by: String,
+    pub status: RequestStatus,
+    pub student: StudentName,
+    pub to_class: Option<ClassName>,
+}
+
+impl RequestView {
+    pub fn of(r: RequestRow) -> RequestView {
+        RequestView {
+            decided_at: r.decided_at.map(rfc3339),
+            decided_by: r.decided_by_label,
+            effective_date: r.effective_date,
+            enrollment_id: r.enrollment_id,
+            from_class: ClassName { id: r.from_class_id, name: r.from_class_name },
+            id: r.id,
+            kind: r.kind,
+            note: r.note,
+            outcome: r.outcome,
+            reason: r.reason,
+            requested_at: rfc3339(r.requested_at),
+            requested_by: r.requested_by_label,
+            status: r.status,
+            student: StudentName { first_name: r.student_first_name, id: r.student_id, last_name: r.student_last_name },
+            to_class: r.to_class_id.zip(r.to_class_name).map(|(id, name)| ClassName { id, name }),
+        }
+    }
+
+    /// "Drop Mia Lee from Level 1 on 2026-12-31", "Transfer Mia Lee from Level 1 to Level 2".
+    pub fn what(&self) -> String {
+        let (student, from) = (format!("{} {}", self.student.first_name, self.student.last_name), &self.from_class.name);
+        match &self.to_class {
+            Some(to) => format!("Transfer {student} from {from} to {}", to.name),
+            None => format!("Drop {student} from {from}") + &self.effective_date.as_ref().map(|d| format!(" on {d}")).unwrap_or_default(),
+        }
+    }
+
+    pub fn status_words(&self) -> &'static str {
+        match self.status {
+            RequestStatus::Pending => "Pending",
+            RequestStatus::Approved => "Approved",
+            RequestStatus::Denied => "Denied",
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.status == RequestStatus::Pending
+    }
+}
+
+/// A student in My Account, with their enrollments.
+#[derive(Debug, Serialize)]
+pub struct StudentCard {
+    pub enrollments: EnrollmentLists,
+    pub student: StudentRow,
+}
+
+/// What the Your Student(s) section of My Account shows.
+#[derive(Debug, Serialize)]
+pub struct StudentsSection {
+    pub may_manage: bool,
+    pub requests: Vec<RequestView>,
+    pub students: Vec<StudentCard>,
+    /// Why the viewer sees no write actions.
+    pub why_not: Option<String>,
+}
