@@ -3,8 +3,7 @@
 
 use crate::http::{json, Bytes, DryRun, Path, Query, Staff};
 use portal_core::ids::ImportJobId;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 use crate::app::App;
@@ -75,7 +74,16 @@ pub async fn upload(
     let total = rows.len();
     let uploader = Uploader { org_id: &staff.org.id, staff_id: &staff.id, staff_email: &staff.email };
     let job_id = imports::start(app, &uploader, rows, dry_run).await?;
-    json(202, &json!({ "job_id": job_id, "status": "queued", "total": total, "dry_run": dry_run }))
+    json(202, &Queued { dry_run, job_id: &job_id, status: "queued", total })
+}
+
+/// An upload's answer: the job to follow. (Fields by name: the order the JSON has always had.)
+#[derive(Serialize)]
+struct Queued<'a> {
+    dry_run: bool,
+    job_id: &'a str,
+    status: &'static str,
+    total: usize,
 }
 
 pub async fn show(app: Rc<App>, staff: Staff, Path(job_id): Path<ImportJobId>) -> ApiResult<Response> {

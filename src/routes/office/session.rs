@@ -1,8 +1,7 @@
 //! Staff sign-in and sign-out.
 
 use crate::http::{cleared_cookie, no_content, signed_in_answer, ClientAddress, Json, OrgSlug, Response, STAFF_COOKIE, Staff};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 use crate::app::App;
@@ -26,7 +25,22 @@ pub async fn sign_in(
     let email = EmailAddress::parse(&body.email)?;
     let signed_in = sign_in::staff(&app, &org_slug, &client, &email, &body.password).await?;
     let StaffSignedIn { session, staff_id, email, role } = signed_in;
-    signed_in_answer(&json!({ "token": session.token, "staff": { "id": staff_id, "email": email, "role": role } }), &session.cookie())
+    let answer = StaffAnswer { staff: SignedInStaff { email: &email, id: &staff_id, role }, token: &session.token };
+    signed_in_answer(&answer, &session.cookie())
+}
+
+/// The sign-in's answer. (Fields by name: the order the JSON has always had.)
+#[derive(Serialize)]
+struct StaffAnswer<'a> {
+    staff: SignedInStaff<'a>,
+    token: &'a str,
+}
+
+#[derive(Serialize)]
+struct SignedInStaff<'a> {
+    email: &'a str,
+    id: &'a str,
+    role: portal_core::organization::StaffRole,
 }
 
 pub async fn sign_out(app: Rc<App>, OrgSlug(org_slug): OrgSlug, staff: Staff) -> ApiResult<Response> {
