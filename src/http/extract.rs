@@ -154,7 +154,7 @@ pub struct DryRun(pub bool);
 impl FromRequest for DryRun {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         let mut dry_run = false;
-        for (k, v) in form_urlencoded::parse(parts.query.as_bytes()).filter(|(k, _)| k == "dry_run") {
+        for (_, v) in form_urlencoded::parse(parts.query.as_bytes()).filter(|(k, _)| k == "dry_run") {
             dry_run |= match &*v {
                 "true" => true,
                 "false" => false,
