@@ -125,13 +125,29 @@ pub struct ClassSpec {
 }
 
 pub const MAX_CAPACITY: i64 = 1000;
+/// The years a class may run in: a typo such as 0001 or 20260 is refused, not scheduled.
+pub const CLASS_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A location's name, under the one text rule.
+pub fn parse_location_name(input: &str) -> Result<String, EnrollmentError> {
+    crate::text::single_line(input, 120).ok_or_else(|| invalid("name", "The location name must be 1 to 120 characters of visible text."))
+}
+
+/// A drop takes effect on a day the enrollment can still end: from today up to the class's last day.
+pub fn check_drop_date(effective: Day, today: Day, class_end: Day) -> Result<(), EnrollmentError> {
+    if effective < today {
+        return Err(invalid("effective_date", "The drop date cannot be in the past."));
+    }
+    if effective > class_end {
+        return Err(invalid("effective_date", format!("The drop date must be on or before the class's last day, {class_end}.")))
+    }
+    Ok(())
+}
 
 impl ClassSpec {
     pub fn parse(input: ClassInput) -> Result<ClassSpec, EnrollmentError> {
-        let name = input.name.trim();
-        if name.is_empty() || name.chars().count() > 120 {
-            return Err(invalid("name", "The class name must be 1 to 120 characters."));
-        }
+        let name = crate::text::single_line(&input.name, 120)
+            .ok_or_else(|| invalid("name", "The class name must be 1 to 120 characters of visible text."))?;
         let mut days = input.days;
         days.sort();
         days.dedup();
@@ -145,11 +161,16 @@ impl ClassSpec {
         if end_date < start_date {
             return Err(invalid("end_date", "end_date must not be before start_date."));
         }
+        for (day, field) in [(start_date, "start_date"), (end_date, "end_date")] {
+            if !CLASS_YEARS.contains(&day.year()) {
+                return Err(invalid(field, format!("{field} must be in the years {} to {}.", CLASS_YEARS.start(), CLASS_YEARS.end())));
+            }
+        }
         if !(0..=MAX_CAPACITY).contains(&input.capacity) {
             return Err(invalid("capacity", format!("capacity must be between 0 and {MAX_CAPACITY}.")));
         }
         Ok(ClassSpec {
-            name: name.to_string(),
+            name,
             location_id: input.location_id,
             days,
             start_time: input.start_time,
@@ -427,7 +448,31 @@ mod tests {
         assert_eq!(bad(|i| i.end_date = "2026-08-31".into()), "end_date must not be before start_date.");
         assert_eq!(bad(|i| i.start_date = "2026-02-30".into()), "start_date must be a date, YYYY-MM-DD.");
         assert_eq!(bad(|i| i.capacity = -1), "capacity must be between 0 and 1000.");
-        assert_eq!(bad(|i| i.name = "  ".into()), "The class name must be 1 to 120 characters.");
+        assert_eq!(bad(|i| i.name = "  ".into()), "The class name must be 1 to 120 characters of visible text.");
+        assert_eq!(bad(|i| i.name = "\u{202E}gnp.exe".into()), "The class name must be 1 to 120 characters of visible text.");
+        assert_eq!(bad(|i| i.start_date = "0001-01-01".into()), "start_date must be in the years 2000 to 2100.");
+        assert_eq!(bad(|i| i.end_date = "2999-01-01".into()), "end_date must be in the years 2000 to 2100.");
+    }
+
+    #[test]
+    fn a_location_name_is_visible_text() {
+        assert_eq!(parse_location_name(" Main Pool ").unwrap(), "Main Pool");
+        for bad in ["", "\u{200B}", "Pool\u{0}", "\u{202E}gnp.exe"] {
+            assert!(matches!(parse_location_name(bad), Err(EnrollmentError::Invalid { field: "name", .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_drop_takes_effect_from_today_to_the_class_end() {
+        let (today, end) = (day("2026-11-30"), day("2026-12-31"));
+        assert_eq!(check_drop_date(today, today, end), Ok(()));
+        assert_eq!(check_drop_date(end, today, end), Ok(()));
+        let field = |r: Result<(), EnrollmentError>| match r {
+            Err(EnrollmentError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(check_drop_date(day("2000-01-01"), today, end)), "effective_date");
+        assert_eq!(field(check_drop_date(day("2027-01-01"), today, end)), "effective_date");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Families and the contact details of their guardians, parsed once at the edge.
 
+use crate::text::single_line;
 use crate::email::EmailAddress;
 
 /// A family account is active until the Family Merge tool merges it into another.
@@ -35,17 +36,12 @@ impl ContactError {
     }
 }
 
-fn bounded(input: &str, max: usize) -> Option<String> {
-    let s = input.trim();
-    (!s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)).then(|| s.to_string())
-}
-
 pub fn parse_person_name(input: &str, field: &'static str) -> Result<String, ContactError> {
-    bounded(input, 80).ok_or(ContactError::BadName(field))
+    single_line(input, 80).ok_or(ContactError::BadName(field))
 }
 
 pub fn parse_family_name(input: &str) -> Result<String, ContactError> {
-    bounded(input, 120).ok_or(ContactError::BadFamilyName)
+    single_line(input, 120).ok_or(ContactError::BadFamilyName)
 }
 
 pub fn parse_phone(input: &str) -> Result<String, ContactError> {

@@ -21,5 +21,6 @@ pub mod portal_switch;
 pub mod retry;
 pub mod session;
 pub mod settings;
+pub mod text;
 pub mod throttle;
 pub mod time;

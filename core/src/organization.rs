@@ -42,13 +42,9 @@ impl Slug {
     }
 }
 
-/// A display name, trimmed, 1 to 120 characters.
+/// A display name, 1 to 120 characters under the one text rule (`text::single_line`).
 pub fn parse_name(input: &str) -> Result<String, OrganizationError> {
-    let s = input.trim();
-    if s.is_empty() || s.chars().count() > 120 || s.chars().any(char::is_control) {
-        return Err(OrganizationError::InvalidName);
-    }
-    Ok(s.to_string())
+    crate::text::single_line(input, 120).ok_or(OrganizationError::InvalidName)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -472,11 +472,9 @@ pub fn parse_ledger_post(kind: &str, amount_cents: i64, description: &str) -> Re
         _ => return Err(invalid("kind", "kind must be charge or refund; payments are made by the family.")),
     };
     check_amount(amount_cents)?;
-    let description = description.trim();
-    if description.is_empty() || description.chars().count() > 200 {
-        return Err(invalid("description", "description must be 1 to 200 characters."));
-    }
-    Ok(LedgerPost { kind, amount_cents, description: description.to_string() })
+    let description = crate::text::single_line(description, 200)
+        .ok_or_else(|| invalid("description", "description must be 1 to 200 characters of visible text on one line."))?;
+    Ok(LedgerPost { kind, amount_cents, description })
 }
 
 /// An amount in cents: a number in the API, dollars on the pages ("$1,234.50").
@@ -547,6 +545,10 @@ pub fn history_window(
     to: Option<&str>,
     now: Timestamp,
 ) -> Result<HistoryWindow, PaymentError> {
+    // Checked even where the range is not the customer's to choose: a wrong date is an error,
+    // never silently the default range.
+    let from = from.filter(|s| !s.is_empty()).map(|s| parse_date(s, "from", false)).transpose()?;
+    let to = to.filter(|s| !s.is_empty()).map(|s| parse_date(s, "to", true)).transpose()?;
     if !(org_shows_full_ledger && viewer_may_see_full) {
         return Ok(HistoryWindow {
             from: now.plus_hours(-24 * DEFAULT_HISTORY_DAYS),
@@ -554,8 +556,7 @@ pub fn history_window(
             full_history: false,
         });
     }
-    let from = from.filter(|s| !s.is_empty()).map(|s| parse_date(s, "from", false)).transpose()?.unwrap_or(Timestamp(0));
-    let to = to.filter(|s| !s.is_empty()).map(|s| parse_date(s, "to", true)).transpose()?.unwrap_or(now);
+    let (from, to) = (from.unwrap_or(Timestamp(0)), to.unwrap_or(now));
     if from > to {
         return Err(invalid("from", "from must not be after to."));
     }
@@ -746,6 +747,9 @@ mod tests {
         assert!(history_window(true, true, Some("yesterday"), None, now).is_err());
         assert!(history_window(true, true, Some("2026-02-30"), None, now).is_err());
         assert!(history_window(true, true, Some("2026-1-05"), None, now).is_err());
+        // Not the customer's range to choose, but still not a date: an error, not the default.
+        assert!(history_window(false, true, Some("2026-02-30"), None, now).is_err());
+        assert!(history_window(true, false, None, Some("soon"), now).is_err());
     }
 
     #[test]

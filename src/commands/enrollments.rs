@@ -60,13 +60,10 @@ fn entry(requester: &Requester, action: &str, kind: &str, id: &str, label: Strin
 }
 
 pub async fn add_location(app: &App, org: &OrgContext, name: &str) -> ApiResult<LocationRow> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(ApiError::invalid_field("name", "The location name must be 1 to 120 characters."));
-    }
+    let name = portal_core::enrollment::parse_location_name(name)?;
     let id = new_id("loc")?;
-    store::insert_location(&app.db, &id, &org.id, name, app.now()).await?;
-    Ok(LocationRow { id, name: name.into() })
+    store::insert_location(&app.db, &id, &org.id, &name, app.now()).await?;
+    Ok(LocationRow { id, name })
 }
 
 pub async fn locations(app: &App, org: &OrgContext) -> ApiResult<Vec<LocationRow>> {

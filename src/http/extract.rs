@@ -148,13 +148,20 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-/// `?dry_run=true` (or 1, yes): preview, change nothing.
+/// `?dry_run=true`: preview, change nothing. Absent or `false`: act; any other value is a 422.
 pub struct DryRun(pub bool);
 
 impl FromRequest for DryRun {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        let pairs = form_urlencoded::parse(parts.query.as_bytes());
-        Ok(DryRun(pairs.into_iter().any(|(k, v)| k == "dry_run" && matches!(&*v, "true" | "1" | "yes"))))
+        let mut dry_run = false;
+        for (_, v) in form_urlencoded::parse(parts.query.as_bytes()).filter(|(k, _)| k == "dry_run") {
+            dry_run |= match &*v {
+                "true" => true,
+                "false" => false,
+                _ => return Err(ApiError::invalid_field("dry_run", "dry_run must be true or false.")),
+            };
+        }
+        Ok(DryRun(dry_run))
     }
 }
 

@@ -64,7 +64,7 @@ pub async fn upload(
     Bytes(bytes): Bytes<MAX_IMPORT_BYTES>,
 ) -> ApiResult<Response> {
     let app = &*app;
-    if !matches!(query.update_matching.as_deref(), None | Some("true" | "1" | "yes")) {
+    if !matches!(query.update_matching.as_deref(), None | Some("true")) {
         return Err(ApiError::invalid_field(
             "update_matching",
             "Only update_matching=true is supported: the import updates the contacts it matches and creates none.",
