@@ -54,3 +54,12 @@ pub struct SignedInGuardian<'a> {
     pub password_hash: Option<&'a str>,
     pub session_id: &'a str,
 }
+
+/// Who is signing in, as far as the request says: the client's address (`cf-connecting-ip`; none
+/// outside Cloudflare, e.g. in local development) and the device token a browser kept from an
+/// earlier successful sign-in.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub address: Option<String>,
+    pub device: Option<String>,
+}

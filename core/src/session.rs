@@ -107,6 +107,40 @@ impl SessionKey {
     }
 }
 
+/// How long a browser that signed in stays known (the device cookie's lifetime).
+pub const DEVICE_DAYS: i64 = 365;
+
+/// A device token's claims: the login it signed in to (`staff:{org}:{email}`), nothing else. A
+/// session token never reads as one (it has no `device`), nor a device token as a session.
+#[derive(Serialize, Deserialize)]
+struct DeviceClaims {
+    device: String,
+}
+
+impl SessionKey {
+    /// OWASP's "device cookie": proof that this browser signed in to `login` before, so that a lock
+    /// on its client address (a shared Wi-Fi's, a carrier's) does not keep it out. The account's
+    /// own lock still holds.
+    pub fn issue_device(&self, login: &str, now: Timestamp) -> Result<String, SessionError> {
+        let now_dt = now.to_datetime();
+        let opts = TimeOptions::new(Duration::zero(), move || now_dt);
+        let claims = Claims::new(DeviceClaims { device: login.to_string() }).set_duration_and_issuance(&opts, Duration::days(DEVICE_DAYS));
+        Hs256.token(&Header::empty().with_token_type("JWT"), &claims, &self.0).map_err(|_| SessionError::Creation)
+    }
+
+    /// Whether `token` is this deployment's device token for `login`, unexpired.
+    pub fn is_device_of(&self, token: &str, login: &str, now: Timestamp) -> bool {
+        let Ok(untrusted) = UntrustedToken::new(token) else { return false };
+        if untrusted.algorithm() != "HS256" {
+            return false;
+        }
+        let Ok(token) = Hs256.validator::<DeviceClaims>(&self.0).validate(&untrusted) else { return false };
+        let now_dt: DateTime<Utc> = now.to_datetime();
+        let opts = TimeOptions::new(Duration::zero(), move || now_dt);
+        token.claims().validate_expiration(&opts).is_ok() && token.claims().custom.device == login
+    }
+}
+
 /// The session row as stored, with the organization facts that decide whether it still counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
@@ -172,6 +206,18 @@ mod tests {
         SessionClaims { sid: "ses_1".into(), org: "org_1".into(), kind: SessionKind::Staff }
     }
     const NOW: Timestamp = Timestamp(1_800_000_000_000);
+
+    #[test]
+    fn a_device_token_vouches_for_its_login_only_and_is_never_a_session() {
+        let device = key().issue_device("staff:splash:owner@splash.test", NOW).unwrap();
+        assert!(key().is_device_of(&device, "staff:splash:owner@splash.test", NOW.plus_hours(24 * 300)));
+        assert!(!key().is_device_of(&device, "staff:splash:other@splash.test", NOW));
+        assert!(!key().is_device_of(&device, "staff:splash:owner@splash.test", NOW.plus_hours(24 * (DEVICE_DAYS + 1))));
+        assert!(!SessionKey::new(&[8u8; 64]).unwrap().is_device_of(&device, "staff:splash:owner@splash.test", NOW));
+        assert_eq!(key().verify(&device, NOW), Err(SessionError::Invalid));
+        let session = key().issue(claims(), NOW, NOW.plus_hours(12)).unwrap();
+        assert!(!key().is_device_of(&session, "staff:splash:owner@splash.test", NOW));
+    }
 
     #[test]
     fn refuses_a_short_secret() {

@@ -17,6 +17,19 @@ pub const ACCOUNT_POLICY: ThrottlePolicy =
 pub const ADDRESS_POLICY: ThrottlePolicy =
     ThrottlePolicy { max_attempts: 30, window_seconds: 15 * 60, lockout_seconds: 15 * 60 };
 
+/// The key of one login's lock: the portal (`staff` or `guardian`), the organization and the
+/// e-mail address. Someone guessing that account's password is stopped here, from any address.
+pub fn account_key(portal: &str, org_slug: &str, email: &str) -> String {
+    format!("{portal}:{org_slug}:{email}")
+}
+
+/// The key of a client address's lock, per organization and portal: one machine guessing many
+/// accounts of one organization is stopped, but a family's failures on a gym's shared Wi-Fi never
+/// lock that gym's front desk out of the Office Portal, nor another organization's people.
+pub fn address_key(portal: &str, org_slug: &str, address: &str) -> String {
+    format!("addr:{portal}:{org_slug}:{address}")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleState {
     /// Attempts counted in the current window (a successful one is given back).
@@ -70,6 +83,17 @@ mod tests {
     use super::*;
 
     const T0: Timestamp = Timestamp(1_800_000_000_000);
+
+    #[test]
+    fn an_address_is_locked_per_organization_and_portal() {
+        let keys = [
+            address_key("guardian", "splash", "203.0.113.7"),
+            address_key("staff", "splash", "203.0.113.7"),
+            address_key("guardian", "gym", "203.0.113.7"),
+        ];
+        assert_eq!(keys.iter().collect::<std::collections::HashSet<_>>().len(), 3);
+        assert_ne!(account_key("staff", "splash", "a@b.test"), account_key("guardian", "splash", "a@b.test"));
+    }
 
     fn counted(attempts: i64) -> ThrottleState {
         ThrottleState { attempts, window_started_at: T0, locked_until: None }

@@ -3,7 +3,8 @@
 
 use super::access::{write_password_reset, OrgContext};
 use super::guarded_effects;
-use super::sign_in::{new_session, verify_throttled, Session};
+use super::sign_in::{new_session, verify_throttled, Login, Session};
+use crate::context::Client;
 use crate::adapters::crypto::{hash_password, new_id};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -73,7 +74,7 @@ fn wrong_existing_password() -> ApiError {
 /// its password, and the family joins that login. A secondary's primary is told. One batch guarded
 /// on the invitation: an accept that races a revoke, a re-send or another accept writes nothing and
 /// answers with what happened to the link.
-pub async fn accept_invitation(app: &App, org: &str, client_address: &str, acceptance: Acceptance<'_>) -> ApiResult<Accepted> {
+pub async fn accept_invitation(app: &App, org: &str, client: &Client, acceptance: Acceptance<'_>) -> ApiResult<Accepted> {
     let inv = invitation(app, org, acceptance.token).await?;
     if inv.portal_enabled == 0 {
         return Err(ApiError::portal_unavailable());
@@ -86,8 +87,8 @@ pub async fn accept_invitation(app: &App, org: &str, client_address: &str, accep
     let password_hash;
     let accepter = match (&inv.person_id, &inv.person_password_hash) {
         (Some(person_id), Some(stored)) => {
-            let account_key = format!("guardian:{org}:{}", inv.email);
-            let clear = verify_throttled(app, client_address, &account_key, Some(stored), acceptance.password)
+            let login = Login { portal: SessionKind::Guardian, org_slug: org, email: &inv.email };
+            let clear = verify_throttled(app, client, &login, Some(stored), acceptance.password)
                 .await
                 .map_err(|e| if e.code == ErrorCode::InvalidCredentials { wrong_existing_password() } else { e })?;
             statements.push(clear);
@@ -180,13 +181,13 @@ pub async fn complete_password_reset(app: &App, org: &str, token: &str, new_pass
 pub async fn change_password(
     app: &App,
     who: &SignedInGuardian<'_>,
-    client_address: &str,
+    client: &Client,
     current_password: &str,
     new_password: &str,
 ) -> ApiResult<()> {
     let new_password = NewPassword::parse(new_password)?;
-    let account_key = format!("guardian:{}:{}", who.org.slug, who.email.unwrap_or(&who.me.id));
-    let clear_throttle = verify_throttled(app, client_address, &account_key, who.password_hash, current_password)
+    let login = Login { portal: SessionKind::Guardian, org_slug: &who.org.slug, email: who.email.unwrap_or(&who.me.id) };
+    let clear_throttle = verify_throttled(app, client, &login, who.password_hash, current_password)
         .await
         .map_err(|e| {
             if e.code == ErrorCode::InvalidCredentials {

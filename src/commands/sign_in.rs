@@ -10,26 +10,55 @@ use portal_core::email::EmailAddress;
 use portal_core::organization::StaffRole;
 use portal_core::password::{dummy_hash, PasswordHash};
 use portal_core::session::{SessionClaims, SessionKind};
-use portal_core::throttle::{ACCOUNT_POLICY, ADDRESS_POLICY};
-use worker::D1PreparedStatement;
+use portal_core::throttle::{self as throttle_keys, ACCOUNT_POLICY, ADDRESS_POLICY};
+use crate::context::Client;
+use worker::{D1PreparedStatement, D1Result};
 
 pub fn invalid_credentials() -> ApiError {
     ApiError::new(401, ErrorCode::InvalidCredentials, "The e-mail address or password is incorrect.")
 }
 
+/// The login a password is checked for: its portal, organization and e-mail address.
+pub struct Login<'a> {
+    pub portal: SessionKind,
+    pub org_slug: &'a str,
+    pub email: &'a str,
+}
+
+impl Login<'_> {
+    fn account_key(&self) -> String {
+        throttle_keys::account_key(self.portal.as_str(), self.org_slug, self.email)
+    }
+
+    /// A token for the browser's device cookie after a successful sign-in to this login.
+    pub fn device_token(&self, app: &App) -> ApiResult<String> {
+        Ok(app.config.session_key.issue_device(&self.account_key(), app.now())?)
+    }
+}
+
 /// Checks `password` against `stored_hash` (a dummy hash when there is no account, so timing
-/// reveals nothing), under the account and client-address throttles. The attempt is counted for
-/// both before the password is checked, so parallel attempts cannot get past the allowance. On
-/// success returns the statement that gives the attempt back, to be written with the new session.
+/// reveals nothing), under the account's throttle and the client address's (per organization and
+/// portal; none when the request names no address, or when the browser's device cookie shows it
+/// signed in to this login before). The attempt is counted before the password is checked, so
+/// parallel attempts cannot get past the allowance. On success returns the statement that gives
+/// the attempt back, to be written with the new session.
 pub async fn verify_throttled(
     app: &App,
-    client_address: &str,
-    account_key: &str,
+    client: &Client,
+    login: &Login<'_>,
     stored_hash: Option<&str>,
     password: &str,
 ) -> ApiResult<D1PreparedStatement> {
-    let address_key = format!("addr:{client_address}");
-    let keys = [(account_key, &ACCOUNT_POLICY), (address_key.as_str(), &ADDRESS_POLICY)];
+    let account_key = login.account_key();
+    let known_device = client.device.as_deref().is_some_and(|d| app.config.session_key.is_device_of(d, &account_key, app.now()));
+    let address_key = match &client.address {
+        Some(address) if !known_device => Some(throttle_keys::address_key(login.portal.as_str(), login.org_slug, address)),
+        _ => None,
+    };
+    let mut keys = vec![(account_key.as_str(), &ACCOUNT_POLICY)];
+    if let Some(key) = &address_key {
+        keys.push((key.as_str(), &ADDRESS_POLICY));
+    }
     let counts = app
         .db
         .batch(keys.iter().map(|(key, policy)| throttle::count_attempt(&app.db, key, policy, app.now())).collect::<ApiResult<_>>()?)
@@ -50,7 +79,7 @@ pub async fn verify_throttled(
     let stored = stored_hash.map(PasswordHash::parse).transpose()?;
     let matches = verify_password(password, stored.as_ref().unwrap_or(&dummy_hash(app.config.password_cost))).await?;
     if matches && stored.is_some() {
-        return throttle::succeeded(&app.db, account_key, &address_key);
+        return throttle::succeeded(&app.db, &account_key, address_key.as_deref().unwrap_or(&account_key));
     }
     let mut locks = Vec::new();
     for ((key, policy), state) in keys.iter().zip(&states) {
@@ -84,7 +113,7 @@ pub fn new_session(
     let statement = sessions::insert(&app.db, &session_id, org_id, kind, subject_id, epoch, app.now(), expires_at, guard)?;
     let claims = SessionClaims { sid: session_id, org: org_id.to_string(), kind };
     let token = app.config.session_key.issue(claims, app.now(), expires_at)?;
-    Ok(NewSession { session: Session { token, kind, org_slug: org_slug.to_string() }, statement })
+    Ok(NewSession { session: Session { token, kind, org_slug: org_slug.to_string(), device: None }, statement })
 }
 
 /// A staff member signed in: their session (to answer with) and who they are.
@@ -96,21 +125,35 @@ pub struct StaffSignedIn {
 }
 
 /// Staff sign-in to the Office Portal of `org_slug`.
-pub async fn staff(app: &App, org_slug: &str, client_address: &str, email: &EmailAddress, password: &str) -> ApiResult<StaffSignedIn> {
+pub async fn staff(app: &App, org_slug: &str, client: &Client, email: &EmailAddress, password: &str) -> ApiResult<StaffSignedIn> {
     let login = store::staff::login(&app.db, org_slug, email.as_str()).await?;
     let stored_hash = login.as_ref().and_then(|l| l.password_hash.clone());
-    let account_key = format!("staff:{org_slug}:{email}");
-    let clear_throttle = verify_throttled(app, client_address, &account_key, stored_hash.as_deref(), password).await?;
-    let Some(StaffLogin { org_id, staff_id: Some(staff_id), staff_email: Some(email), role: Some(role), .. }) = login else {
+    let who = Login { portal: SessionKind::Staff, org_slug, email: email.as_str() };
+    let clear_throttle = verify_throttled(app, client, &who, stored_hash.as_deref(), password).await?;
+    let (Some(StaffLogin { org_id, staff_id: Some(staff_id), staff_email: Some(email), role: Some(role), .. }), Some(verified)) =
+        (login, stored_hash)
+    else {
         return Err(invalid_credentials());
     };
-    let session = new_session(app, SessionKind::Staff, &org_id, org_slug, &staff_id, 0, None)?;
+    let guard = store::staff::password_unchanged(&staff_id, &verified);
+    let session = new_session(app, SessionKind::Staff, &org_id, org_slug, &staff_id, 0, Some(guard))?;
     let mut statements = vec![session.statement, clear_throttle];
-    if let Some(hash) = upgraded_hash(app, stored_hash.as_deref(), password).await? {
-        statements.push(store::staff::set_password_hash(&app.db, &staff_id, &hash)?);
+    if let Some(hash) = upgraded_hash(app, Some(&verified), password).await? {
+        statements.push(store::staff::rehash_password(&app.db, &staff_id, &verified, &hash)?);
     }
-    app.db.batch(statements).await?;
-    Ok(StaffSignedIn { session: session.session, staff_id, email, role })
+    issued(&app.db.batch(statements).await?)?;
+    let session = Session { device: Some(who.device_token(app)?), ..session.session };
+    Ok(StaffSignedIn { session, staff_id, email, role })
+}
+
+/// The session was written: not when the password changed between its check and the session's
+/// insert (the insert is guarded on the hash that was checked), so that a password change ends
+/// every sign-in made with the old password, even one already in flight.
+fn issued(results: &[D1Result]) -> ApiResult<()> {
+    match results.first().map(store::changes).transpose()? {
+        Some(1) => Ok(()),
+        _ => Err(invalid_credentials()),
+    }
 }
 
 /// A person signed in to the Customer Portal of `org_slug` (refused while the portal is off): the
@@ -131,7 +174,7 @@ pub fn family_access_denied() -> ApiError {
 pub async fn guardian(
     app: &App,
     org_slug: &str,
-    client_address: &str,
+    client: &Client,
     email: &EmailAddress,
     password: &str,
     family_id: Option<&str>,
@@ -141,9 +184,9 @@ pub async fn guardian(
         return Err(ApiError::portal_unavailable());
     }
     let stored = login.as_ref().and_then(|l| l.password_hash.clone());
-    let account_key = format!("guardian:{org_slug}:{email}");
-    let clear_throttle = verify_throttled(app, client_address, &account_key, stored.as_deref(), password).await?;
-    let Some(GuardianLogin { org_id, customer_session_epoch, person_id: Some(person_id), .. }) = login else {
+    let who = Login { portal: SessionKind::Guardian, org_slug, email: email.as_str() };
+    let clear_throttle = verify_throttled(app, client, &who, stored.as_deref(), password).await?;
+    let (Some(GuardianLogin { org_id, customer_session_epoch, person_id: Some(person_id), .. }), Some(verified)) = (login, stored) else {
         return Err(invalid_credentials());
     };
     // A login whose every family access was revoked cannot sign in, as before one person could be
@@ -154,13 +197,15 @@ pub async fn guardian(
         None => families.first().ok_or_else(invalid_credentials)?,
     };
     let guardian_id = chosen.guardian_id.clone();
-    let session = new_session(app, SessionKind::Guardian, &org_id, org_slug, &guardian_id, customer_session_epoch, None)?;
+    let guard = store::families::password_unchanged(&person_id, &verified);
+    let session = new_session(app, SessionKind::Guardian, &org_id, org_slug, &guardian_id, customer_session_epoch, Some(guard))?;
     let mut statements = vec![session.statement, clear_throttle];
-    if let Some(hash) = upgraded_hash(app, stored.as_deref(), password).await? {
-        statements.push(store::families::set_password_hash(&app.db, &person_id, &hash)?);
+    if let Some(hash) = upgraded_hash(app, Some(&verified), password).await? {
+        statements.push(store::families::rehash_password(&app.db, &person_id, &verified, &hash)?);
     }
-    app.db.batch(statements).await?;
-    Ok(GuardianSignedIn { session: session.session, org_id, guardian_id, families })
+    issued(&app.db.batch(statements).await?)?;
+    let session = Session { device: Some(who.device_token(app)?), ..session.session };
+    Ok(GuardianSignedIn { session, org_id, guardian_id, families })
 }
 
 /// A signed-in person moves to another of their families: a new session there, the old one ended
@@ -195,6 +240,9 @@ pub struct Session {
     pub token: String,
     pub kind: SessionKind,
     pub org_slug: String,
+    /// After a password was checked: the token of the browser's device cookie (see
+    /// `Login::device_token`).
+    pub device: Option<String>,
 }
 
 /// A stored hash made at another cost than the deployment's `PASSWORD_ITERATIONS`, hashed again

@@ -2,10 +2,14 @@
 
 use crate::commands::sign_in::Session;
 use cookie::{time::Duration, Cookie, SameSite};
-use portal_core::session::SessionKind;
+use portal_core::session::{SessionKind, DEVICE_DAYS};
 
 pub const STAFF_COOKIE: &str = "office_session";
 pub const GUARDIAN_COOKIE: &str = "portal_session";
+/// A browser that signed in before (see `SessionKey::issue_device`): long-lived, sent only to its
+/// portal's sign-in, never read as a session.
+pub const STAFF_DEVICE_COOKIE: &str = "office_device";
+pub const GUARDIAN_DEVICE_COOKIE: &str = "portal_device";
 
 pub fn session_cookie(name: &'static str, token: String, path: String, max_age_seconds: i64) -> String {
     Cookie::build((name, token))
@@ -27,6 +31,28 @@ impl Session {
         };
         session_cookie(name, self.token.clone(), path, self.kind.lifetime_hours() * 3600)
     }
+
+    /// The session's cookie, and the device cookie when a password was checked.
+    pub fn cookies(&self) -> Vec<String> {
+        let device = self.device.as_ref().map(|token| device_cookie(self, token.clone()));
+        std::iter::once(self.cookie()).chain(device).collect()
+    }
+}
+
+/// The device cookie for `token`, in the portal of this session.
+fn device_cookie(session: &Session, token: String) -> String {
+    let (name, path) = match session.kind {
+        SessionKind::Staff => (STAFF_DEVICE_COOKIE, format!("/office/{}", session.org_slug)),
+        SessionKind::Guardian => (GUARDIAN_DEVICE_COOKIE, format!("/portal/{}", session.org_slug)),
+    };
+    Cookie::build((name, token))
+        .path(path)
+        .max_age(Duration::days(DEVICE_DAYS))
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .build()
+        .to_string()
 }
 
 pub fn cleared_cookie(name: &'static str, path: String) -> String {

@@ -2,7 +2,9 @@
 //! the way axum does it (axum itself measured 0.74x of our throughput here, see README).
 
 use super::body::{parse_json, read_body, MAX_JSON_BODY_BYTES};
+use super::cookies::{read_cookie, GUARDIAN_DEVICE_COOKIE, STAFF_DEVICE_COOKIE};
 use crate::app::App;
+use crate::context::Client;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use serde::de::DeserializeOwned;
 use std::rc::Rc;
@@ -176,6 +178,22 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
     }
 }
 
+/// The JSON body of a route that signs someone in (and so sets the session cookie): refused from
+/// another site, and refused unless declared JSON, whoever sends it. Without this, a foreign page
+/// could post a `text/plain` form and sign the visitor's browser in to the attacker's account
+/// (login CSRF); the cookie rule of [`Json`] cannot apply, since there is no session yet.
+pub struct SignInJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for SignInJson<T> {
+    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
+        parts.refuse_cross_site()?;
+        let bytes = read_body(&parts.req, MAX_JSON_BODY_BYTES).await?;
+        parts.cookie_session = true; // the body must say it is JSON, as with the cookie
+        parts.require_json_body(&bytes)?;
+        parse_json(&bytes).map(SignInJson)
+    }
+}
+
 /// A JSON body that may be left out: absent or empty means `T::default()`.
 pub struct OptionalJson<T>(pub T);
 
@@ -190,12 +208,14 @@ impl<T: DeserializeOwned + Default> FromRequest for OptionalJson<T> {
     }
 }
 
-/// The client's address as Cloudflare reports it (throttling keys on it).
-pub struct ClientAddress(pub String);
-
-impl FromRequest for ClientAddress {
+/// Who is signing in: the client's address as Cloudflare reports it (none without the header: not
+/// one shared bucket for every client, which would let anyone lock everyone out locally), and the
+/// device cookie of an earlier successful sign-in, if the browser kept one.
+impl FromRequest for Client {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        Ok(ClientAddress(parts.header("cf-connecting-ip").unwrap_or_else(|| "unknown".to_string())))
+        let cookies = parts.header("cookie");
+        let device = cookies.as_deref().and_then(|c| read_cookie(c, STAFF_DEVICE_COOKIE).or_else(|| read_cookie(c, GUARDIAN_DEVICE_COOKIE)));
+        Ok(Client { address: parts.header("cf-connecting-ip").filter(|a| !a.trim().is_empty()), device })
     }
 }
 

@@ -16,9 +16,11 @@ pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiResult<Response
 }
 
 /// A sign-in's answer (customer or staff): the JSON with the session cookie set.
-pub fn signed_in_answer<T: Serialize>(value: &T, cookie: &str) -> ApiResult<Response> {
+pub fn signed_in_answer<T: Serialize>(value: &T, cookies: &[String]) -> ApiResult<Response> {
     let resp = json(200, value)?;
-    resp.headers().set("set-cookie", cookie)?;
+    for cookie in cookies {
+        resp.headers().append("set-cookie", cookie)?;
+    }
     Ok(resp)
 }
 

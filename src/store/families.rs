@@ -1,6 +1,6 @@
 //! Families and their guardians.
 
-use super::{bool_from_int, flag, int, opt_text, text, Db};
+use super::{bool_from_int, flag, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::access::{AccessState, AccessStatus, GuardianFacts, Permissions};
@@ -359,6 +359,12 @@ pub async fn contact_of(db: &Db, guardian_id: &str) -> ApiResult<Option<ContactR
 }
 
 /// A person's password hash at a new cost (the password itself is unchanged: no session ends).
-pub fn set_password_hash(db: &Db, person_id: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
-    db.stmt("UPDATE people SET password_hash = ?2 WHERE id = ?1", &[text(person_id), text(hash)])
+/// The stored hash made again at today's cost, unless the password changed since it was checked.
+pub fn rehash_password(db: &Db, person_id: &str, checked: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
+    db.stmt("UPDATE people SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2", &[text(person_id), text(checked), text(hash)])
+}
+
+/// A new session's guard: the person's password is still the one that was checked.
+pub fn password_unchanged<'a>(person_id: &'a str, checked: &'a str) -> Guard<'a> {
+    Guard { sql: "EXISTS (SELECT 1 FROM people WHERE id = ? AND password_hash = ?)", args: vec![text(person_id), text(checked)] }
 }

@@ -1,4 +1,4 @@
-use super::{int, text, Db};
+use super::{int, text, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::organization::StaffRole;
@@ -51,6 +51,12 @@ pub async fn login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<Sta
     db.first(STAFF_SIGN_IN, &[text(org_slug), text(email)]).await
 }
 
-pub fn set_password_hash(db: &Db, staff_id: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
-    db.stmt("UPDATE staff_users SET password_hash = ?2 WHERE id = ?1", &[text(staff_id), text(hash)])
+/// The stored hash made again at today's cost, unless the password changed since it was checked.
+pub fn rehash_password(db: &Db, staff_id: &str, checked: &str, hash: &str) -> ApiResult<D1PreparedStatement> {
+    db.stmt("UPDATE staff_users SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2", &[text(staff_id), text(checked), text(hash)])
+}
+
+/// A new session's guard: the staff member's password is still the one that was checked.
+pub fn password_unchanged<'a>(staff_id: &'a str, checked: &'a str) -> Guard<'a> {
+    Guard { sql: "EXISTS (SELECT 1 FROM staff_users WHERE id = ? AND password_hash = ?)", args: vec![text(staff_id), text(checked)] }
 }

@@ -1,6 +1,7 @@
 //! Staff sign-in and sign-out.
 
-use crate::http::{cleared_cookie, no_content, signed_in_answer, ClientAddress, Json, OrgSlug, Response, STAFF_COOKIE, Staff};
+use crate::context::Client;
+use crate::http::{cleared_cookie, no_content, signed_in_answer, OrgSlug, Response, SignInJson, STAFF_COOKIE, Staff};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -19,14 +20,14 @@ pub struct Credentials {
 pub async fn sign_in(
     app: Rc<App>,
     OrgSlug(org_slug): OrgSlug,
-    ClientAddress(client): ClientAddress,
-    Json(body): Json<Credentials>,
+    client: Client,
+    SignInJson(body): SignInJson<Credentials>,
 ) -> ApiResult<Response> {
     let email = EmailAddress::parse(&body.email)?;
     let signed_in = sign_in::staff(&app, &org_slug, &client, &email, &body.password).await?;
     let StaffSignedIn { session, staff_id, email, role } = signed_in;
     let answer = StaffAnswer { staff: SignedInStaff { email: &email, id: &staff_id, role }, token: &session.token };
-    signed_in_answer(&answer, &session.cookie())
+    signed_in_answer(&answer, &session.cookies())
 }
 
 /// The sign-in's answer. (Fields by name: the order the JSON has always had.)

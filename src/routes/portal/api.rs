@@ -1,11 +1,12 @@
 //! The Customer Portal's JSON API: `/portal/{org}/api/...` (the switch gate has already run).
 
+use crate::context::Client;
 use crate::app::App;
 use crate::commands::access::{family_choices, FamilyChoice, GuardianView};
 use crate::commands::families::family_history;
 use crate::commands::sign_in::{self, GuardianSignedIn, Session};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{cleared_cookie, json, no_content, signed_in_answer, ClientAddress, Customer, GUARDIAN_COOKIE, Json, OrgSlug, Response};
+use crate::http::{SignInJson, cleared_cookie, json, no_content, signed_in_answer, Customer, GUARDIAN_COOKIE, Json, OrgSlug, Response};
 use crate::store::families;
 use crate::store::sessions::{self, EnterableFamily};
 use portal_core::access::{Permissions, Requester};
@@ -25,8 +26,8 @@ pub struct Credentials {
 pub async fn sign_in(
     app: Rc<App>,
     OrgSlug(org_slug): OrgSlug,
-    ClientAddress(client): ClientAddress,
-    Json(body): Json<Credentials>,
+    client: Client,
+    SignInJson(body): SignInJson<Credentials>,
 ) -> ApiResult<Response> {
     let email = EmailAddress::parse(&body.email)?;
     let signed_in = sign_in::guardian(&app, &org_slug, &client, &email, &body.password, body.family_id.as_deref()).await?;
@@ -89,7 +90,7 @@ pub async fn session_response(
         guardian: GuardianView::of(&me, &Requester::Guardian(me.facts()), app.now()),
         token: &session.token,
     };
-    signed_in_answer(&answer, &session.cookie())
+    signed_in_answer(&answer, &session.cookies())
 }
 
 pub async fn sign_out(app: Rc<App>, me: Customer) -> ApiResult<Response> {

@@ -2,10 +2,11 @@
 //! changing one's own password. The use cases are in `commands::links`.
 
 use super::api::session_response;
+use crate::context::Client;
 use crate::app::App;
 use crate::commands::links::{self, Acceptance};
 use crate::error::ApiResult;
-use crate::http::{json, no_content, ClientAddress, Customer, Json, OrgSlug, Path, Response};
+use crate::http::{SignInJson, json, no_content, Customer, Json, OrgSlug, Path, Response};
 use portal_core::ids::LinkToken;
 use portal_core::time::Timestamp;
 use portal_core::access::LinkStatus;
@@ -51,8 +52,8 @@ pub struct AcceptBody {
 pub async fn accept_invitation(
     app: Rc<App>,
     OrgSlug(org): OrgSlug,
-    ClientAddress(client): ClientAddress,
-    Json(body): Json<AcceptBody>,
+    client: Client,
+    SignInJson(body): SignInJson<AcceptBody>,
 ) -> ApiResult<Response> {
     let acceptance = Acceptance {
         token: &body.token,
@@ -102,7 +103,7 @@ pub struct PasswordChange {
 pub async fn change_password(
     app: Rc<App>,
     me: Customer,
-    ClientAddress(client): ClientAddress,
+    client: Client,
     Json(body): Json<PasswordChange>,
 ) -> ApiResult<Response> {
     links::change_password(&app, &me.signed_in(), &client, &body.current_password, &body.new_password).await?;

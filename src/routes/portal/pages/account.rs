@@ -4,6 +4,7 @@
 //! do, Add Guardian, Change Password, my contact details). Every action posts a real form, answers
 //! with a 303 back to My Account and a one-shot message, and calls the command the API calls.
 
+use crate::context::Client;
 use crate::commands::enrollments::{students_section, StudentsSection};
 use super::form::*;
 use super::frame::*;
@@ -17,7 +18,7 @@ use crate::commands::payments::{payments_section, HistoryFilter, PaymentsSection
 use crate::commands::links::change_password as change_login_password;
 use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::{get, post, Router, see_other, ClientAddress, Customer, Form, OrgSlug, Path, Query, Response};
+use crate::http::{get, post, Router, see_other, Customer, Form, OrgSlug, Path, Query, Response};
 use crate::store::families::{self as family_store, ContactChange, GuardianRow};
 use askama::Template;
 use portal_core::access::AccessStatus;
@@ -500,7 +501,7 @@ pub async fn change_password(
     app: Rc<App>,
     OrgSlug(org): OrgSlug,
     me: MaybeCustomer,
-    ClientAddress(client): ClientAddress,
+    client: Client,
     Form(form): Form<PasswordForm>,
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);

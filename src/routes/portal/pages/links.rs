@@ -3,10 +3,11 @@
 
 use super::form::*;
 use super::frame::*;
+use crate::context::Client;
 use crate::app::App;
 use crate::commands::links::{self, find_link, Acceptance};
 use crate::error::{ApiResult, ErrorCode};
-use crate::http::{get, Router, see_other, Response, ClientAddress, Form, OrgSlug, Path,
+use crate::http::{get, Router, see_other, Response, Form, OrgSlug, Path,
 };
 use crate::store::invitations::InvitationByToken;
 use askama::Template;
@@ -152,7 +153,7 @@ pub async fn accept_invitation(
     app: Rc<App>,
     OrgSlug(org): OrgSlug,
     Path(token): Path<LinkToken>,
-    ClientAddress(client): ClientAddress,
+    client: Client,
     Form(form): Form<AcceptForm>,
 ) -> ApiResult<Response> {
     let Some(inv) = find_link::<InvitationByToken>(&app, &org, &token).await? else {

@@ -3,12 +3,13 @@
 use super::form::*;
 use super::frame::*;
 use super::links::reset_link_problem_page;
+use crate::context::Client;
 use crate::app::App;
 use crate::commands::links::{self, find_link};
 use crate::commands::sign_in;
 use crate::error::{ApiResult, ErrorCode};
 use crate::http::{get, post, Router, 
-    cleared_cookie, see_other, Response, ClientAddress, Form, OrgSlug, Path, GUARDIAN_COOKIE,
+    cleared_cookie, see_other, Response, Form, OrgSlug, Path, GUARDIAN_COOKIE,
 };
 use crate::store::invitations::ResetByToken;
 use crate::store::sessions;
@@ -56,7 +57,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     app: Rc<App>,
     OrgSlug(org): OrgSlug,
-    ClientAddress(client): ClientAddress,
+    client: Client,
     Form(form): Form<SignInForm>,
 ) -> ApiResult<Response> {
     let mut errors = Errors::default();
@@ -69,7 +70,7 @@ pub async fn sign_in(
     if let (Some(email), true) = (email, errors.is_empty()) {
         // No family named: the person's first family; the Family Switcher moves them on.
         match sign_in::guardian(&app, &org, &client, &email, &form.password, None).await {
-            Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &[signed_in.session.cookie()]),
+            Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &signed_in.session.cookies()),
             Err(e) if e.code == ErrorCode::InvalidCredentials => errors.field("password", e.message.clone()),
             Err(e) if e.status == 429 => {
                 let seconds = e.retry_after_seconds.unwrap_or(60);
