@@ -110,6 +110,38 @@ pub struct ClassInput {
     pub waitlist: bool,
 }
 
+/// A PATCH of a class: what it names changes, the rest stays as stored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassPatch {
+    pub name: Option<String>,
+    pub location_id: Option<String>,
+    pub days: Option<Vec<Weekday>>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub capacity: Option<i64>,
+    pub waitlist: Option<bool>,
+}
+
+impl ClassPatch {
+    /// The class as it will be: this patch over `stored` (then checked whole by `ClassSpec::parse`).
+    pub fn over(self, stored: ClassInput) -> ClassInput {
+        ClassInput {
+            name: self.name.unwrap_or(stored.name),
+            location_id: self.location_id.unwrap_or(stored.location_id),
+            days: self.days.unwrap_or(stored.days),
+            start_time: self.start_time.unwrap_or(stored.start_time),
+            end_time: self.end_time.unwrap_or(stored.end_time),
+            start_date: self.start_date.unwrap_or(stored.start_date),
+            end_date: self.end_date.unwrap_or(stored.end_date),
+            capacity: self.capacity.unwrap_or(stored.capacity),
+            waitlist: self.waitlist.unwrap_or(stored.waitlist),
+        }
+    }
+}
+
 /// A class that makes sense: a name, at least one day, an end after its start, a capacity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassSpec {
@@ -452,6 +484,13 @@ mod tests {
         assert_eq!(bad(|i| i.name = "\u{202E}gnp.exe".into()), "The class name must be 1 to 120 characters of visible text.");
         assert_eq!(bad(|i| i.start_date = "0001-01-01".into()), "start_date must be in the years 2000 to 2100.");
         assert_eq!(bad(|i| i.end_date = "2999-01-01".into()), "end_date must be in the years 2000 to 2100.");
+    }
+
+    #[test]
+    fn a_patch_changes_what_it_names_only() {
+        let patched = ClassPatch { capacity: Some(12), ..ClassPatch::default() }.over(input());
+        assert_eq!((patched.capacity, patched.name.as_str(), patched.days.len()), (12, " Tumbling 1 ", 3));
+        assert_eq!(ClassPatch::default().over(input()).start_date, "2026-09-01");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::store::families;
 use crate::store::{audit, won};
 use portal_core::access::Requester;
 use portal_core::audit::AuditEntry;
-use portal_core::enrollment::{
+use portal_core::enrollment::{ClassPatch, check_drop_date, 
     may_cancel_waitlist, may_decide, may_manage_enrollments, may_request_drop, may_request_transfer, placement, ClassFacts,
     ClassInput, ClassSpec, Day, EnrollmentError, EnrollmentKind, EnrollmentStatus, RequestKind, RequestOptions, RequestStatus,
     StudentSpec,
@@ -79,6 +79,25 @@ pub async fn classes(app: &App, org: &OrgContext, open_only: bool) -> ApiResult<
 
 /// Creates a class (`id` None) or replaces one's description; its location must be the
 /// organization's.
+/// A PATCH of a class: what the patch names changes, the rest is kept as stored.
+pub async fn patch_class(app: &App, org: &OrgContext, id: &ClassId, patch: ClassPatch) -> ApiResult<ClassView> {
+    let stored = store::find_class(&app.db, &org.id, id).await?.ok_or_else(class_not_found)?;
+    let class = &stored.class;
+    let days = serde_json::from_str(&class.days).map_err(ApiError::internal)?;
+    let current = ClassInput {
+        name: class.class_name.clone(),
+        location_id: class.location_id.clone(),
+        days,
+        start_time: class.start_time.clone(),
+        end_time: class.end_time.clone(),
+        start_date: class.start_date.clone(),
+        end_date: class.end_date.clone(),
+        capacity: stored.capacity,
+        waitlist: stored.waitlist,
+    };
+    save_class(app, org, Some(id), patch.over(current)).await
+}
+
 pub async fn save_class(app: &App, org: &OrgContext, id: Option<&ClassId>, input: ClassInput) -> ApiResult<ClassView> {
     let spec = ClassSpec::parse(input)?;
     if store::find_location(&app.db, &org.id, &spec.location_id).await?.is_none() {
@@ -352,12 +371,16 @@ async fn request_change(
     enrollment: &EnrollmentRow,
     ask: Ask<'_>,
 ) -> ApiResult<RequestView> {
-    let seen = enrollment.status.as_seen(Day::parse(&enrollment.class.end_date, "end_date").map_err(ApiError::internal)?, today(app));
+    let class_end = Day::parse(&enrollment.class.end_date, "end_date").map_err(ApiError::internal)?;
+    let seen = enrollment.status.as_seen(class_end, today(app));
     let has_pending = enrollment.pending_request_id.is_some();
     let (kind, to_class, reason, effective_date) = match ask {
         Ask::Drop { reason, effective_date } => {
             may_request_drop(options, seen, has_pending)?;
             let effective = effective_date.filter(|d| !d.is_empty()).map(|d| Day::parse(d, "effective_date")).transpose()?;
+            if let Some(day) = effective {
+                check_drop_date(day, today(app), class_end)?;
+            }
             (RequestKind::Drop, None, optional_text(reason, 500, "reason")?, effective.map(|d| d.to_string()))
         }
         Ask::Transfer { to_class_id, reason } => {

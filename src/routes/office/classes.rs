@@ -7,7 +7,7 @@ use crate::commands::families;
 use crate::error::ApiResult;
 use crate::http::{json, Json, OptionalJson, Path, Query, Response, Staff};
 use crate::routes::bodies::{ClassList, ClassQuery, NewEnrollment, NewStudent, RequestList};
-use portal_core::enrollment::{ClassInput, RequestStatus};
+use portal_core::enrollment::{ClassInput, ClassPatch, RequestStatus};
 use portal_core::ids::{ClassId, FamilyId, RequestId};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -39,9 +39,9 @@ pub async fn classes(app: Rc<App>, staff: Staff, Query(q): Query<ClassQuery>) ->
     json(200, &ClassList { classes: enrollments::classes(&app, &staff.org, q.open.unwrap_or(false)).await? })
 }
 
-/// A class's description is replaced whole (the same body as creating one).
-pub async fn edit_class(app: Rc<App>, staff: Staff, Path(id): Path<ClassId>, Json(body): Json<ClassInput>) -> ApiResult<Response> {
-    json(200, &enrollments::save_class(&app, &staff.org, Some(&id), body).await?)
+/// A PATCH changes what it names and nothing else; the class is then checked whole.
+pub async fn edit_class(app: Rc<App>, staff: Staff, Path(id): Path<ClassId>, Json(body): Json<ClassPatch>) -> ApiResult<Response> {
+    json(200, &enrollments::patch_class(&app, &staff.org, &id, body).await?)
 }
 
 pub async fn add_student(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<NewStudent>) -> ApiResult<Response> {
