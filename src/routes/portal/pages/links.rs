@@ -109,6 +109,15 @@ fn invitation_password_hint(has_login: bool, email: &str) -> String {
     }
 }
 
+impl InvitationPage {
+    /// The accept form for `inv`, with the two boxes as the person left them.
+    fn of(chrome: Chrome, token: LinkToken, inv: InvitationByToken, (confirm_adult, accept_terms): (bool, bool), errors: Errors) -> Self {
+        let has_login = inv.person_password_hash.is_some();
+        let hint = invitation_password_hint(has_login, &inv.email);
+        InvitationPage { chrome, token, first_name: inv.first_name, family_name: inv.family_name, has_login, hint, confirm_adult, accept_terms, errors }
+    }
+}
+
 fn invitation_not_found() -> ApiResult<Response> {
     message_page(404, "Invitation not found", "This invitation link is not valid. Check that you copied all of it.")
 }
@@ -123,18 +132,7 @@ pub async fn invitation(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<L
     if status != LinkStatus::Valid {
         return invitation_problem_page(chrome, status, inv.guardian_id == inv.primary_guardian_id);
     }
-    let has_login = inv.person_password_hash.is_some();
-    let form = InvitationPage {
-        chrome: chrome.clone(),
-        token,
-        first_name: inv.first_name,
-        family_name: inv.family_name,
-        has_login,
-        hint: invitation_password_hint(has_login, &inv.email),
-        confirm_adult: false,
-        accept_terms: false,
-        errors: Errors::default(),
-    };
+    let form = InvitationPage::of(chrome.clone(), token, inv, (false, false), Errors::default());
     respond(200, &form, &chrome)
 }
 
@@ -202,17 +200,7 @@ pub async fn accept_invitation(
         }
     }
     let chrome = chrome.with_errors(&errors);
-    let again = InvitationPage {
-        chrome: chrome.clone(),
-        token,
-        first_name: inv.first_name,
-        family_name: inv.family_name,
-        has_login,
-        hint: invitation_password_hint(has_login, &inv.email),
-        confirm_adult,
-        accept_terms,
-        errors,
-    };
+    let again = InvitationPage::of(chrome.clone(), token, inv, (confirm_adult, accept_terms), errors);
     let resp = respond(if retry_after.is_some() { 429 } else { 422 }, &again, &chrome)?;
     if let Some(seconds) = retry_after {
         resp.headers().set("retry-after", &seconds.to_string())?;
