@@ -477,6 +477,7 @@ async function main() {
       r.cpuMs = pids.length ? (workerdCpuMs(pids) - cpu0) / r.total : NaN;
       return r;
     };
+    const loadAtStart = loadavg();
     // Warm-up, not counted: the isolates, their caches, the JIT.
     for (const sc of scenarios.filter((s) => !s.write)) for (const who of WHO) run({ ...sc }, who, 0);
 
@@ -509,7 +510,7 @@ async function main() {
     const lines = [
       `Rust worker vs the JS peer (Hono + D1), one Miniflare, ${new Date().toISOString()}: wrk -t1 -c${CONNECTIONS}, ` +
         `${SECONDS} s per read round, ${WRITE_SECONDS} s per write round, ${ROUNDS} rounds each, interleaved; medians of the rounds.`,
-      `CPU = workerd process CPU time per request (user + system) during the round. Load average at the end: ${loadavg()}.`,
+      `CPU = workerd process CPU time per request (user + system) during the round. Load average at the start: ${loadAtStart}; at the end: ${loadavg()}.`,
       'D1 per request (checked equal on both sides before the rounds): round trips / statements.',
     ];
     for (const rust of RUST) {
