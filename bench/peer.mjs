@@ -1,7 +1,10 @@
 // Side by side with a JavaScript Worker: the Rust http Worker (build/http, with the jobs Worker
 // beside it) and bench/peer/worker.js (Hono + D1, the same SQL) in ONE Miniflare with the same D1,
 // KV, queue and vars. It checks first that both answer every scenario alike (status, body byte for
-// byte, content type and the other headers but date-like ones), then runs interleaved wrk rounds
+// byte, content type and the other headers but date-like ones) and that both reach D1 alike (the
+// same number of round trips, each with the same number of statements, counted through a wrapper
+// around the D1 binding, bench/peer/count-d1.js, in a second copy of each Worker that only the
+// check uses: the copies measured are the Workers as they are), then runs interleaved wrk rounds
 // (rust, peer, peer, rust, ...) per route and prints req/s, p50/p99 and the Rust/JS ratio (median
 // of the rounds), and workerd's CPU per request in each round (the whole process: both Workers'
 // runtime, Miniflare's entry and D1's SQLite; only one Worker is driven at a time).
@@ -12,7 +15,7 @@
 //   PEER_CONNECTIONS (16)   wrk connections
 //   PEER_ONLY=a,b           run only the routes whose key is listed (healthz, gate-page, gate-api,
 //                           sign-in, account, invite)
-//   PEER_CHECK_ONLY=1       check that the answers match, and stop
+//   PEER_CHECK_ONLY=1       check that the answers and the D1 round trips match, and stop
 //   PEER_INVITEES (1000)    guardians seeded per invitation round and Worker (each may be invited
 //                           once a minute: a round that sends more wraps around and gets 429s)
 //   PEER_BEFORE=<dir>       also run an earlier build's http Worker (<dir>/http, as scripts/build.sh
@@ -47,6 +50,9 @@ const BEFORES = BEFORE
 const RUST = [...Object.keys(BEFORES), 'rust'];
 const WHO = [...RUST, 'peer'];
 const HOSTS = Object.fromEntries(WHO.map((w) => [w, `${w}.test`]));
+// The copies whose D1 round trips are counted (build/'s http Worker and the peer), by their host.
+const COUNTED = { rust: 'rust-d1', peer: 'peer-d1' };
+for (const c of Object.values(COUNTED)) HOSTS[c] = `${c}.test`;
 const OUT = new URL('./out/', import.meta.url).pathname;
 const progress = (s) => process.stderr.write(`${s}\n`);
 mkdirSync(OUT, { recursive: true });
@@ -79,10 +85,11 @@ async function start() {
     ],
     routes: [`${HOSTS[label]}/*`],
   }));
+  const peerBundle = bundlePeer();
   const peer = {
     name: 'peer',
     modulesRoot: OUT,
-    modules: [{ type: 'ESModule', path: bundlePeer() }],
+    modules: [{ type: 'ESModule', path: peerBundle }],
     compatibilityDate: http.compatibilityDate,
     d1Databases: http.d1Databases,
     kvNamespaces: http.kvNamespaces,
@@ -90,7 +97,26 @@ async function start() {
     bindings: http.bindings,
     routes: [`${HOSTS.peer}/*`],
   };
-  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer, ...befores] }));
+  // The counted copies: the same modules and bindings, entered through count-d1.js.
+  const counter = readFileSync(`${ROOT}bench/peer/count-d1.js`, 'utf8');
+  const countedCopy = (worker, name, dir, main) => ({
+    ...worker,
+    name,
+    cronTriggers: [],
+    modules: [
+      { type: 'ESModule', path: `${dir}/__counted.js`, contents: `import worker from './${main}';\nimport { counting } from './__count_d1.js';\nexport default counting(worker);\n` },
+      { type: 'ESModule', path: `${dir}/__count_d1.js`, contents: counter },
+      ...worker.modules,
+    ],
+    routes: [`${HOSTS[name]}/*`],
+  });
+  const counted = [
+    countedCopy(http, COUNTED.rust, `${ROOT}build/http`, 'index.js'),
+    countedCopy(peer, COUNTED.peer, OUT.replace(/\/$/, ''), 'peer.js'),
+  ];
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer, ...befores, ...counted] }),
+  );
   const base = (await mf.ready).toString().replace(/\/$/, '');
   const db = await mf.getD1Database('DB');
   await db.batch(migrationStatements().map((s) => db.prepare(s)));
@@ -134,7 +160,7 @@ async function seed(portal) {
     }
   }
   const check = {};
-  for (const who of WHO) {
+  for (const who of [...WHO, ...Object.values(COUNTED)]) {
     const { ids, rows } = invitees(portal, org, inviting.family, who, 'check', 1, t);
     check[who] = ids[0];
     all.push(...rows);
@@ -188,6 +214,91 @@ function compareTwo(name, a, b, mask) {
   progress(`  ${problems.length ? 'DIFFERS' : 'same   '} ${name} (${a.status}, ${a.text.length} bytes)`);
   for (const p of problems) progress(`    ${p}`);
   return problems.length === 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both must reach D1 alike: the same round trips, each with as many statements.
+
+/** The D1 round trips one request makes, through a counted copy (`who`: rust or peer). */
+async function d1Trips(portal, who, method, path, { token, body } = {}) {
+  const host = HOSTS[COUNTED[who]];
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await portal.mf.dispatchFetch(`http://${host}${path}`, { method, headers, body });
+  await res.arrayBuffer();
+  const trips = await (await portal.mf.dispatchFetch(`http://${host}/__d1`)).json();
+  return { status: res.status, trips };
+}
+
+/** What each case made, by name: `{ rust, peer }` round trips (bench output and the README's table). */
+const D1_SEEN = {};
+
+const shape = (trips) => trips.map((t) => (t.kind === 'batch' ? `batch(${t.statements.length})` : t.kind)).join(', ') || 'none';
+const statementCount = (trips) => trips.reduce((n, t) => n + t.statements.length, 0);
+
+/** The same request through both counted copies (each its own path when `paths` is given). */
+async function compareD1(portal, name, method, path, opts = {}, paths = null) {
+  const seen = {};
+  for (const who of Object.keys(COUNTED)) seen[who] = await d1Trips(portal, who, method, paths?.[who] ?? path, opts);
+  D1_SEEN[name] = seen;
+  const { rust, peer } = seen;
+  // Round trips and statements per round trip, in order (a batch of 2 is not two reads).
+  const sizes = (t) => JSON.stringify(t.trips.map((x) => x.statements.length));
+  // And the statements themselves (the peer's SQL is copied from src/store/), but for white space.
+  const sql = (t) => JSON.stringify(t.trips.map((x) => x.statements.map((q) => q.replace(/\s+/g, ' ').trim())));
+  const same = rust.status === peer.status && sizes(rust) === sizes(peer) && sql(rust) === sql(peer);
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const line = (t) => `${plural(t.trips.length, 'round trip')} (${shape(t.trips)}), ${plural(statementCount(t.trips), 'statement')}`;
+  progress(`  ${same ? 'same   ' : 'DIFFERS'} D1: ${name}: ${same ? line(rust) : ''}`);
+  if (!same) {
+    for (const [who, t] of Object.entries(seen)) {
+      progress(`    ${who} (${t.status}): ${line(t)}`);
+      for (const [i, trip] of t.trips.entries()) {
+        for (const q of trip.statements) progress(`      ${i + 1}. ${trip.kind}: ${q.replace(/\s+/g, ' ').slice(0, 110)}`);
+      }
+    }
+    if (sizes(rust) === sizes(peer) && sql(rust) !== sql(peer)) {
+      // Same round trips, other SQL: show where.
+      const [a, b] = [rust, peer].map((t) => t.trips.flatMap((x) => x.statements.map((q) => q.replace(/\s+/g, ' ').trim())));
+      for (const [i, q] of a.entries()) {
+        if (q !== b[i]) progress(`    statement ${i + 1} differs:\n      rust: ${q}\n      peer: ${b[i]}`);
+      }
+    }
+  }
+  return same;
+}
+
+async function checkD1(portal, data) {
+  const token = data.open.primary.token;
+  const cases = [
+    ['GET /healthz', 'GET', '/healthz'],
+    ['gate page (portal off, 503)', 'GET', '/portal/bench-closed'],
+    ['gate API (portal off, 503)', 'GET', '/portal/bench-closed/api/account', { token }],
+    ['unknown organization page (404)', 'GET', '/portal/no-such-org'],
+    ['sign-in page', 'GET', '/portal/bench-open'],
+    ['GET /api/account (primary)', 'GET', '/portal/bench-open/api/account', { token }],
+    ['GET /api/account (secondary)', 'GET', '/portal/bench-open/api/account', { token: data.open.secondary.token }],
+    ['GET /api/account without a token (401)', 'GET', '/portal/bench-open/api/account'],
+    ['GET /api/account, another org (401)', 'GET', '/portal/bench-invite/api/account', { token }],
+  ];
+  let ok = true;
+  // The gate's memory (5 s) starts empty in each copy: once as it comes (KV, or D1 on a KV miss),
+  // once from memory, as the rounds see it.
+  const [gateName, ...gateRequest] = cases[1];
+  for (const [name, method, path, opts] of [[`${gateName}, memory empty`, ...gateRequest], ...cases]) {
+    ok = (await compareD1(portal, name, method, path, opts)) && ok;
+  }
+  const inviting = { token: data.inviting.primary.token, body: '{}' };
+  const invite = (id) => `/portal/bench-invite/api/guardians/${id}/invitation`;
+  ok =
+    (await compareD1(portal, 'POST invitation (202)', 'POST', null, inviting, {
+      rust: invite(data.check[COUNTED.rust]),
+      peer: invite(data.check[COUNTED.peer]),
+    })) && ok;
+  ok = (await compareD1(portal, 'POST invitation again (429 cooldown)', 'POST', invite(data.check[COUNTED.rust]), inviting)) && ok;
+  ok = (await compareD1(portal, 'POST invitation, unknown guardian (404)', 'POST', invite('gdn_nobody'), inviting)) && ok;
+  return ok;
 }
 
 async function checkAnswers(portal, data) {
@@ -324,9 +435,12 @@ async function main() {
     const data = await seed(portal);
     progress('checking that both answer alike');
     const same = await checkAnswers(portal, data);
+    progress('checking that both reach D1 alike (round trips, statements in each)');
+    const sameD1 = await checkD1(portal, data);
+    await drain(portal, 600_000);
 
-    if (!same) {
-      console.log('the answers differ (above): no figures');
+    if (!same || !sameD1) {
+      console.log(`${!same ? 'the answers differ' : 'the D1 round trips differ'} (above): no figures`);
       process.exitCode = 1;
       return;
     }
@@ -342,13 +456,14 @@ async function main() {
     if (process.env.PEER_CHECK_ONLY === '1') return;
 
     const account = data.open.primary.token;
+    // `d1`: the check's case whose D1 round trips the route makes (the same on both sides).
     const scenarios = [
-      { key: 'healthz', name: 'GET /healthz', path: '/healthz' },
-      { key: 'gate-page', name: 'gate: portal off, page (503)', path: '/portal/bench-closed' },
-      { key: 'gate-api', name: 'gate: portal off, API (503)', path: '/portal/bench-closed/api/account', header: `Authorization: Bearer ${account}` },
-      { key: 'sign-in', name: 'GET /portal/{org} sign-in page', path: '/portal/bench-open' },
-      { key: 'account', name: 'GET /api/account (session + 2 reads)', path: '/portal/bench-open/api/account', header: `Authorization: Bearer ${account}` },
-      { key: 'invite', name: 'POST invitation (4 reads, batch, queue)', write: true },
+      { key: 'healthz', name: 'GET /healthz', path: '/healthz', d1: 'GET /healthz' },
+      { key: 'gate-page', name: 'gate: portal off, page (503)', path: '/portal/bench-closed', d1: 'gate page (portal off, 503)' },
+      { key: 'gate-api', name: 'gate: portal off, API (503)', path: '/portal/bench-closed/api/account', header: `Authorization: Bearer ${account}`, d1: 'gate API (portal off, 503)' },
+      { key: 'sign-in', name: 'GET /portal/{org} sign-in page', path: '/portal/bench-open', d1: 'sign-in page' },
+      { key: 'account', name: 'GET /api/account (session + 1 batch)', path: '/portal/bench-open/api/account', header: `Authorization: Bearer ${account}`, d1: 'GET /api/account (primary)' },
+      { key: 'invite', name: 'POST invitation (4 trips, queue)', write: true, d1: 'POST invitation (202)' },
     ].filter((s) => !ONLY || ONLY.has(s.key));
     const pids = workerdPids();
     progress(`workerd processes: ${pids.join(', ') || 'none found (no CPU figures)'}`);
@@ -362,6 +477,7 @@ async function main() {
       r.cpuMs = pids.length ? (workerdCpuMs(pids) - cpu0) / r.total : NaN;
       return r;
     };
+    const loadAtStart = loadavg();
     // Warm-up, not counted: the isolates, their caches, the JIT.
     for (const sc of scenarios.filter((s) => !s.write)) for (const who of WHO) run({ ...sc }, who, 0);
 
@@ -394,19 +510,21 @@ async function main() {
     const lines = [
       `Rust worker vs the JS peer (Hono + D1), one Miniflare, ${new Date().toISOString()}: wrk -t1 -c${CONNECTIONS}, ` +
         `${SECONDS} s per read round, ${WRITE_SECONDS} s per write round, ${ROUNDS} rounds each, interleaved; medians of the rounds.`,
-      `CPU = workerd process CPU time per request (user + system) during the round. Load average at the end: ${loadavg()}.`,
+      `CPU = workerd process CPU time per request (user + system) during the round. Load average at the start: ${loadAtStart}; at the end: ${loadavg()}.`,
+      'D1 per request (checked equal on both sides before the rounds): round trips / statements.',
     ];
     for (const rust of RUST) {
       lines.push(
         '',
         `${rust === 'rust' ? 'build/' : `${rust} (${BEFORES[rust]})`} against the peer:`,
-        `${pad('route', 40)} ${pad('Rust req/s', 11)} ${pad('JS req/s', 9)} ${pad('Rust/JS', 8)} ${pad('Rust p50/p99 ms', 16)} ${pad('JS p50/p99 ms', 16)} ${pad('CPU ms Rust/JS', 15)} rounds Rust | JS`,
+        `${pad('route', 40)} ${pad('D1', 6)} ${pad('Rust req/s', 11)} ${pad('JS req/s', 9)} ${pad('Rust/JS', 8)} ${pad('Rust p50/p99 ms', 16)} ${pad('JS p50/p99 ms', 16)} ${pad('CPU ms Rust/JS', 15)} rounds Rust | JS`,
       );
       for (const sc of scenarios) {
         const a = f(sc, rust);
         const b = f(sc, 'peer');
+        const d1 = D1_SEEN[sc.d1]?.rust.trips;
         lines.push(
-          `${pad(sc.name, 40)} ${pad(a.rps.toFixed(0), 11)} ${pad(b.rps.toFixed(0), 9)} ${pad((a.rps / b.rps).toFixed(2) + 'x', 8)} ` +
+          `${pad(sc.name, 40)} ${pad(d1 ? `${d1.length}/${statementCount(d1)}` : '?', 6)} ${pad(a.rps.toFixed(0), 11)} ${pad(b.rps.toFixed(0), 9)} ${pad((a.rps / b.rps).toFixed(2) + 'x', 8)} ` +
             `${pad(`${a.p50.toFixed(2)} / ${a.p99.toFixed(1)}`, 16)} ${pad(`${b.p50.toFixed(2)} / ${b.p99.toFixed(1)}`, 16)} ` +
             `${pad(`${a.cpu.toFixed(3)} / ${b.cpu.toFixed(3)}`, 15)} ${a.each} | ${b.each}`,
         );

@@ -24,25 +24,66 @@ echo "PUBLIC_BASE_URL=$BASE" >>"$JOBS_DIR/.dev.vars"
 say "applying D1 migrations (local)"
 wrangler d1 migrations apply portal-access --local --persist-to "$STATE"
 
-say "starting wrangler dev on $BASE"
+# Someone else's server on this port would answer /healthz below and get seeded instead.
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  say "port $PORT is already in use (another wrangler dev?): stop it, or run with PORT=<another port>"
+  exit 1
+fi
+
+say "starting wrangler dev on $BASE (it builds both Workers first: its [custom build] lines below)"
 wrangler dev -c wrangler.toml -c "$JOBS_DIR/wrangler.jobs.toml" --local --persist-to "$STATE" \
   --ip 127.0.0.1 --port "$PORT" --test-scheduled --var "PUBLIC_BASE_URL:$BASE" &
 dev_pid=$!
 trap 'kill "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null' INT TERM EXIT
 
-for _ in $(seq 1 240); do
-  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
-  kill -0 "$dev_pid" 2>/dev/null || { say "wrangler dev stopped"; exit 1; }
-  sleep 0.5
+# What wrangler dev is busy with, from the processes under it: a build compiling the crate from an
+# empty target/ takes several minutes on a 2-core machine, and nothing else says it is still going.
+busy_with() {
+  local programs
+  # The program each process under wrangler dev runs (for a node script, the script's name).
+  programs=" $(ps -e -o pid=,ppid=,args= | awk -v root="$dev_pid" '
+    { n = split($3, a, "/"); prog = a[n]; if (prog == "node" && NF > 3) { n = split($4, b, "/"); prog = b[n] }
+      parent[$1] = $2; name[$1] = prog }
+    END { for (p in parent) { q = p; while (q in parent && q != root && q > 1) q = parent[q]; if (q == root && p != root) printf "%s ", name[p] } }')"
+  case "$programs" in
+    *" wasm-opt "*) echo "optimizing the wasm (wasm-opt)" ;;
+    *" wasm-bindgen "*) echo "generating the JavaScript glue (wasm-bindgen)" ;;
+    *" rustc "* | *" cargo "*) echo "compiling the crate (cargo: from an empty target/, several minutes)" ;;
+    *" esbuild "*) echo "bundling the entry (esbuild)" ;;
+    *" worker-build "*) echo "building (worker-build)" ;;
+    *" workerd "*) echo "starting the Workers in the local runtime (workerd)" ;;
+    *) echo "starting" ;;
+  esac
+}
+
+# Wait for /healthz as long as wrangler dev runs, however long its build takes; if it stops, say so.
+started=$SECONDS
+next_note=$((SECONDS + 15))
+# (--max-time: wrangler's proxy holds a request until the Workers are up.)
+until curl -fsS --max-time 5 "$BASE/healthz" >/dev/null 2>&1; do
+  if ! kill -0 "$dev_pid" 2>/dev/null; then
+    status=0
+    wait "$dev_pid" || status=$?
+    trap - INT TERM EXIT
+    say "wrangler dev stopped (exit status $status) after $((SECONDS - started)) s, before the portal answered on $BASE."
+    say "Its output above says why: a failed build shows as [custom build] lines and an ERROR."
+    exit 1
+  fi
+  if [ "$SECONDS" -ge "$next_note" ]; then
+    say "waiting for wrangler dev ($((SECONDS - started)) s): $(busy_with)"
+    next_note=$((SECONDS + 15))
+  fi
+  sleep 1
 done
+say "the portal answers on $BASE after $((SECONDS - started)) s"
 
 status=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$BASE/platform/api/organizations" \
   -H 'authorization: Bearer dev-platform-token' -H 'content-type: application/json' \
-  -d '{"slug":"demo","name":"Demo Swim School","owner_email":"owner@demo.test","owner_password":"demo-owner-pass-1"}')
+  -d '{"slug":"demo","name":"Demo Swim School","owner_email":"owner@demo.test","owner_password":"demo-owner-pass-1"}') || true
 case "$status" in
   201) say "seeded organization demo (owner@demo.test / demo-owner-pass-1)" ;;
   409) say "organization demo already exists" ;;
-  *) say "seeding demo answered HTTP $status" ;;
+  *) say "seeding demo failed (HTTP ${status:-none}); wrangler dev keeps running" ;;
 esac
 
 cat >&2 <<MSG
