@@ -1,5 +1,5 @@
 //! The e-mailed links: the invitation (accept it, or a clear page for an expired, revoked or used
-//! one) and the problems of a password reset link.
+//! one) and the password reset link (the new password, or what to do when the link does not work).
 
 use super::form::*;
 use super::frame::*;
@@ -9,7 +9,7 @@ use crate::commands::links::{self, find_link, Acceptance};
 use crate::error::{ApiResult, ErrorCode};
 use crate::http::{get, Router, see_other, Response, Form, OrgSlug, Path,
 };
-use crate::store::invitations::InvitationByToken;
+use crate::store::invitations::{InvitationByToken, ResetByToken};
 use askama::Template;
 use portal_core::access::{AccessError, LinkStatus};
 use portal_core::ids::LinkToken;
@@ -17,7 +17,9 @@ use serde::Deserialize;
 use std::rc::Rc;
 
 pub fn routes(router: Router) -> Router {
-    router.route("/portal/:org/invitations/:token", get(invitation).post(accept_invitation))
+    router
+        .route("/portal/:org/invitations/:token", get(invitation).post(accept_invitation))
+        .route("/portal/:org/password-reset/:token", get(password_reset_page).post(complete_password_reset))
 }
 
 #[derive(Template)]
@@ -64,7 +66,7 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-pub(super) fn reset_link_problem_page(chrome: Chrome, not_found: bool) -> ApiResult<Response> {
+fn reset_link_problem_page(chrome: Chrome, not_found: bool) -> ApiResult<Response> {
     let (status, title, message) = if not_found {
         (404, "Link not found", "This password reset link is not valid. Check that you copied all of it.".to_string())
     } else {
@@ -206,6 +208,57 @@ pub async fn accept_invitation(
         resp.headers().set("retry-after", &seconds.to_string())?;
     }
     Ok(resp)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The password reset link.
+
+#[derive(Template)]
+#[template(path = "portal/password_reset.html")]
+pub struct PasswordResetPage {
+    chrome: Chrome,
+    token: LinkToken,
+    hint: String,
+    errors: Errors,
+}
+
+/// The reset link's page: the form while the link works, else what to do.
+pub async fn password_reset_page(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
+    let chrome = chrome_for(&app, &org).await?;
+    match find_link::<ResetByToken>(&app, &org, &token).await? {
+        None => reset_link_problem_page(chrome, true),
+        Some(r) if !r.usable(app.now()) => reset_link_problem_page(chrome, false),
+        Some(_) => respond(200, &PasswordResetPage { chrome: chrome.clone(), token, hint: password_hint(), errors: Errors::default() }, &chrome),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    new_password: String,
+}
+
+/// Sets the new password with the API's command (every session of the guardian ends), then the
+/// sign-in page says it is done.
+pub async fn complete_password_reset(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    Path(token): Path<LinkToken>,
+    Form(form): Form<ResetForm>,
+) -> ApiResult<Response> {
+    let mut errors = Errors::default();
+    new_password_field(&mut errors, "new_password", &form.new_password);
+    if errors.is_empty() {
+        match links::complete_password_reset(&app, &org, &token, &form.new_password).await {
+            Ok(()) => return see_other(&format!("/portal/{org}"), &[Flash::PasswordReset.cookie(&org)]),
+            Err(e) if e.code == ErrorCode::ResetLinkNotFound => return reset_link_problem_page(chrome_for(&app, &org).await?, true),
+            Err(e) if e.code == ErrorCode::ResetLinkInvalid => return reset_link_problem_page(chrome_for(&app, &org).await?, false),
+            Err(e) if e.status == 422 => errors.refusal(e, &["new_password"])?,
+            Err(e) => return Err(e),
+        }
+    }
+    let chrome = chrome_for(&app, &org).await?.with_errors(&errors);
+    respond(422, &PasswordResetPage { chrome: chrome.clone(), token, hint: password_hint(), errors }, &chrome)
 }
 
 #[cfg(test)]

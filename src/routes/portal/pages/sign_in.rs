@@ -2,19 +2,16 @@
 
 use super::form::*;
 use super::frame::*;
-use super::links::reset_link_problem_page;
 use crate::context::Client;
 use crate::app::App;
-use crate::commands::links::{self, find_link};
+use crate::commands::links::{self};
 use crate::commands::sign_in;
 use crate::error::{ApiResult, ErrorCode};
 use crate::http::{get, post, Router, 
-    cleared_cookie, see_other, Response, Form, OrgSlug, Path, GUARDIAN_COOKIE,
+    cleared_cookie, see_other, Response, Form, OrgSlug, GUARDIAN_COOKIE,
 };
-use crate::store::invitations::ResetByToken;
 use crate::store::sessions;
 use askama::Template;
-use portal_core::ids::LinkToken;
 use serde::Deserialize;
 use std::rc::Rc;
 
@@ -24,7 +21,6 @@ pub fn routes(router: Router) -> Router {
         .route("/portal/:org/sign-out", post(sign_out))
         .route("/portal/:org/forgot-password", get(forgot_password_page).post(forgot_password))
         .route("/portal/:org/forgot-password/sent", get(reset_sent))
-        .route("/portal/:org/password-reset/:token", get(password_reset_page).post(complete_password_reset))
 }
 
 // Sign in and sign out.
@@ -105,7 +101,7 @@ pub async fn sign_out(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forgot password, and the e-mailed reset link.
+// Forgot password (the e-mailed reset link is `links`).
 
 #[derive(Template)]
 #[template(path = "portal/forgot_password.html")]
@@ -146,52 +142,4 @@ pub struct ResetSentPage {
 pub async fn reset_sent(app: Rc<App>, OrgSlug(org): OrgSlug) -> ApiResult<Response> {
     let chrome = chrome_for(&app, &org).await?;
     respond(200, &ResetSentPage { chrome: chrome.clone() }, &chrome)
-}
-
-#[derive(Template)]
-#[template(path = "portal/password_reset.html")]
-pub struct PasswordResetPage {
-    chrome: Chrome,
-    token: LinkToken,
-    hint: String,
-    errors: Errors,
-}
-
-/// The reset link's page: the form while the link works, else what to do.
-pub async fn password_reset_page(app: Rc<App>, OrgSlug(org): OrgSlug, Path(token): Path<LinkToken>) -> ApiResult<Response> {
-    let chrome = chrome_for(&app, &org).await?;
-    match find_link::<ResetByToken>(&app, &org, &token).await? {
-        None => reset_link_problem_page(chrome, true),
-        Some(r) if !r.usable(app.now()) => reset_link_problem_page(chrome, false),
-        Some(_) => respond(200, &PasswordResetPage { chrome: chrome.clone(), token, hint: password_hint(), errors: Errors::default() }, &chrome),
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ResetForm {
-    new_password: String,
-}
-
-/// Sets the new password with the API's command (every session of the guardian ends), then the
-/// sign-in page says it is done.
-pub async fn complete_password_reset(
-    app: Rc<App>,
-    OrgSlug(org): OrgSlug,
-    Path(token): Path<LinkToken>,
-    Form(form): Form<ResetForm>,
-) -> ApiResult<Response> {
-    let mut errors = Errors::default();
-    new_password_field(&mut errors, "new_password", &form.new_password);
-    if errors.is_empty() {
-        match links::complete_password_reset(&app, &org, &token, &form.new_password).await {
-            Ok(()) => return see_other(&format!("/portal/{org}"), &[Flash::PasswordReset.cookie(&org)]),
-            Err(e) if e.code == ErrorCode::ResetLinkNotFound => return reset_link_problem_page(chrome_for(&app, &org).await?, true),
-            Err(e) if e.code == ErrorCode::ResetLinkInvalid => return reset_link_problem_page(chrome_for(&app, &org).await?, false),
-            Err(e) if e.status == 422 => errors.refusal(e, &["new_password"])?,
-            Err(e) => return Err(e),
-        }
-    }
-    let chrome = chrome_for(&app, &org).await?.with_errors(&errors);
-    respond(422, &PasswordResetPage { chrome: chrome.clone(), token, hint: password_hint(), errors }, &chrome)
 }
