@@ -9,7 +9,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
 say "import circles among the files of src/ (scripts/import-circles.mjs)"
-# The pages' own imports are being untangled elsewhere: shown, not yet failing.
 node scripts/import-circles.mjs
 
 say "unit tests of the rules (portal-core) and of the adapter (bodies, pages: portal-access), native"
