@@ -46,7 +46,9 @@ pub struct SaveBody {
     kind: String,
     gateway_token: String,
     last4: String,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_month: Option<i64>,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_year: Option<i64>,
     is_default: Option<bool>,
     recurring_authorized: Option<bool>,
@@ -71,7 +73,9 @@ pub async fn save(app: Rc<App>, me: Customer, PaymentJson(b): PaymentJson<SaveBo
 pub struct EditBody {
     is_default: Option<bool>,
     recurring_authorized: Option<bool>,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_month: Option<i64>,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_year: Option<i64>,
 }
 
@@ -105,6 +109,7 @@ pub async fn balance(app: Rc<App>, me: Customer) -> ApiResult<Response> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayBody {
+    #[serde(deserialize_with = "portal_core::whole_number::i64")]
     amount_cents: i64,
     payment_method_id: String,
     idempotency_key: Option<String>,
