@@ -106,6 +106,7 @@ pub struct ClassInput {
     pub end_time: String,
     pub start_date: String,
     pub end_date: String,
+    #[serde(deserialize_with = "crate::whole_number::i64")]
     pub capacity: i64,
     pub waitlist: bool,
 }
@@ -121,6 +122,7 @@ pub struct ClassPatch {
     pub end_time: Option<String>,
     pub start_date: Option<String>,
     pub end_date: Option<String>,
+    #[serde(default, deserialize_with = "crate::whole_number::option_i64")]
     pub capacity: Option<i64>,
     pub waitlist: Option<bool>,
 }

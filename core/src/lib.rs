@@ -24,3 +24,4 @@ pub mod settings;
 pub mod text;
 pub mod throttle;
 pub mod time;
+pub mod whole_number;

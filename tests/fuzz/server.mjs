@@ -12,7 +12,10 @@ const port = Number(process.env.FUZZ_PORT || 0);
 const envFile = process.env.FUZZ_ENV_FILE;
 if (!envFile) throw new Error('FUZZ_ENV_FILE is not set');
 
-const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', port, ...workerOptions() }));
+// A Stripe key, so that staff may choose the Stripe gateway (its API is a closed port: no fuzzed
+// operation calls it, the seeded card stays on the sandbox gateway).
+const stripe = { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_API_URL: 'http://127.0.0.1:9' };
+const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', port, ...workerOptions(stripe) }));
 const url = await mf.ready;
 const db = await mf.getD1Database('DB');
 await db.batch(migrationStatements().map((s) => db.prepare(s)));

@@ -16,6 +16,7 @@ use portal_core::payments::{parse_ledger_post, EntryKind};
 #[serde(deny_unknown_fields)]
 pub struct PostBody {
     kind: String,
+    #[serde(deserialize_with = "portal_core::whole_number::i64")]
     amount_cents: i64,
     description: String,
 }

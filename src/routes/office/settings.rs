@@ -85,6 +85,7 @@ pub struct GatewayBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptionsPatch {
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     invitation_ttl_hours: Option<i64>,
     show_full_ledger_history: Option<bool>,
     require_recurring_authorization: Option<bool>,

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::commands::payments::{self, HistoryFilter};
-use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, PaymentError};
+use portal_core::payments::{check_idempotency_key, contains_card_number, MethodEdit, MethodInput, PaymentError};
 
 /// A payment body: refused before it is parsed if anything in it looks like a full card number.
 pub struct PaymentJson<T>(T);
@@ -46,7 +46,9 @@ pub struct SaveBody {
     kind: String,
     gateway_token: String,
     last4: String,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_month: Option<i64>,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_year: Option<i64>,
     is_default: Option<bool>,
     recurring_authorized: Option<bool>,
@@ -71,7 +73,9 @@ pub async fn save(app: Rc<App>, me: Customer, PaymentJson(b): PaymentJson<SaveBo
 pub struct EditBody {
     is_default: Option<bool>,
     recurring_authorized: Option<bool>,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_month: Option<i64>,
+    #[serde(default, deserialize_with = "portal_core::whole_number::option_i64")]
     exp_year: Option<i64>,
 }
 
@@ -105,12 +109,14 @@ pub async fn balance(app: Rc<App>, me: Customer) -> ApiResult<Response> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayBody {
+    #[serde(deserialize_with = "portal_core::whole_number::i64")]
     amount_cents: i64,
     payment_method_id: String,
     idempotency_key: Option<String>,
 }
 
-/// `Idempotency-Key` (header, or `idempotency_key` in the body) makes a retried request safe.
+/// `Idempotency-Key` (header, or `idempotency_key` in the body) makes a retried request safe. Both
+/// are checked when both are sent (422 for either that is not a key); the header's is the one used.
 pub async fn pay(
     app: Rc<App>,
     me: Customer,
@@ -118,6 +124,9 @@ pub async fn pay(
     PaymentJson(b): PaymentJson<PayBody>,
 ) -> ApiResult<Response> {
     let app = &*app;
+    if let (Some(_), Some(body_key)) = (&header_key, &b.idempotency_key) {
+        check_idempotency_key(body_key)?;
+    }
     let key = header_key.or(b.idempotency_key);
     json(201, &payments::pay(app, &me.account(), b.amount_cents, &b.payment_method_id, key).await?)
 }
