@@ -43,6 +43,9 @@ pub struct Family<'a> {
     pub guardian: &'a GuardianFacts,
     pub can_manage_enrollments: bool,
     pub options: RequestOptions,
+    /// The session the request came with: each write's batch is guarded on it still being live
+    /// (`store::sessions::still_live`).
+    pub session_id: &'a str,
 }
 
 /// A signed-in guardian, as their session found them.
