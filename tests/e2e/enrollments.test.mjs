@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPortal, assertError } from './harness.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let portal;
 before(async () => {
@@ -304,10 +305,14 @@ test('a revoke racing the revoked guardian’s enrollment, 12 rounds: the enroll
   for (let round = 0; round < 12; round += 1) {
     const c = await s.addClass(`Race ${round}`, 5, false);
     const bob = await managingSecondary(s, `Racer${round}`);
-    const [revoked, enrolled] = await Promise.all([
-      portal.request('POST', `${api(s.slug)}/guardians/${bob.id}/revoke`, { token: s.primary.token }),
-      enroll(s, bob.token, s.mia.id, c.id),
-    ]);
+    // Which request starts first alternates, the other follows 0 to 2 ms later: the rounds fall on
+    // both sides of the revoke, and some between a session check and its write.
+    const revoke = () => portal.request('POST', `${api(s.slug)}/guardians/${bob.id}/revoke`, { token: s.primary.token });
+    const enrolling = () => enroll(s, bob.token, s.mia.id, c.id);
+    const later = (go) => sleep((round >> 1) % 3).then(go);
+    const [enrolled, revoked] = round % 2
+      ? await Promise.all([enrolling(), later(revoke)])
+      : await Promise.all([later(enrolling), revoke()]);
     assert.equal(revoked.status, 200, revoked.text);
     const rows = await enrollmentsIn(c.id);
     if (enrolled.status === 201) {
