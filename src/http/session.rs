@@ -131,6 +131,7 @@ impl Customer {
             payer_name: self.requester().actor().label,
             can_view_full_ledger: self.can_view_full_ledger,
             settings: &self.payments,
+            session_id: &self.session_id,
         }
     }
 
