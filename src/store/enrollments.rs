@@ -150,6 +150,7 @@ pub async fn find_student(db: &Db, org_id: &str, id: &StudentId, family: Option<
 }
 
 /// A new student; under `guard` if given (a customer's: their session still live).
+#[allow(clippy::too_many_arguments)]
 pub fn insert_student<'a>(
     db: &Db,
     id: &'a StudentId,
