@@ -33,6 +33,9 @@ pub struct Account<'a> {
     pub payer_name: String,
     pub can_view_full_ledger: bool,
     pub settings: &'a PaymentSettings,
+    /// The session the request came with: saving, editing and deleting a saved method are guarded
+    /// on it still being live (`store::sessions::still_live`).
+    pub session_id: &'a str,
 }
 
 /// A signed-in guardian's family as Your Student(s) sees it: its students and enrollments, whether
@@ -43,6 +46,9 @@ pub struct Family<'a> {
     pub guardian: &'a GuardianFacts,
     pub can_manage_enrollments: bool,
     pub options: RequestOptions,
+    /// The session the request came with: each write's batch is guarded on it still being live
+    /// (`store::sessions::still_live`).
+    pub session_id: &'a str,
 }
 
 /// A signed-in guardian, as their session found them.

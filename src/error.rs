@@ -183,6 +183,14 @@ impl ApiError {
     pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(409, code, message)
     }
+    /// 401 `session_ended`, saying why (signed out, revoked, password changed) where the session's
+    /// end reason tells.
+    pub fn session_ended(reason: Option<&str>) -> Self {
+        match portal_core::session::ended_message(reason) {
+            Some(why) => Self::new(401, ErrorCode::SessionEnded, why),
+            None => SessionError::Ended.into(),
+        }
+    }
     pub fn portal_unavailable() -> Self {
         Self::new(503, ErrorCode::PortalUnavailable, PORTAL_UNAVAILABLE_MESSAGE)
     }

@@ -8,7 +8,7 @@ pub mod views;
 use crate::adapters::crypto::new_id;
 use crate::app::App;
 use crate::commands::access::{primary_contact, OrgContext};
-use crate::commands::guarded_effects;
+use crate::commands::{guarded_effects, require_live};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::enrollments::{
     self as store, enrollment_changed_by, enrollment_made, request_changed_by, ClassRow, EnrolledBy, EnrollmentRow, NewRequest,
@@ -17,6 +17,7 @@ use crate::store::enrollments::{
 /// Locations and students are shown as they are stored.
 pub use crate::store::enrollments::{LocationRow, StudentRow};
 use crate::store::families;
+use crate::store::sessions::still_live;
 use crate::store::{audit, won};
 use portal_core::access::Requester;
 use portal_core::audit::AuditEntry;
@@ -124,11 +125,14 @@ pub async fn find_student(app: &App, org_id: &str, id: &StudentId) -> ApiResult<
     store::find_student(&app.db, org_id, id, None).await?.ok_or_else(student_not_found)
 }
 
-/// A new student of `family_id` (the caller knows the family is the organization's).
+/// A new student of `family_id` (the caller knows the family is the organization's). `session`: a
+/// customer's, which must still be live when the batch runs (staff: None).
+#[allow(clippy::too_many_arguments)]
 pub async fn add_student(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
+    session: Option<&str>,
     family_id: &FamilyId,
     first_name: &str,
     last_name: &str,
@@ -138,19 +142,25 @@ pub async fn add_student(
     let id = StudentId(new_id("stu")?);
     let label = format!("{} {}", spec.first_name, spec.last_name);
     let added = entry(requester, "student_added", "student", &id, label, family_id, None);
-    app.db
+    let birth_date = spec.birth_date.to_string();
+    let live = || session.map(|sid| still_live(sid, app.now()));
+    let results = app
+        .db
         .batch(vec![
-            store::insert_student(&app.db, &id, &org.id, family_id, &spec, app.now())?,
-            audit::insert(&app.db, &org.id, &added, app.now(), None)?,
+            store::insert_student(&app.db, &id, &org.id, family_id, &spec, &birth_date, app.now(), live())?,
+            audit::insert(&app.db, &org.id, &added, app.now(), live())?,
         ])
         .await?;
+    written_while_live(app, session, &results).await?;
     find_student(app, &org.id, &id).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn edit_student(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
+    session: Option<&str>,
     student: &StudentRow,
     first_name: Option<&str>,
     last_name: Option<&str>,
@@ -164,12 +174,16 @@ async fn edit_student(
     )?;
     let label = format!("{} {}", spec.first_name, spec.last_name);
     let edited = entry(requester, "student_updated", "student", &student.id, label, &student.family_id, None);
-    app.db
+    let birth_date = spec.birth_date.to_string();
+    let live = || session.map(|sid| still_live(sid, app.now()));
+    let results = app
+        .db
         .batch(vec![
-            store::update_student(&app.db, &student.id, &spec, app.now())?,
-            audit::insert(&app.db, &org.id, &edited, app.now(), None)?,
+            store::update_student(&app.db, &student.id, &spec, &birth_date, app.now(), live())?,
+            audit::insert(&app.db, &org.id, &edited, app.now(), live())?,
         ])
         .await?;
+    written_while_live(app, session, &results).await?;
     find_student(app, &org.id, &student.id).await
 }
 
@@ -185,8 +199,17 @@ fn facts(class: &ClassRow) -> ApiResult<ClassFacts> {
 
 /// Enrolls a student in a class: a place while there is one, else its waitlist, else 409. The
 /// rule runs in the insert itself (`store::enrollments::ENROLL`), so concurrent enrollments cannot
-/// overfill a class; the answer says what happened.
-async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &StudentRow, class_id: &ClassId) -> ApiResult<EnrollmentRow> {
+/// overfill a class; the answer says what happened. `session`: a customer's, which must still be
+/// live when the insert runs (staff: None); if it ended meanwhile, nothing is written and the
+/// answer is 401.
+async fn enroll(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    session: Option<&str>,
+    student: &StudentRow,
+    class_id: &ClassId,
+) -> ApiResult<EnrollmentRow> {
     let class = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
     let already_enrolled = || EnrollmentError::AlreadyEnrolled { student: student.full_name(), class: class.name().to_string() };
     let today = today(app);
@@ -211,7 +234,7 @@ async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &St
         &by,
         app.now(),
         &day,
-        None,
+        session.map(|sid| still_live(sid, app.now())),
     )?;
     let statements = vec![enrolling, audit::insert(&app.db, &org.id, &enrolled, app.now(), Some(enrollment_made(&id)))?];
     if let Err(e) = app.db.batch(statements).await {
@@ -220,8 +243,12 @@ async fn enroll(app: &App, org: &OrgContext, requester: &Requester, student: &St
     }
     match store::find_enrollment(&app.db, &org.id, &id, None).await? {
         Some(made) => Ok(made),
-        // Filled (or ended) between our read and the insert: say which.
+        // The session ended (a revoke, say) after its check: 401, not a class full.
+        // Else filled (or ended) between our read and the insert: say which.
         None => {
+            if let Some(sid) = session {
+                require_live(app, sid).await?;
+            }
             let now = store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
             placement(&facts(&now)?, today)?;
             Err(EnrollmentError::ClassFull(now.name().to_string()).into())
@@ -277,7 +304,7 @@ impl Family<'_> {
 
     pub async fn add_student(&self, app: &App, first_name: &str, last_name: &str, birth_date: &str) -> ApiResult<StudentRow> {
         self.may_manage()?;
-        add_student(app, self.org, &self.requester(), &self.id, first_name, last_name, birth_date).await
+        add_student(app, self.org, &self.requester(), Some(self.session_id), &self.id, first_name, last_name, birth_date).await
     }
 
     /// Changes what is given; the rest stays.
@@ -291,26 +318,26 @@ impl Family<'_> {
     ) -> ApiResult<StudentRow> {
         self.may_manage()?;
         let student = self.student(app, id).await?;
-        edit_student(app, self.org, &self.requester(), &student, first_name, last_name, birth_date).await
+        edit_student(app, self.org, &self.requester(), Some(self.session_id), &student, first_name, last_name, birth_date).await
     }
 
     pub async fn enroll(&self, app: &App, student_id: &StudentId, class_id: &ClassId) -> ApiResult<EnrollmentView> {
         self.may_manage()?;
         let student = self.student(app, student_id).await?;
-        let made = enroll(app, self.org, &self.requester(), &student, class_id).await?;
+        let made = enroll(app, self.org, &self.requester(), Some(self.session_id), &student, class_id).await?;
         Ok(self.view(&made, today(app)))
     }
 
     pub async fn ask(&self, app: &App, enrollment_id: &EnrollmentId, ask: Ask<'_>) -> ApiResult<RequestView> {
         self.may_manage()?;
         let enrollment = self.enrollment_row(app, enrollment_id).await?;
-        request_change(app, self.org, &self.requester(), self.options, &enrollment, ask).await
+        request_change(app, self.org, &self.requester(), self.session_id, self.options, &enrollment, ask).await
     }
 
     pub async fn cancel_waitlist(&self, app: &App, enrollment_id: &EnrollmentId) -> ApiResult<EnrollmentView> {
         self.may_manage()?;
         let enrollment = self.enrollment_row(app, enrollment_id).await?;
-        let cancelled = cancel_waitlist(app, self.org, &self.requester(), self.options, &enrollment).await?;
+        let cancelled = cancel_waitlist(app, self.org, &self.requester(), self.session_id, self.options, &enrollment).await?;
         Ok(self.view(&cancelled, today(app)))
     }
 }
@@ -340,6 +367,15 @@ pub async fn students_section(app: &App, family: &Family<'_>) -> ApiResult<Stude
     })
 }
 
+/// After a batch whose first statement was guarded on the customer's `session` (None: staff, no
+/// guard): if it wrote nothing, 401 when the session ended meanwhile.
+async fn written_while_live(app: &App, session: Option<&str>, results: &[worker::D1Result]) -> ApiResult<()> {
+    match session {
+        Some(sid) if !won(results, 0)? => require_live(app, sid).await,
+        _ => Ok(()),
+    }
+}
+
 /// Whether the student already holds a place or a waitlist spot in the class.
 async fn holds_place(app: &App, student: &StudentRow, class_id: &ClassId) -> ApiResult<bool> {
     let live = store::student_enrollments(&app.db, student).await?;
@@ -367,6 +403,7 @@ async fn request_change(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
+    session: &str,
     options: RequestOptions,
     enrollment: &EnrollmentRow,
     ask: Ask<'_>,
@@ -410,11 +447,17 @@ async fn request_change(
         requested_by_id: actor.id.as_deref().unwrap_or(""),
         requested_by_label: &actor.label,
     };
-    let statements = vec![store::insert_request(&app.db, &new, app.now())?, audit::insert(&app.db, &org.id, &asked, app.now(), None)?];
-    if let Err(e) = app.db.batch(statements).await {
-        // The unique index: another request for this enrollment got there first.
-        let now = store::find_enrollment(&app.db, &org.id, &enrollment.id, None).await?;
-        return Err(if now.is_some_and(|n| n.pending_request_id.is_some()) { EnrollmentError::RequestPending.into() } else { e });
+    let statements = vec![
+        store::insert_request(&app.db, &new, app.now(), still_live(session, app.now()))?,
+        audit::insert(&app.db, &org.id, &asked, app.now(), Some(still_live(session, app.now())))?,
+    ];
+    match app.db.batch(statements).await {
+        Ok(results) => written_while_live(app, Some(session), &results).await?,
+        Err(e) => {
+            // The unique index: another request for this enrollment got there first.
+            let now = store::find_enrollment(&app.db, &org.id, &enrollment.id, None).await?;
+            return Err(if now.is_some_and(|n| n.pending_request_id.is_some()) { EnrollmentError::RequestPending.into() } else { e });
+        }
     }
     find_request(app, org, &id).await
 }
@@ -424,6 +467,7 @@ async fn cancel_waitlist(
     app: &App,
     org: &OrgContext,
     requester: &Requester,
+    session: &str,
     options: RequestOptions,
     enrollment: &EnrollmentRow,
 ) -> ApiResult<EnrollmentRow> {
@@ -443,12 +487,13 @@ async fn cancel_waitlist(
                 None,
                 &change_id,
                 app.now(),
-                None,
+                Some(still_live(session, app.now())),
             )?,
             audit::insert(&app.db, &org.id, &cancelled, app.now(), Some(enrollment_changed_by(&enrollment.id, &change_id)))?,
         ])
         .await?;
     if !won(&results, 0)? {
+        require_live(app, session).await?;
         return Err(EnrollmentError::NotWaitlisted.into());
     }
     store::find_enrollment(&app.db, &org.id, &enrollment.id, None).await?.ok_or_else(enrollment_not_found)
@@ -558,7 +603,7 @@ pub async fn requests(app: &App, org: &OrgContext, status: Option<RequestStatus>
 /// Staff enroll whatever the portal switch says.
 pub async fn staff_enroll(app: &App, org: &OrgContext, staff: &Requester, student_id: &StudentId, class_id: &ClassId) -> ApiResult<EnrollmentView> {
     let student = find_student(app, &org.id, student_id).await?;
-    let made = enroll(app, org, staff, &student, class_id).await?;
+    let made = enroll(app, org, staff, None, &student, class_id).await?;
     // Actions are what a family is offered: none for staff.
     Ok(EnrollmentView::of(&made, RequestOptions::default(), false, today(app)))
 }

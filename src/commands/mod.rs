@@ -21,11 +21,21 @@ pub mod settings;
 pub mod sign_in;
 
 use crate::app::App;
-use crate::error::ApiResult;
-use crate::store::{audit, outbox, Guard};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{audit, outbox, sessions, Guard};
 use portal_core::audit::AuditEntry;
 use portal_core::notification::Notification;
 use worker::D1PreparedStatement;
+
+/// A customer's write whose first statement carried `sessions::still_live` and wrote nothing: 401
+/// if the session ended after the session check (the write lost a race with a revoke, a sign-out
+/// or the portal switch); Ok if it is still live, for the caller to say what else stopped it.
+pub async fn require_live(app: &App, session_id: &str) -> ApiResult<()> {
+    match sessions::live_or_why(&app.db, session_id, app.now()).await? {
+        Ok(()) => Ok(()),
+        Err(reason) => Err(ApiError::session_ended(reason.as_deref())),
+    }
+}
 
 /// A command's audit rows and e-mails, each guarded like its state change: a command that loses a
 /// race writes none of them.

@@ -8,6 +8,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway, Vaulted};
 use crate::store::outbox::{self};
 use crate::store::payments::{self as store, EntryRow, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
+use crate::commands::require_live;
+use crate::store::sessions::still_live;
 use crate::store::{Guard, won};
 use portal_core::audit::Actor;
 use portal_core::ids::{GuardianId, PaymentMethodId};
@@ -292,13 +294,16 @@ async fn keep_vaulted(
         gateway_customer_ref: vaulted.customer_ref.as_deref(),
         method,
     };
-    let results = app.db.batch(store::insert_method(&app.db, &row, app.now())?).await?;
+    let live = still_live(account.session_id, app.now());
+    let results = app.db.batch(store::insert_method(&app.db, &row, app.now(), live)?).await?;
     if !won(&results, 0)? {
         let saved = store::guardian_methods(&app.db, me).await?;
         if let Some(kept) = saved.iter().find(|m| m.gateway_ref == vaulted.method_ref) {
             return Ok(MethodView::new(kept, Some(&account.payer), &offers(policy)));
         }
         let _ = gateway.delete_method(&MethodRef { method_ref: &vaulted.method_ref, customer_ref: vaulted.customer_ref.as_deref() }, &format!("delete-{id}")).await;
+        // The session ended meanwhile (a revoke): 401, not "three methods already".
+        require_live(app, account.session_id).await?;
         return Err(PaymentError::MethodLimit.into());
     }
     let saved = find_family_method(app, account, id).await?;
@@ -309,7 +314,11 @@ pub async fn edit_method(app: &App, account: &Account<'_>, id: &str, edit: &Meth
     let policy = account.policy(app);
     let m = find_family_method(app, account, id).await?;
     may_edit_method(&account.payer, &facts(&m), edit, &policy, year_month(app.now()))?;
-    app.db.batch(store::edit_method(&app.db, &m, edit, app.now())?).await?;
+    let live = still_live(account.session_id, app.now());
+    let results = app.db.batch(store::edit_method(&app.db, &m, edit, app.now(), live)?).await?;
+    if !won(&results, 0)? {
+        require_live(app, account.session_id).await?;
+    }
     let m = find_family_method(app, account, id).await?;
     Ok(MethodView::new(&m, Some(&account.payer), &offers(&policy)))
 }
@@ -412,9 +421,13 @@ pub async fn delete_method(app: &App, account: &Account<'_>, id: &str) -> ApiRes
         reason: format!("Deleted by {}.", account.payer_name),
     };
     let mut batch = Vec::new();
-    let queued = deletion(app, account.org_id, &job, store::mark_deleting(&app.db, &m.id, &change_id, &job.reason, app.now())?)?
+    let live = still_live(account.session_id, app.now());
+    let queued = deletion(app, account.org_id, &job, store::mark_deleting(&app.db, &m.id, &change_id, &job.reason, app.now(), live)?)?
         .add_to(&mut batch);
     let results = app.db.batch(batch).await?;
+    if !won(&results, 0)? {
+        require_live(app, account.session_id).await?;
+    }
     queued.enqueue(app, &results).await
 }
 

@@ -13,7 +13,7 @@ use portal_core::organization::StaffRole;
 use portal_core::enrollment::RequestOptions;
 use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
-use portal_core::session::{check_live, ended_message, SessionClaims, SessionError, SessionKind};
+use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
 
 /// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in (then the
 /// request must not come from another site).
@@ -94,6 +94,9 @@ impl FromRequest for Staff {
     }
 }
 
+/// A request header that, in development only, ends the customer's session just after its check.
+pub const END_SESSION_AFTER_CHECK: &str = "x-dev-end-session-after-check";
+
 /// The signed-in guardian, their family and organization, and the payment settings.
 pub struct Customer {
     pub session_id: String,
@@ -128,6 +131,7 @@ impl Customer {
             payer_name: self.requester().actor().label,
             can_view_full_ledger: self.can_view_full_ledger,
             settings: &self.payments,
+            session_id: &self.session_id,
         }
     }
 
@@ -155,6 +159,7 @@ impl Customer {
             guardian: &self.me,
             can_manage_enrollments: self.can_manage_enrollments,
             options: self.request_options,
+            session_id: &self.session_id,
         }
     }
 
@@ -180,16 +185,19 @@ impl FromRequest for Customer {
             return Err(ApiError::portal_unavailable());
         }
         // An ended session says why (signed out, revoked, password changed) where it can.
-        let ended = |reason: Option<&str>| match ended_message(reason) {
-            Some(why) => ApiError::new(401, ErrorCode::SessionEnded, why),
-            None => SessionError::Ended.into(),
-        };
+        let ended = ApiError::session_ended;
         if let Err(e) = check_live(&claims, &row.session.stored(), app.now()) {
             return Err(if e == SessionError::Ended { ended(row.session.end_reason.as_deref()) } else { e.into() });
         }
         let (AccessState::CanLogIn, Some(person_id)) = (row.access_state, row.person_id) else {
             return Err(ended(Some("access_revoked")));
         };
+        // Development only, for the tests: the session ends right after its check passed, as if a
+        // revoke committed between the check and the request's write (whose guard must then
+        // refuse it: `store::sessions::still_live`).
+        if app.config.is_development() && parts.header(END_SESSION_AFTER_CHECK).is_some() {
+            sessions::end(&app.db, &claims.sid, "access_revoked", app.now()).await?;
+        }
         Ok(Customer {
             session_id: claims.sid,
             person_id,

@@ -1,7 +1,7 @@
 //! Locations, classes, students, enrollments and enrollment requests.
 
 use super::invitations::guarded_update;
-use super::{bool_from_int, flag, int, opt_text, text, Arg, Db, Guard};
+use super::{bool_from_int, flag, guarded, int, opt_text, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::enrollment::{ClassSpec, Day, EnrollmentKind, EnrollmentStatus, RequestKind, RequestStatus, StudentSpec, Weekday};
 use portal_core::ids::{ClassId, EnrollmentId, FamilyId, GuardianId, RequestId, StudentId};
@@ -149,27 +149,50 @@ pub async fn find_student(db: &Db, org_id: &str, id: &StudentId, family: Option<
     db.first(FIND_STUDENT, &[text(id), text(org_id), opt_text(family.map(|f| &f[..]))]).await
 }
 
-pub fn insert_student(db: &Db, id: &StudentId, org_id: &str, family_id: &FamilyId, s: &StudentSpec, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+/// A new student; under `guard` if given (a customer's: their session still live).
+#[allow(clippy::too_many_arguments)]
+pub fn insert_student<'a>(
+    db: &Db,
+    id: &'a StudentId,
+    org_id: &'a str,
+    family_id: &'a FamilyId,
+    s: &'a StudentSpec,
+    birth_date: &'a str,
+    now: Timestamp,
+    guard: Option<Guard<'a>>,
+) -> ApiResult<D1PreparedStatement> {
+    let values = vec![
+        text(id),
+        text(org_id),
+        text(family_id),
+        text(&s.first_name),
+        text(&s.last_name),
+        text(birth_date),
+        int(now.millis()),
+        int(now.millis()),
+    ];
+    let (tail, args) = guarded(values, guard);
     db.stmt(
-        "INSERT INTO students (id, org_id, family_id, first_name, last_name, birth_date, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        &[
-            text(id),
-            text(org_id),
-            text(family_id),
-            text(&s.first_name),
-            text(&s.last_name),
-            text(&s.birth_date.to_string()),
-            int(now.millis()),
-        ],
+        &format!("INSERT INTO students (id, org_id, family_id, first_name, last_name, birth_date, created_at, updated_at) {tail}"),
+        &args,
     )
 }
 
-pub fn update_student(db: &Db, id: &StudentId, s: &StudentSpec, now: Timestamp) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        "UPDATE students SET first_name = ?2, last_name = ?3, birth_date = ?4, updated_at = ?5 WHERE id = ?1",
-        &[text(id), text(&s.first_name), text(&s.last_name), text(&s.birth_date.to_string()), int(now.millis())],
-    )
+/// A student's new description; under `guard` if given.
+pub fn update_student<'a>(
+    db: &Db,
+    id: &'a StudentId,
+    s: &'a StudentSpec,
+    birth_date: &'a str,
+    now: Timestamp,
+    guard: Option<Guard<'a>>,
+) -> ApiResult<D1PreparedStatement> {
+    let sql = "UPDATE students SET first_name = ?, last_name = ?, birth_date = ?, updated_at = ? WHERE id = ?";
+    let args = vec![text(&s.first_name), text(&s.last_name), text(birth_date), int(now.millis()), text(id)];
+    match guard {
+        Some(g) => guarded_update(db, sql, args, g),
+        None => db.stmt(sql, &args),
+    }
 }
 
 /// An enrollment with its class (and location) and its pending request, if any.
@@ -390,25 +413,30 @@ pub struct NewRequest<'a> {
     pub requested_by_label: &'a str,
 }
 
-/// A pending request; the unique index refuses a second one for the same enrollment.
-pub fn insert_request(db: &Db, r: &NewRequest<'_>, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+/// A pending request; the unique index refuses a second one for the same enrollment. Under `guard`
+/// (the customer's session still live).
+pub fn insert_request<'a>(db: &Db, r: &NewRequest<'a>, now: Timestamp, guard: Guard<'a>) -> ApiResult<D1PreparedStatement> {
+    let values = vec![
+        text(r.id),
+        text(r.org_id),
+        text(r.family_id),
+        text(r.enrollment_id),
+        text(r.kind.as_str()),
+        opt_text(r.to_class_id.map(|c| &c[..])),
+        opt_text(r.reason),
+        opt_text(r.effective_date),
+        text(r.requested_by_id),
+        text(r.requested_by_label),
+        int(now.millis()),
+        text(r.id),
+    ];
+    let (tail, args) = guarded(values, Some(guard));
     db.stmt(
-        "INSERT INTO enrollment_requests (id, org_id, family_id, enrollment_id, kind, to_class_id, reason, effective_date, \
-           requested_by_id, requested_by_label, requested_at, last_change_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1)",
-        &[
-            text(r.id),
-            text(r.org_id),
-            text(r.family_id),
-            text(r.enrollment_id),
-            text(r.kind.as_str()),
-            opt_text(r.to_class_id.map(|c| &c[..])),
-            opt_text(r.reason),
-            opt_text(r.effective_date),
-            text(r.requested_by_id),
-            text(r.requested_by_label),
-            int(now.millis()),
-        ],
+        &format!(
+            "INSERT INTO enrollment_requests (id, org_id, family_id, enrollment_id, kind, to_class_id, reason, effective_date, \
+               requested_by_id, requested_by_label, requested_at, last_change_id) {tail}"
+        ),
+        &args,
     )
 }
 

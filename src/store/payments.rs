@@ -88,12 +88,14 @@ pub struct NewMethodRow<'a> {
 }
 
 /// Saves a vaulted method unless the guardian already has three or lost access meanwhile; a
-/// default method takes the flag from the guardian's others. Changes nothing if refused.
-pub fn insert_method(db: &Db, row: &NewMethodRow<'_>, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
+/// default method takes the flag from the guardian's others. Changes nothing if refused, or if
+/// `guard` (the customer's session still live) does not hold.
+pub fn insert_method<'a>(db: &Db, row: &NewMethodRow<'a>, now: Timestamp, guard: Guard<'a>) -> ApiResult<Vec<D1PreparedStatement>> {
     let m = row.method;
     let (exp_month, exp_year) = m.expiry.map_or((Arg::Null, Arg::Null), |(mo, y)| (int(mo), int(y)));
     Ok(vec![
-        db.stmt(
+        guarded_update(
+            db,
             "INSERT INTO payment_methods (id, org_id, guardian_id, kind, gateway_kind, gateway_account_id, gateway_ref, \
                gateway_customer_ref, last4, exp_month, exp_year, is_default, recurring_authorized, created_at, updated_at) \
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
@@ -102,7 +104,7 @@ pub fn insert_method(db: &Db, row: &NewMethodRow<'_>, now: Timestamp) -> ApiResu
              WHERE (SELECT COUNT(*) FROM payment_methods WHERE guardian_id = ?3 AND state = 'active') < ?15 \
                AND NOT EXISTS (SELECT 1 FROM payment_methods WHERE guardian_id = ?3 AND gateway_ref = ?7 AND state = 'active') \
                AND EXISTS (SELECT 1 FROM guardians WHERE id = ?3 AND access_state = 'can_log_in')",
-            &[
+            vec![
                 text(row.id),
                 text(row.org_id),
                 text(row.guardian_id),
@@ -119,6 +121,7 @@ pub fn insert_method(db: &Db, row: &NewMethodRow<'_>, now: Timestamp) -> ApiResu
                 int(now.millis()),
                 int(portal_core::payments::MAX_METHODS_PER_GUARDIAN),
             ],
+            guard,
         )?,
         keep_one_default(db, row.guardian_id, row.id)?,
     ])
@@ -143,31 +146,46 @@ pub fn promote_default(db: &Db, guardian_id: &str) -> ApiResult<D1PreparedStatem
     )
 }
 
-pub fn edit_method(
+/// Under `guard` (the customer's session still live): if it does not hold, the first statement
+/// changes nothing.
+pub fn edit_method<'a>(
     db: &Db,
-    method: &MethodRow,
+    method: &'a MethodRow,
     edit: &portal_core::payments::MethodEdit,
     now: Timestamp,
+    guard: Guard<'a>,
 ) -> ApiResult<Vec<D1PreparedStatement>> {
     let opt_flag = |b: Option<bool>| b.map_or(Arg::Null, flag);
     let (exp_month, exp_year) = edit.expiry.map_or((Arg::Null, Arg::Null), |(m, y)| (int(m), int(y)));
     Ok(vec![
-        db.stmt(
+        guarded_update(
+            db,
             "UPDATE payment_methods SET is_default = MAX(is_default, COALESCE(?2, 0)), \
                recurring_authorized = COALESCE(?3, recurring_authorized), exp_month = COALESCE(?4, exp_month), \
                exp_year = COALESCE(?5, exp_year), updated_at = ?6 WHERE id = ?1 AND state = 'active'",
-            &[text(&method.id), opt_flag(edit.is_default), opt_flag(edit.recurring_authorized), exp_month, exp_year, int(now.millis())],
+            vec![text(&method.id), opt_flag(edit.is_default), opt_flag(edit.recurring_authorized), exp_month, exp_year, int(now.millis())],
+            guard,
         )?,
         keep_one_default(db, &method.guardian_id, &method.id)?,
     ])
 }
 
-/// Takes one method away from the family; the gateway deletion follows through the queue.
-pub fn mark_deleting(db: &Db, method_id: &str, change_id: &str, reason: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
+/// Takes one method away from the family; the gateway deletion follows through the queue. Under
+/// `guard` (the customer's session still live).
+pub fn mark_deleting<'a>(
+    db: &Db,
+    method_id: &'a str,
+    change_id: &'a str,
+    reason: &'a str,
+    now: Timestamp,
+    guard: Guard<'a>,
+) -> ApiResult<D1PreparedStatement> {
+    guarded_update(
+        db,
         "UPDATE payment_methods SET state = 'deleting', deletion_reason = ?3, last_change_id = ?2, is_default = 0, \
          updated_at = ?4 WHERE id = ?1 AND state = 'active'",
-        &[text(method_id), text(change_id), text(reason), int(now.millis())],
+        vec![text(method_id), text(change_id), text(reason), int(now.millis())],
+        guard,
     )
 }
 

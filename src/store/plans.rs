@@ -15,6 +15,8 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
     vec![
         ("staff session check", sessions::LOAD_STAFF_SESSION.into()),
         ("guardian session check", sessions::LOAD_GUARDIAN_SESSION.into()),
+        ("a customer's write, guarded: the session still live", format!("SELECT 1 WHERE {}", sessions::STILL_LIVE)),
+        ("a customer's guarded write wrote nothing: is the session live, or why it ended", sessions::LIVE_OR_WHY.into()),
         ("staff sign-in", STAFF_SIGN_IN.into()),
         ("guardian sign-in", GUARDIAN_SIGN_IN.into()),
         // (Counting an attempt is an INSERT ... ON CONFLICT on the primary key: SQLite shows no plan for it.)

@@ -266,3 +266,49 @@ pub async fn live_count(db: &Db, subject_id: &str, now: Timestamp) -> ApiResult<
     let count: Option<Count> = db.first(LIVE_COUNT, &[text(subject_id), int(now.millis())]).await?;
     Ok(count.map_or(0, |c| c.n))
 }
+
+/// What the guardian session check (`LOAD_GUARDIAN_SESSION`, then `check_live` and the access
+/// state in `http::session`) requires of a live customer session, as one condition on the session's
+/// primary key: not ended, not expired, begun under the organization's customer session epoch with
+/// the portal on, and its guardian still able to log in. `$id` and `$now` are its placeholders.
+macro_rules! live_customer_session {
+    ($id:literal, $now:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM sessions s JOIN organizations o ON o.id = s.org_id \
+             JOIN guardians g ON g.id = s.subject_id \
+             WHERE s.id = ", $id, " AND s.kind = 'guardian' AND s.ended_at IS NULL AND s.expires_at > ", $now, " \
+               AND s.epoch >= o.customer_session_epoch AND o.portal_enabled = 1 \
+               AND g.access_state = 'can_log_in' AND g.person_id IS NOT NULL)"
+        )
+    };
+}
+
+/// The guard of `still_live`: binds the session id, then now.
+pub const STILL_LIVE: &str = live_customer_session!("?", "?");
+
+/// True while the customer's session is live: the first write of a customer's batch carries it,
+/// so that a write whose session ended (a revoke, a sign-out, the portal switched off) after the
+/// session check and before the batch writes nothing.
+pub fn still_live(session_id: &str, now: Timestamp) -> Guard<'_> {
+    Guard { sql: STILL_LIVE, args: vec![text(session_id), int(now.millis())] }
+}
+
+/// `STILL_LIVE` read on its own, with why the session ended if it did.
+pub const LIVE_OR_WHY: &str =
+    concat!("SELECT ", live_customer_session!("?1", "?2"), " AS live, (SELECT end_reason FROM sessions WHERE id = ?1) AS end_reason");
+
+/// Whether the session is live now (`STILL_LIVE`), and if not, why it ended (`sessions.end_reason`;
+/// None if no statement ended it, e.g. it expired).
+pub async fn live_or_why(db: &Db, session_id: &str, now: Timestamp) -> ApiResult<Result<(), Option<String>>> {
+    #[derive(Deserialize)]
+    struct Live {
+        live: i64,
+        end_reason: Option<String>,
+    }
+    let row: Option<Live> = db.first(LIVE_OR_WHY, &[text(session_id), int(now.millis())]).await?;
+    Ok(match row {
+        Some(Live { live: 1, .. }) => Ok(()),
+        Some(Live { end_reason, .. }) => Err(end_reason),
+        None => Err(None),
+    })
+}

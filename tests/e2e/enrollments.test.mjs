@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPortal, assertError } from './harness.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let portal;
 before(async () => {
@@ -271,3 +272,112 @@ test("a revoked guardian's pending request stays with the family and names them;
   const mine = await portal.request('GET', `${api('revoked-asker')}/requests`, { token: s.primary.token });
   assert.equal(mine.body.requests[0].requested_by, 'Bob Lee');
 });
+
+/** A new secondary of the school's family who can log in and manage enrollments: {id, token}. */
+async function managingSecondary(s, name) {
+  const email = `${name.toLowerCase()}@${s.slug}.test`;
+  const added = await portal.request('POST', `${api(s.slug)}/guardians`, {
+    token: s.primary.token,
+    json: { first_name: name, last_name: 'Lee', email },
+  });
+  assert.equal(added.status, 201, added.text);
+  const sent = await portal.request('POST', `${api(s.slug)}/guardians/${added.body.id}/invitation`, { token: s.primary.token });
+  assert.equal(sent.status, 202, sent.text);
+  const accepted = await portal.accept(s.slug, await portal.linkToken(email, 'invitation'), `${name}-password-1`);
+  assert.equal(accepted.status, 200, accepted.text);
+  const granted = await portal.request('PUT', `${api(s.slug)}/guardians/${added.body.id}/permissions`, {
+    token: s.primary.token,
+    json: { can_make_payments: false, can_view_full_ledger: false, can_manage_enrollments: true },
+  });
+  assert.equal(granted.status, 200, granted.text);
+  return { id: added.body.id, token: accepted.body.token };
+}
+
+/** The audit log's rows of `action` on `target_id`, with their insertion order (rowid). */
+const auditRows = async (action, targetId) =>
+  (await portal.db.prepare('SELECT rowid AS n, target_id FROM audit_log WHERE action = ? AND target_id = ?').bind(action, targetId).all()).results;
+const enrollmentsIn = async (classId) =>
+  (await portal.db.prepare('SELECT id, status FROM enrollments WHERE class_id = ?').bind(classId).all()).results;
+
+test('a revoke racing the revoked guardian’s enrollment, 12 rounds: the enrollment lands before the revoke (201) or not at all (401)', async (t) => {
+  const s = await school('revoke-race');
+  const outcomes = [];
+  for (let round = 0; round < 12; round += 1) {
+    const c = await s.addClass(`Race ${round}`, 5, false);
+    const bob = await managingSecondary(s, `Racer${round}`);
+    // Which request starts first alternates, the other follows 0 to 2 ms later: the rounds fall on
+    // both sides of the revoke, and some between a session check and its write.
+    const revoke = () => portal.request('POST', `${api(s.slug)}/guardians/${bob.id}/revoke`, { token: s.primary.token });
+    const enrolling = () => enroll(s, bob.token, s.mia.id, c.id);
+    const later = (go) => sleep((round >> 1) % 3).then(go);
+    const [enrolled, revoked] = round % 2
+      ? await Promise.all([enrolling(), later(revoke)])
+      : await Promise.all([later(enrolling), revoke()]);
+    assert.equal(revoked.status, 200, revoked.text);
+    const rows = await enrollmentsIn(c.id);
+    if (enrolled.status === 201) {
+      assert.deepEqual(rows.map((r) => r.id), [enrolled.body.id], `round ${round}: the enrollment answered 201 exists`);
+      // It committed before the revoke: its audit row was written first.
+      const [made] = await auditRows('student_enrolled', enrolled.body.id);
+      const [revoke] = await auditRows('access_revoked', bob.id);
+      assert.ok(made.n < revoke.n, `round ${round}: the enrollment was written after the revoke`);
+    } else {
+      assertError(enrolled, 401, 'session_ended');
+      assert.deepEqual(rows, [], `round ${round}: an enrollment answered 401 left a row`);
+    }
+    // Either way, the revoked guardian can enroll no more.
+    const c2 = await s.addClass(`After ${round}`, 5, false);
+    assertError(await enroll(s, bob.token, s.mia.id, c2.id), 401, 'session_ended');
+    assert.deepEqual(await enrollmentsIn(c2.id), []);
+    outcomes.push(enrolled.status);
+  }
+  assert.ok(outcomes.every((o) => o === 201 || o === 401), outcomes.join(' '));
+  t.diagnostic(`enrollment answers: ${outcomes.join(' ')}`);
+});
+
+test('a customer write whose session ended after the session check writes nothing and answers 401', async () => {
+  const s = await school('ended-mid-request', { allow_drop_requests: true, allow_transfer_requests: true, allow_cancel_waitlist: true });
+  const bob = await managingSecondary(s, 'Ned');
+  // Development only: the session ends just after its check, as if a revoke committed then.
+  const racing = { 'x-dev-end-session-after-check': '1' };
+  const tokenOf = () => managingSecondarySignIn(s, 'ned');
+  const c = await s.addClass('Guarded', 5, false);
+  const waitlisted = await s.addClass('Full', 0, true);
+  const active = (await enroll(s, s.primary.token, s.mia.id, c.id)).body;
+  const spot = (await enroll(s, s.primary.token, s.mia.id, waitlisted.id)).body;
+  assert.equal(spot.status, 'waitlisted');
+  const other = await s.addClass('Other', 5, false);
+  const audits = async () => (await portal.db.prepare('SELECT COUNT(*) AS n FROM audit_log').first()).n;
+
+  const writes = [
+    ['enroll', 'POST', '/enrollments', { student_id: s.mia.id, class_id: other.id }],
+    ['add a student', 'POST', '/students', { first_name: 'Zed', last_name: 'Lee', birth_date: '2018-01-01' }],
+    ['edit a student', 'PATCH', `/students/${s.mia.id}`, { first_name: 'Mila' }],
+    ['drop request', 'POST', `/enrollments/${active.id}/drop-request`, { reason: 'Moving' }],
+    ['transfer request', 'POST', `/enrollments/${active.id}/transfer-request`, { to_class_id: other.id }],
+    ['cancel a waitlist spot', 'DELETE', `/enrollments/${spot.id}/waitlist`, undefined],
+  ];
+  let token = bob.token;
+  for (const [what, method, path, json] of writes) {
+    const before = await audits();
+    const res = await portal.request(method, `${api(s.slug)}${path}`, { token, json, headers: racing });
+    assertError(res, 401, 'session_ended');
+    assert.equal(await audits(), before, `${what}: no audit row`);
+    // The next request with the token finds the session ended too.
+    assertError(await portal.request('GET', `${api(s.slug)}/students`, { token }), 401, 'session_ended');
+    token = await tokenOf();
+  }
+  assert.deepEqual(await enrollmentsIn(other.id), [], 'no enrollment was written');
+  const students = await portal.request('GET', `${api(s.slug)}/students`, { token: s.primary.token });
+  assert.deepEqual(students.body.students.map((x) => x.first_name), ['Mia'], 'no student added or renamed');
+  const requests = await portal.request('GET', `${api(s.slug)}/requests`, { token: s.primary.token });
+  assert.deepEqual(requests.body.requests, [], 'no request was written');
+  const mias = await portal.request('GET', `${api(s.slug)}/students/${s.mia.id}/enrollments`, { token: s.primary.token });
+  assert.deepEqual(mias.body.waitlist.map((e) => e.id), [spot.id], 'the waitlist spot is kept');
+  // Without the hook, the same writes go through.
+  assert.equal((await enroll(s, token, s.mia.id, other.id)).status, 201);
+});
+
+async function managingSecondarySignIn(s, name) {
+  return portal.guardianSignIn(s.slug, `${name}@${s.slug}.test`, `${name[0].toUpperCase()}${name.slice(1)}-password-1`);
+}

@@ -428,3 +428,25 @@ test('the sandbox gateway is for development only and Stripe needs a connected a
   const read = await portal.request('GET', '/office/gateway-settings/api/settings/portal-options', { token: staff });
   assert.equal(read.body.invitation_ttl_hours, 72);
 });
+
+test('saving, editing or deleting a method with a session that ended after its check writes nothing and answers 401', async () => {
+  const f = await payingFamily('ended-pay');
+  const slug = 'ended-pay';
+  // Development only: the session ends just after its check, as if a revoke committed then.
+  const racing = { 'x-dev-end-session-after-check': '1' };
+  const signIn = () => portal.guardianSignIn(slug, f.secondary.email, f.secondary.password);
+  const kept = await save(slug, f.secondary.token, card('tok_visa', '4242'));
+  assert.equal(kept.status, 201, kept.text);
+  const before = await methodRows(f.secondary.id);
+
+  let token = f.secondary.token;
+  const saved = await portal.request('POST', `${api(slug)}/payment-methods`, { token, json: card('tok_mastercard', '4444'), headers: racing });
+  assertError(saved, 401, 'session_ended');
+  token = await signIn();
+  const edited = await portal.request('PATCH', `${api(slug)}/payment-methods/${kept.body.id}`, { token, json: { exp_month: 1, exp_year: 2036 }, headers: racing });
+  assertError(edited, 401, 'session_ended');
+  token = await signIn();
+  const deleted = await portal.request('DELETE', `${api(slug)}/payment-methods/${kept.body.id}`, { token, headers: racing });
+  assertError(deleted, 401, 'session_ended');
+  assert.deepEqual(await methodRows(f.secondary.id), before, 'no method was added, changed or deleted');
+});

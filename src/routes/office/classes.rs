@@ -47,7 +47,7 @@ pub async fn edit_class(app: Rc<App>, staff: Staff, Path(id): Path<ClassId>, Jso
 pub async fn add_student(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<NewStudent>) -> ApiResult<Response> {
     families::find(&app, &staff.org.id, &family_id).await?;
     let (first, last, birth) = (&body.first_name, &body.last_name, &body.birth_date);
-    json(201, &enrollments::add_student(&app, &staff.org, &staff.requester(), &family_id, first, last, birth).await?)
+    json(201, &enrollments::add_student(&app, &staff.org, &staff.requester(), None, &family_id, first, last, birth).await?)
 }
 
 /// Staff enroll whatever the portal switch says.
