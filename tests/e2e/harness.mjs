@@ -108,6 +108,8 @@ export class Portal {
       init.headers['content-type'] = 'application/json';
     } else if (body !== undefined) {
       init.body = body;
+      // A stream goes without Content-Length (chunked): the Worker must read it to know its size.
+      if (body instanceof ReadableStream) init.duplex = 'half';
     }
     if (token) init.headers.authorization = `Bearer ${token}`;
     const res = await this.mf.dispatchFetch(`${BASE}${path}`, init);
