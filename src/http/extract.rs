@@ -86,6 +86,11 @@ impl RequestParts {
         if !self.cookie_session {
             return Ok(());
         }
+        self.require_declared_json(body)
+    }
+
+    /// The body is declared `application/json` (or there is none and nothing declared), whoever sends it.
+    fn require_declared_json(&self, body: &[u8]) -> ApiResult<()> {
         let declared = self.header("content-type");
         let is_json = declared
             .as_deref()
@@ -188,8 +193,7 @@ impl<T: DeserializeOwned> FromRequest for SignInJson<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         parts.refuse_cross_site()?;
         let bytes = read_body(&parts.req, MAX_JSON_BODY_BYTES).await?;
-        parts.cookie_session = true; // the body must say it is JSON, as with the cookie
-        parts.require_json_body(&bytes)?;
+        parts.require_declared_json(&bytes)?;
         parse_json(&bytes).map(SignInJson)
     }
 }
