@@ -183,6 +183,9 @@ pub const ENDED_SIGNED_OUT: &str = "You signed out. Please sign in again.";
 pub const ENDED_PASSWORD_CHANGED: &str = "Your password was changed. Please sign in with your new password.";
 pub const ENDED_ACCESS: &str =
     "Your access to this family's account has ended. If you have questions, contact the Primary Guardian.";
+/// A staff member's session whose staff account is gone from the organization.
+pub const ENDED_STAFF_REMOVED: &str =
+    "Your Office Portal account has been removed from this organization. Ask its owner or an admin if this is a mistake.";
 pub const ENDED_SWITCHED: &str = "You moved to another family account in another window. Please sign in again.";
 
 pub fn ended_message(reason: Option<&str>) -> Option<&'static str> {

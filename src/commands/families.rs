@@ -11,7 +11,8 @@ use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::payments::{self as ledger, EntryRow, NewEntry};
 use crate::store::audit::{self, HistoryRow};
 use crate::store::organizations;
-use portal_core::access::{AccessError, Requester};
+use portal_core::access::{AccessError, AccessStatus, Requester};
+use portal_core::ids::FamilyId;
 use portal_core::audit::AuditEntry;
 use portal_core::family::{Contact, FamilyStatus};
 use portal_core::operations::OperationError;
@@ -79,10 +80,14 @@ const MAX_SEARCH_RESULTS: i64 = 100;
 /// Families whose name, or a guardian's name or e-mail, contains `q` (all when blank), each with
 /// its guardians.
 pub async fn search(app: &App, org_id: &str, q: &str) -> ApiResult<Vec<(FamilyRow, Vec<GuardianRow>)>> {
+    search_from(app, org_id, q, MAX_SEARCH_RESULTS, 0).await
+}
+
+async fn search_from(app: &App, org_id: &str, q: &str, limit: i64, offset: i64) -> ApiResult<Vec<(FamilyRow, Vec<GuardianRow>)>> {
     if q.chars().count() > MAX_SEARCH_CHARS {
         return Err(ApiError::invalid_field("q", format!("The search text must be at most {MAX_SEARCH_CHARS} characters.")));
     }
-    let found = families::search(&app.db, org_id, q.trim(), MAX_SEARCH_RESULTS).await?;
+    let found = families::search(&app.db, org_id, q.trim(), limit, offset).await?;
     let ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
     let mut by_family = families::guardians_by_family(&app.db, &ids).await?;
     Ok(found
@@ -92,6 +97,51 @@ pub async fn search(app: &App, org_id: &str, q: &str) -> ApiResult<Vec<(FamilyRo
             (f, guardians)
         })
         .collect())
+}
+
+/// How many families one page of FAMILIES lists.
+pub const FAMILIES_PER_PAGE: i64 = 25;
+
+/// One row of FAMILIES: the family, its Primary Guardian, and how many of its guardians can log in.
+#[derive(Serialize)]
+pub struct FamilyListing {
+    pub can_log_in: usize,
+    pub guardians: usize,
+    pub id: FamilyId,
+    pub name: String,
+    pub primary_email: Option<String>,
+    pub primary_name: String,
+}
+
+/// A page of FAMILIES (1-based `page`) and whether another follows: one more row is read to
+/// know, so no count of a large organization is needed.
+pub struct FamiliesPage {
+    pub families: Vec<FamilyListing>,
+    pub page: i64,
+    pub has_next: bool,
+}
+
+pub async fn families_page(app: &App, org_id: &str, q: &str, page: i64) -> ApiResult<FamiliesPage> {
+    let page = page.max(1);
+    let mut found = search_from(app, org_id, q, FAMILIES_PER_PAGE + 1, (page - 1) * FAMILIES_PER_PAGE).await?;
+    let has_next = found.len() as i64 > FAMILIES_PER_PAGE;
+    found.truncate(FAMILIES_PER_PAGE as usize);
+    let now = app.now();
+    let families = found
+        .into_iter()
+        .map(|(family, guardians)| {
+            let primary = guardians.iter().find(|g| g.id == family.primary_guardian_id);
+            FamilyListing {
+                can_log_in: guardians.iter().filter(|g| g.status(now) == AccessStatus::CanLogIn).count(),
+                guardians: guardians.len(),
+                id: FamilyId(family.id),
+                name: family.name,
+                primary_email: primary.and_then(|g| g.email.clone()),
+                primary_name: primary.map(|g| format!("{} {}", g.first_name, g.last_name)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(FamiliesPage { families, page, has_next })
 }
 
 /// Adds a contact without access to a family staff may still change.

@@ -71,12 +71,16 @@ impl FromRequest for Staff {
         let claims = verified_claims(parts, STAFF_COOKIE, SessionKind::Staff)?;
         let app = &parts.app;
         let row = sessions::load_staff_session(&app.db, &claims.sid).await?.ok_or(SessionError::Ended)?;
-        check_live(&claims, &row.session.stored(), app.now())?;
+        // An ended session says why (signed out elsewhere) where it can, as a guardian's does.
+        if let Err(e) = check_live(&claims, &row.session.stored(), app.now()) {
+            return Err(if e == SessionError::Ended { ApiError::session_ended(row.session.end_reason.as_deref()) } else { e.into() });
+        }
         if row.session.org_slug != parts.param("org")? {
             return Err(SessionError::WrongAudience.into());
         }
         let (Some(email), Some(role)) = (row.staff_email, row.staff_role) else {
-            return Err(SessionError::Ended.into()); // the staff user is gone
+            // The staff user is gone: say so, rather than the bare "session ended".
+            return Err(ApiError::new(401, ErrorCode::SessionEnded, portal_core::session::ENDED_STAFF_REMOVED));
         };
         Ok(Staff {
             session_id: claims.sid,

@@ -4,6 +4,7 @@
 
 mod bodies;
 mod office;
+mod pages;
 mod platform;
 mod portal;
 
@@ -46,6 +47,7 @@ impl PathParam for RequestId {
 
 fn table(development: bool) -> Router {
     let router = platform::routes(Router::default(), development);
+    let router = pages::routes(router);
     let router = office::routes(router);
     portal::routes(router)
 }
@@ -116,6 +118,7 @@ pub async fn handle(app: App, raw: web_sys::Request) -> ApiResult<Response> {
     };
     match answer {
         Err(e) if portal::is_page(path) => portal::error_page(e),
+        Err(e) if office::is_page(path) => office::error_page(e),
         answer => answer,
     }
 }

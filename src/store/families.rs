@@ -208,15 +208,15 @@ pub async fn find_family(db: &Db, org_id: &str, family_id: &str) -> ApiResult<Op
 }
 
 /// Families whose name, or a guardian's name or e-mail, contains `q` (all families when empty).
-pub async fn search(db: &Db, org_id: &str, q: &str, limit: i64) -> ApiResult<Vec<FamilyRow>> {
+pub async fn search(db: &Db, org_id: &str, q: &str, limit: i64, offset: i64) -> ApiResult<Vec<FamilyRow>> {
     db.all(
         "SELECT f.id, f.name, f.primary_guardian_id, f.status, f.merged_into_id FROM families f \
          WHERE f.org_id = ?1 AND (?2 = '' OR instr(lower(f.name), lower(?2)) > 0 OR EXISTS (\
            SELECT 1 FROM guardians g WHERE g.family_id = f.id AND \
            (instr(lower(g.first_name || ' ' || g.last_name), lower(?2)) > 0 \
             OR instr(lower(g.email), lower(?2)) > 0))) \
-         ORDER BY f.name, f.id LIMIT ?3",
-        &[text(org_id), text(q), int(limit)],
+         ORDER BY f.name, f.id LIMIT ?3 OFFSET ?4",
+        &[text(org_id), text(q), int(limit), int(offset)],
     )
     .await
 }

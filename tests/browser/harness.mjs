@@ -130,3 +130,11 @@ export async function signIn(tab, base, slug, email, password) {
   await tab.page.getByLabel('Password', { exact: true }).fill(password);
   return submit(tab.page, 'Sign in');
 }
+
+/** Signs a staff member in on the Office Portal's sign-in page; answers the page it led to (FAMILIES). */
+export async function staffSignIn(tab, base, slug, email, password) {
+  await tab.page.goto(`${base}/office/${slug}`);
+  await tab.page.getByLabel('E-mail address').fill(email);
+  await tab.page.getByLabel('Password', { exact: true }).fill(password);
+  return submit(tab.page, 'Sign in');
+}

@@ -1,4 +1,5 @@
-//! The Office Portal API (staff): `/office/{org}/api/...`. Never gated by the portal switch.
+//! The Office Portal (staff): pages under `/office/{org}` and the JSON API under
+//! `/office/{org}/api/...`. Never gated by the portal switch.
 
 mod classes;
 mod families;
@@ -6,10 +7,13 @@ mod guardians;
 mod imports;
 mod ledger;
 mod outbox;
+mod pages;
 mod session;
 mod settings;
 
 use crate::http::{get, patch, post, put, Router};
+
+pub use pages::{error_page, is_page};
 
 /// The Office Portal's routes, each with its methods.
 pub fn routes(router: Router) -> Router {
@@ -18,7 +22,7 @@ pub fn routes(router: Router) -> Router {
             concat!("/office/:org/api", $path)
         };
     }
-    router
+    pages::routes(router)
         .route(at!("/session"), post(session::sign_in).delete(session::sign_out))
         .route(at!("/settings/customer-portal"), get(settings::show_customer_portal).put(settings::set_customer_portal))
         .route(at!("/settings/portal-options"), get(settings::show_portal_options).patch(settings::set_portal_options))

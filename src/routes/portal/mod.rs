@@ -61,7 +61,7 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
         return Ok(None);
     };
     let (org, tail) = rest.split_once('/').unwrap_or((rest, ""));
-    if org == pages::STATIC_SEGMENT {
+    if org == crate::routes::pages::assets::STATIC_SEGMENT {
         return Ok(None); // the stylesheet: the 503 page needs it too
     }
     let is_api = tail == "api" || tail.starts_with("api/");

@@ -6,7 +6,7 @@
 
 use crate::context::Client;
 use crate::commands::enrollments::{students_section, StudentsSection};
-use super::form::*;
+use crate::routes::pages::form::*;
 use super::frame::*;
 use crate::app::App;
 use crate::commands::access::{

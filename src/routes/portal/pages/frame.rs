@@ -1,12 +1,11 @@
 //! What every page shows around its content (the frame, the one-shot message after a redirect,
 //! the signed-in guardian or the way to sign-in) and the pages that only say something.
 
-use super::form::*;
-use super::assets::STYLESHEET;
+use crate::routes::pages::form::*;
+use crate::routes::pages::assets::STYLESHEET;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::cookies::read_cookie;
-use crate::http::{cleared_cookie, page, response::{self, FixedBody}, see_other, Response, session_cookie, Customer, FromRequest, RequestParts, GUARDIAN_COOKIE,
+use crate::http::{cleared_cookie, page, response::{self, FixedBody}, see_other, Response, Customer, FromRequest, RequestParts, GUARDIAN_COOKIE,
 };
 use crate::store::invitations::{self};
 use askama::Template;
@@ -60,7 +59,7 @@ impl Chrome {
     }
 
     pub fn stylesheet(&self) -> String {
-        STYLESHEET.url()
+        STYLESHEET.url("portal")
     }
 }
 
@@ -73,38 +72,8 @@ pub(super) async fn chrome_for(app: &App, org: &str) -> ApiResult<Chrome> {
     }
 }
 
-pub(super) const FLASH_COOKIE: &str = "portal_flash";
-/// Long enough to survive the redirect, short enough not to greet someone the next day.
-pub(super) const FLASH_SECONDS: i64 = 60;
-
-/// A message for the page after a redirect. The cookie carries only this code, never text, so it
-/// cannot be used to put words on our pages.
-macro_rules! flashes {
-    ($($name:ident = $code:literal => $message:expr,)*) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub(super) enum Flash {
-            $($name,)*
-        }
-
-        impl Flash {
-            const ALL: &'static [Flash] = &[$(Flash::$name,)*];
-
-            fn code(self) -> &'static str {
-                match self {
-                    $(Flash::$name => $code,)*
-                }
-            }
-
-            fn message(self) -> &'static str {
-                match self {
-                    $(Flash::$name => $message,)*
-                }
-            }
-        }
-    };
-}
-
-flashes! {
+crate::routes::pages::flash::flashes! {
+    cookie = "portal_flash", door = "portal";
     SignedOut = "signed-out" => "You have signed out.",
     SessionEnded = "session-ended" => "Your session has ended. Please sign in again.",
     EndedSignedOut = "ended-signed-out" => ENDED_SIGNED_OUT,
@@ -140,20 +109,6 @@ impl Flash {
     pub(super) fn session_ended(message: &str) -> Flash {
         Flash::ALL.iter().copied().find(|f| f.message() == message).unwrap_or(Flash::SessionEnded)
     }
-
-    pub(super) fn cookie(self, org: &str) -> String {
-        session_cookie(FLASH_COOKIE, self.code().to_string(), format!("/portal/{org}"), FLASH_SECONDS)
-    }
-}
-
-/// The one-shot message the previous response left, if any.
-pub struct FlashIn(pub(super) Option<Flash>);
-
-impl FromRequest for FlashIn {
-    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
-        let code = parts.header("cookie").and_then(|c| read_cookie(&c, FLASH_COOKIE));
-        Ok(FlashIn(code.and_then(|code| Flash::ALL.iter().copied().find(|f| f.code() == code))))
-    }
 }
 
 /// The signed-in guardian, or why there is none: a page decides what to do without a session
@@ -170,7 +125,7 @@ impl FromRequest for MaybeCustomer {
 pub(super) fn respond<T: Template>(status: u16, template: &T, chrome: &Chrome) -> ApiResult<Response> {
     let resp = page(status, template)?;
     if chrome.flash.is_some() {
-        resp.headers().append("set-cookie", &cleared_cookie(FLASH_COOKIE, format!("/portal/{}", chrome.org)))?;
+        resp.headers().append("set-cookie", &Flash::spent(&chrome.org))?;
     }
     Ok(resp)
 }

@@ -1,7 +1,7 @@
 //! The e-mailed links: the invitation (accept it, or a clear page for an expired, revoked or used
 //! one) and the password reset link (the new password, or what to do when the link does not work).
 
-use super::form::*;
+use crate::routes::pages::form::*;
 use super::frame::*;
 use crate::context::Client;
 use crate::app::App;

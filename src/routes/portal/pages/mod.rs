@@ -4,12 +4,11 @@
 //! its field, on success a 303 to the next page (Post/Redirect/Get) with a one-shot message. The
 //! handlers call the same commands as the JSON API: one rule, two front doors.
 //!
-//! `frame` and `form` hold what every page shares; each other module is one part of the portal
-//! and lists its own routes. A page module never reaches into a sibling page module.
+//! `frame` holds what every portal page shares (forms and static files are `routes::pages`, shared
+//! with the Office Portal); each other module is one part of the portal and lists its own routes. A
+//! page module never reaches into a sibling page module.
 
 mod account;
-mod assets;
-mod form;
 mod frame;
 mod links;
 mod payments;
@@ -18,11 +17,9 @@ mod students;
 
 use crate::http::Router;
 
-pub use assets::STATIC_SEGMENT;
 pub use frame::{error_page, not_found, unavailable};
 
 pub fn routes(router: Router) -> Router {
-    let router = assets::routes(router);
     let router = sign_in::routes(router);
     let router = links::routes(router);
     let router = account::routes(router);

@@ -2,9 +2,9 @@
 //! write goes through `commands::payments`, the functions the JSON API calls, so a page offers
 //! exactly what the API allows (each method's `actions`, `accepting_payments`).
 
-use super::form::*;
+use crate::routes::pages::form::*;
 use super::frame::*;
-use super::assets::CARD_ELEMENT_SCRIPT;
+use crate::routes::pages::assets::CARD_ELEMENT_SCRIPT;
 use crate::adapters::crypto::new_id;
 use crate::app::App;
 use crate::commands::payments::{self as commands, CardElement, MethodView};
@@ -173,7 +173,7 @@ async fn add_form(app: &App, me: &Customer, chrome: Chrome, form: MethodForm, er
         chrome: chrome.clone().with_errors(&errors),
         sandbox,
         return_url: format!("{}/portal/{}/account/payments/add-method", app.config.public_base_url, chrome.org),
-        element_script: CARD_ELEMENT_SCRIPT.url(),
+        element_script: CARD_ELEMENT_SCRIPT.url("portal"),
         confirmed_setup,
         element,
         recurring_toggle: !me.payments.require_recurring_authorization,

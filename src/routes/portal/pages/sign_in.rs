@@ -1,6 +1,6 @@
 //! Sign in and sign out; Forgot password, and the e-mailed reset link.
 
-use super::form::*;
+use crate::routes::pages::form::*;
 use super::frame::*;
 use crate::context::Client;
 use crate::app::App;

@@ -2,7 +2,7 @@
 //! Transfer, Cancel Waitlist). They call `commands::enrollments`, as the JSON API does, and read
 //! its views; the section on the account page is `commands::enrollments::students_section`.
 
-use super::form::*;
+use crate::routes::pages::form::*;
 use super::frame::*;
 use crate::app::App;
 use crate::commands::enrollments::{self as commands, Ask, ClassView, EnrollmentView, Family};

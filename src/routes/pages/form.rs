@@ -15,18 +15,18 @@ pub struct FieldError {
 pub struct Errors(Vec<FieldError>);
 
 impl Errors {
-    pub(super) fn field(&mut self, field: &'static str, message: impl Into<String>) {
+    pub fn field(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push(FieldError { field: Some(field), message: message.into() });
     }
 
-    pub(super) fn form(&mut self, message: impl Into<String>) {
+    pub fn form(&mut self, message: impl Into<String>) {
         self.0.push(FieldError { field: None, message: message.into() });
     }
 
     /// A command's refusal on the form: beside the field it names when the form has that field,
     /// else in the summary. A failure on our side is the error page instead (`Err`), except a
     /// gateway that could not be reached, which the person can simply try again.
-    pub(super) fn refusal(&mut self, e: ApiError, fields: &[&'static str]) -> ApiResult<()> {
+    pub fn refusal(&mut self, e: ApiError, fields: &[&'static str]) -> ApiResult<()> {
         if e.status >= 500 && e.code != ErrorCode::GatewayUnavailable {
             return Err(e);
         }
@@ -51,7 +51,7 @@ impl Errors {
 }
 
 /// An e-mail address field: the parsed address, or its error added.
-pub(super) fn email_field(errors: &mut Errors, field: &'static str, input: &str) -> Option<EmailAddress> {
+pub fn email_field(errors: &mut Errors, field: &'static str, input: &str) -> Option<EmailAddress> {
     let input = input.trim();
     if input.is_empty() {
         errors.field(field, "Enter your e-mail address.");
@@ -67,7 +67,7 @@ pub(super) fn email_field(errors: &mut Errors, field: &'static str, input: &str)
 }
 
 /// A new password field, checked by the same rule the command applies.
-pub(super) fn new_password_field(errors: &mut Errors, field: &'static str, input: &str) {
+pub fn new_password_field(errors: &mut Errors, field: &'static str, input: &str) {
     if input.is_empty() {
         errors.field(field, "Enter a password.");
     } else if let Err(e) = NewPassword::parse(input) {
@@ -75,12 +75,12 @@ pub(super) fn new_password_field(errors: &mut Errors, field: &'static str, input
     }
 }
 
-pub(super) fn password_hint() -> String {
+pub fn password_hint() -> String {
     format!("At least {MIN_PASSWORD_CHARS} characters.")
 }
 
 /// "15 minutes", "1 minute", "40 seconds": how long to wait, in the words a person would use.
-pub(super) fn wait_words(seconds: i64) -> String {
+pub fn wait_words(seconds: i64) -> String {
     let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
     if seconds >= 60 {
         plural((seconds + 59) / 60, "minute")

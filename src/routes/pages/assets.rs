@@ -6,8 +6,11 @@ use crate::http::{get, Router, response::{self}, Response, Path,
     PathParam,
 };
 
+/// The same files under both doors: the Office Portal's pages must not depend on a path the
+/// Customer Portal's switch guards (the gate lets `/portal/static/` through, but staff pages
+/// should not need to know that).
 pub fn routes(router: Router) -> Router {
-    router.route("/portal/static/:file", get(asset))
+    router.route("/portal/static/:file", get(asset)).route("/office/static/:file", get(asset))
 }
 
 pub struct StaticFile {
@@ -27,20 +30,23 @@ impl StaticFile {
         format!("{}.{:08x}.{}", self.stem, self.version, self.extension)
     }
 
-    /// Its address, for a page to link.
-    pub fn url(&self) -> String {
-        format!("/portal/{STATIC_SEGMENT}/{}", self.file_name())
+    /// Its address under a door (`portal` or `office`), for a page to link.
+    pub fn url(&self, door: &str) -> String {
+        format!("/{door}/{STATIC_SEGMENT}/{}", self.file_name())
     }
 }
 
-pub(super) const STYLESHEET: StaticFile =
-    StaticFile::new("portal", "css", "text/css; charset=utf-8", include_str!("../../../../templates/portal/portal.css"));
+pub const STYLESHEET: StaticFile =
+    StaticFile::new("portal", "css", "text/css; charset=utf-8", include_str!("../../../templates/portal/portal.css"));
+/// What only the Office Portal's pages need (its navigation, tables), after the shared stylesheet.
+pub const OFFICE_STYLESHEET: StaticFile =
+    StaticFile::new("office", "css", "text/css; charset=utf-8", include_str!("../../../templates/office/office.css"));
 /// Mounts the payment gateway's card element on Add Payment Method (production only).
-pub(super) const CARD_ELEMENT_SCRIPT: StaticFile = StaticFile::new(
+pub const CARD_ELEMENT_SCRIPT: StaticFile = StaticFile::new(
     "add-payment-method",
     "js",
     "text/javascript; charset=utf-8",
-    include_str!("../../../../templates/portal/add-payment-method.js"),
+    include_str!("../../../templates/portal/add-payment-method.js"),
 );
 
 const fn fnv1a(bytes: &[u8]) -> u32 {
@@ -54,7 +60,7 @@ const fn fnv1a(bytes: &[u8]) -> u32 {
     hash
 }
 
-/// The segment after `/portal/` that holds the static files. `static` is a reserved slug, so no
+/// The segment after `/portal/` (and `/office/`) that holds the static files. `static` is a reserved slug, so no
 /// organization can be named by it; the portal gate lets it through.
 pub const STATIC_SEGMENT: &str = "static";
 
@@ -72,7 +78,7 @@ impl PathParam for AssetName {
 }
 
 pub async fn asset(Path(AssetName(file)): Path<AssetName>) -> ApiResult<Response> {
-    let Some(found) = [&STYLESHEET, &CARD_ELEMENT_SCRIPT].into_iter().find(|f| f.file_name() == file) else {
+    let Some(found) = [&STYLESHEET, &OFFICE_STYLESHEET, &CARD_ELEMENT_SCRIPT].into_iter().find(|f| f.file_name() == file) else {
         return Err(ApiError::route_not_found());
     };
     response::with_headers(

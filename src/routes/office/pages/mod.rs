@@ -1,0 +1,25 @@
+//! The Office Portal's server-rendered pages (templates in `templates/office/`): the same commands
+//! as the JSON API under `/office/{org}/api`, a second front door for staff. Never behind the
+//! Customer Portal switch. Forms work without JavaScript, the GOV.UK way (error summary, each
+//! message beside its field, Post/Redirect/Get with a one-shot message).
+//!
+//! `frame` holds what every staff page shares; each other module is one part of the Office Portal
+//! (a navigation item) and lists its own routes. A page module never reaches into a sibling.
+
+mod families;
+mod frame;
+mod sign_in;
+
+use crate::http::Router;
+
+pub use frame::error_page;
+
+pub fn routes(router: Router) -> Router {
+    let router = sign_in::routes(router);
+    families::routes(router)
+}
+
+/// An Office Portal page (not its API): its errors are pages too.
+pub fn is_page(path: &str) -> bool {
+    path.strip_prefix("/office/").is_some_and(|rest| rest.split('/').nth(1) != Some("api"))
+}

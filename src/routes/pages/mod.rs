@@ -1,0 +1,13 @@
+//! What the pages of both front doors share: forms read the GOV.UK way, the static files, and the
+//! one-shot message carried over a redirect. The Customer Portal's pages are `portal::pages`, the
+//! Office Portal's `office::pages`; each has its own frame around these.
+
+pub mod assets;
+pub mod flash;
+pub mod form;
+
+use crate::http::Router;
+
+pub fn routes(router: Router) -> Router {
+    assets::routes(router)
+}
