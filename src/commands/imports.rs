@@ -26,32 +26,66 @@ pub fn has_access(state: AccessState, invitation_expires_at: Option<i64>, now: T
     )
 }
 
-/// The contacts report, filtered by "has customer", "has access to portal" and family name.
-pub async fn report_csv(
-    app: &App,
-    org_id: &str,
-    has_customer: Option<bool>,
-    has_portal_access: Option<bool>,
-    family_name: Option<&str>,
-) -> ApiResult<Vec<u8>> {
+/// Which contacts the report lists: "Has Customer", "Has Access To Portal" (each yes, no or not
+/// filtered) and a family name.
+#[derive(Clone, Copy, Default)]
+pub struct ReportFilter<'a> {
+    pub has_customer: Option<bool>,
+    pub has_portal_access: Option<bool>,
+    pub family_name: Option<&'a str>,
+}
+
+/// One contact of the report, as its columns say it.
+pub struct ReportContact {
+    pub contact_id: String,
+    pub customer_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub customer_name: String,
+    pub has_access: bool,
+}
+
+impl ReportContact {
+    fn line(&self) -> ReportLine<'_> {
+        ReportLine {
+            contact_id: &self.contact_id,
+            customer_id: &self.customer_id,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            customer_name: &self.customer_name,
+            has_access: self.has_access,
+        }
+    }
+}
+
+/// The contacts report: what the Reports page shows and the CSV export holds.
+pub async fn report(app: &App, org_id: &str, filter: ReportFilter<'_>) -> ApiResult<Vec<ReportContact>> {
     // Every contact here belongs to a customer (a family): "has customer = No" is an empty report.
-    let rows = if has_customer == Some(false) {
-        Vec::new()
-    } else {
-        families::contacts_report(&app.db, org_id, family_name).await?
-    };
-    let lines = rows.iter().filter_map(|r| {
-        let access = has_access(r.access_state, r.invitation_expires_at, app.now());
-        has_portal_access.is_none_or(|wanted| wanted == access).then_some(ReportLine {
-            contact_id: &r.id,
-            customer_id: &r.family_id,
-            first_name: &r.first_name,
-            last_name: &r.last_name,
-            customer_name: &r.family_name,
-            has_access: access,
+    if filter.has_customer == Some(false) {
+        return Ok(Vec::new());
+    }
+    let rows = families::contacts_report(&app.db, org_id, filter.family_name).await?;
+    let now = app.now();
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let access = has_access(r.access_state, r.invitation_expires_at, now);
+            filter.has_portal_access.is_none_or(|wanted| wanted == access).then_some(ReportContact {
+                contact_id: r.id,
+                customer_id: r.family_id,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                customer_name: r.family_name,
+                has_access: access,
+            })
         })
-    });
-    write_report(lines).map_err(ApiError::internal)
+        .collect())
+}
+
+/// The contacts report as the CSV file staff export, edit and import again.
+pub async fn report_csv(app: &App, org_id: &str, filter: ReportFilter<'_>) -> ApiResult<Vec<u8>> {
+    let contacts = report(app, org_id, filter).await?;
+    write_report(contacts.iter().map(ReportContact::line)).map_err(ApiError::internal)
 }
 
 #[derive(Serialize, Deserialize)]

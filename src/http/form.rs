@@ -2,6 +2,8 @@
 //! without JavaScript. The JSON API stays the other door; both call the same commands.
 
 use super::body::read_body;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use super::extract::{FromRequest, RequestParts};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -29,5 +31,58 @@ impl<T: DeserializeOwned> FromRequest for Form<T> {
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
             .map_err(|_| ApiError::bad_request(ErrorCode::MalformedForm, "The form could not be read. Go back to the page and try again."))
+    }
+}
+
+/// A form with a file (`multipart/form-data`), as an `<input type="file">` posts it: the runtime's
+/// own parser reads it (`Request.formData()`), so no multipart parser is compiled into the Worker.
+/// The same-origin check and the size limit come first: 413 for a body over `LIMIT` bytes (plus
+/// room for the form's other fields), 415 for another body type, 400 for one that cannot be read.
+pub struct Upload<const LIMIT: usize> {
+    /// The file of the field named `file`, if one was chosen.
+    pub file: Option<Vec<u8>>,
+    fields: web_sys::FormData,
+}
+
+impl<const LIMIT: usize> Upload<LIMIT> {
+    /// A text field of the form (a ticked checkbox sends its value; an unticked one nothing).
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields.get(name).as_string()
+    }
+}
+
+/// The form's own fields around the file are a few short values.
+const UPLOAD_FORM_ROOM: usize = 16 * 1024;
+
+impl<const LIMIT: usize> FromRequest for Upload<LIMIT> {
+    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
+        parts.require_same_origin()?;
+        let is_multipart = parts
+            .header("content-type")
+            .as_deref()
+            .and_then(|t| t.split(';').next())
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("multipart/form-data"));
+        if !is_multipart {
+            return Err(ApiError::new(415, ErrorCode::UnsupportedMediaType, "This page only takes its own form."));
+        }
+        let too_large = || ApiError::new(413, ErrorCode::BodyTooLarge, format!("The file is larger than {LIMIT} bytes."));
+        let declared = parts.header("content-length").and_then(|l| l.trim().parse::<usize>().ok());
+        if declared.is_none_or(|n| n > LIMIT + UPLOAD_FORM_ROOM) {
+            // Without a length the runtime would read an unbounded body before we could count it.
+            return Err(too_large());
+        }
+        let unreadable = |_| ApiError::bad_request(ErrorCode::MalformedForm, "The form could not be read. Go back to the page and try again.");
+        let fields: web_sys::FormData = JsFuture::from(parts.req.form_data().map_err(unreadable)?).await.map_err(unreadable)?.unchecked_into();
+        let file = match fields.get("file").dyn_into::<web_sys::File>() {
+            Ok(file) if file.size() > 0.0 || !file.name().is_empty() => {
+                if file.size() > LIMIT as f64 {
+                    return Err(too_large());
+                }
+                let buffer = JsFuture::from(file.array_buffer()).await.map_err(unreadable)?;
+                Some(js_sys::Uint8Array::new(&buffer).to_vec())
+            }
+            _ => None,
+        };
+        Ok(Upload { file, fields })
     }
 }

@@ -12,7 +12,7 @@ pub mod session;
 pub use body::{parse_json, read_body, MAX_JSON_BODY_BYTES};
 pub use cookies::{cleared_cookie, session_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 pub use extract::{Bytes, DryRun, FromRequest, Json, SignInJson, OptionalJson, OrgSlug, Path, PathParam, Query, RequestParts};
-pub use form::Form;
+pub use form::{Form, Upload};
 pub use response::{json, no_content, page, see_other, signed_in_answer, Response};
 pub use router::{delete, get, patch, post, put, Router};
 pub use session::{Customer, Staff};

@@ -132,6 +132,11 @@ extern "C" {
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
                            form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The pages' policy for a page whose own script asks our API how a job is going.
+pub fn policy_polling_self() -> String {
+    format!("{PAGE_POLICY}; connect-src 'self'")
+}
+
 /// The pages' policy with a gateway's sources let in.
 pub fn policy_letting_in(third: &ElementSources) -> String {
     PAGE_POLICY.replace("script-src 'self'", &format!("script-src 'self' {}", third.script)).replace(

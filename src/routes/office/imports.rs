@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::commands::imports::{self, Uploader};
+use crate::commands::imports::{self, ReportFilter, Uploader};
 use crate::store::imports as store;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
 use crate::http::{response, Response};
@@ -37,7 +37,8 @@ pub async fn report(app: Rc<App>, staff: Staff, Query(query): Query<ReportQuery>
     if family.as_ref().is_some_and(|f| f.chars().count() > 100) {
         return Err(ApiError::invalid_field("family", "family must be at most 100 characters."));
     }
-    let csv = imports::report_csv(app, &staff.org.id, has_customer, has_access, family.as_deref().map(str::trim)).await?;
+    let filter = ReportFilter { has_customer, has_portal_access: has_access, family_name: family.as_deref().map(str::trim) };
+    let csv = imports::report_csv(app, &staff.org.id, filter).await?;
     response::with_headers(
         200,
         &csv,

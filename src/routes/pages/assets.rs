@@ -41,6 +41,13 @@ pub const STYLESHEET: StaticFile =
 /// What only the Office Portal's pages need (its navigation, tables), after the shared stylesheet.
 pub const OFFICE_STYLESHEET: StaticFile =
     StaticFile::new("office", "css", "text/css; charset=utf-8", include_str!("../../../templates/office/office.css"));
+/// Moves the Import Progress bar while the job runs (the page also refreshes itself without it).
+pub const IMPORT_PROGRESS_SCRIPT: StaticFile = StaticFile::new(
+    "import-progress",
+    "js",
+    "text/javascript; charset=utf-8",
+    include_str!("../../../templates/office/import-progress.js"),
+);
 /// Mounts the payment gateway's card element on Add Payment Method (production only).
 pub const CARD_ELEMENT_SCRIPT: StaticFile = StaticFile::new(
     "add-payment-method",
@@ -78,7 +85,7 @@ impl PathParam for AssetName {
 }
 
 pub async fn asset(Path(AssetName(file)): Path<AssetName>) -> ApiResult<Response> {
-    let Some(found) = [&STYLESHEET, &OFFICE_STYLESHEET, &CARD_ELEMENT_SCRIPT].into_iter().find(|f| f.file_name() == file) else {
+    let Some(found) = [&STYLESHEET, &OFFICE_STYLESHEET, &IMPORT_PROGRESS_SCRIPT, &CARD_ELEMENT_SCRIPT].into_iter().find(|f| f.file_name() == file) else {
         return Err(ApiError::route_not_found());
     };
     response::with_headers(

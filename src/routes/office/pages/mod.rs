@@ -8,6 +8,7 @@
 
 mod families;
 mod frame;
+mod imports;
 mod sign_in;
 
 use crate::http::Router;
@@ -16,7 +17,8 @@ pub use frame::error_page;
 
 pub fn routes(router: Router) -> Router {
     let router = sign_in::routes(router);
-    families::routes(router)
+    let router = families::routes(router);
+    imports::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.
