@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use portal_core::access::AccessError;
-use portal_core::bulk::ImportError;
+use portal_core::bulk::{ApplyError, ImportError};
 use portal_core::email::InvalidEmail;
 use portal_core::enrollment::EnrollmentError;
 use portal_core::family::ContactError;
@@ -59,7 +59,12 @@ error_codes! {
     GatewayUnavailable => "gateway_unavailable",
     GuardianNotFound => "guardian_not_found",
     IdempotencyKeyReused => "idempotency_key_reused",
+    ImportAlreadyApplied => "import_already_applied",
+    ImportFailed => "import_failed",
+    ImportNotDryRun => "import_not_dry_run",
+    ImportNotFinished => "import_not_finished",
     ImportNotFound => "import_not_found",
+    ImportStale => "import_stale",
     InternalError => "internal_error",
     InvalidColumns => "invalid_columns",
     InvalidCredentials => "invalid_credentials",
@@ -373,6 +378,19 @@ impl From<ImportError> for ApiError {
                 ApiError::bad_request(ErrorCode::InvalidCsv, msg)
             }
         }
+    }
+}
+
+impl From<ApplyError> for ApiError {
+    fn from(e: ApplyError) -> Self {
+        let code = match e {
+            ApplyError::NotDryRun => ErrorCode::ImportNotDryRun,
+            ApplyError::NotFinished => ErrorCode::ImportNotFinished,
+            ApplyError::Failed => ErrorCode::ImportFailed,
+            ApplyError::AlreadyApplied(_) => ErrorCode::ImportAlreadyApplied,
+            ApplyError::Stale { .. } => ErrorCode::ImportStale,
+        };
+        ApiError::conflict(code, e.to_string())
     }
 }
 

@@ -264,6 +264,17 @@ pub enum RowPlan {
     Invite,
 }
 
+impl RowPlan {
+    /// The action an import's result names: `revoke` or `invite` (none when nothing changes).
+    pub fn action(self) -> Option<&'static str> {
+        match self {
+            RowPlan::Unchanged => None,
+            RowPlan::Revoke => Some("revoke"),
+            RowPlan::Invite => Some("invite"),
+        }
+    }
+}
+
 /// "Yes" or "No", as a spreadsheet may spell them.
 pub fn parse_yes_no(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
@@ -309,6 +320,72 @@ pub fn repeated_contacts(rows: &[ImportRow]) -> std::collections::HashSet<u64> {
         .filter(|r| !r.contact_id.is_empty() && !seen.insert(r.contact_id.as_str()))
         .map(|r| r.line)
         .collect()
+}
+
+/// One change a dry run listed, as its apply carries it out: the file's line, the contact, and
+/// what the dry run planned for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedChange {
+    pub line: u64,
+    pub contact_id: String,
+    pub plan: RowPlan,
+}
+
+/// A job as applying it as a dry run needs to know it.
+pub struct DryRunFacts<'a> {
+    pub dry_run: bool,
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: &'a str,
+    /// The job that applied it already, if one did.
+    pub applied_by: Option<&'a str>,
+}
+
+/// Why a dry run cannot be applied (Finish on the confirmation page).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("This import is not a dry run: its changes were applied as it ran.")]
+    NotDryRun,
+    #[error("This dry run has not finished yet: wait until it is done, then apply it.")]
+    NotFinished,
+    #[error("This dry run failed before it finished, so it does not list every change: run the import again.")]
+    Failed,
+    #[error("This dry run has already been applied (import {0}).")]
+    AlreadyApplied(String),
+    #[error("{}", stale_message(*.count, .contacts))]
+    Stale { count: usize, contacts: Vec<String> },
+}
+
+/// How many changed contacts a stale refusal names.
+pub const STALE_NAMED: usize = 5;
+
+fn stale_message(count: usize, contacts: &[String]) -> String {
+    let named = contacts.join(", ");
+    let more = if count > contacts.len() { format!(" and {} more", count - contacts.len()) } else { String::new() };
+    let (who, have) = if count == 1 { ("contact", "has") } else { ("contacts", "have") };
+    format!(
+        "{count} {who} the dry run would change {have} changed since it ran (access, name, family or e-mail): {named}{more}. \
+         Nothing was applied: run the import again to see what it would change now."
+    )
+}
+
+/// The row error of an apply whose contact changed between the apply's start and its row.
+pub const STALE_ROW: &str =
+    "This contact changed after the dry run (access, name, family or e-mail), so this row was not applied: run the import again.";
+
+/// Whether this job is a dry run that can be applied now (whether its contacts are still as it saw
+/// them is asked of D1, in the apply's own batch).
+pub fn may_apply(job: &DryRunFacts<'_>) -> Result<(), ApplyError> {
+    if !job.dry_run {
+        return Err(ApplyError::NotDryRun);
+    }
+    if let Some(by) = job.applied_by {
+        return Err(ApplyError::AlreadyApplied(by.to_string()));
+    }
+    match job.status {
+        "done" => Ok(()),
+        "failed" => Err(ApplyError::Failed),
+        _ => Err(ApplyError::NotFinished),
+    }
 }
 
 #[cfg(test)]
@@ -535,5 +612,32 @@ mod tests {
     fn a_contact_listed_twice_is_reported_on_its_later_lines() {
         let rows = vec![row("Yes"), ImportRow { line: 3, ..row("No") }, ImportRow { line: 4, contact_id: "gdn_2".into(), ..row("No") }];
         assert_eq!(repeated_contacts(&rows), [3].into_iter().collect());
+    }
+    #[test]
+    fn only_a_finished_dry_run_not_yet_applied_can_be_applied() {
+        let job = |dry_run, status, applied_by| DryRunFacts { dry_run, status, applied_by };
+        assert_eq!(may_apply(&job(true, "done", None)), Ok(()));
+        assert_eq!(may_apply(&job(false, "done", None)), Err(ApplyError::NotDryRun));
+        assert_eq!(may_apply(&job(true, "queued", None)), Err(ApplyError::NotFinished));
+        assert_eq!(may_apply(&job(true, "running", None)), Err(ApplyError::NotFinished));
+        assert_eq!(may_apply(&job(true, "failed", None)), Err(ApplyError::Failed));
+        assert_eq!(may_apply(&job(true, "done", Some("imp_2"))), Err(ApplyError::AlreadyApplied("imp_2".into())));
+    }
+
+    #[test]
+    fn a_stale_dry_run_names_the_changed_contacts_and_says_to_run_the_import_again() {
+        let one = ApplyError::Stale { count: 1, contacts: vec!["gdn_1".into()] }.to_string();
+        assert!(one.starts_with("1 contact the dry run would change has changed") && one.contains("gdn_1."), "{one}");
+        let many = ApplyError::Stale { count: 7, contacts: vec!["gdn_1".into(), "gdn_2".into()] }.to_string();
+        assert!(many.contains("7 contacts") && many.contains("gdn_1, gdn_2 and 5 more."), "{many}");
+        assert!(many.contains("run the import again"), "{many}");
+    }
+
+    #[test]
+    fn a_planned_change_keeps_its_plan_in_the_words_the_results_use() {
+        let change = PlannedChange { line: 3, contact_id: "gdn_1".into(), plan: RowPlan::Revoke };
+        let json = serde_json::to_string(&change).unwrap();
+        assert_eq!(json, r#"{"line":3,"contact_id":"gdn_1","plan":"revoke"}"#);
+        assert_eq!(serde_json::from_str::<PlannedChange>(&json).unwrap(), change);
     }
 }

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::commands::{guarded_effects, payments};
 use crate::store::families::{self, ContactChange, ContactOwner, FamilyRow, GuardianRow};
 use crate::store::invitations::{self, guardian_changed_by, InvitationFilter, InvitationRow, NewInvitation};
-use crate::store::{audit, outbox, sessions, won};
+use crate::store::{audit, outbox, revocation, sessions, won, Guard};
 use portal_core::access::{
     check_cooldown, invitation_address, may_edit_contact, may_invite, may_resend, may_revoke, may_send_password_reset, may_set_permissions,
     visibility, AccessError, AccessState, AccessStatus, GuardianFacts, Permissions, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
@@ -80,6 +80,23 @@ pub async fn send_invitation(
     requested_email: Option<EmailAddress>,
     resend: bool,
 ) -> ApiResult<()> {
+    send_invitation_only_if(app, org, requester, target, family, requested_email, resend, None).await
+}
+
+/// `send_invitation`, only while `only_if` holds, checked in the batch itself (an import applying
+/// its dry run invites a contact only as the dry run saw them); when it does not, nothing changes
+/// and the answer is an error.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_invitation_only_if(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    target: &GuardianRow,
+    family: &FamilyRow,
+    requested_email: Option<EmailAddress>,
+    resend: bool,
+    only_if: Option<Guard<'_>>,
+) -> ApiResult<()> {
     let facts = target.facts();
     let last_sent = target.invitation_sent_at.map(Timestamp);
     if resend {
@@ -130,6 +147,7 @@ pub async fn send_invitation(
         },
         &change_id,
         app.now(),
+        only_if,
     )?;
     let guard = || guardian_changed_by(&target.id, &change_id);
     let fx = guarded_effects(app, &org.id, &[entry(requester, action, target, None)], &[notice], guard)?;
@@ -266,9 +284,25 @@ pub async fn revoke(
     family: &FamilyRow,
     reason: Option<String>,
 ) -> ApiResult<()> {
+    revoke_only_if(app, org, requester, target, family, reason, None).await.map(|_| ())
+}
+
+/// `revoke`, only while `only_if` holds, checked in the batch itself (an import applying its dry
+/// run revokes a contact only as the dry run saw them). False when it did not hold (or another
+/// revoke came first): nothing changed here.
+pub async fn revoke_only_if(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    target: &GuardianRow,
+    family: &FamilyRow,
+    reason: Option<String>,
+    only_if: Option<Guard<'_>>,
+) -> ApiResult<bool> {
     if may_revoke(requester, &target.facts())? == RevokeOutcome::AlreadyRevoked {
-        return Ok(());
+        return Ok(true);
     }
+    let conditional = only_if.is_some();
     let change_id = new_id("chg")?;
     let primary = primary_contact(app, family).await?;
     let mut notices: Vec<Notification> = target
@@ -285,7 +319,7 @@ pub async fn revoke(
             reason: reason.clone(),
         });
     }
-    let mut statements = invitations::revoke(&app.db, &target.id, &change_id, app.now())?;
+    let mut statements = revocation::revoke_only_if(&app.db, &target.id, &change_id, app.now(), only_if)?;
     // A manual revoke: the guardian's saved payment methods are deleted too.
     let why = match &reason {
         Some(r) => format!("Access revoked by {}: {r}", requester.actor().label),
@@ -300,9 +334,11 @@ pub async fn revoke(
     if won(&results, 0)? {
         app.enqueue(&fx.outbox_ids).await;
         deletion.enqueue(app, &results).await?;
+        return Ok(true);
     }
-    // Zero changes: a concurrent revoke won, and the guardian is revoked all the same.
-    Ok(())
+    // Zero changes: a concurrent revoke won, and the guardian is revoked all the same; or the
+    // condition did not hold.
+    Ok(!conditional)
 }
 
 /// What the Primary Guardian allows a secondary: make payments, view the full ledger, manage

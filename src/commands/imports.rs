@@ -3,12 +3,13 @@
 
 use crate::app::App;
 use crate::adapters::crypto::new_id;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::families::{self};
 use crate::store::imports::{self as store, JobRow, NewJob, RowResult, KIND_IMPORT_CHUNK};
 use crate::store::outbox::{self};
+use crate::store::{won, Guard};
 use portal_core::access::{AccessState, AccessStatus};
-use portal_core::bulk::{self, write_report, ImportRow, ReportLine};
+use portal_core::bulk::{self, may_apply, write_report, ApplyError, DryRunFacts, ImportRow, ReportLine, STALE_NAMED};
 use portal_core::ids::ImportJobId;
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -88,20 +89,27 @@ pub async fn report_csv(app: &App, org_id: &str, filter: ReportFilter<'_>) -> Ap
     write_report(contacts.iter().map(ReportContact::line)).map_err(ApiError::internal)
 }
 
+/// The queue job of one chunk of an import's rows.
 #[derive(Serialize, Deserialize)]
 pub struct ChunkJob {
     pub job_id: String,
     pub chunk: i64,
 }
 
-/// Stores the parsed rows in chunks and queues one job per chunk; answers at once.
-/// Who uploaded an import: they are its actor and get its summary.
+/// The queue job of a finished import's summary e-mail.
+#[derive(Serialize, Deserialize)]
+pub struct SummaryJob {
+    pub job_id: String,
+}
+
+/// Who uploaded an import (or applied a dry run): they are its actor and get its summary.
 pub struct Uploader<'a> {
     pub org_id: &'a str,
     pub staff_id: &'a str,
     pub staff_email: &'a str,
 }
 
+/// Stores the parsed rows in chunks and queues one job per chunk; answers at once.
 pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_run: bool) -> ApiResult<String> {
     let job_id = new_id("imp")?;
     let mut statements = vec![store::insert_job(
@@ -113,8 +121,10 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
             staff_email: staff.staff_email,
             dry_run,
             total: rows.len() as i64,
+            dry_run_job_id: None,
         },
         app.now(),
+        None,
     )?];
     // A contact listed twice: its later lines are errors, known before any chunk runs.
     let repeated = bulk::repeated_contacts(&rows);
@@ -127,20 +137,100 @@ pub async fn start(app: &App, staff: &Uploader<'_>, rows: Vec<ImportRow>, dry_ru
             outcome: "error",
             action: None,
             message: Some("This contact is listed more than once; only its first line is applied."),
+            fingerprint: None,
         })
         .collect();
     statements.extend(store::insert_results(&app.db, &job_id, &repeats)?);
-    let mut outbox_ids = Vec::new();
-    for (i, part) in rows.chunks(ROWS_PER_CHUNK).enumerate() {
+    let outbox_ids = queue_chunks(app, staff.org_id, &job_id, &rows, || None, &mut statements)?;
+    app.commit(statements, &outbox_ids).await?;
+    Ok(job_id)
+}
+
+/// Adds a job's rows, a chunk at a time, and one queue job per chunk, to the batch (each statement
+/// under `guard`); the outbox ids to hand to the queue once it is committed. At least one chunk, so
+/// that a job with no rows finishes too (and sends its summary).
+fn queue_chunks<'a, T: Serialize>(
+    app: &App,
+    org_id: &str,
+    job_id: &str,
+    rows: &[T],
+    guard: impl Fn() -> Option<Guard<'a>>,
+    statements: &mut Vec<worker::D1PreparedStatement>,
+) -> ApiResult<Vec<String>> {
+    let chunks: Vec<&[T]> = if rows.is_empty() { vec![rows] } else { rows.chunks(ROWS_PER_CHUNK).collect() };
+    let mut outbox_ids = Vec::with_capacity(chunks.len());
+    for (i, part) in chunks.into_iter().enumerate() {
         let rows_json = serde_json::to_string(part).map_err(ApiError::internal)?;
-        statements.push(store::insert_chunk(&app.db, &job_id, i as i64, &rows_json)?);
-        let payload = serde_json::to_string(&ChunkJob { job_id: job_id.clone(), chunk: i as i64 }).map_err(ApiError::internal)?;
-        let row = outbox::insert(&app.db, Some(staff.org_id), KIND_IMPORT_CHUNK, &payload, app.now(), None)?;
+        statements.push(store::insert_chunk(&app.db, job_id, i as i64, &rows_json, guard())?);
+        let payload = serde_json::to_string(&ChunkJob { job_id: job_id.to_string(), chunk: i as i64 }).map_err(ApiError::internal)?;
+        let row = outbox::insert(&app.db, Some(org_id), KIND_IMPORT_CHUNK, &payload, app.now(), guard())?;
         outbox_ids.push(row.id);
         statements.push(row.statement);
     }
-    app.commit(statements, &outbox_ids).await?;
+    Ok(outbox_ids)
+}
+
+/// An import of this organization; another organization's is not found.
+pub async fn find_job(app: &App, org_id: &str, job_id: &str) -> ApiResult<JobRow> {
+    store::find_job(&app.db, job_id)
+        .await?
+        .filter(|j| j.org_id == org_id)
+        .ok_or_else(|| ApiError::not_found(ErrorCode::ImportNotFound, "No import with that id."))
+}
+
+/// Finish on the confirmation page: applies a finished dry run's changes, exactly those, as a new
+/// job (followed like any import), without the file again. Refused while the dry run is unfinished
+/// or already applied, and when a contact it would change has changed since it ran (access, name,
+/// family or e-mail): then nothing is applied. The new job's id.
+pub async fn apply(app: &App, staff: &Uploader<'_>, dry_run_id: &str) -> ApiResult<String> {
+    let dry_run = find_job(app, staff.org_id, dry_run_id).await?;
+    may_apply(&facts(&dry_run))?;
+    refuse_if_stale(app, &dry_run).await?;
+    let changes = store::planned_changes(&app.db, &dry_run.id).await?;
+
+    let job_id = new_id("imp")?;
+    let guard = || Some(store::applied_by_this(&dry_run.id, &job_id));
+    let mut statements = vec![
+        store::claim_dry_run(&app.db, &dry_run.id, staff.org_id, &job_id)?,
+        store::insert_job(
+            &app.db,
+            &NewJob {
+                id: &job_id,
+                org_id: staff.org_id,
+                staff_id: staff.staff_id,
+                staff_email: staff.staff_email,
+                dry_run: false,
+                total: changes.len() as i64,
+                dry_run_job_id: Some(&dry_run.id),
+            },
+            app.now(),
+            guard(),
+        )?,
+    ];
+    let outbox_ids = queue_chunks(app, staff.org_id, &job_id, &changes, guard, &mut statements)?;
+    let results = app.db.batch(statements).await?;
+    if !won(&results, 0)? {
+        // Another Finish won, or a contact changed since the checks above: say which.
+        let now = find_job(app, staff.org_id, &dry_run.id).await?;
+        may_apply(&facts(&now))?;
+        refuse_if_stale(app, &now).await?;
+        return Err(ApiError::internal("an apply lost its claim on a dry run for no reason found"));
+    }
+    app.enqueue(&outbox_ids).await;
     Ok(job_id)
+}
+
+fn facts(job: &JobRow) -> DryRunFacts<'_> {
+    DryRunFacts { dry_run: job.dry_run != 0, status: &job.status, applied_by: job.applied_by_job_id.as_deref() }
+}
+
+async fn refuse_if_stale(app: &App, dry_run: &JobRow) -> ApiResult<()> {
+    let stale = store::stale(&app.db, &dry_run.id, &dry_run.org_id, STALE_NAMED as i64).await?;
+    if stale.count == 0 {
+        return Ok(());
+    }
+    let contacts = stale.contacts.unwrap_or_default().split(", ").filter(|c| !c.is_empty()).map(String::from).collect();
+    Err(ApplyError::Stale { count: stale.count as usize, contacts }.into())
 }
 
 /// The most rows of each kind (changes, errors) one status answer lists.
@@ -150,10 +240,14 @@ pub const MAX_LISTED: i64 = 1000;
 /// always answered.
 #[derive(Serialize)]
 pub struct ImportJob {
+    /// A dry run: the job that applied it, if one has.
+    pub applied_by_job_id: Option<ImportJobId>,
     /// The rows that changed a contact's access (or would, in a dry run).
     pub changes: Vec<ImportChange>,
     pub created_at: String,
     pub dry_run: bool,
+    /// An apply: the dry run it applies.
+    pub dry_run_job_id: Option<ImportJobId>,
     /// Why the whole job failed, if it did.
     pub error: Option<String>,
     /// The rows that could not be applied, each with why.
@@ -186,9 +280,11 @@ pub async fn job_view(app: &App, job: &JobRow) -> ApiResult<ImportJob> {
     let errors = store::results(&app.db, &job.id, "error", MAX_LISTED).await?;
     let changes = store::results(&app.db, &job.id, "updated", MAX_LISTED).await?;
     Ok(ImportJob {
+        applied_by_job_id: job.applied_by_job_id.clone().map(ImportJobId),
         changes: changes.into_iter().map(|r| ImportChange { action: r.action, contact_id: r.contact_id, row: r.line }).collect(),
         created_at: Timestamp(job.created_at).to_rfc3339(),
         dry_run: job.dry_run != 0,
+        dry_run_job_id: job.dry_run_job_id.clone().map(ImportJobId),
         error: job.error.clone(),
         errors: errors.into_iter().map(|r| ImportRowError { contact_id: r.contact_id, message: r.message, row: r.line }).collect(),
         finished_at: job.finished_at.map(|t| Timestamp(t).to_rfc3339()),

@@ -1,9 +1,10 @@
 //! Portal-access imports: jobs, their chunks of rows, and one result per row.
 
-use super::{flag, int, opt_text, text, Db, Guard};
+use super::{flag, guarded, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
-use serde::Deserialize;
+use portal_core::bulk::PlannedChange;
 use portal_core::time::Timestamp;
+use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 /// Outbox kinds: one chunk of rows to apply, and the summary e-mail of a finished job.
@@ -22,10 +23,14 @@ pub struct JobRow {
     pub error: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// An apply: the dry run it applies.
+    pub dry_run_job_id: Option<String>,
+    /// A dry run: the job that applied it.
+    pub applied_by_job_id: Option<String>,
 }
 
-pub const FIND_JOB: &str = "SELECT id, org_id, staff_id, staff_email, dry_run, status, total, error, created_at, finished_at \
-     FROM import_jobs WHERE id = ?1";
+pub const FIND_JOB: &str = "SELECT id, org_id, staff_id, staff_email, dry_run, status, total, error, created_at, finished_at, \
+     dry_run_job_id, applied_by_job_id FROM import_jobs WHERE id = ?1";
 
 pub async fn find_job(db: &Db, job_id: &str) -> ApiResult<Option<JobRow>> {
     db.first(FIND_JOB, &[text(job_id)]).await
@@ -38,29 +43,35 @@ pub struct NewJob<'a> {
     pub staff_email: &'a str,
     pub dry_run: bool,
     pub total: i64,
+    /// An apply: the dry run it applies.
+    pub dry_run_job_id: Option<&'a str>,
 }
 
-pub fn insert_job(db: &Db, job: &NewJob<'_>, now: Timestamp) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        "INSERT INTO import_jobs (id, org_id, staff_id, staff_email, dry_run, status, total, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
-        &[
+/// A new job, queued; with a guard, only while the guard holds.
+pub fn insert_job<'a>(db: &Db, job: &NewJob<'a>, now: Timestamp, guard: Option<Guard<'a>>) -> ApiResult<D1PreparedStatement> {
+    let (tail, args) = guarded(
+        vec![
             text(job.id),
             text(job.org_id),
             text(job.staff_id),
             text(job.staff_email),
             flag(job.dry_run),
+            text("queued"),
             int(job.total),
             int(now.millis()),
+            opt_text(job.dry_run_job_id),
         ],
+        guard,
+    );
+    db.stmt(
+        &format!("INSERT INTO import_jobs (id, org_id, staff_id, staff_email, dry_run, status, total, created_at, dry_run_job_id) {tail}"),
+        &args,
     )
 }
 
-pub fn insert_chunk(db: &Db, job_id: &str, chunk: i64, rows_json: &str) -> ApiResult<D1PreparedStatement> {
-    db.stmt(
-        "INSERT INTO import_chunks (job_id, chunk, rows) VALUES (?1, ?2, ?3)",
-        &[text(job_id), int(chunk), text(rows_json)],
-    )
+pub fn insert_chunk<'a>(db: &Db, job_id: &'a str, chunk: i64, rows_json: &'a str, guard: Option<Guard<'a>>) -> ApiResult<D1PreparedStatement> {
+    let (tail, args) = guarded(vec![text(job_id), int(chunk), text(rows_json)], guard);
+    db.stmt(&format!("INSERT INTO import_chunks (job_id, chunk, rows) {tail}"), &args)
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,16 +119,18 @@ pub struct RowResult<'a> {
     pub outcome: &'static str,
     pub action: Option<&'static str>,
     pub message: Option<&'a str>,
+    /// A dry run's change: the contact as the dry run saw them (see `fingerprint!`).
+    pub fingerprint: Option<&'a str>,
 }
 
-/// Six values a row, so that a statement stays within D1's 100 bound values.
-const RESULTS_PER_STATEMENT: usize = 16;
+/// Seven values a row, so that a statement stays within D1's 100 bound values.
+const RESULTS_PER_STATEMENT: usize = 14;
 
 pub fn insert_results(db: &Db, job_id: &str, results: &[RowResult<'_>]) -> ApiResult<Vec<D1PreparedStatement>> {
     results
         .chunks(RESULTS_PER_STATEMENT)
         .map(|part| {
-            let mut args = Vec::with_capacity(part.len() * 6);
+            let mut args = Vec::with_capacity(part.len() * 7);
             for r in part {
                 args.extend([
                     text(job_id),
@@ -126,12 +139,13 @@ pub fn insert_results(db: &Db, job_id: &str, results: &[RowResult<'_>]) -> ApiRe
                     text(r.outcome),
                     opt_text(r.action),
                     opt_text(r.message),
+                    opt_text(r.fingerprint),
                 ]);
             }
-            let values = vec!["(?, ?, ?, ?, ?, ?)"; part.len()].join(", ");
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; part.len()].join(", ");
             db.stmt(
                 &format!(
-                    "INSERT INTO import_results (job_id, line, contact_id, outcome, action, message) VALUES {values} \
+                    "INSERT INTO import_results (job_id, line, contact_id, outcome, action, message, fingerprint) VALUES {values} \
                      ON CONFLICT (job_id, line) DO NOTHING"
                 ),
                 &args,
@@ -192,4 +206,127 @@ pub const RESULTS_OF_OUTCOME: &str = "SELECT line, contact_id, action, message F
 
 pub async fn results(db: &Db, job_id: &str, outcome: &str, limit: i64) -> ApiResult<Vec<ResultRow>> {
     db.all(RESULTS_OF_OUTCOME, &[text(job_id), text(outcome), int(limit)]).await
+}
+
+/// A guardian `g` (with their family `f`) as a dry run saw them, as one JSON text: their family and
+/// whether they are its primary, their access (state and live invitation, so a re-sent invitation
+/// counts), e-mail and name. The dry run keeps it with each change; the apply compares it with
+/// now, in SQL, so that the snapshot and the check are the same expression.
+macro_rules! fingerprint {
+    () => {
+        "json_array(g.family_id, f.primary_guardian_id = g.id, g.access_state, \
+         (SELECT MAX(i.id) FROM invitations i WHERE i.guardian_id = g.id AND i.state = 'pending'), \
+         g.email, g.first_name, g.last_name)"
+    };
+}
+
+/// The changes of dry run `r.job_id` whose contact is gone or changed since (a dry run from before
+/// fingerprints were kept counts as changed): `?1` the dry run, `?2` its organization.
+macro_rules! stale_changes {
+    () => {
+        concat!(
+            "FROM import_results r LEFT JOIN guardians g ON g.id = r.contact_id AND g.org_id = ?2 \
+             LEFT JOIN families f ON f.id = g.family_id \
+             WHERE r.job_id = ?1 AND r.outcome = 'updated' \
+             AND (r.fingerprint IS NULL OR g.id IS NULL OR ",
+            fingerprint!(),
+            " != r.fingerprint)"
+        )
+    };
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Fingerprint {
+    pub id: String,
+    pub fingerprint: String,
+}
+
+/// The fingerprints of this organization's guardians with these ids (at most `IDS_PER_QUERY`).
+pub async fn fingerprints(db: &Db, org_id: &str, ids: &[&str]) -> ApiResult<Vec<Fingerprint>> {
+    let placeholders = vec!["?"; ids.len()].join(", ");
+    let mut args = vec![text(org_id)];
+    args.extend(ids.iter().map(|id| text(id)));
+    let sql = format!(
+        concat!("SELECT g.id, ", fingerprint!(), " AS fingerprint FROM guardians g JOIN families f ON f.id = g.family_id WHERE g.org_id = ? AND g.id IN ({})"),
+        placeholders
+    );
+    db.all(&sql, &args).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Stale {
+    pub count: i64,
+    /// The first few, comma-separated.
+    pub contacts: Option<String>,
+}
+
+pub const STALE: &str = concat!(
+    "SELECT COUNT(*) AS count, (SELECT group_concat(contact_id, ', ') FROM (SELECT r.contact_id ",
+    stale_changes!(),
+    " ORDER BY r.line LIMIT ?3)) AS contacts ",
+    stale_changes!()
+);
+
+/// How many of a dry run's changes are stale, naming the first `named`.
+pub async fn stale(db: &Db, dry_run_id: &str, org_id: &str, named: i64) -> ApiResult<Stale> {
+    Ok(db.first(STALE, &[text(dry_run_id), text(org_id), int(named)]).await?.unwrap_or_default())
+}
+
+pub const STALE_LINES: &str = concat!("SELECT r.line ", stale_changes!(), " AND r.line BETWEEN ?3 AND ?4");
+
+/// The lines from `first` to `last` of a dry run's changes that are stale now.
+pub async fn stale_lines(db: &Db, dry_run_id: &str, org_id: &str, first: i64, last: i64) -> ApiResult<Vec<i64>> {
+    #[derive(Deserialize)]
+    struct Row {
+        line: i64,
+    }
+    let rows: Vec<Row> = db.all(STALE_LINES, &[text(dry_run_id), text(org_id), int(first), int(last)]).await?;
+    Ok(rows.into_iter().map(|r| r.line).collect())
+}
+
+pub const PLANNED_CHANGES: &str =
+    "SELECT line, contact_id, action AS plan FROM import_results WHERE job_id = ?1 AND outcome = 'updated' ORDER BY line";
+
+/// Every change a dry run listed (not only the first `MAX_LISTED` its status shows).
+pub async fn planned_changes(db: &Db, dry_run_id: &str) -> ApiResult<Vec<PlannedChange>> {
+    db.all(PLANNED_CHANGES, &[text(dry_run_id)]).await
+}
+
+/// Marks a finished dry run applied by job `applied_by`: only if it was not applied yet and none
+/// of its contacts changed since it ran, checked in this statement, so that two Finish clicks make
+/// one apply and a contact changed a moment ago is not overwritten. The first statement of the
+/// apply's batch; the others are guarded by `applied_by_this`.
+pub fn claim_dry_run<'a>(db: &Db, dry_run_id: &'a str, org_id: &'a str, applied_by: &'a str) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        concat!(
+            "UPDATE import_jobs SET applied_by_job_id = ?3 \
+             WHERE id = ?1 AND org_id = ?2 AND dry_run = 1 AND status = 'done' AND applied_by_job_id IS NULL \
+             AND NOT EXISTS (SELECT 1 ",
+            stale_changes!(),
+            ")"
+        ),
+        &[text(dry_run_id), text(org_id), text(applied_by)],
+    )
+}
+
+pub fn applied_by_this<'a>(dry_run_id: &'a str, applied_by: &'a str) -> Guard<'a> {
+    Guard {
+        sql: "EXISTS (SELECT 1 FROM import_jobs WHERE id = ? AND applied_by_job_id = ?)",
+        args: vec![text(dry_run_id), text(applied_by)],
+    }
+}
+
+/// True while the contact of line `line` of the dry run is as the dry run saw them: an apply's
+/// write of that row is guarded by it, so a contact changed after the apply started is not
+/// overwritten either.
+pub fn unchanged_since_dry_run<'a>(dry_run_id: &'a str, line: i64) -> Guard<'a> {
+    Guard {
+        sql: concat!(
+            "EXISTS (SELECT 1 FROM import_results r JOIN guardians g ON g.id = r.contact_id JOIN families f ON f.id = g.family_id \
+             WHERE r.job_id = ? AND r.line = ? AND r.fingerprint = ",
+            fingerprint!(),
+            ")"
+        ),
+        args: vec![text(dry_run_id), int(line)],
+    }
 }

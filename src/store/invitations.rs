@@ -19,7 +19,7 @@ pub use super::resets::{
     change_password, complete_reset, insert_reset, last_reset_at, reset_organization, reset_recipient, ResetByToken, FIND_RESET_BY_TOKEN,
     ORGANIZATION_BY_SLUG,
 };
-pub use super::revocation::{end_sessions_sql, revoke, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
+pub use super::revocation::{end_sessions_sql, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
 
 pub const SUPERSEDE_PENDING: &str =
     "UPDATE invitations SET state = 'superseded', ended_at = ? WHERE guardian_id = ? AND state = 'pending'";
@@ -65,14 +65,22 @@ pub const MARK_INVITED: &str = "UPDATE guardians SET access_state = 'invite_sent
 /// The first statement carries the change id; the others run only if it changed the guardian. It
 /// changes nothing if the guardian can log in, or was sent an invitation within the re-send
 /// cooldown: checked in the batch itself, so parallel sends cannot all pass the check.
-pub fn send(db: &Db, inv: &NewInvitation<'_>, change_id: &str, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
+/// With `only_if`, the first statement also needs it to hold.
+pub fn send<'a>(
+    db: &Db,
+    inv: &NewInvitation<'a>,
+    change_id: &'a str,
+    now: Timestamp,
+    only_if: Option<Guard<'a>>,
+) -> ApiResult<Vec<D1PreparedStatement>> {
     let guard = || guardian_changed_by(inv.guardian_id, change_id);
     let cooldown_started = now.plus_seconds(-RESEND_COOLDOWN_SECONDS);
+    let mark = vec![text(inv.guardian_id), text(inv.email), text(change_id), int(now.millis()), int(cooldown_started.millis())];
     Ok(vec![
-        db.stmt(
-            MARK_INVITED,
-            &[text(inv.guardian_id), text(inv.email), text(change_id), int(now.millis()), int(cooldown_started.millis())],
-        )?,
+        match only_if {
+            Some(condition) => guarded_update(db, MARK_INVITED, mark, condition)?,
+            None => db.stmt(MARK_INVITED, &mark)?,
+        },
         guarded_update(db, SUPERSEDE_PENDING, vec![int(now.millis()), text(inv.guardian_id)],
             guard(),
         )?,

@@ -20,6 +20,22 @@ pub fn revoke(db: &Db, guardian_id: &str, change_id: &str, now: Timestamp) -> Ap
     )
 }
 
+/// `revoke`, only while `only_if` holds (checked by the first statement, which carries the change).
+pub fn revoke_only_if<'a>(
+    db: &Db,
+    guardian_id: &'a str,
+    change_id: &'a str,
+    now: Timestamp,
+    only_if: Option<Guard<'a>>,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    let Some(only_if) = only_if else { return revoke(db, guardian_id, change_id, now) };
+    let whose = Whose::Guardian(guardian_id);
+    let mut statements =
+        vec![guarded_update(db, &revoke_state_sql(whose, true), vec![text(change_id), int(now.millis()), text(guardian_id)], only_if)?];
+    statements.extend(end_access(db, whose, StateChange::ByCaller, "access_revoked", now, || guardian_changed_by(guardian_id, change_id))?);
+    Ok(statements)
+}
+
 /// Whose access ends: one guardian, or every guardian of a family but the one who keeps theirs.
 #[derive(Clone, Copy)]
 pub enum Whose<'a> {

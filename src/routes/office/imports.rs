@@ -1,15 +1,14 @@
 //! Bulk portal access in the Office Portal: the contacts report (CSV), the import of an edited
 //! report, and the import's progress.
 
-use crate::http::{json, Bytes, DryRun, Path, Query, Staff};
+use crate::http::{json, Bytes, DryRun, OptionalJson, Path, Query, Staff};
 use portal_core::ids::ImportJobId;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 use crate::commands::imports::{self, ReportFilter, Uploader};
-use crate::store::imports as store;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
 use crate::http::{response, Response};
 
@@ -73,8 +72,7 @@ pub async fn upload(
     }
     let rows = parse_import(&bytes)?;
     let total = rows.len();
-    let uploader = Uploader { org_id: &staff.org.id, staff_id: &staff.id, staff_email: &staff.email };
-    let job_id = imports::start(app, &uploader, rows, dry_run).await?;
+    let job_id = imports::start(app, &uploader(&staff), rows, dry_run).await?;
     json(202, &Queued { dry_run, job_id: &job_id, status: "queued", total })
 }
 
@@ -87,11 +85,28 @@ struct Queued<'a> {
     total: usize,
 }
 
+fn uploader(staff: &Staff) -> Uploader<'_> {
+    Uploader { org_id: &staff.org.id, staff_id: &staff.id, staff_email: &staff.email }
+}
+
 pub async fn show(app: Rc<App>, staff: Staff, Path(job_id): Path<ImportJobId>) -> ApiResult<Response> {
     let app = &*app;
-    let job = store::find_job(&app.db, &job_id)
-        .await?
-        .filter(|j| j.org_id == staff.org.id)
-        .ok_or_else(|| ApiError::not_found(ErrorCode::ImportNotFound, "No import with that id."))?;
+    let job = imports::find_job(app, &staff.org.id, &job_id).await?;
     json(200, &imports::job_view(app, &job).await?)
+}
+
+/// Applying a dry run takes nothing but its id: no body, or `{}`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyBody {}
+
+/// Finish: applies a finished dry run's changes as a new job; 202 with the job to follow.
+pub async fn apply(app: Rc<App>, staff: Staff, Path(job_id): Path<ImportJobId>, OptionalJson(_): OptionalJson<ApplyBody>) -> ApiResult<Response> {
+    let job_id = imports::apply(&app, &uploader(&staff), &job_id).await?;
+    json(202, &Applied { job_id: &job_id })
+}
+
+#[derive(Serialize)]
+struct Applied<'a> {
+    job_id: &'a str,
 }

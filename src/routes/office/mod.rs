@@ -42,6 +42,7 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/reports/portal-access.csv"), get(imports::report))
         .route(at!("/imports/portal-access"), post(imports::upload))
         .route(at!("/imports/:job_id"), get(imports::show))
+        .route(at!("/imports/:job_id/apply"), post(imports::apply))
         .route(at!("/outbox"), get(outbox::index))
         .route(at!("/outbox/:outbox_id/retry"), post(outbox::retry))
         .route(at!("/locations"), get(classes::locations).post(classes::add_location))
