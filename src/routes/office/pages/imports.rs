@@ -6,12 +6,11 @@
 use super::frame::*;
 use crate::app::App;
 use crate::commands::imports::{self, ImportJob, ReportContact, ReportFilter, Uploader};
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::ApiResult;
 use crate::http::response::policy_polling_self;
 use crate::http::{get, post, see_other, Form, OrgSlug, Path, Query, Response, Router, Upload};
 use crate::routes::pages::assets::IMPORT_PROGRESS_SCRIPT;
 use crate::routes::pages::form::*;
-use crate::store::imports as store;
 use askama::Template;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
 use portal_core::ids::ImportJobId;
@@ -174,16 +173,9 @@ impl JobPage {
     }
 }
 
-async fn job_of(app: &App, org_id: &str, job_id: &str) -> ApiResult<store::JobRow> {
-    store::find_job(&app.db, job_id)
-        .await?
-        .filter(|j| j.org_id == org_id)
-        .ok_or_else(|| ApiError::not_found(ErrorCode::ImportNotFound, "No import with that id."))
-}
-
 pub async fn job_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): FlashIn, me: MaybeStaff, Path(job_id): Path<ImportJobId>) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, flash);
-    let job = job_of(&app, &staff.org.id, &job_id).await?;
+    let job = imports::find_job(&app, &staff.org.id, &job_id).await?;
     let job = imports::job_view(&app, &job).await?;
     let chrome = chrome.at(Section::Import);
     render_job(job, chrome, Errors::default(), 200)
@@ -214,7 +206,7 @@ pub async fn finish(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(jo
         Err(e) if e.status == 409 => {
             let mut errors = Errors::default();
             errors.refusal(e, &[])?;
-            let job = job_of(&app, &staff.org.id, &job_id).await?;
+            let job = imports::find_job(&app, &staff.org.id, &job_id).await?;
             render_job(imports::job_view(&app, &job).await?, chrome.at(Section::Import), errors, 409)
         }
         Err(e) => Err(e),
