@@ -119,3 +119,31 @@ test('FAMILIES finds a family by a guardian e-mail, pages through many, and adds
   assert.equal(found.body.families[0].name, 'Okafor');
   await tab.context.close();
 });
+
+test('a staff member removed from the organization lands on sign-in saying why', async () => {
+  const org = await portal.createOrganization('removed');
+  const tab = await openTab(browser, portal.base);
+  await staffSignIn(tab, portal.base, 'removed', org.owner_email, org.owner_password);
+  await portal.db.prepare('DELETE FROM staff_users WHERE email = ?').bind(org.owner_email).run();
+  await tab.page.goto(`${portal.base}/office/removed/families`);
+  assert.equal(new URL(tab.page.url()).pathname, '/office/removed');
+  assert.match(await tab.page.getByRole('status').textContent(), /Your Office Portal account has been removed from this organization\./);
+  await checkPage(tab, 'sign-in after removal');
+  await tab.context.close();
+});
+
+test('staff pages are never behind the Customer Portal switch', async () => {
+  const org = await portal.createOrganization('switched');
+  const token = await portal.staffSignIn('switched', org.owner_email, org.owner_password);
+  const off = await portal.request('PUT', '/office/switched/api/settings/customer-portal', { token, json: { enabled: false } });
+  assert.equal(off.status, 200);
+  const tab = await openTab(browser, portal.base);
+  const signIn = await tab.page.goto(`${portal.base}/office/switched`);
+  assert.equal(signIn.status(), 200);
+  const families = await staffSignIn(tab, portal.base, 'switched', org.owner_email, org.owner_password);
+  assert.equal(families.status(), 200);
+  assert.equal(await heading(tab.page), 'FAMILIES');
+  const portalPage = await tab.page.goto(`${portal.base}/portal/switched`);
+  assert.equal(portalPage.status(), 503, 'while the Customer Portal is off');
+  await tab.context.close();
+});
