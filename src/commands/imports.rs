@@ -296,3 +296,21 @@ pub async fn job_view(app: &App, job: &JobRow) -> ApiResult<ImportJob> {
         updated: counts.updated,
     })
 }
+
+/// The names of the contacts a job lists (its changes and row errors), by contact id: the
+/// confirmation page says who gets access and who loses it, not only their ids.
+pub async fn contact_names(app: &App, org_id: &str, job: &ImportJob) -> ApiResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<&str> = job
+        .changes
+        .iter()
+        .filter_map(|c| c.contact_id.as_deref())
+        .chain(job.errors.iter().filter_map(|e| e.contact_id.as_deref()))
+        .collect();
+    let mut names = std::collections::HashMap::new();
+    for part in ids.chunks(families::IDS_PER_QUERY) {
+        for g in families::guardians_by_ids(&app.db, org_id, part).await? {
+            names.insert(g.id, format!("{} {}", g.first_name, g.last_name));
+        }
+    }
+    Ok(names)
+}

@@ -56,7 +56,7 @@ test('export the report, change a Yes to No, import, confirm, Finish, and the ro
   await tab.page.getByRole('button', { name: 'Finish' }).waitFor({ timeout: 20_000 });
   const changes = tab.page.getByRole('region', { name: 'Changes' });
   assert.equal(await changes.locator('tbody tr').count(), 1, 'only Bob changes');
-  assert.match(await changes.textContent(), new RegExp(`${secondary.id}[\\s\\S]*Loses access to the portal`));
+  assert.match(await changes.textContent(), new RegExp(`Bob Lee[\\s\\S]*${secondary.id}[\\s\\S]*Loses access to the portal`));
   await checkPage(tab, 'Contacts Import Confirmation');
 
   // Nothing has changed yet: the confirmation page was a dry run.

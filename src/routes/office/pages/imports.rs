@@ -15,6 +15,7 @@ use askama::Template;
 use portal_core::bulk::{parse_import, parse_yes_no, MAX_IMPORT_BYTES};
 use portal_core::ids::ImportJobId;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 pub fn routes(router: Router) -> Router {
@@ -158,12 +159,22 @@ const REFRESH_SECONDS: u32 = 2;
 pub struct JobPage {
     chrome: Chrome,
     job: ImportJob,
+    /// The listed contacts' names, by id.
+    names: HashMap<String, String>,
     finished: bool,
     script: String,
     errors: Errors,
 }
 
 impl JobPage {
+    /// "Bob Lee", or the id alone for a contact that is no longer there (or never was).
+    pub fn who(&self, contact_id: &Option<String>) -> String {
+        match contact_id {
+            Some(id) => self.names.get(id).cloned().unwrap_or_else(|| id.clone()),
+            None => String::new(),
+        }
+    }
+
     pub fn action_words(&self, action: &Option<String>) -> &'static str {
         match action.as_deref() {
             Some("revoke") => "Loses access to the portal",
@@ -177,14 +188,14 @@ pub async fn job_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): Flash
     let (staff, chrome) = signed_in!(org, me, flash);
     let job = imports::find_job(&app, &staff.org.id, &job_id).await?;
     let job = imports::job_view(&app, &job).await?;
-    let chrome = chrome.at(Section::Import);
-    render_job(job, chrome, Errors::default(), 200)
+    let names = imports::contact_names(&app, &staff.org.id, &job).await?;
+    render_job(job, names, chrome.at(Section::Import), Errors::default(), 200)
 }
 
-fn render_job(job: ImportJob, chrome: Chrome, errors: Errors, status: u16) -> ApiResult<Response> {
+fn render_job(job: ImportJob, names: HashMap<String, String>, chrome: Chrome, errors: Errors, status: u16) -> ApiResult<Response> {
     let finished = matches!(job.status.as_str(), "done" | "failed");
     let chrome = chrome.with_errors(&errors);
-    let page = JobPage { chrome: chrome.clone(), job, finished, script: IMPORT_PROGRESS_SCRIPT.url("office"), errors };
+    let page = JobPage { chrome: chrome.clone(), job, names, finished, script: IMPORT_PROGRESS_SCRIPT.url("office"), errors };
     let resp = respond(status, &page, &chrome)?;
     if !finished {
         // Without JavaScript the page follows the job by reloading itself; with it, the script
@@ -207,7 +218,9 @@ pub async fn finish(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(jo
             let mut errors = Errors::default();
             errors.refusal(e, &[])?;
             let job = imports::find_job(&app, &staff.org.id, &job_id).await?;
-            render_job(imports::job_view(&app, &job).await?, chrome.at(Section::Import), errors, 409)
+            let job = imports::job_view(&app, &job).await?;
+            let names = imports::contact_names(&app, &staff.org.id, &job).await?;
+            render_job(job, names, chrome.at(Section::Import), errors, 409)
         }
         Err(e) => Err(e),
     }
