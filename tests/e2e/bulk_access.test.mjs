@@ -497,3 +497,18 @@ test("applying an unknown import or another organization's is 404; a body other 
   assert.equal((await job(slug, staff, dry.id)).applied_by_job_id, null);
   assert.equal((await apply(slug, staff, dry.id)).status, 202);
 });
+
+test('a dry run that would change nothing applies as an empty job, which finishes and e-mails its summary', async () => {
+  const slug = 'apply-nothing';
+  const { staff, org } = await seededOrganization(slug, 2);
+  const before = await accessStates(org.id);
+  const dry = await importAndWait(slug, staff, await report(slug, staff), '?update_matching=true&dry_run=true');
+  assert.deepEqual([dry.updated, dry.unchanged], [0, 4]);
+  const res = await apply(slug, staff, dry.id, { json: {} });
+  assert.equal(res.status, 202, res.text);
+  const applied = await finished(slug, staff, res.body.job_id);
+  assert.equal(applied.status, 'done');
+  assert.deepEqual([applied.total, applied.processed, applied.updated, applied.changes.length], [0, 0, 0, 0]);
+  assert.deepEqual(await accessStates(org.id), before);
+  await portal.waitForMail(`owner@${slug}.test`, (m) => m.kind === 'import_summary' && m.text.includes(applied.id));
+});
