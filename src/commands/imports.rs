@@ -224,13 +224,16 @@ fn facts(job: &JobRow) -> DryRunFacts<'_> {
     DryRunFacts { dry_run: job.dry_run != 0, status: &job.status, applied_by: job.applied_by_job_id.as_deref() }
 }
 
+/// 409 `import_stale`, naming the first few, if a contact the dry run would change has changed since it ran.
 async fn refuse_if_stale(app: &App, dry_run: &JobRow) -> ApiResult<()> {
     let stale = store::stale(&app.db, &dry_run.id, &dry_run.org_id, STALE_NAMED as i64).await?;
-    if stale.count == 0 {
-        return Ok(());
+    match stale.first() {
+        None => Ok(()),
+        Some(first) => {
+            let count = usize::try_from(first.count).unwrap_or(stale.len());
+            Err(ApplyError::Stale { count, contacts: stale.into_iter().map(|s| s.contact_id).collect() }.into())
+        }
     }
-    let contacts = stale.contacts.unwrap_or_default().split(", ").filter(|c| !c.is_empty()).map(String::from).collect();
-    Err(ApplyError::Stale { count: stale.count as usize, contacts }.into())
 }
 
 /// The most rows of each kind (changes, errors) one status answer lists.

@@ -253,23 +253,19 @@ pub async fn fingerprints(db: &Db, org_id: &str, ids: &[&str]) -> ApiResult<Vec<
     db.all(&sql, &args).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Stale {
+#[derive(Debug, Deserialize)]
+pub struct StaleChange {
+    pub contact_id: String,
+    /// How many of the dry run's changes are stale in all.
     pub count: i64,
-    /// The first few, comma-separated.
-    pub contacts: Option<String>,
 }
 
-pub const STALE: &str = concat!(
-    "SELECT COUNT(*) AS count, (SELECT group_concat(contact_id, ', ') FROM (SELECT r.contact_id ",
-    stale_changes!(),
-    " ORDER BY r.line LIMIT ?3)) AS contacts ",
-    stale_changes!()
-);
+pub const STALE: &str =
+    concat!("SELECT COALESCE(r.contact_id, '') AS contact_id, COUNT(*) OVER () AS count ", stale_changes!(), " ORDER BY r.line LIMIT ?3");
 
-/// How many of a dry run's changes are stale, naming the first `named`.
-pub async fn stale(db: &Db, dry_run_id: &str, org_id: &str, named: i64) -> ApiResult<Stale> {
-    Ok(db.first(STALE, &[text(dry_run_id), text(org_id), int(named)]).await?.unwrap_or_default())
+/// The first `named` of a dry run's changes that are stale, each with how many are in all.
+pub async fn stale(db: &Db, dry_run_id: &str, org_id: &str, named: i64) -> ApiResult<Vec<StaleChange>> {
+    db.all(STALE, &[text(dry_run_id), text(org_id), int(named)]).await
 }
 
 pub const STALE_LINES: &str = concat!("SELECT r.line ", stale_changes!(), " AND r.line BETWEEN ?3 AND ?4");

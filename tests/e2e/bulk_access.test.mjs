@@ -342,3 +342,173 @@ test('with "portal access for new contacts" on, a family created by staff has it
   assert.equal(on.guardians[0].access_status, 'invite_sent');
   await portal.waitForMail('on@bulk-auto.test', (m) => m.kind === 'invitation');
 });
+
+// Finish on the confirmation page: applying a dry run, exactly its changes, without the file again.
+
+async function apply(slug, staff, jobId, options = {}) {
+  return portal.request('POST', `/office/${slug}/api/imports/${jobId}/apply`, { token: staff, ...options });
+}
+
+async function job(slug, staff, jobId) {
+  const res = await portal.request('GET', `/office/${slug}/api/imports/${jobId}`, { token: staff });
+  assert.equal(res.status, 200, res.text);
+  return res.body;
+}
+
+async function accessStates(orgId) {
+  const { results } = await portal.db.prepare('SELECT id, access_state FROM guardians WHERE org_id = ? ORDER BY id').bind(orgId).all();
+  return Object.fromEntries(results.map((r) => [r.id, r.access_state]));
+}
+
+test('Finish applies exactly the dry run: the contact changed to No loses access, nothing else changes, and the summary is e-mailed', async () => {
+  const slug = 'apply-dry';
+  const { staff, families, org } = await seededOrganization(slug, 3);
+  const target = families[1].primary;
+  const csv = edit(await report(slug, staff), { [target]: 'No' });
+  const line = csv.split('\n').findIndex((l) => l.startsWith(target)) + 1;
+  const dry = await importAndWait(slug, staff, csv, '?update_matching=true&dry_run=true');
+  assert.deepEqual(dry.changes, [{ action: 'revoke', contact_id: target, row: line }]);
+  assert.equal(dry.applied_by_job_id, null);
+  const before = await accessStates(org.id);
+
+  const res = await apply(slug, staff, dry.id);
+  assert.equal(res.status, 202, res.text);
+  assert.deepEqual(Object.keys(res.body), ['job_id']);
+  assert.notEqual(res.body.job_id, dry.id);
+  const applied = await finished(slug, staff, res.body.job_id);
+  assert.equal(applied.status, 'done');
+  assert.equal(applied.dry_run, false);
+  assert.equal(applied.dry_run_job_id, dry.id);
+  assert.deepEqual([applied.total, applied.processed, applied.updated, applied.unchanged, applied.errors.length], [1, 1, 1, 0, 0]);
+  assert.deepEqual(applied.changes, [{ action: 'revoke', contact_id: target, row: line }]);
+  assert.deepEqual(await accessStates(org.id), { ...before, [target]: 'invite_revoked' });
+  assert.equal((await job(slug, staff, dry.id)).applied_by_job_id, applied.id);
+
+  await portal.waitForMail(`p1@${slug}.test`, (m) => m.kind === 'access_revoked');
+  const audit = await portal.request('GET', `/office/${slug}/api/audit?guardian_id=${target}`, { token: staff });
+  assert.equal(audit.body.entries.find((e) => e.action === 'access_revoked').reason, 'Bulk import');
+  const summaries = await portal.waitForMail(`owner@${slug}.test`, (m) => m.kind === 'import_summary' && m.text.includes(applied.id));
+  assert.match(summaries[0].text, /1 rows?: 1 changed, 0 unchanged, 0 with errors/);
+  assert.doesNotMatch(summaries[0].subject, /^Dry run/);
+});
+
+test('a dry run whose contact changed since (name or access) is stale: 409 import_stale, and nothing changes', async () => {
+  const slug = 'apply-stale';
+  const { staff, secondary, org } = await portal.familyWithSecondary(slug);
+  const dryRun = async () => importAndWait(slug, staff, edit(await report(slug, staff), { [secondary.id]: 'No' }), '?update_matching=true&dry_run=true');
+  const jobsOfOrg = async () => (await portal.db.prepare('SELECT COUNT(*) AS n FROM import_jobs WHERE org_id = ?').bind(org.id).first()).n;
+
+  const renamed = await dryRun();
+  assert.equal(renamed.changes.length, 1);
+  const rename = await portal.request('PATCH', `/portal/${slug}/api/guardians/${secondary.id}`, { token: secondary.token, json: { first_name: 'Robert' } });
+  assert.equal(rename.status, 200, rename.text);
+  const jobs = await jobsOfOrg();
+  const refused = await apply(slug, staff, renamed.id);
+  assertError(refused, 409, 'import_stale');
+  assert.match(refused.body.error.message, new RegExp(`1 contact .*changed.*${secondary.id}.*run the import again`));
+  assert.equal(await accessState(secondary.id), 'can_log_in');
+  assert.equal((await portal.request('GET', `/portal/${slug}/api/account`, { token: secondary.token })).status, 200);
+  assert.equal((await job(slug, staff, renamed.id)).applied_by_job_id, null);
+  assert.equal(await jobsOfOrg(), jobs);
+
+  // Its access changed: staff revoked the login in between.
+  const revoked = await dryRun();
+  const revoke = await portal.request('POST', `/office/${slug}/api/guardians/${secondary.id}/revoke-login`, { token: staff, json: { reason: 'asked' } });
+  assert.equal(revoke.status, 200, revoke.text);
+  assertError(await apply(slug, staff, revoked.id), 409, 'import_stale');
+  assert.equal((await job(slug, staff, revoked.id)).applied_by_job_id, null);
+});
+
+test('a contact changed after the apply started is not overwritten: its row fails, the other rows apply', async () => {
+  const slug = 'apply-race';
+  const { staff, families } = await seededOrganization(slug, 3);
+  const mailOf = { [families[0].primary]: `p0@${slug}.test`, [families[2].primary]: `p2@${slug}.test` };
+  const dry = await importAndWait(slug, staff, edit(await report(slug, staff), { [families[0].primary]: 'No', [families[2].primary]: 'No' }), '?update_matching=true&dry_run=true');
+  assert.equal(dry.changes.length, 2);
+  const [first, second] = dry.changes; // in line order, as the apply goes
+  // Staff edit the second contact the moment the apply has written the first row: after the apply's
+  // checks, before its write of the second row.
+  await portal.db
+    .prepare(
+      `CREATE TRIGGER apply_race AFTER INSERT ON import_results WHEN NEW.job_id != '${dry.id}' AND NEW.line = ${first.row}
+       BEGIN UPDATE guardians SET first_name = 'Changed' WHERE id = '${second.contact_id}'; END`,
+    )
+    .run();
+  try {
+    const res = await apply(slug, staff, dry.id);
+    assert.equal(res.status, 202, res.text);
+    const applied = await finished(slug, staff, res.body.job_id);
+    assert.deepEqual([applied.updated, applied.errors.length], [1, 1], JSON.stringify(applied));
+    assert.deepEqual(applied.changes.map((c) => c.contact_id), [first.contact_id]);
+    assert.equal(applied.errors[0].row, second.row);
+    assert.match(applied.errors[0].message, /changed after the dry run.*run the import again/);
+  } finally {
+    await portal.db.prepare('DROP TRIGGER apply_race').run();
+  }
+  assert.equal(await accessState(first.contact_id), 'invite_revoked');
+  assert.equal(await accessState(second.contact_id), 'can_log_in');
+  await portal.waitForMail(mailOf[first.contact_id], (m) => m.kind === 'access_revoked');
+  assert.equal((await portal.mailbox(mailOf[second.contact_id])).length, 0);
+});
+
+test('only a finished dry run not yet applied can be applied, once however often Finish is pressed', async () => {
+  const slug = 'apply-refused';
+  const { staff, families } = await seededOrganization(slug, 2);
+  const csv = edit(await report(slug, staff), { [families[0].primary]: 'No' });
+
+  const real = await importAndWait(slug, staff, await report(slug, staff));
+  assert.equal(real.dry_run_job_id, null);
+  assert.equal(real.applied_by_job_id, null);
+  assertError(await apply(slug, staff, real.id), 409, 'import_not_dry_run');
+
+  const dry = await importAndWait(slug, staff, csv, '?update_matching=true&dry_run=true');
+  const setStatus = (status) => portal.db.prepare('UPDATE import_jobs SET status = ? WHERE id = ?').bind(status, dry.id).run();
+  await setStatus('running');
+  assertError(await apply(slug, staff, dry.id), 409, 'import_not_finished');
+  await setStatus('failed');
+  assertError(await apply(slug, staff, dry.id), 409, 'import_failed');
+  await setStatus('done');
+
+  // Five Finish clicks at once: one apply job.
+  const answers = await Promise.all(Array.from({ length: 5 }, () => apply(slug, staff, dry.id, { json: {} })));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [202, 409, 409, 409, 409], answers.map((a) => a.text).join('\n'));
+  for (const a of answers.filter((a) => a.status === 409)) assertError(a, 409, 'import_already_applied');
+  const { results: applies } = await portal.db.prepare('SELECT id FROM import_jobs WHERE dry_run_job_id = ?').bind(dry.id).all();
+  assert.deepEqual(applies.map((a) => a.id), [answers.find((a) => a.status === 202).body.job_id]);
+  await finished(slug, staff, applies[0].id);
+  assertError(await apply(slug, staff, dry.id), 409, 'import_already_applied');
+  await portal.waitForMail(`p0@${slug}.test`, (m) => m.kind === 'access_revoked');
+  assert.equal((await portal.mailbox(`p0@${slug}.test`)).filter((m) => m.kind === 'access_revoked').length, 1);
+});
+
+test("applying an unknown import or another organization's is 404; a body other than none or {} is refused", async () => {
+  const slug = 'apply-404';
+  const { staff, families } = await seededOrganization(slug, 1);
+  const other = await seededOrganization('apply-404-other', 1);
+  const theirs = await importAndWait('apply-404-other', other.staff, edit(await report('apply-404-other', other.staff), { [other.families[0].primary]: 'No' }), '?update_matching=true&dry_run=true');
+  assertError(await apply(slug, staff, 'imp_nope'), 404, 'import_not_found');
+  assertError(await apply(slug, staff, theirs.id), 404, 'import_not_found');
+  assert.equal((await job('apply-404-other', other.staff, theirs.id)).applied_by_job_id, null);
+
+  const dry = await importAndWait(slug, staff, edit(await report(slug, staff), { [families[0].primary]: 'No' }), '?update_matching=true&dry_run=true');
+  assertError(await apply(slug, staff, dry.id, { json: { confirm: true } }), 422, 'invalid_field');
+  assertError(await apply(slug, staff, dry.id, { json: [] }), 422, 'invalid_field');
+  assertError(await apply(slug, staff, dry.id, { body: '{', headers: { 'content-type': 'application/json' } }), 400, 'malformed_json');
+  assert.equal((await job(slug, staff, dry.id)).applied_by_job_id, null);
+  assert.equal((await apply(slug, staff, dry.id)).status, 202);
+});
+
+test('a dry run that would change nothing applies as an empty job, which finishes and e-mails its summary', async () => {
+  const slug = 'apply-nothing';
+  const { staff, org } = await seededOrganization(slug, 2);
+  const before = await accessStates(org.id);
+  const dry = await importAndWait(slug, staff, await report(slug, staff), '?update_matching=true&dry_run=true');
+  assert.deepEqual([dry.updated, dry.unchanged], [0, 4]);
+  const res = await apply(slug, staff, dry.id, { json: {} });
+  assert.equal(res.status, 202, res.text);
+  const applied = await finished(slug, staff, res.body.job_id);
+  assert.equal(applied.status, 'done');
+  assert.deepEqual([applied.total, applied.processed, applied.updated, applied.changes.length], [0, 0, 0, 0]);
+  assert.deepEqual(await accessStates(org.id), before);
+  await portal.waitForMail(`owner@${slug}.test`, (m) => m.kind === 'import_summary' && m.text.includes(applied.id));
+});
