@@ -234,6 +234,8 @@ test('Requests: a drop request approved, another denied with a note, both then l
   assert.equal(await level1.getByRole('link', { name: 'Lee' }).getAttribute('href'), `/office/requests/families/${s.family.id}`);
   await checkPage(tab, 'Requests, two pending');
   await shot(tab, 'requests');
+  await checkNarrow('requests', s.org, 'requests', 'requests');
+  await checkNarrow('requests', s.org, `requests/${s.requests[1].id}/deny`, 'requests deny');
 
   await press(tab.page, level1.getByRole('button', { name: 'Approve' }));
   assert.match(await flash(tab.page), /The request has been approved\./);
@@ -346,6 +348,7 @@ test('a failed e-mail is listed with its error and sent again', async () => {
   assert.match(await rows.first().textContent(), /typo@mail\.test[\s\S]*HTTP 422: provider says no/);
   await checkPage(tab, 'Failed e-mails');
   await shot(tab, 'outbox');
+  await checkNarrow('mail', org, 'outbox', 'outbox');
 
   await press(tab.page, rows.first().getByRole('button', { name: 'Send again' }));
   assert.match(await flash(tab.page), /The e-mail is on its way again\./);
@@ -359,5 +362,4 @@ test('a failed e-mail is listed with its error and sent again', async () => {
   const again = await tab.page.request.post(`${portal.base}/office/mail/outbox/obx_failed_1/retry`, { form: {}, headers: { origin: portal.base } });
   assert.equal(again.status(), 409);
   await tab.context.close();
-  await checkNarrow('mail', org, 'outbox', 'outbox');
 });
