@@ -276,6 +276,8 @@ test('Requests: a drop request approved, another denied with a note, both then l
   // Approving a request decided meanwhile says so on the list.
   const again = await tab.page.request.post(`${portal.base}/office/requests/requests/${s.requests[0].id}/approve`, { form: {}, headers: { origin: portal.base } });
   assert.equal(again.status(), 409);
+  const unknown = await tab.page.goto(`${portal.base}/office/requests/requests/req_unknown/deny`);
+  assert.equal(unknown.status(), 404);
   await tab.context.close();
   await checkNarrow('requests', s.org, 'requests', 'requests decided');
 });
@@ -349,6 +351,14 @@ test('a failed e-mail is listed with its error and sent again', async () => {
   await checkPage(tab, 'Failed e-mails');
   await shot(tab, 'outbox');
   await checkNarrow('mail', org, 'outbox', 'outbox');
+
+  // Another organization's staff cannot send it: for them there is no such e-mail.
+  const stranger = await portal.createOrganization('mail-other');
+  const otherTab = await openTab(browser, portal.base);
+  await staffSignIn(otherTab, portal.base, 'mail-other', stranger.owner_email, stranger.owner_password);
+  const foreign = await otherTab.page.request.post(`${portal.base}/office/mail-other/outbox/obx_failed_1/retry`, { form: {}, headers: { origin: portal.base } });
+  assert.equal(foreign.status(), 404);
+  await otherTab.context.close();
 
   await press(tab.page, rows.first().getByRole('button', { name: 'Send again' }));
   assert.match(await flash(tab.page), /The e-mail is on its way again\./);

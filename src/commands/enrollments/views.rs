@@ -228,6 +228,7 @@ pub struct StudentName {
     pub last_name: String,
 }
 
+/// A family by id and name (the family a request came from).
 #[derive(Debug)]
 pub struct FamilyName {
     pub id: FamilyId,
