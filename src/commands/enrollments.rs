@@ -606,7 +606,8 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &Request
     find_request(app, org, &request.id).await
 }
 
-async fn find_request(app: &App, org: &OrgContext, id: &RequestId) -> ApiResult<RequestView> {
+/// One request of the organization (another organization's id: 404 `request_not_found`).
+pub async fn find_request(app: &App, org: &OrgContext, id: &RequestId) -> ApiResult<RequestView> {
     Ok(RequestView::of(store::find_request(&app.db, &org.id, id).await?.ok_or_else(request_not_found)?))
 }
 

@@ -346,6 +346,7 @@ pub fn enrollment_changed_by<'a>(id: &'a EnrollmentId, change_id: &'a str) -> Gu
 pub struct RequestRow {
     pub id: RequestId,
     pub family_id: FamilyId,
+    pub family_name: String,
     pub enrollment_id: EnrollmentId,
     pub kind: RequestKind,
     pub status: RequestStatus,
@@ -369,13 +370,13 @@ pub struct RequestRow {
 
 macro_rules! request_select {
     () => {
-        "SELECT r.id, r.family_id, r.enrollment_id, r.kind, r.status, r.reason, r.effective_date, r.requested_by_id, \
+        "SELECT r.id, r.family_id, f.name AS family_name, r.enrollment_id, r.kind, r.status, r.reason, r.effective_date, r.requested_by_id, \
            r.requested_by_label, r.requested_at, r.decided_by_label, r.decided_at, r.note, r.outcome, \
            s.id AS student_id, s.first_name AS student_first_name, s.last_name AS student_last_name, \
            fc.id AS from_class_id, fc.name AS from_class_name, tc.id AS to_class_id, tc.name AS to_class_name \
          FROM enrollment_requests r JOIN enrollments e ON e.id = r.enrollment_id \
          JOIN students s ON s.id = e.student_id JOIN classes fc ON fc.id = e.class_id \
-         LEFT JOIN classes tc ON tc.id = r.to_class_id"
+         JOIN families f ON f.id = r.family_id LEFT JOIN classes tc ON tc.id = r.to_class_id"
     };
 }
 

@@ -6,7 +6,7 @@ use crate::store::enrollments::{ClassDescription, ClassRow, EnrollmentRow, Locat
 use portal_core::enrollment::{
     enrollment_actions, Day, EnrollmentKind, EnrollmentStatus, RequestKind, RequestOptions, RequestStatus, Weekday,
 };
-use portal_core::ids::{ClassId, EnrollmentId, RequestId, StudentId};
+use portal_core::ids::{ClassId, EnrollmentId, FamilyId, RequestId, StudentId};
 use portal_core::time::Timestamp;
 use serde::Serialize;
 
@@ -228,6 +228,13 @@ pub struct StudentName {
     pub last_name: String,
 }
 
+/// A family by id and name (the family a request came from).
+#[derive(Debug)]
+pub struct FamilyName {
+    pub id: FamilyId,
+    pub name: String,
+}
+
 /// A drop or transfer request, with who asked and who decided.
 #[derive(Debug, Serialize)]
 pub struct RequestView {
@@ -235,6 +242,9 @@ pub struct RequestView {
     pub decided_by: Option<String>,
     pub effective_date: Option<String>,
     pub enrollment_id: EnrollmentId,
+    /// The family that asked, for the Office Portal's Requests page (not in the JSON contract).
+    #[serde(skip)]
+    pub family: FamilyName,
     pub from_class: ClassName,
     pub id: RequestId,
     pub kind: RequestKind,
@@ -255,6 +265,7 @@ impl RequestView {
             decided_by: r.decided_by_label,
             effective_date: r.effective_date,
             enrollment_id: r.enrollment_id,
+            family: FamilyName { id: r.family_id, name: r.family_name },
             from_class: ClassName { id: r.from_class_id, name: r.from_class_name },
             id: r.id,
             kind: r.kind,

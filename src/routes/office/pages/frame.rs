@@ -97,6 +97,12 @@ crate::routes::pages::flash::flashes! {
     EndedSignedOut = "ended-signed-out" => ENDED_SIGNED_OUT,
     StaffRemoved = "staff-removed" => ENDED_STAFF_REMOVED,
     FamilyCreated = "family-created" => "The family has been created.",
+    // Settings, Requests, Invitations and failed e-mails
+    CustomerPortalSaved = "customer-portal-saved" => "The Customer Portal settings have been saved.",
+    PortalOptionsSaved = "portal-options-saved" => "The portal options have been saved.",
+    RequestApproved = "request-approved" => "The request has been approved. The family has been e-mailed.",
+    RequestDenied = "request-denied" => "The request has been denied. The family has been e-mailed.",
+    EmailSentAgain = "email-sent-again" => "The e-mail is on its way again.",
 }
 
 impl Flash {
@@ -199,4 +205,11 @@ pub fn error_page(e: ApiError) -> ApiResult<Response> {
         resp.headers().set("retry-after", &seconds.to_string())?;
     }
     Ok(resp)
+}
+
+/// "2026-12-06 08:16 UTC": a time the API gives in RFC 3339, as staff read it.
+pub fn when(rfc3339: &str) -> String {
+    portal_core::time::Timestamp::parse_rfc3339(rfc3339)
+        .map(|t| t.to_datetime().format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| rfc3339.to_string())
 }

@@ -9,6 +9,10 @@
 mod families;
 mod frame;
 mod imports;
+mod invitations;
+mod outbox;
+mod requests;
+mod settings;
 mod sign_in;
 
 use crate::http::Router;
@@ -18,7 +22,11 @@ pub use frame::error_page;
 pub fn routes(router: Router) -> Router {
     let router = sign_in::routes(router);
     let router = families::routes(router);
-    imports::routes(router)
+    let router = imports::routes(router);
+    let router = settings::routes(router);
+    let router = requests::routes(router);
+    let router = invitations::routes(router);
+    outbox::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.
