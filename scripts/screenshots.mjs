@@ -1,5 +1,6 @@
-// Screenshots of every Customer Portal page at 1280 and 360 px wide, into docs/screenshots/, so
-// reviewers see the portal without running it. Run by scripts/screenshots.sh (which builds first):
+// Screenshots of every Customer Portal page at 1280 and 360 px wide, into docs/screenshots/, and
+// of every Office Portal page into docs/screenshots/office/, so reviewers see both without running
+// them. Run by scripts/screenshots.sh (which builds first):
 // the built Workers in Miniflare, data seeded through the API, Debian's chromium.
 import { mkdirSync, rmSync } from 'node:fs';
 import { startServedPortal, launchBrowser, linkInMail, ROOT } from '../tests/browser/harness.mjs';
@@ -152,6 +153,106 @@ try {
     await page.goto(`${portal.base}/portal/${slug}/account/payments/add-method`);
     await page.frameLocator('iframe').getByLabel('Card number').fill('4242 4242 4242 4242');
     const path = `${OUT}/23-add-payment-method-stripe-${width}.png`;
+    await page.screenshot({ path, fullPage: true });
+    shots.push(path);
+    await context.close();
+  }
+
+  // The Office Portal, as the front desk sees the same organization: a second family to merge or
+  // move into, an import checked and applied, a failed e-mail.
+  await portal.createFamily(slug, staff, 'Okafor', { first_name: 'Ngozi', last_name: 'Okafor', email: 'ngozi@example.com' });
+  // One e-mail as if the provider had refused it five times.
+  await portal.db
+    .prepare("UPDATE outbox SET processed_at = NULL, failed_at = ?, attempts = 5, last_error = 'The e-mail provider answered 503 Service Unavailable' WHERE id = (SELECT id FROM outbox WHERE kind = 'email' ORDER BY created_at LIMIT 1)")
+    .bind(Date.now())
+    .run();
+  const officeOut = `${OUT}/office`;
+  mkdirSync(officeOut, { recursive: true });
+  const bob = (await office(`/families/${family.id}`, undefined, 'GET')).body.guardians.find((g) => g.first_name === 'Bob');
+  const mia = (await portal.request('GET', `${api}/students`, { token: ann })).body.students?.[0];
+  const report = await portal.request('GET', `/office/${slug}/api/reports/portal-access.csv?has_portal_access=yes`, { token: staff });
+  const edited = report.text.split(/\r?\n/).map((l) => (l.startsWith(bob.id) ? l.replace(/,Yes$/, ',No') : l)).join('\r\n');
+  const job = async (id) => {
+    await portal.waitFor(async () => ['done', 'failed'].includes((await office(`/imports/${id}`, undefined, 'GET')).body.status), `import ${id}`, 30_000);
+    return id;
+  };
+  const dryRun = await job((await portal.request('POST', `/office/${slug}/api/imports/portal-access?update_matching=true&dry_run=true`, {
+    token: staff, body: edited, headers: { 'content-type': 'text/csv' },
+  })).body.job_id);
+  for (const width of WIDTHS) {
+    const context = await browser.newContext({ viewport: { width, height: width > 600 ? 800 : 740 } });
+    const page = await context.newPage();
+    const shot = async (name) => {
+      const path = `${officeOut}/${name}-${width}.png`;
+      await page.screenshot({ path, fullPage: true });
+      shots.push(path);
+    };
+    const go = (path) => page.goto(`${portal.base}/office/${slug}${path}`);
+    const submit = (name) => Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
+
+    await go('');
+    await shot('01-sign-in');
+    await page.getByLabel('E-mail address').fill(org.owner_email);
+    await page.getByLabel('Password', { exact: true }).fill(org.owner_password);
+    await submit('Sign in');
+    await shot('02-families');
+    await go('/families/new');
+    await shot('03-add-family');
+    await go(`/families/${family.id}`);
+    await page.locator('details.actions').nth(1).locator('summary').click();
+    await shot('04-family-details');
+    await go(`/guardians/${bob.id}/revoke`);
+    await shot('05-revoke-login');
+    await submit('Continue');
+    await shot('06-revoke-login-confirm');
+    await go(`/guardians/${bob.id}/edit`);
+    await shot('07-edit-guardian');
+    await go(`/families/${family.id}/primary-guardian`);
+    await shot('08-change-primary-guardian');
+    await go(`/families/${family.id}/merge`);
+    await shot('09-family-merge');
+    await go(`/guardians/${bob.id}/move`);
+    await shot('10-move-contact');
+    await go(`/families/${family.id}/students`);
+    await shot('11-students');
+    if (mia) {
+      await go(`/families/${family.id}/students/${mia.id}/enroll`);
+      await shot('12-enroll');
+    }
+    await go(`/families/${family.id}/ledger`);
+    await shot('13-ledger');
+    await go(`/families/${family.id}/ledger/payment`);
+    await shot('14-take-payment');
+    await go(`/families/${family.id}/history`);
+    await shot('15-access-history');
+    await go('/settings/customer-portal');
+    await shot('16-settings-customer-portal');
+    await go('/requests');
+    await shot('17-requests');
+    await go('/invitations');
+    await shot('18-invitations');
+    await go('/outbox');
+    await shot('19-failed-emails');
+    await go('/reports');
+    await shot('20-contacts-report');
+    await go('/import');
+    await shot('21-contacts-import');
+    await go(`/import/${dryRun}`);
+    await shot('22-contacts-import-confirmation');
+    await context.close();
+  }
+
+  // Finish, once: Import Progress of the applied import.
+  const applied = await job((await office(`/imports/${dryRun}/apply`)).body.job_id);
+  for (const width of WIDTHS) {
+    const context = await browser.newContext({ viewport: { width, height: width > 600 ? 800 : 740 } });
+    const page = await context.newPage();
+    await page.goto(`${portal.base}/office/${slug}`);
+    await page.getByLabel('E-mail address').fill(org.owner_email);
+    await page.getByLabel('Password', { exact: true }).fill(org.owner_password);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    await page.goto(`${portal.base}/office/${slug}/import/${applied}`);
+    const path = `${officeOut}/23-import-progress-${width}.png`;
     await page.screenshot({ path, fullPage: true });
     shots.push(path);
     await context.close();

@@ -66,9 +66,10 @@ impl<const LIMIT: usize> FromRequest for Upload<LIMIT> {
             return Err(ApiError::new(415, ErrorCode::UnsupportedMediaType, "This page only takes its own form."));
         }
         let too_large = || ApiError::new(413, ErrorCode::BodyTooLarge, format!("The file is larger than {LIMIT} bytes."));
+        // A declared length over the limit is refused unread; a body sent without one (chunked)
+        // is read as `read_body` reads one, and its file measured below.
         let declared = parts.header("content-length").and_then(|l| l.trim().parse::<usize>().ok());
-        if declared.is_none_or(|n| n > LIMIT + UPLOAD_FORM_ROOM) {
-            // Without a length the runtime would read an unbounded body before we could count it.
+        if declared.is_some_and(|n| n > LIMIT + UPLOAD_FORM_ROOM) {
             return Err(too_large());
         }
         let unreadable = |_| ApiError::bad_request(ErrorCode::MalformedForm, "The form could not be read. Go back to the page and try again.");
