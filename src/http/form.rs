@@ -11,6 +11,17 @@ use serde::de::DeserializeOwned;
 /// Our forms are a few short fields; anything much larger is not one of them.
 pub const MAX_FORM_BODY_BYTES: usize = 16 * 1024;
 
+/// 415 unless the body is declared as the kind of form the page sends.
+fn require_body_type(parts: &RequestParts, expected: &str) -> ApiResult<()> {
+    let declared = parts.header("content-type");
+    let media_type = declared.as_deref().and_then(|t| t.split(';').next()).map(str::trim);
+    if media_type.is_some_and(|t| t.eq_ignore_ascii_case(expected)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(415, ErrorCode::UnsupportedMediaType, "This page only takes its own form."))
+    }
+}
+
 /// A form body read with serde, after the same-origin check (a page on another site, or a sibling
 /// subdomain, must not be able to sign someone in, send e-mails or sign them out): 403 for a
 /// cross-site post, 415 for another body type, 400 for a body that is not a form.
@@ -19,14 +30,7 @@ pub struct Form<T>(pub T);
 impl<T: DeserializeOwned> FromRequest for Form<T> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         parts.require_same_origin()?;
-        let is_form = parts
-            .header("content-type")
-            .as_deref()
-            .and_then(|t| t.split(';').next())
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-        if !is_form {
-            return Err(ApiError::new(415, ErrorCode::UnsupportedMediaType, "This page only takes its own form."));
-        }
+        require_body_type(parts, "application/x-www-form-urlencoded")?;
         let bytes = read_body(&parts.req, MAX_FORM_BODY_BYTES).await?;
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
@@ -57,14 +61,7 @@ const UPLOAD_FORM_ROOM: usize = 16 * 1024;
 impl<const LIMIT: usize> FromRequest for Upload<LIMIT> {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         parts.require_same_origin()?;
-        let is_multipart = parts
-            .header("content-type")
-            .as_deref()
-            .and_then(|t| t.split(';').next())
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("multipart/form-data"));
-        if !is_multipart {
-            return Err(ApiError::new(415, ErrorCode::UnsupportedMediaType, "This page only takes its own form."));
-        }
+        require_body_type(parts, "multipart/form-data")?;
         let too_large = || ApiError::new(413, ErrorCode::BodyTooLarge, format!("The file is larger than {LIMIT} bytes."));
         // A declared length over the limit is refused unread; a body sent without one (chunked)
         // is read as `read_body` reads one, and its file measured below.

@@ -66,6 +66,31 @@ pub fn email_field(errors: &mut Errors, field: &'static str, input: &str) -> Opt
     }
 }
 
+/// The two fields of a sign-in form: the address, parsed, once both are filled in.
+pub fn sign_in_fields(errors: &mut Errors, email: &str, password: &str) -> Option<EmailAddress> {
+    let email = email_field(errors, "email", email);
+    if password.is_empty() {
+        errors.field("password", "Enter your password.");
+    }
+    email.filter(|_| errors.is_empty())
+}
+
+/// A sign-in command's refusal on its form: wrong credentials beside the password; too many
+/// attempts in the summary with the wait, answered 429 with `Retry-After` (the seconds are
+/// returned); anything else is the error page.
+pub fn sign_in_refusal(errors: &mut Errors, e: ApiError) -> ApiResult<Option<i64>> {
+    if e.code == ErrorCode::InvalidCredentials {
+        errors.field("password", e.message.clone());
+        return Ok(None);
+    }
+    if e.status == 429 {
+        let seconds = e.retry_after_seconds.unwrap_or(60);
+        errors.form(format!("Too many failed sign-in attempts. Try again in {}.", wait_words(seconds)));
+        return Ok(Some(seconds));
+    }
+    Err(e)
+}
+
 /// A new password field, checked by the same rule the command applies.
 pub fn new_password_field(errors: &mut Errors, field: &'static str, input: &str) {
     if input.is_empty() {

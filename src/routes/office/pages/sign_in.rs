@@ -5,7 +5,7 @@ use super::frame::*;
 use crate::app::App;
 use crate::commands::sign_in;
 use crate::context::Client;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 use crate::http::{cleared_cookie, get, post, see_other, Form, OrgSlug, Response, Router, STAFF_COOKIE};
 use crate::routes::pages::form::*;
 use crate::store::{invitations, sessions};
@@ -51,25 +51,14 @@ pub struct SignInForm {
 
 pub async fn sign_in(app: Rc<App>, OrgSlug(org): OrgSlug, client: Client, Form(form): Form<SignInForm>) -> ApiResult<Response> {
     let mut errors = Errors::default();
-    let email = email_field(&mut errors, "email", &form.email);
-    if form.password.is_empty() {
-        errors.field("password", "Enter your password.");
-    }
-    let mut status = 422;
     let mut retry_after = None;
-    if let (Some(email), true) = (email, errors.is_empty()) {
+    if let Some(email) = sign_in_fields(&mut errors, &form.email, &form.password) {
         match sign_in::staff(&app, &org, &client, &email, &form.password).await {
             Ok(signed_in) => return see_other(&format!("/office/{org}/families"), &signed_in.session.cookies()),
-            Err(e) if e.code == ErrorCode::InvalidCredentials => errors.field("password", e.message.clone()),
-            Err(e) if e.status == 429 => {
-                let seconds = e.retry_after_seconds.unwrap_or(60);
-                errors.form(format!("Too many failed sign-in attempts. Try again in {}.", wait_words(seconds)));
-                status = 429;
-                retry_after = Some(seconds);
-            }
-            Err(e) => return Err(e),
+            Err(e) => retry_after = sign_in_refusal(&mut errors, e)?,
         }
     }
+    let status = if retry_after.is_some() { 429 } else { 422 };
     let chrome = chrome_for(&app, &org).await?.with_errors(&errors);
     let resp = respond(status, &SignInPage { chrome: chrome.clone(), email: form.email.trim().to_string(), errors }, &chrome)?;
     if let Some(seconds) = retry_after {

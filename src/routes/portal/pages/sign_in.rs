@@ -6,7 +6,7 @@ use crate::context::Client;
 use crate::app::App;
 use crate::commands::links::{self};
 use crate::commands::sign_in;
-use crate::error::{ApiResult, ErrorCode};
+use crate::error::ApiResult;
 use crate::http::{get, post, Router, 
     cleared_cookie, see_other, Response, Form, OrgSlug, GUARDIAN_COOKIE,
 };
@@ -57,26 +57,15 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> ApiResult<Response> {
     let mut errors = Errors::default();
-    let email = email_field(&mut errors, "email", &form.email);
-    if form.password.is_empty() {
-        errors.field("password", "Enter your password.");
-    }
-    let mut status = 422;
     let mut retry_after = None;
-    if let (Some(email), true) = (email, errors.is_empty()) {
+    if let Some(email) = sign_in_fields(&mut errors, &form.email, &form.password) {
         // No family named: the person's first family; the Family Switcher moves them on.
         match sign_in::guardian(&app, &org, &client, &email, &form.password, None).await {
             Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &signed_in.session.cookies()),
-            Err(e) if e.code == ErrorCode::InvalidCredentials => errors.field("password", e.message.clone()),
-            Err(e) if e.status == 429 => {
-                let seconds = e.retry_after_seconds.unwrap_or(60);
-                errors.form(format!("Too many failed sign-in attempts. Try again in {}.", wait_words(seconds)));
-                status = 429;
-                retry_after = Some(seconds);
-            }
-            Err(e) => return Err(e),
+            Err(e) => retry_after = sign_in_refusal(&mut errors, e)?,
         }
     }
+    let status = if retry_after.is_some() { 429 } else { 422 };
     let chrome = chrome_for(&app, &org).await?.with_errors(&errors);
     let resp = respond(status, &SignInPage { chrome: chrome.clone(), email: form.email.trim().to_string(), errors }, &chrome)?;
     if let Some(seconds) = retry_after {
