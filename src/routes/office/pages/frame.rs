@@ -97,6 +97,17 @@ crate::routes::pages::flash::flashes! {
     EndedSignedOut = "ended-signed-out" => ENDED_SIGNED_OUT,
     StaffRemoved = "staff-removed" => ENDED_STAFF_REMOVED,
     FamilyCreated = "family-created" => "The family has been created.",
+    // Family details and its Actions (pages/family.rs, family_actions.rs)
+    InvitationSent = "invitation-sent" => "The invitation e-mail has been sent.",
+    InvitationResent = "invitation-resent" => "The invitation e-mail has been sent again. The earlier link no longer works.",
+    ResetSent = "reset-sent" => "A password reset e-mail has been sent.",
+    LoginRevoked = "login-revoked" => "The login has been revoked. An e-mail tells them to contact the Primary Guardian with any questions.",
+    GuardianAdded = "guardian-added" => "The guardian has been added. The Primary Guardian can send them an invitation from the Customer Portal.",
+    ContactSaved = "contact-saved" => "The contact details have been saved.",
+    FamilyRenamed = "family-renamed" => "The family name has been saved.",
+    PrimaryChanged = "primary-changed" => "The Primary Guardian has been changed. All secondary access was revoked: the Primary Guardian must send new invitations.",
+    FamiliesMerged = "families-merged" => "The families have been merged. All secondary access was revoked: the Primary Guardian must send new invitations.",
+    ContactMoved = "contact-moved" => "The contact has been moved to this family. Their portal access has been disabled.",
 }
 
 impl Flash {

@@ -7,6 +7,8 @@
 //! (a navigation item) and lists its own routes. A page module never reaches into a sibling.
 
 mod families;
+mod family;
+mod family_actions;
 mod frame;
 mod sign_in;
 
@@ -16,7 +18,9 @@ pub use frame::error_page;
 
 pub fn routes(router: Router) -> Router {
     let router = sign_in::routes(router);
-    families::routes(router)
+    let router = families::routes(router);
+    let router = family::routes(router);
+    family_actions::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.
