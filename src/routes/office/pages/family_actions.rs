@@ -73,10 +73,17 @@ pub struct ReasonForm {
 }
 
 /// The first step of Revoke Login: why (kept in the access history and told to the Primary Guardian).
-pub async fn revoke_reason_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
+/// `?reason=` keeps the reason when coming back from the next step to change it.
+pub async fn revoke_reason_page(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    me: MaybeStaff,
+    Path(guardian_id): Path<GuardianId>,
+    Query(form): Query<ReasonForm>,
+) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, None);
     let (target, family) = load_target(&app, &staff.org, &guardian_id).await?;
-    reason_page(chrome, &target, &family, String::new(), Errors::default())
+    reason_page(chrome, &target, &family, form.reason, Errors::default())
 }
 
 fn reason_page(chrome: Chrome, target: &GuardianRow, family: &FamilyRow, reason: String, errors: Errors) -> ApiResult<Response> {
@@ -109,6 +116,17 @@ pub struct RevokeConfirmPage {
     recurring: bool,
     reason: String,
     errors: Errors,
+}
+
+impl RevokeConfirmPage {
+    /// Back to the first step, the reason kept.
+    fn change_reason_href(&self) -> String {
+        let path = format!("/office/{}/guardians/{}/revoke", self.chrome.org, self.guardian_id);
+        match self.reason.trim() {
+            "" => path,
+            reason => format!("{path}?{}", form_urlencoded::Serializer::new(String::new()).append_pair("reason", reason).finish()),
+        }
+    }
 }
 
 /// The second step: what revoking will do (the API's dry run), with the button that does it.
