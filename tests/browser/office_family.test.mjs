@@ -263,3 +263,45 @@ test('Move Contact says “Portal access will be disabled for NAME.” and moves
   assert.deepEqual(lee.body.guardians.map((g) => g.first_name), ['Ann']);
   await tab.context.close();
 });
+
+test('Edit changes a guardian’s contact details but never the e-mail someone logs in with, and Edit renames the family', async () => {
+  const f = await portal.familyWithSecondary('desk-edit');
+  const cy = await portal.request('POST', `/office/desk-edit/api/families/${f.family.id}/guardians`, {
+    token: f.staff,
+    json: { first_name: 'Cy', last_name: 'Lee', email: 'cy@desk-edit.test' },
+  });
+  assert.equal(cy.status, 201, cy.text);
+
+  const tab = await familyDetails('desk-edit', f.org, 'Lee', 'Lee');
+  await follow(tab.page, 'Edit Bob Lee', await actions(tab.page, 'Bob Lee'));
+  assert.equal(await heading(tab.page), 'Edit Bob Lee');
+  assert.equal(await tab.page.getByLabel(/E-mail address/).count(), 0, 'his login e-mail is not a field');
+  assert.match(await tab.page.getByRole('main').textContent(), /bob@desk-edit\.test[\s\S]*They log in with this e-mail address: only they can change it, from the Customer Portal\./);
+  await checkBothWidths(tab, 'Edit a guardian who can log in');
+  await tab.page.getByLabel('Phone (optional)').fill('12');
+  const bad = await submit(tab.page, 'Save');
+  assert.equal(bad.status(), 422);
+  assert.deepEqual((await summaryLinks(tab.page)).map(([, href]) => href), ['#phone']);
+  await checkPage(tab, 'Edit a guardian with an error');
+  await tab.page.getByLabel('Phone (optional)').fill('+1 555 0177');
+  await submit(tab.page, 'Save');
+  assert.match(await notice(tab.page), /The contact details have been saved\./);
+  assert.match(await row(tab.page, 'Bob Lee').textContent(), /bob@desk-edit\.test[\s\S]*\+1 555 0177/);
+
+  await follow(tab.page, 'Edit Cy Lee', await actions(tab.page, 'Cy Lee'));
+  await tab.page.getByLabel('E-mail address (optional)').fill('cy.lee@desk-edit.test');
+  await submit(tab.page, 'Save');
+  assert.match(await row(tab.page, 'Cy Lee').textContent(), /cy\.lee@desk-edit\.test/, 'a contact without a login: staff may change the address');
+
+  await follow(tab.page, 'Edit family name');
+  await checkBothWidths(tab, 'Edit family name');
+  await tab.page.getByLabel('Family name').fill('');
+  const empty = await submit(tab.page, 'Save');
+  assert.equal(empty.status(), 422);
+  assert.deepEqual((await summaryLinks(tab.page)).map(([, href]) => href), ['#name']);
+  await tab.page.getByLabel('Family name').fill('Lee-Park');
+  await submit(tab.page, 'Save');
+  assert.match(await notice(tab.page), /The family name has been saved\./);
+  assert.equal(await heading(tab.page), 'Lee-Park');
+  await tab.context.close();
+});

@@ -43,10 +43,11 @@ test('an unknown family or guardian, or another organization’s, is the 404 pag
   const theirFamily = other.family.id;
   const theirGuardian = other.secondary.id;
   for (const family of ['fam_unknown', theirFamily]) {
-    for (const path of ['', '/history', '/guardians/new', '/primary-guardian', '/merge']) {
+    for (const path of ['', '/history', '/edit', '/guardians/new', '/primary-guardian', '/merge']) {
       page404(await asStaff('GET', `${org}/families/${family}${path}`), `GET family ${family}${path}`);
     }
     page404(await asStaff('POST', `${org}/families/${family}/guardians/new`, { fields: { first_name: 'Al', last_name: 'Lee' } }), 'add guardian');
+    page404(await asStaff('POST', `${org}/families/${family}/edit`, { fields: { name: 'Taken' } }), 'rename');
     page404(await asStaff('POST', `${org}/families/${family}/primary-guardian`, { fields: { guardian_id: home.secondary.id } }), 'change primary');
     page404(await asStaff('POST', `${org}/families/${family}/merge`, { fields: { from_family_id: home.family.id } }), 'merge into it');
     // Merging it in, or moving a contact to it, from a family of ours.
@@ -56,18 +57,20 @@ test('an unknown family or guardian, or another organization’s, is the 404 pag
     page404(await asStaff('GET', `${org}/guardians/${home.secondary.id}/move?pick=${family}`), 'move pick');
   }
   for (const guardian of ['gdn_unknown', theirGuardian]) {
-    for (const path of ['/revoke', '/revoke/confirm?reason=x', '/move']) {
+    for (const path of ['/revoke', '/revoke/confirm?reason=x', '/edit', '/move']) {
       page404(await asStaff('GET', `${org}/guardians/${guardian}${path}`), `GET guardian ${guardian}${path}`);
     }
     for (const path of ['/revoke', '/enable-login', '/resend-invitation', '/reset-password']) {
       page404(await asStaff('POST', `${org}/guardians/${guardian}${path}`, { fields: {} }), `POST guardian ${guardian}${path}`);
     }
     page404(await asStaff('POST', `${org}/guardians/${guardian}/move`, { fields: { to_family_id: home.family.id, confirm: 'yes' } }), 'move');
+    page404(await asStaff('POST', `${org}/guardians/${guardian}/edit`, { fields: { first_name: 'Al', last_name: 'Lee' } }), 'edit');
   }
   assert.deepEqual(await guardianState(theirGuardian), { access_state: 'can_log_in', family_id: theirFamily }, 'theirs untouched');
   const theirs = await portal.request('GET', `/office/pages-other/api/families/${theirFamily}`, { token: other.staff });
   assert.equal(theirs.body.status, 'active');
-  assert.equal(theirs.body.guardians.length, 2);
+  assert.equal(theirs.body.name, 'Lee');
+  assert.deepEqual(theirs.body.guardians.map((g) => g.first_name), ['Ann', 'Bob']);
 });
 
 test('a cross-site post is refused with the 403 page and revokes nothing', async () => {
@@ -124,6 +127,15 @@ test('refusals are shown on the page they came from with 422, and nothing change
   assert.equal(noLogin.status, 422);
   assert.match(noLogin.text, /The Primary Guardian must send the invitation from the Customer Portal\./);
   assert.deepEqual(await guardianState(home.secondary.id), { access_state: 'can_log_in', family_id: family });
+});
+
+test('a login e-mail posted to Edit anyway stays as it is', async () => {
+  const res = await asStaff('POST', `/office/pages-home/guardians/${home.secondary.id}/edit`, {
+    fields: { first_name: 'Bob', last_name: 'Lee', email: 'taken-over@evil.example', phone: '' },
+  });
+  assert.equal(res.status, 303);
+  const row = await portal.db.prepare('SELECT email FROM guardians WHERE id = ?').bind(home.secondary.id).first();
+  assert.equal(row.email, home.secondary.email);
 });
 
 test('a revoke from the page is the API’s: 303 to the Family details with a one-shot message, the session ended', async () => {

@@ -1,18 +1,19 @@
 //! The Family details actions that have pages of their own: Revoke Login (a reason, then what it
-//! will do, then the revoke), Add Guardian, Change Primary Guardian, Family Merge and Move Contact
-//! (each warning first), editing a guardian's contact details and the family's name. Each page
+//! will do, then the revoke), Add Guardian, Edit (a guardian's contact details, the family's name),
+//! Change Primary Guardian, Family Merge and Move Contact (each warning first). Each page
 //! calls the command the JSON API calls and goes back to the Family details with a message.
 
 use super::frame::*;
 use crate::app::App;
-use crate::commands::access::{load_target, parse_reason, revoke, revoke_preview};
+use crate::commands::access::{load_target, parse_reason, revoke, revoke_preview, staff_edit_guardian};
 use crate::commands::families;
 use crate::commands::operations;
 use crate::error::ApiResult;
 use crate::http::{get, Form, OrgSlug, Path, Query, Response, Router, Staff};
 use crate::routes::pages::form::*;
-use crate::store::families::{FamilyRow, GuardianRow};
+use crate::store::families::{ContactChange, FamilyRow, GuardianRow};
 use askama::Template;
+use portal_core::access::{may_staff_change_email, AccessState};
 use portal_core::family::{parse_optional_email, parse_person_name, parse_phone, Contact, FamilyStatus};
 use portal_core::ids::{FamilyId, GuardianId};
 use portal_core::operations::OperationError;
@@ -23,7 +24,9 @@ pub fn routes(router: Router) -> Router {
     router
         .route("/office/:org/guardians/:guardian_id/revoke", get(revoke_reason_page).post(revoke_login))
         .route("/office/:org/guardians/:guardian_id/revoke/confirm", get(revoke_confirm_page))
+        .route("/office/:org/families/:family_id/edit", get(rename_page).post(rename))
         .route("/office/:org/families/:family_id/guardians/new", get(add_guardian_page).post(add_guardian))
+        .route("/office/:org/guardians/:guardian_id/edit", get(edit_guardian_page).post(edit_guardian))
         .route("/office/:org/families/:family_id/primary-guardian", get(change_primary_page).post(change_primary))
         .route("/office/:org/families/:family_id/merge", get(merge_page).post(merge))
         .route("/office/:org/guardians/:guardian_id/move", get(move_page).post(move_contact))
@@ -243,6 +246,7 @@ pub struct GuardianFormPage {
     family_name: String,
     /// The address someone logs in with: shown, not a field (only they may change it).
     login_email: Option<String>,
+    email_hint: &'static str,
     form: ContactForm,
     errors: Errors,
 }
@@ -258,6 +262,7 @@ fn add_guardian_form(chrome: Chrome, family: &FamilyRow, form: ContactForm, erro
         family_id: family.id.clone(),
         family_name: family.name.clone(),
         login_email: None,
+        email_hint: INVITE_HINT,
         form,
         errors,
     };
@@ -289,6 +294,130 @@ pub async fn add_guardian(
         }
     }
     add_guardian_form(chrome, &family, form, errors)
+}
+
+fn edit_guardian_form(chrome: Chrome, target: &GuardianRow, family: &FamilyRow, form: ContactForm, errors: Errors) -> ApiResult<Response> {
+    let status = if errors.is_empty() { 200 } else { 422 };
+    let chrome = chrome.at(Section::Families).with_errors(&errors);
+    let page = GuardianFormPage {
+        chrome: chrome.clone(),
+        title: format!("Edit {}", target.full_name()),
+        action: format!("/office/{}/guardians/{}/edit", chrome.org, target.id),
+        button: "Save",
+        family_id: family.id.clone(),
+        family_name: family.name.clone(),
+        login_email: login_email(target),
+        email_hint: email_hint(target),
+        form,
+        errors,
+    };
+    respond(status, &page, &chrome)
+}
+
+const INVITE_HINT: &str = "Needed before the Primary Guardian can invite them to the Customer Portal.";
+
+fn email_hint(target: &GuardianRow) -> &'static str {
+    match (target.is_primary, target.state()) {
+        (_, AccessState::InviteSent) => "Changing it withdraws the invitation sent to the old address.",
+        (true, _) => "Needed before they can be invited to the Customer Portal with Enable Login.",
+        (false, _) => INVITE_HINT,
+    }
+}
+
+/// The address a guardian logs in with, which only they may change; none while staff may.
+fn login_email(target: &GuardianRow) -> Option<String> {
+    may_staff_change_email(&target.facts(), target.person_id.is_some()).err().map(|_| target.email.clone().unwrap_or_default())
+}
+
+/// Edit: a guardian's contact details, as they are now.
+pub async fn edit_guardian_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {
+    let (staff, chrome) = signed_in!(org, me, None);
+    let (target, family) = load_target(&app, &staff.org, &guardian_id).await?;
+    let form = ContactForm {
+        first_name: target.first_name.clone(),
+        last_name: target.last_name.clone(),
+        email: target.email.clone().unwrap_or_default(),
+        phone: target.phone.clone().unwrap_or_default(),
+    };
+    edit_guardian_form(chrome, &target, &family, form, Errors::default())
+}
+
+/// Saves the contact details with the staff edit command; the login e-mail of someone who can log
+/// in is not on the form, so it stays as it is.
+pub async fn edit_guardian(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    me: MaybeStaff,
+    Path(guardian_id): Path<GuardianId>,
+    Form(mut form): Form<ContactForm>,
+) -> ApiResult<Response> {
+    let (staff, chrome) = signed_in!(org, me, None);
+    let (target, family) = load_target(&app, &staff.org, &guardian_id).await?;
+    let locked = login_email(&target);
+    if let Some(email) = &locked {
+        form.email.clone_from(email);
+    }
+    let mut errors = Errors::default();
+    if let Some(contact) = parse_contact(&form, &mut errors) {
+        let change = ContactChange {
+            first_name: Some(contact.first_name),
+            last_name: Some(contact.last_name),
+            email: locked.is_none().then(|| contact.email.map(|e| e.as_str().to_string())),
+            phone: Some(contact.phone),
+        };
+        let fields = if locked.is_some() { &CONTACT_FIELDS[..2] } else { CONTACT_FIELDS };
+        match staff_edit_guardian(&app, &staff.org, &staff.requester(), &target.id, &change).await {
+            Ok(_) => return to_family(&org, &family.id, Flash::ContactSaved),
+            Err(e) => refusal(&mut errors, e, fields)?,
+        }
+    }
+    // An invitation accepted meanwhile locks the address: the form shows it so.
+    let (target, family) = load_target(&app, &staff.org, &guardian_id).await?;
+    edit_guardian_form(chrome, &target, &family, form, errors)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edit the family's name.
+
+#[derive(Template)]
+#[template(path = "office/family_edit.html")]
+pub struct RenamePage {
+    chrome: Chrome,
+    family_id: String,
+    name: String,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RenameForm {
+    name: String,
+}
+
+fn rename_form(chrome: Chrome, family_id: &str, name: String, errors: Errors) -> ApiResult<Response> {
+    let status = if errors.is_empty() { 200 } else { 422 };
+    let chrome = chrome.at(Section::Families).with_errors(&errors);
+    let page = RenamePage { chrome: chrome.clone(), family_id: family_id.to_string(), name, errors };
+    respond(status, &page, &chrome)
+}
+
+pub async fn rename_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
+    let (staff, chrome) = signed_in!(org, me, None);
+    let family = families::find(&app, &staff.org.id, &family_id).await?;
+    active(&family)?;
+    rename_form(chrome, &family.id, family.name, Errors::default())
+}
+
+/// The family's new name, with the command the API's PATCH uses.
+pub async fn rename(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>, Form(form): Form<RenameForm>) -> ApiResult<Response> {
+    let (staff, chrome) = signed_in!(org, me, None);
+    let family = families::find(&app, &staff.org.id, &family_id).await?;
+    let mut errors = Errors::default();
+    match families::rename(&app, &staff.org, &staff.requester(), &family.id, &form.name).await {
+        Ok(()) => return to_family(&org, &family.id, Flash::FamilyRenamed),
+        Err(e) => refusal(&mut errors, e, &["name"])?,
+    }
+    rename_form(chrome, &family.id, form.name, errors)
 }
 
 // ---------------------------------------------------------------------------------------------
