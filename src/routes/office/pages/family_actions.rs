@@ -46,7 +46,7 @@ fn refusal(errors: &mut Errors, e: crate::error::ApiError, fields: &[&'static st
     errors.refusal(e, fields)
 }
 
-/// A family staff may still change: a merged one is refused as the commands refuse it.
+/// A family staff may still change: a merged one is refused as `families::active_family` refuses it.
 fn active(family: &FamilyRow) -> ApiResult<()> {
     if family.status == FamilyStatus::Merged {
         return Err(OperationError::FamilyMerged(family.name.clone()).into());
@@ -271,8 +271,7 @@ fn add_guardian_form(chrome: Chrome, family: &FamilyRow, form: ContactForm, erro
 
 pub async fn add_guardian_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, None);
-    let family = families::find(&app, &staff.org.id, &family_id).await?;
-    active(&family)?;
+    let family = families::active_family(&app, &staff.org.id, &family_id).await?;
     add_guardian_form(chrome, &family, ContactForm::default(), Errors::default())
 }
 
@@ -403,8 +402,7 @@ fn rename_form(chrome: Chrome, family_id: &str, name: String, errors: Errors) ->
 
 pub async fn rename_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, None);
-    let family = families::find(&app, &staff.org.id, &family_id).await?;
-    active(&family)?;
+    let family = families::active_family(&app, &staff.org.id, &family_id).await?;
     rename_form(chrome, &family.id, family.name, Errors::default())
 }
 
@@ -607,8 +605,7 @@ impl MergePage {
 }
 
 async fn merge_form(app: &App, staff: &Staff, chrome: Chrome, family_id: &str, query: PickQuery, mut errors: Errors) -> ApiResult<Response> {
-    let family = families::find(app, &staff.org.id, family_id).await?;
-    active(&family)?;
+    let family = families::active_family(app, &staff.org.id, family_id).await?;
     let picker = picker(app, &staff.org.id, &query, &family.id, &mut errors).await?;
     let status = if errors.is_empty() { 200 } else { 422 };
     let chrome = chrome.at(Section::Families).with_errors(&errors);
