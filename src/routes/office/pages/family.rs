@@ -8,11 +8,11 @@ use crate::app::App;
 use crate::commands::access::{load_target, send_invitation, send_password_reset, FamilyView, GuardianView};
 use crate::commands::families::{self, HistoryEntry};
 use crate::error::ApiResult;
-use crate::http::{get, post, Form, OrgSlug, Path, Response, Router};
+use crate::http::{get, post, Form, OrgSlug, Path, Response, Router, Staff};
 use crate::routes::pages::form::*;
 use crate::store::families::{FamilyRow, GuardianRow};
 use askama::Template;
-use portal_core::access::AccessStatus;
+use portal_core::access::{AccessStatus, Requester};
 use portal_core::family::FamilyStatus;
 use portal_core::ids::{FamilyId, GuardianId};
 use portal_core::time::Timestamp;
@@ -40,7 +40,7 @@ pub struct GuardianLine {
 }
 
 impl GuardianLine {
-    fn of(row: &GuardianRow, viewer: &portal_core::access::Requester, now: Timestamp) -> Self {
+    fn of(row: &GuardianRow, viewer: &Requester, now: Timestamp) -> Self {
         let guardian = GuardianView::of(row, viewer, now);
         let invited = matches!(guardian.access_status, AccessStatus::InviteSent | AccessStatus::InviteExpired);
         let expires = row.invitation_expires_at.filter(|_| invited).map(|t| when(Timestamp(t)));
@@ -77,7 +77,7 @@ impl FamilyPage {
     }
 }
 
-fn render_family(app: &App, staff: &crate::http::Staff, chrome: Chrome, family: &FamilyRow, rows: &[GuardianRow], errors: Errors) -> ApiResult<Response> {
+fn render_family(app: &App, staff: &Staff, chrome: Chrome, family: &FamilyRow, rows: &[GuardianRow], errors: Errors) -> ApiResult<Response> {
     let viewer = staff.requester();
     let status = if errors.is_empty() { 200 } else { 422 };
     let chrome = chrome.at(Section::Families).with_errors(&errors);

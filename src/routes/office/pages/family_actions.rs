@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::commands::access::{load_target, parse_reason, revoke, revoke_preview, staff_edit_guardian};
 use crate::commands::families;
 use crate::commands::operations;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::{get, Form, OrgSlug, Path, Query, Response, Router, Staff};
 use crate::routes::pages::form::*;
 use crate::store::families::{ContactChange, FamilyRow, GuardianRow};
@@ -39,7 +39,7 @@ fn to_family(org: &str, family_id: &str, flash: Flash) -> ApiResult<Response> {
 
 /// A command's refusal on the form; an id that is not this organization's is the 404 page, as
 /// for the API.
-fn refusal(errors: &mut Errors, e: crate::error::ApiError, fields: &[&'static str]) -> ApiResult<()> {
+fn refusal(errors: &mut Errors, e: ApiError, fields: &[&'static str]) -> ApiResult<()> {
     if e.status == 404 {
         return Err(e);
     }
