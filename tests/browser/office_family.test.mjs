@@ -99,6 +99,7 @@ test('staff find a family by search and revoke a secondary’s login from Action
   assert.match(preview, /bob@desk-revoke\.test/);
   assert.match(preview, /recurring payments will need another method/);
   assert.match(preview, /Asked by the Primary Guardian/);
+  assert.match(preview, /An e-mail tells the Primary Guardian, with the reason\./);
   await checkBothWidths(tab, 'Revoke Login preview');
 
   const done = await submit(tab.page, 'Revoke Login');
@@ -114,6 +115,8 @@ test('staff find a family by search and revoke a secondary’s login from Action
   assert.deepEqual(methods.body.payment_methods.map((m) => m.last4), [], "the card is gone from the family's list");
   const mail = await portal.waitForMail(f.secondary.email, (m) => m.kind === 'access_revoked');
   assert.match(mail[0].text, /Primary Guardian/);
+  const [told] = await portal.waitForMail(f.primary.email, (m) => m.kind === 'secondary_access_revoked');
+  assert.match(told.text, /Reason given: Asked by the Primary Guardian/);
 
   await follow(tab.page, 'Access history');
   assert.equal(await tab.page.getByRole('navigation', { name: 'Family' }).getByRole('link', { name: 'Access history' }).getAttribute('aria-current'), 'page');

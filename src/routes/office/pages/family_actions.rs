@@ -62,6 +62,8 @@ fn active(family: &FamilyRow) -> ApiResult<()> {
 pub struct RevokeReasonPage {
     chrome: Chrome,
     guardian_id: String,
+    /// A secondary's revoke is told to the Primary Guardian, with the reason.
+    is_primary: bool,
     family_id: String,
     name: String,
     family_name: String,
@@ -95,6 +97,7 @@ fn reason_page(chrome: Chrome, target: &GuardianRow, family: &FamilyRow, reason:
     let page = RevokeReasonPage {
         chrome: chrome.clone(),
         guardian_id: target.id.clone(),
+        is_primary: target.is_primary,
         family_id: family.id.clone(),
         name: target.full_name(),
         family_name: family.name.clone(),
@@ -109,6 +112,7 @@ fn reason_page(chrome: Chrome, target: &GuardianRow, family: &FamilyRow, reason:
 pub struct RevokeConfirmPage {
     chrome: Chrome,
     guardian_id: String,
+    is_primary: bool,
     family_id: String,
     name: String,
     family_name: String,
@@ -170,6 +174,7 @@ async fn confirm_page(
     let page = RevokeConfirmPage {
         chrome: chrome.clone(),
         guardian_id: target.id.clone(),
+        is_primary: target.is_primary,
         family_id: family.id.clone(),
         name: target.full_name(),
         family_name: family.name.clone(),
