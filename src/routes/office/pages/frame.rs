@@ -103,6 +103,17 @@ crate::routes::pages::flash::flashes! {
     RequestApproved = "request-approved" => "The request has been approved. The family has been e-mailed.",
     RequestDenied = "request-denied" => "The request has been denied. The family has been e-mailed.",
     EmailSentAgain = "email-sent-again" => "The e-mail is on its way again.",
+    // Family details and its Actions (pages/family.rs, family_actions.rs)
+    InvitationSent = "invitation-sent" => "The invitation e-mail has been sent.",
+    InvitationResent = "invitation-resent" => "The invitation e-mail has been sent again. The earlier link no longer works.",
+    ResetSent = "reset-sent" => "A password reset e-mail has been sent.",
+    LoginRevoked = "login-revoked" => "The login has been revoked. An e-mail tells them to contact the Primary Guardian with any questions.",
+    GuardianAdded = "guardian-added" => "The guardian has been added. The Primary Guardian can send them an invitation from the Customer Portal.",
+    ContactSaved = "contact-saved" => "The contact details have been saved.",
+    FamilyRenamed = "family-renamed" => "The family name has been saved.",
+    PrimaryChanged = "primary-changed" => "The Primary Guardian has been changed. All secondary access was revoked: the Primary Guardian must send new invitations.",
+    FamiliesMerged = "families-merged" => "The families have been merged. All secondary access was revoked: the Primary Guardian must send new invitations.",
+    ContactMoved = "contact-moved" => "The contact has been moved to this family. Their portal access has been disabled.",
 }
 
 impl Flash {
@@ -207,9 +218,12 @@ pub fn error_page(e: ApiError) -> ApiResult<Response> {
     Ok(resp)
 }
 
-/// "2026-12-06 08:16 UTC": a time the API gives in RFC 3339, as staff read it.
+/// "2026-12-06 08:16 UTC": a time as staff read it (in UTC, as the API gives it).
+pub fn staff_time(at: portal_core::time::Timestamp) -> String {
+    at.to_datetime().format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// `staff_time` of a time the API gives in RFC 3339.
 pub fn when(rfc3339: &str) -> String {
-    portal_core::time::Timestamp::parse_rfc3339(rfc3339)
-        .map(|t| t.to_datetime().format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| rfc3339.to_string())
+    portal_core::time::Timestamp::parse_rfc3339(rfc3339).map(staff_time).unwrap_or_else(|| rfc3339.to_string())
 }

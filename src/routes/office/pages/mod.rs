@@ -7,6 +7,8 @@
 //! (a navigation item) and lists its own routes. A page module never reaches into a sibling.
 
 mod families;
+mod family;
+mod family_actions;
 mod frame;
 mod imports;
 mod invitations;
@@ -26,7 +28,9 @@ pub fn routes(router: Router) -> Router {
     let router = settings::routes(router);
     let router = requests::routes(router);
     let router = invitations::routes(router);
-    outbox::routes(router)
+    let router = outbox::routes(router);
+    let router = family::routes(router);
+    family_actions::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.
