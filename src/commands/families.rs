@@ -15,7 +15,7 @@ use crate::store::{organizations, won};
 use portal_core::access::{AccessError, AccessStatus, Requester};
 use portal_core::ids::FamilyId;
 use portal_core::audit::AuditEntry;
-use portal_core::family::{parse_family_name, Contact, FamilyStatus};
+use portal_core::family::{parse_family_name, Contact};
 use portal_core::operations::OperationError;
 use portal_core::payments::{EntryKind, HistoryWindow, LedgerPost};
 use portal_core::time::Timestamp;
@@ -66,11 +66,7 @@ pub async fn with_guardians(app: &App, org_id: &str, family_id: &str) -> ApiResu
 
 /// A family staff may still change: 404 if unknown here, 409 if it was merged into another.
 pub async fn active_family(app: &App, org_id: &str, family_id: &str) -> ApiResult<FamilyRow> {
-    let family = find(app, org_id, family_id).await?;
-    if family.status == FamilyStatus::Merged {
-        return Err(OperationError::FamilyMerged(family.name).into());
-    }
-    Ok(family)
+    families::find_active_family(&app.db, org_id, family_id).await
 }
 
 /// The longest search text: it becomes a `LIKE` pattern.

@@ -775,7 +775,7 @@ pub async fn take_staff_payment(
     idempotency_key: &str,
 ) -> ApiResult<StaffPaymentView> {
     check_idempotency_key(idempotency_key)?;
-    let family = crate::commands::families::active_family(app, org_id, family_id).await?;
+    let family = crate::store::families::find_active_family(&app.db, org_id, family_id).await?;
     let method = match payment.method.payment_method_id() {
         Some(id) => Some(store::find_family_method(&app.db, &family.id, id).await?.ok_or(PaymentError::MethodNotFound)?),
         None => None,
@@ -813,7 +813,7 @@ pub async fn take_staff_payment(
     let first = won(&app.db.batch(statements).await?, 0)?;
     let Some(taken) = store::find_staff_payment(&app.db, &family.id, idempotency_key).await? else {
         // Nothing claimed and nothing to replay: the family was merged meanwhile.
-        crate::commands::families::active_family(app, org_id, family_id).await?;
+        crate::store::families::find_active_family(&app.db, org_id, family_id).await?;
         return Err(OperationError::Conflict.into());
     };
     if !first {

@@ -5,9 +5,20 @@ use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::access::{AccessState, AccessStatus, GuardianFacts, Permissions};
 use portal_core::family::{Contact, FamilyStatus};
+use portal_core::operations::OperationError;
 use portal_core::time::Timestamp;
 use std::collections::HashMap;
 use worker::D1PreparedStatement;
+
+/// A family staff may still change: 404 if unknown in this organization, 409 if it was merged
+/// into another. (Here, below the commands, so that every command that changes a family can ask.)
+pub async fn find_active_family(db: &Db, org_id: &str, family_id: &str) -> ApiResult<FamilyRow> {
+    let family = find_family(db, org_id, family_id).await?.ok_or(OperationError::FamilyNotFound)?;
+    if family.status == FamilyStatus::Merged {
+        return Err(OperationError::FamilyMerged(family.name).into());
+    }
+    Ok(family)
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct FamilyRow {
