@@ -55,15 +55,15 @@ async function seedKey(portal, prefix, rounds) {
   const family = await portal.familyWithSecondary('bench-open');
   const inviting = await portal.familyWithSecondary('bench-invite');
   await portal.createOrganization('bench-closed');
-  const org = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'bench-invite'").first();
+  const org = await portal.dbOf('bench-invite').prepare("SELECT id FROM organizations WHERE slug = 'bench-invite'").first();
   const t = Date.now();
 
   // Invitation sends: round r invites gdn_bench_{r*INVITEES ...}.
   const invitees = Array.from({ length: INVITEES * rounds }, (_, k) => `gdn_bench_${k}`);
   await insertAll(
-    portal,
+    portal.dbOf('bench-invite'),
     invitees.map((id, k) =>
-      portal.db
+      portal.dbOf('bench-invite')
         .prepare('INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .bind(id, org.id, inviting.family.id, 'Invitee', `${k}`, `invitee${k}@bench-invite.test`, t, t),
     ),
@@ -80,9 +80,9 @@ async function seedKey(portal, prefix, rounds) {
   const staffInvite = await portal.staffSignIn('bench-invite', 'owner@bench-invite.test', 'owner-password-1');
   const revokees = Array.from({ length: REVOKES * rounds }, (_, k) => `gdn_revoke_${k}`);
   await insertAll(
-    portal,
+    portal.dbOf('bench-invite'),
     revokees.map((id, k) =>
-      portal.db
+      portal.dbOf('bench-invite')
         .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Revokee', ?, ?, 'can_log_in', ?, ?)")
         .bind(id, org.id, inviting.family.id, `${k}`, `revokee${k}@bench-invite.test`, t, t),
     ),
@@ -111,21 +111,21 @@ async function seedRest(portal, { org, t, staffInvite }) {
     for (const side of ['a', 'b']) {
       const fam = `fam_m${i}${side}`;
       familyRows.push(
-        portal.db
+        portal.dbOf('bench-invite')
           .prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
           .bind(fam, org.id, `Merge ${i}${side}`, `gdn_m${i}${side}0`, t, t),
       );
       for (let g = 0; g < 5; g++) {
         guardianRows.push(
-          portal.db
+          portal.dbOf('bench-invite')
             .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'M', ?, ?, 'can_log_in', ?, ?)")
             .bind(`gdn_m${i}${side}${g}`, org.id, fam, `${i}${side}${g}`, `m${i}${side}${g}@bench-invite.test`, t, t),
         );
       }
     }
   }
-  await insertAll(portal, familyRows);
-  await insertAll(portal, guardianRows);
+  await insertAll(portal.dbOf('bench-invite'), familyRows);
+  await insertAll(portal.dbOf('bench-invite'), guardianRows);
   const mergeScript = walkScript(
     'merge',
     staffInvite,
@@ -135,7 +135,7 @@ async function seedRest(portal, { org, t, staffInvite }) {
   // Payments (sandbox gateway). Savers: guardians who can log in, each in a family of their own, with
   // a session forged like the worker signs them (a guardian keeps at most three methods).
   const pay = await portal.familyWithSecondary('bench-pay');
-  const payOrg = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'bench-pay'").first();
+  const payOrg = await portal.dbOf('bench-pay').prepare("SELECT id FROM organizations WHERE slug = 'bench-pay'").first();
   await portal.request('PATCH', '/office/bench-pay/api/settings/portal-options', {
     token: pay.staff,
     json: { payment_gateway: { kind: 'sandbox' }, show_full_ledger_history: true },
@@ -144,15 +144,15 @@ async function seedRest(portal, { org, t, staffInvite }) {
   const claims = decodeJwt(pay.primary.token);
   const savers = Array.from({ length: SAVERS }, (_, i) => ({ id: `gdn_saver_${i}`, family: `fam_saver_${i}`, sid: `ses_saver_${i}` }));
   await insertAll(
-    portal,
+    portal.dbOf('bench-pay'),
     savers.flatMap((sv, i) => [
-      portal.db
+      portal.dbOf('bench-pay')
         .prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .bind(sv.family, payOrg.id, `Saver ${i}`, sv.id, t, t),
-      portal.db
+      portal.dbOf('bench-pay')
         .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Saver', ?, ?, 'can_log_in', ?, ?)")
         .bind(sv.id, payOrg.id, sv.family, `${i}`, `saver${i}@bench-pay.test`, t, t),
-      portal.db
+      portal.dbOf('bench-pay')
         .prepare("INSERT OR IGNORE INTO sessions (id, org_id, kind, subject_id, epoch, created_at, expires_at) VALUES (?, ?, 'guardian', ?, 0, ?, ?)")
         .bind(sv.sid, payOrg.id, sv.id, t, t + 86_400_000),
     ]),
@@ -184,13 +184,13 @@ wrk.headers["authorization"] = "Bearer ${pay.primary.token}"
   // The transaction history of a family with 1,000 ledger entries over two years (full ledger shown).
   const LEDGER = 1000;
   const ledger = await portal.familyWithSecondary('bench-ledger');
-  const ledgerOrg = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'bench-ledger'").first();
+  const ledgerOrg = await portal.dbOf('bench-ledger').prepare("SELECT id FROM organizations WHERE slug = 'bench-ledger'").first();
   await portal.request('PATCH', '/office/bench-ledger/api/settings/portal-options', { token: ledger.staff, json: { show_full_ledger_history: true } });
   const kinds = ['charge', 'charge', 'payment', 'refund'];
   await insertAll(
-    portal,
+    portal.dbOf('bench-ledger'),
     Array.from({ length: LEDGER }, (_, i) =>
-      portal.db
+      portal.dbOf('bench-ledger')
         .prepare("INSERT OR IGNORE INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, posted_by_label) VALUES (?, ?, ?, ?, ?, ?, ?, 'staff', 'bench')")
         .bind(`led_bench_${i}`, ledgerOrg.id, ledger.family.id, kinds[i % 4], 1000 + i, `Entry ${i}`, t - i * 63_000_000),
     ),
@@ -240,7 +240,7 @@ async function fullRun() {
   }
   // Let the queue send what the invitation run wrote before asking D1 anything else.
   const drainMs = await drain(portal);
-  const count = async (sql, ...args) => (await portal.db.prepare(sql).bind(...args).first()).n;
+  const count = (sql, ...args) => portal.countEverywhere(sql, ...args);
   const counts = {
     sent: await count("SELECT COUNT(*) AS n FROM invitations WHERE guardian_id LIKE 'gdn_bench_%'"),
     revoked: await count("SELECT COUNT(*) AS n FROM guardians WHERE id LIKE 'gdn_revoke_%' AND access_state = 'invite_revoked'"),

@@ -16,7 +16,7 @@ import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { migrationStatements } from '../tests/e2e/harness.mjs';
+import { DATABASES, migrationStatements } from '../tests/e2e/harness.mjs';
 import { CURRENT_BUILD, singleWorkerOptions } from './portal.mjs';
 
 const BASELINE = new URL('./baseline-worker.js', import.meta.url).pathname;
@@ -71,13 +71,15 @@ async function queueCold(options, workerName, queueName) {
   }
 }
 
-/** A persisted D1 with the migrations applied, for the jobs Worker's first message. */
+/** The persisted tenant D1 databases with the migrations applied, for the jobs Worker's first message. */
 async function migratedState(jobsOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'portal-cold-'));
   const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, resourcePersistencePath: dir, ...jobsOptions }));
   try {
-    const db = await mf.getD1Database('DB');
-    await db.batch(migrationStatements().map((s) => db.prepare(s)));
+    for (const name of DATABASES) {
+      const db = await mf.getD1Database(name);
+      await db.batch(migrationStatements().map((s) => db.prepare(s)));
+    }
   } finally {
     await mf.dispose();
   }

@@ -84,7 +84,7 @@ const rows = [
   ['open classes (50)', wrk(`${base}/portal/${slug}/api/classes`, { header: auth })],
   ['enroll (1 batch, capacity in the insert)', wrk(`${base}/`, { script })],
 ];
-const made = await retried(() => portal.db.prepare('SELECT COUNT(*) AS n FROM enrollments WHERE family_id = ?').bind(other.id).first());
+const made = await retried(() => portal.dbOf(slug).prepare('SELECT COUNT(*) AS n FROM enrollments WHERE family_id = ?').bind(other.id).first());
 console.log(`\nenrollment benchmark: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, Miniflare on 127.0.0.1, ${new Date().toISOString()}`);
 console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx |');
 console.log('|---|---:|---:|---:|---:|');

@@ -9,18 +9,19 @@ async function seeded(slug, contacts) {
   const org = await portal.createOrganization(slug);
   const staff = await portal.staffSignIn(slug, org.owner_email, org.owner_password);
   const now = Date.now();
+  const db = portal.dbOf(slug);
   const statements = [];
   for (let i = 0; i < contacts / 2; i++) {
     const fam = `fam_${slug}_${i}`;
     statements.push(
-      portal.db.prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').bind(fam, org.id, `Family ${i}`, `gdn_${slug}_${i}_p`, now, now),
-      portal.db.prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Pat', ?, ?, 'can_log_in', ?, ?)").bind(`gdn_${slug}_${i}_p`, org.id, fam, `P${i}`, `p${i}@${slug}.test`, now, now),
-      portal.db.prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Sam', ?, ?, 'no_access', ?, ?)").bind(`gdn_${slug}_${i}_s`, org.id, fam, `S${i}`, `s${i}@${slug}.test`, now, now),
+      db.prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').bind(fam, org.id, `Family ${i}`, `gdn_${slug}_${i}_p`, now, now),
+      db.prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Pat', ?, ?, 'can_log_in', ?, ?)").bind(`gdn_${slug}_${i}_p`, org.id, fam, `P${i}`, `p${i}@${slug}.test`, now, now),
+      db.prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Sam', ?, ?, 'no_access', ?, ?)").bind(`gdn_${slug}_${i}_s`, org.id, fam, `S${i}`, `s${i}@${slug}.test`, now, now),
     );
   }
   // A batch whose connection dropped is sent again (the inserts are INSERT OR IGNORE).
   for (let i = 0; i < statements.length; i += 300) {
-    await portal.waitFor(async () => (await portal.db.batch(statements.slice(i, i + 300)), true), `seed rows ${i}`, 60_000);
+    await portal.waitFor(async () => (await db.batch(statements.slice(i, i + 300)), true), `seed rows ${i}`, 60_000);
   }
   return staff;
 }

@@ -11,7 +11,7 @@
 // Run after `bash scripts/build.sh`: `node bench/office.mjs`.
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { readFileSync } from 'node:fs';
-import { ROOT, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
+import { ROOT, openPortal, workerOptions } from '../tests/e2e/harness.mjs';
 import { insertAll } from './portal.mjs';
 import { CONNECTIONS, SECONDS, wrk } from './wrk.mjs';
 
@@ -37,19 +37,17 @@ async function start() {
   };
   const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [...options.workers, counted] }));
   const base = (await mf.ready).toString().replace(/\/$/, '');
-  const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  return { portal: new Portal(mf, db, await mf.getKVNamespace('PORTAL_SWITCH')), base };
+  return { portal: await openPortal(mf), base };
 }
 
 /** The organization's families: `fam_b_{i}`, each with a primary guardian `gdn_b_{i}`. */
-function familyRows(portal, orgId, t) {
+function familyRows(db, orgId, t) {
   const rows = [];
   for (let i = 0; i < FAMILIES; i += 1) {
     const name = `Family ${String(i).padStart(5, '0')}`;
     rows.push(
-      portal.db.prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').bind(`fam_b_${i}`, orgId, name, `gdn_b_${i}`, t, t),
-      portal.db
+      db.prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').bind(`fam_b_${i}`, orgId, name, `gdn_b_${i}`, t, t),
+      db
         .prepare('INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .bind(`gdn_b_${i}`, orgId, `fam_b_${i}`, 'Pat', `Parent${i}`, `pat${i}@bench-office.test`, t, t),
     );
@@ -63,7 +61,8 @@ async function seed(portal) {
   const staff = await portal.staffSignIn(slug, org.owner_email, org.owner_password);
   const t = Date.now();
   progress(`seeding ${FAMILIES} families`);
-  await insertAll(portal, familyRows(portal, org.id, t));
+  const db = portal.dbOf(slug);
+  await insertAll(db, familyRows(db, org.id, t));
 
   // The big family: 6 guardians, 4 students, 200 ledger rows, made through the API.
   const office = (method, path, json) => portal.request(method, `/office/${slug}/api${path}`, { token: staff, json });
@@ -80,12 +79,12 @@ async function seed(portal) {
   for (let k = 0; k < 200; k += 1) {
     const kind = k % 4 === 3 ? 'payment' : 'charge';
     ledger.push(
-      portal.db
+      db
         .prepare("INSERT INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, posted_by_label) VALUES (?, ?, ?, ?, ?, ?, ?, 'staff', 'bench')")
         .bind(`led_b_${k}`, org.id, big.id, kind, 1000 + k, `Lesson ${k}`, t - k * 60_000),
     );
   }
-  await insertAll(portal, ledger);
+  await insertAll(db, ledger);
   return { slug, staff, big };
 }
 

@@ -30,7 +30,7 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { loadavg as osLoadavg } from 'node:os';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { ROOT, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
+import { ROOT, openPortal, workerOptions } from '../tests/e2e/harness.mjs';
 import { wrk as runWrk } from './wrk.mjs';
 import { drain, insertAll } from './portal.mjs';
 
@@ -91,7 +91,9 @@ async function start() {
     modulesRoot: OUT,
     modules: [{ type: 'ESModule', path: peerBundle }],
     compatibilityDate: http.compatibilityDate,
-    d1Databases: http.d1Databases,
+    // The peer is a one-database Worker: its DB is the first tenant database, where seed() pins
+    // the benchmark's organizations.
+    d1Databases: { DB: http.d1Databases.DB_1 },
     kvNamespaces: http.kvNamespaces,
     queueProducers: http.queueProducers,
     bindings: http.bindings,
@@ -118,10 +120,9 @@ async function start() {
     convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer, ...befores, ...counted] }),
   );
   const base = (await mf.ready).toString().replace(/\/$/, '');
-  const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  const kv = await mf.getKVNamespace('PORTAL_SWITCH');
-  return { portal: new Portal(mf, db, kv), base };
+  const portal = await openPortal(mf);
+  portal.pin = 'DB_1'; // the peer reads only DB_1
+  return { portal, base };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ async function seed(portal) {
     check[who] = ids[0];
     all.push(...rows);
   }
-  await insertAll(portal, all);
+  await insertAll(portal.db, all);
   await drain(portal, 600_000);
   return { open, inviting, org, rounds, check };
 }

@@ -5,7 +5,7 @@
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ROOT, Portal, migrationStatements, workerOptions } from '../tests/e2e/harness.mjs';
+import { ROOT, openPortal, workerOptions } from '../tests/e2e/harness.mjs';
 
 export const CURRENT_BUILD = `${ROOT}build`;
 const FILES = ['http/index.js', 'http/index_bg.wasm', 'jobs/index.js', 'jobs/index_bg.wasm'];
@@ -45,17 +45,26 @@ export function singleWorkerOptions(dir, name) {
 export async function startBuild(dir = CURRENT_BUILD, { bindings = {} } = {}) {
   const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, ...buildOptions(dir, bindings) }));
   await mf.ready;
-  const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  const kv = await mf.getKVNamespace('PORTAL_SWITCH');
-  return new Portal(mf, db, kv);
+  return openPortal(mf);
 }
 
-/** Seeds rows in chunks; a chunk whose connection dropped is sent again (the seeds are INSERT OR IGNORE). */
-export async function insertAll(portal, statements) {
+/**
+ * Seeds rows in chunks into `db` (the database the statements were prepared on: an organization's,
+ * `portal.dbOf(slug)`); a chunk whose connection dropped is sent again (the seeds are INSERT OR IGNORE).
+ */
+export async function insertAll(db, statements) {
   for (let i = 0; i < statements.length; i += 250) {
     const chunk = statements.slice(i, i + 250);
-    await portal.waitFor(async () => (await portal.db.batch(chunk), true), `seed rows ${i}..${i + chunk.length}`, 60_000);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await db.batch(chunk);
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`seed rows ${i}..${i + chunk.length}: ${e.message}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 }
 
@@ -63,8 +72,7 @@ export async function insertAll(portal, statements) {
 export async function drain(portal, timeoutMs = 300_000) {
   const started = performance.now();
   await portal.waitFor(async () => {
-    const open = await portal.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL AND failed_at IS NULL').first();
-    return open.n === 0;
+    return (await portal.countEverywhere('SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL AND failed_at IS NULL')) === 0;
   }, 'the outbox to drain', timeoutMs);
   return performance.now() - started;
 }

@@ -8,7 +8,7 @@
 //   PROFILE_SECONDS (5), PROFILE_TOP (25). Organizations: bench-open, bench-closed (its portal off, for the gate).
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { CURRENT_BUILD, buildOptions } from './portal.mjs';
-import { migrationStatements, Portal } from '../tests/e2e/harness.mjs';
+import { openPortal } from '../tests/e2e/harness.mjs';
 import { wrk } from './wrk.mjs';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -29,6 +29,7 @@ if (dir === 'peer') {
     name: 'peer',
     modulesRoot: PEER_OUT,
     modules: [{ type: 'ESModule', path: `${PEER_OUT}peer.js` }],
+    d1Databases: { DB: http.d1Databases.DB_1 }, // one database, where the organizations are pinned
     cronTriggers: [],
     routes: ['peer.test/*'],
   });
@@ -36,9 +37,8 @@ if (dir === 'peer') {
 const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, inspectorPort: INSPECTOR_PORT, ...options }));
 const base = (await mf.ready).toString().replace(/\/$/, '');
 try {
-  const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  const portal = new Portal(mf, db, await mf.getKVNamespace('PORTAL_SWITCH'));
+  const portal = await openPortal(mf);
+  if (dir === 'peer') portal.pin = 'DB_1';
   // An open portal (its sign-in page: /portal/bench-open) and a disabled one, for the gate's routes.
   await portal.createOrganization('bench-open');
   await portal.createOrganization('bench-closed');

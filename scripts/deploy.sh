@@ -2,11 +2,12 @@
 # Deploys the whole product: the D1 migrations, then the jobs Worker (queue consumer), then the
 # http Worker (requests, cron). `npm run deploy` or `bash scripts/deploy.sh`.
 #
-#   bash scripts/deploy.sh --dry-run   offline, no Cloudflare login: applies the migrations to a
-#                                      throwaway local D1 and bundles both Workers with
+#   bash scripts/deploy.sh --dry-run   offline, no Cloudflare login: applies the migrations to
+#                                      throwaway local D1s (every tenant database and the
+#                                      directory) and bundles both Workers with
 #                                      `wrangler deploy --dry-run` (dist/wrangler, dist/wrangler.jobs)
 #   bash scripts/deploy.sh             the real thing: the same checks first, then
-#                                      `wrangler d1 migrations apply portal-access --remote`,
+#                                      `wrangler d1 migrations apply <each database> --remote`,
 #                                      `wrangler deploy -c wrangler.jobs.toml`, `wrangler deploy`
 #
 # Order: migrations first (the code being deployed may need them; migrations must therefore keep
@@ -15,7 +16,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
-DATABASE=portal-access
+# Every D1 database of the http Worker: the tenant databases DB_1 ... DB_N (d1-migrations) and the
+# directory (d1-migrations-directory), each with its own migrations_dir in wrangler.toml.
+mapfile -t DATABASES < <(sed -n 's/^database_name = "\(.*\)"$/\1/p' wrangler.toml)
 CONFIGS=(wrangler.jobs.toml wrangler.toml) # deploy order: consumer, then producer
 BUDGET_KIB=1024                           # our budget: gzip upload <= 1 MiB per Worker
 
@@ -30,19 +33,22 @@ done
 
 worker_name() { sed -n 's/^name = "\(.*\)"$/\1/p' "$1"; }
 
-# The migrations, offline: applied in order to a fresh local D1 that is thrown away afterwards.
+# The migrations, offline: each database's applied in order to a fresh local D1 that is thrown
+# away afterwards.
 check_migrations() {
-  local tmp log
+  local tmp log database
   tmp="$(mktemp -d)"
   log="$tmp/migrations.log"
-  say "D1 migrations ($(ls d1-migrations/*.sql | wc -l) files): applying them to a throwaway local D1"
-  if ! wrangler d1 migrations apply "$DATABASE" --local --persist-to "$tmp/state" </dev/null >"$log" 2>&1; then
-    cat "$log" >&2
-    rm -rf "$tmp"
-    say "the migrations do not apply to an empty database"
-    return 1
-  fi
-  grep -oE '[0-9]{4}_[A-Za-z0-9_]+\.sql' "$log" | sort -u | sed 's/^/  applied /' || true
+  for database in "${DATABASES[@]}"; do
+    say "D1 migrations of $database: applying them to a throwaway local D1"
+    if ! wrangler d1 migrations apply "$database" --local --persist-to "$tmp/state" </dev/null >"$log" 2>&1; then
+      cat "$log" >&2
+      rm -rf "$tmp"
+      say "the migrations of $database do not apply to an empty database"
+      return 1
+    fi
+    grep -oE '[0-9]{4}_[A-Za-z0-9_]+\.sql' "$log" | sort -u | sed 's/^/  applied /' || true
+  done
   rm -rf "$tmp"
 }
 
@@ -78,7 +84,7 @@ check_bundle() {
 check_ids() {
   local config bad=0
   for config in "${CONFIGS[@]}"; do
-    if grep -qE '^(database_)?id = "0+(-0+)*"' "$config"; then
+    if grep -qE '^(database_)?id = "0+(-0+)*[0-9]?"' "$config"; then
       say "$config still has a placeholder id (database_id / KV id): create the resources and put their ids in (README, \"Deploying\")"
       bad=1
     fi
@@ -95,8 +101,10 @@ if [ "$dry_run" = 1 ]; then
   exit 0
 fi
 
-say "applying the D1 migrations to the remote database $DATABASE"
-wrangler d1 migrations apply "$DATABASE" --remote
+for database in "${DATABASES[@]}"; do
+  say "applying the D1 migrations to the remote database $database"
+  wrangler d1 migrations apply "$database" --remote
+done
 for config in "${CONFIGS[@]}"; do
   say "deploying $(worker_name "$config") (wrangler deploy -c $config)"
   wrangler deploy -c "$config"

@@ -21,8 +21,11 @@ sed -e "s|^main = \"|main = \"$ROOT/|" \
 grep -v '^PUBLIC_BASE_URL=' .dev.vars >"$JOBS_DIR/.dev.vars"
 echo "PUBLIC_BASE_URL=$BASE" >>"$JOBS_DIR/.dev.vars"
 
-say "applying D1 migrations (local)"
-wrangler d1 migrations apply portal-access --local --persist-to "$STATE"
+# Every tenant database (DB_1 ... DB_N) and the directory, each with its own migrations_dir.
+for database in $(sed -n 's/^database_name = "\(.*\)"$/\1/p' wrangler.toml); do
+  say "applying D1 migrations to $database (local)"
+  wrangler d1 migrations apply "$database" --local --persist-to "$STATE"
+done
 
 # Someone else's server on this port would answer /healthz below and get seeded instead.
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::error::ApiResult;
-use crate::store::{Db, DB_BINDING};
+use crate::store::{Binding, Db, TENANT_PREFIX};
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
@@ -12,15 +12,27 @@ use worker::{console_error, kv::KvStore, Context, D1PreparedStatement, D1Result,
 pub const KV_BINDING: &str = "PORTAL_SWITCH";
 pub const JOBS_BINDING: &str = "JOBS";
 
-/// The body of every message on the jobs queue: the outbox row to carry out.
+/// The body of every message on the jobs queue: the outbox row to carry out, and the tenant
+/// database that holds it (its organization's).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobMessage {
     pub outbox_id: String,
+    /// A message sent before there were several databases names none: it is the first one's.
+    #[serde(default = "first_database")]
+    pub database: String,
+}
+
+fn first_database() -> String {
+    format!("{TENANT_PREFIX}1")
 }
 
 pub struct App {
     pub env: Env,
+    /// The organization's database once the request's organization is known (routes::handle, a
+    /// job's message); before that, and for requests without one, the first tenant database.
     pub db: Db,
+    /// The organization's id as the directory has it, once the request's organization is known.
+    pub org_id: Option<String>,
     pub config: Rc<Config>,
     /// The time of the request, read at its first use (a request that needs none never asks).
     now: OnceCell<Timestamp>,
@@ -37,8 +49,8 @@ fn config(env: &Env) -> ApiResult<Rc<Config>> {
     if let Some(c) = CONFIG.with(|c| c.get().cloned()) {
         return Ok(c);
     }
-    // The bindings' kinds are as fixed as the vars: checked here once, taken unchecked after.
-    env.d1(DB_BINDING)?;
+    // The bindings' kinds are as fixed as the vars: checked here once (Config::from_env), taken
+    // unchecked after.
     let loaded = Rc::new(Config::from_env(env)?);
     CONFIG.with(|c| c.set(loaded.clone()).ok());
     Ok(loaded)
@@ -47,8 +59,42 @@ fn config(env: &Env) -> ApiResult<Rc<Config>> {
 impl App {
     pub fn new(env: Env) -> ApiResult<Self> {
         let config = config(&env)?;
-        let db = Db::new(env.clone());
-        Ok(App { env, db, config, now: OnceCell::new(), ctx: None })
+        let db = Db::new(env.clone(), config.first_database());
+        Ok(App { env, db, org_id: None, config, now: OnceCell::new(), ctx: None })
+    }
+
+    /// The tenant database bound as `name`; an unknown name is an internal error (the directory
+    /// or a queue message names a database this Worker does not have).
+    pub fn database(&self, name: &str) -> ApiResult<&Binding> {
+        self.config
+            .database(name)
+            .ok_or_else(|| crate::error::ApiError::internal(format!("no tenant database {name} is bound")))
+    }
+
+    /// From now on this request acts for organization `org_id` (if its creation finished), in its
+    /// database `binding`.
+    pub fn use_database(&mut self, binding: &Binding, org_id: Option<String>) {
+        self.db = Db::new(self.env.clone(), binding);
+        self.org_id = org_id;
+    }
+
+    /// The same environment on another tenant database, for work that spans databases (the cron,
+    /// the platform's routes). It has no request context: its queue hand-overs finish before it
+    /// answers.
+    pub fn on(&self, binding: &Binding) -> App {
+        App {
+            env: self.env.clone(),
+            db: Db::new(self.env.clone(), binding),
+            org_id: None,
+            config: self.config.clone(),
+            now: self.now.clone(),
+            ctx: None,
+        }
+    }
+
+    /// The same environment on each tenant database in turn.
+    pub fn on_each_database(&self) -> impl Iterator<Item = App> + '_ {
+        self.config.databases.iter().map(|b| self.on(b))
     }
 
     /// The time of the request: the same at every call.
@@ -112,8 +158,11 @@ impl App {
     /// refuses, `enqueued_at` is cleared so that the cron sends the rows (they were written stamped,
     /// and the cron leaves stamped rows to the queue's own retries).
     fn hand_over(&self, outbox_ids: &[String]) -> Option<impl std::future::Future<Output = bool> + 'static> {
-        let messages: Vec<JobMessage> =
-            outbox_ids.iter().map(|id| JobMessage { outbox_id: id.clone() }).collect();
+        let database = self.db.binding().name();
+        let messages: Vec<JobMessage> = outbox_ids
+            .iter()
+            .map(|id| JobMessage { outbox_id: id.clone(), database: database.to_string() })
+            .collect();
         // The future may outlive `self`: it takes a binding of its own.
         let queue = match self.jobs() {
             Ok(q) => q,
@@ -122,7 +171,7 @@ impl App {
                 return None;
             }
         };
-        let db = Db::new(self.env.clone());
+        let db = Db::new(self.env.clone(), self.db.binding());
         let ids = outbox_ids.to_vec();
         Some(async move {
             let Err(e) = queue.send_batch(messages).await else { return true };

@@ -3,11 +3,20 @@
 use crate::error::{ApiError, ApiResult};
 #[cfg(feature = "http")]
 use portal_core::password::{PasswordCost, PasswordError};
+use crate::store::{Binding, TENANT_PREFIX};
+#[cfg(feature = "http")]
+use crate::store::DIRECTORY_BINDING;
 use portal_core::session::SessionKey;
 use worker::Env;
 
 pub struct Config {
     pub environment: String,
+    /// The tenant databases bound to this Worker, `DB_1` ... `DB_N` in order (at least one): the
+    /// first that is missing ends the list.
+    pub databases: Vec<Binding>,
+    /// Which tenant database holds which organization (`DIRECTORY`); only requests ask it.
+    #[cfg(feature = "http")]
+    pub directory: Binding,
     /// The deployment's public URL, without a trailing slash: the `{base}` of e-mailed links.
     pub public_base_url: String,
     /// Only the `http` Worker signs and checks sessions, and only the `jobs` Worker sends e-mail:
@@ -84,6 +93,12 @@ impl Config {
         };
         Ok(Config {
             environment,
+            databases: tenant_databases(env)?,
+            #[cfg(feature = "http")]
+            directory: {
+                env.d1(DIRECTORY_BINDING)?;
+                Binding::new(DIRECTORY_BINDING)
+            },
             public_base_url,
             #[cfg(feature = "http")]
             session_key,
@@ -112,4 +127,32 @@ impl Config {
     pub fn is_development(&self) -> bool {
         self.environment == "development"
     }
+
+    /// The tenant database bound as `name`, if there is one.
+    pub fn database(&self, name: &str) -> Option<&Binding> {
+        self.databases.iter().find(|b| b.name() == name)
+    }
+
+    /// The first tenant database: where requests that name no organization read (the development
+    /// routes' query plans; an unknown organization, which is not found there either).
+    pub fn first_database(&self) -> &Binding {
+        &self.databases[0] // never empty: `tenant_databases` refuses to start without one
+    }
+}
+
+/// `DB_1`, `DB_2`, ... for as long as each is bound and is a D1 database (checked once per isolate
+/// here, so that `Db` can take them unchecked after).
+fn tenant_databases(env: &Env) -> ApiResult<Vec<Binding>> {
+    let mut found = Vec::new();
+    loop {
+        let name = format!("{TENANT_PREFIX}{}", found.len() + 1);
+        if env.d1(&name).is_err() {
+            break;
+        }
+        found.push(Binding::new(&name));
+    }
+    if found.is_empty() {
+        return Err(ApiError::internal(format!("no tenant database is bound (expected {TENANT_PREFIX}1)")));
+    }
+    Ok(found)
 }

@@ -96,8 +96,14 @@ export function counting(worker) {
         pending = [];
         return new Response(answer, { headers: { 'content-type': 'application/json' } });
       }
-      const db = new D1Database(env.DB);
-      const counted = new Proxy(env, { get: (target, key) => (key === 'DB' ? db : target[key]) });
+      // Every D1 database the Worker has: the peer's DB, the tenant databases DB_1 ... DB_N.
+      const wrapped = {};
+      const counted = new Proxy(env, {
+        get: (target, key) =>
+          typeof key === 'string' && /^DB(_\d+)?$/.test(key) && target[key]
+            ? (wrapped[key] ??= new D1Database(target[key]))
+            : target[key],
+      });
       const context = {
         waitUntil(promise) {
           pending.push(promise);

@@ -3,6 +3,8 @@
 //! implementation for development and tests.
 
 pub mod crypto;
+#[cfg(feature = "http")]
+pub mod directory;
 pub mod gateway;
 #[cfg(feature = "jobs")]
 pub mod mail;

@@ -8,7 +8,7 @@ use portal_core::notification::OutgoingEmail;
 use portal_core::time::Timestamp;
 use serde::Serialize;
 
-const LIST_LIMIT: i64 = 200;
+pub const LIST_LIMIT: i64 = 200;
 
 /// A failed e-mail without its body (it may hold a link): kind, address, subject, attempts and
 /// the last error. Its fields in alphabetical order: the JSON the API has always answered.

@@ -32,7 +32,8 @@ fn session_token(parts: &mut RequestParts, cookie_name: &str) -> ApiResult<Optio
 fn verified_claims(parts: &mut RequestParts, cookie_name: &str, kind: SessionKind) -> ApiResult<SessionClaims> {
     let token = session_token(parts, cookie_name)?.ok_or(SessionError::Missing)?;
     let claims = parts.app.config.session_key.verify(&token, parts.app.now())?;
-    if claims.kind != kind {
+    // Another organization's token: its session may be in another database, where it is not found.
+    if claims.kind != kind || parts.app.org_id.as_ref().is_some_and(|org| *org != claims.org) {
         return Err(SessionError::WrongAudience.into());
     }
     Ok(claims)

@@ -36,6 +36,16 @@ pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
             msg.ack();
             continue;
         };
+        // The outbox row is in its organization's database, which the message names.
+        let app = match app.database(&job.database) {
+            Ok(binding) => app.on(binding),
+            Err(e) => {
+                console_error!("job {} names a database this Worker lacks, retrying: {e:?}", job.outbox_id);
+                msg.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(60).build());
+                continue;
+            }
+        };
+        let app = &app;
         if dead_letters {
             // The queue gave up on it: keep the row, marked failed, with its last error.
             if let Err(e) = dead_lettered(app, &job.outbox_id).await {
@@ -153,11 +163,20 @@ async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> 
     }
 }
 
-/// The cron: re-send outbox rows the queue does not have (never handed over, or handed over so
-/// long ago that the message must be lost), and re-publish recent portal switch changes to KV in
-/// case a KV write failed after D1 changed.
+/// The cron, over every tenant database in turn.
 #[cfg(feature = "http")]
 pub async fn scheduled(app: &App) {
+    for app in app.on_each_database() {
+        sweep(&app).await;
+    }
+}
+
+/// One database's sweep: re-send outbox rows the queue does not have (never handed over, or handed
+/// over so long ago that the message must be lost), and re-publish recent portal switch changes to
+/// KV in case a KV write failed after D1 changed.
+#[cfg(feature = "http")]
+async fn sweep(app: &App) {
+    let database = app.db.binding().name();
     let resend_after_ms = app
         .env
         .var("OUTBOX_RESEND_AFTER_SECONDS")
@@ -168,7 +187,7 @@ pub async fn scheduled(app: &App) {
         .unwrap_or(outbox::RESEND_AFTER_MS);
     match outbox::claim_stalled(&app.db, app.now(), outbox::STALL_AFTER_MS, resend_after_ms, 100).await {
         Ok(ids) if !ids.is_empty() => {
-            console_warn!("re-sending {} stalled outbox rows", ids.len());
+            console_warn!("re-sending {} stalled outbox rows of {database}", ids.len());
             if !app.enqueue_now(&ids).await {
                 // Not handed over after all: give the claim back for the next cron.
                 if let Err(e) = outbox::release_claim(&app.db, &ids, app.now()).await {
@@ -177,9 +196,9 @@ pub async fn scheduled(app: &App) {
             }
         }
         Ok(_) => {}
-        Err(e) => console_error!("outbox sweep failed: {e:?}"),
+        Err(e) => console_error!("outbox sweep of {database} failed: {e:?}"),
     }
     if let Err(e) = switch::republish_recent(app).await {
-        console_error!("portal switch re-publish failed: {e:?}");
+        console_error!("portal switch re-publish from {database} failed: {e:?}");
     }
 }

@@ -8,14 +8,15 @@ mod pages;
 mod platform;
 mod portal;
 
+use crate::adapters::directory;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{PathParam, RequestParts, Response, Router};
+use portal_core::organization::Slug;
 use portal_core::ids::{ClassId, EnrollmentId, FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId, RequestId, StudentId};
 use std::cell::OnceCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
-
 
 impl PathParam for FamilyId {
     const NAME: &'static str = "family_id";
@@ -88,7 +89,25 @@ impl<'a> UrlParts<'a> {
     }
 }
 
-pub async fn handle(app: App, raw: web_sys::Request) -> ApiResult<Response> {
+/// The organization a path names (`/portal/{org}/...`, `/office/{org}/...`), if it is a slug at all.
+fn organization_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/portal/").or_else(|| path.strip_prefix("/office/"))?;
+    let slug = rest.split('/').next()?;
+    (slug != pages::assets::STATIC_SEGMENT && Slug::parse(slug).is_ok()).then_some(slug)
+}
+
+/// The request goes on in its organization's database. An organization the directory does not
+/// know stays on the first database, where it is not found either: the same 404 as ever.
+async fn use_organizations_database(app: &mut App, path: &str) -> ApiResult<()> {
+    let Some(slug) = organization_of(path) else { return Ok(()) };
+    if let Some(placement) = directory::placement(app, slug).await? {
+        let binding = app.database(&placement.database)?.clone();
+        app.use_database(&binding, placement.org_id);
+    }
+    Ok(())
+}
+
+pub async fn handle(mut app: App, raw: web_sys::Request) -> ApiResult<Response> {
     let line = request_line(&raw);
     let (method, href) = line.split_once(' ').ok_or_else(|| ApiError::internal("a request line without a method"))?;
     let parsed;
@@ -106,6 +125,7 @@ pub async fn handle(app: App, raw: web_sys::Request) -> ApiResult<Response> {
         p => p.trim_end_matches('/'),
     };
     let development = app.config.is_development();
+    use_organizations_database(&mut app, path).await?;
     let app = Rc::new(app);
     if let Some(answer) = portal::gate(&app, path).await? {
         return Ok(answer);

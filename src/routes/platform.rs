@@ -1,6 +1,8 @@
-//! Platform routes: health, the OpenAPI document, creating organizations, and the development
-//! routes (mailbox, sandbox gateway calls, query plans).
+//! Platform routes: health, the OpenAPI document, creating organizations and placing them in a
+//! tenant database, the directory's read-outs, and the development routes (mailbox, sandbox
+//! gateway calls, query plans), which read every tenant database.
 
+use crate::adapters::directory::{self, directory_db};
 use crate::app::App;
 use crate::commands::organizations::{self, NewOrganization};
 use crate::commands::failed_emails;
@@ -9,9 +11,10 @@ use crate::http::extract::bearer_token;
 use crate::http::response::{self, FixedBody};
 use crate::http::{get, json, post, FromRequest, Json, Path, Query, RequestParts, Response, Router};
 use crate::routes::bodies::{OutboxId, OutboxQuery};
-use crate::store::{dev, plans};
+use crate::store::directory::{self as store_directory, Placement};
+use crate::store::{dev, plans, Binding};
 use portal_core::email::EmailAddress;
-use portal_core::organization::{parse_name, Slug};
+use portal_core::organization::{parse_name, OrganizationError, Slug};
 use portal_core::password::NewPassword;
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -27,6 +30,8 @@ pub fn routes(router: Router, development: bool) -> Router {
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .route("/platform/api/organizations", post(create_organization))
+        .route("/platform/api/organizations/:slug", get(organization))
+        .route("/platform/api/databases", get(databases))
         .route("/platform/api/outbox", get(platform_outbox))
         .route("/platform/api/outbox/:outbox_id/retry", post(platform_outbox_retry));
     if !development {
@@ -84,12 +89,28 @@ pub struct NewOrganizationBody {
     name: String,
     owner_email: String,
     owner_password: String,
+    /// Pins the tenant database (a binding, `DB_1` ...); without it the least full one is taken.
+    #[serde(default)]
+    database: Option<String>,
 }
 
 #[derive(Serialize)]
 pub struct CreatedOrganization {
     id: String,
     slug: String,
+}
+
+/// A slug in a path (`{slug}`).
+pub struct SlugParam(String);
+
+impl From<String> for SlugParam {
+    fn from(s: String) -> Self {
+        SlugParam(s)
+    }
+}
+
+impl crate::http::PathParam for SlugParam {
+    const NAME: &'static str = "slug";
 }
 
 async fn create_organization(
@@ -103,8 +124,90 @@ async fn create_organization(
         owner_email: EmailAddress::parse(&body.owner_email)?,
         owner_password: NewPassword::parse(&body.owner_password)?,
     };
-    let id = organizations::create(&app, &new).await?;
-    json(201, &CreatedOrganization { id, slug: new.slug.as_str().into() })
+    let wanted = match body.database.as_deref() {
+        Some(name) => app
+            .config
+            .database(name)
+            .cloned()
+            .ok_or_else(|| ApiError::invalid_field("database", "There is no tenant database of that name."))?,
+        None => least_full(&app).await?,
+    };
+    let slug = new.slug.as_str();
+    // The directory first: its primary key keeps a slug unique across databases. A claim whose
+    // creation did not finish (no org_id yet) is taken up again, in the database it named.
+    let directory_db = directory_db(&app);
+    let claimed = store_directory::claim(&directory_db, slug, wanted.name(), app.now()).await?;
+    if claimed.org_id.is_some() {
+        return Err(OrganizationError::SlugTaken(slug.into()).into());
+    }
+    let home = app.database(&claimed.database)?;
+    let id = organizations::create(&app.on(home), &new).await?;
+    store_directory::set_org_id(&directory_db, slug, &id).await?;
+    let placement = Placement { org_id: Some(id.clone()), database: claimed.database, moving: false };
+    directory::publish(&app, slug, &placement).await;
+    json(201, &CreatedOrganization { id, slug: slug.into() })
+}
+
+/// The placement policy: the tenant database with the fewest bytes (D1's own figure, see
+/// `store::directory::usage`), the first of equals. Bytes rather than organizations: one large
+/// organization fills a database as much as many small ones, and D1's limit is in bytes.
+async fn least_full(app: &App) -> ApiResult<Binding> {
+    let mut best: Option<(i64, &Binding)> = None;
+    for binding in &app.config.databases {
+        let bytes = store_directory::usage(&app.on(binding).db).await?.approx_bytes;
+        if best.is_none_or(|(least, _)| bytes < least) {
+            best = Some((bytes, binding));
+        }
+    }
+    Ok(best.map(|(_, b)| b.clone()).unwrap_or_else(|| app.config.first_database().clone()))
+}
+
+#[derive(Serialize)]
+struct OrganizationPlacement {
+    id: String,
+    slug: String,
+    name: String,
+    database: String,
+    moving: bool,
+}
+
+/// Where an organization lives, from the directory (not its caches); 404 for a slug it does not
+/// know or whose creation did not finish.
+async fn organization(app: Rc<App>, _: PlatformAdmin, Path(SlugParam(slug)): Path<SlugParam>) -> ApiResult<Response> {
+    let not_found = || ApiError::not_found(ErrorCode::OrganizationNotFound, "There is no such organization.");
+    let placement = store_directory::find(&directory_db(&app), &slug).await?.ok_or_else(not_found)?;
+    let home = app.database(&placement.database)?;
+    let org = store_directory::organization(&app.on(home).db, &slug).await?.ok_or_else(not_found)?;
+    json(
+        200,
+        &OrganizationPlacement { id: org.id, slug, name: org.name, database: placement.database, moving: placement.moving },
+    )
+}
+
+#[derive(Serialize)]
+struct Databases {
+    databases: Vec<DatabaseUsage>,
+}
+
+#[derive(Serialize)]
+struct DatabaseUsage {
+    binding: String,
+    organizations: i64,
+    approx_bytes: i64,
+}
+
+/// Every tenant database with its organizations and size, in binding order.
+async fn databases(app: Rc<App>, _: PlatformAdmin) -> ApiResult<Response> {
+    let mut databases = Vec::new();
+    for binding in &app.config.databases {
+        let usage = store_directory::usage(&app.on(binding).db).await?;
+        databases.push(DatabaseUsage {
+            binding: binding.name().into(),
+            organizations: usage.organizations,
+            approx_bytes: usage.approx_bytes,
+        });
+    }
+    json(200, &Databases { databases })
 }
 
 /// Failed and dead-lettered e-mails of every organization (`?status=failed`), newest first.
@@ -113,7 +216,14 @@ async fn platform_outbox(
     _: PlatformAdmin,
     Query(_q): Query<OutboxQuery>,
 ) -> ApiResult<Response> {
-    json(200, &failed_emails::list(&app, None).await?)
+    // Each database's newest, merged: the newest of all, as many as one list holds.
+    let mut all = Vec::new();
+    for app in app.on_each_database() {
+        all.extend(failed_emails::list(&app, None).await?.messages);
+    }
+    all.sort_by(|a, b| b.failed_at.cmp(&a.failed_at));
+    all.truncate(failed_emails::LIST_LIMIT as usize);
+    json(200, &failed_emails::FailedEmails { messages: all })
 }
 
 /// Sends a failed e-mail of any organization again, once its cause is fixed.
@@ -122,7 +232,15 @@ async fn platform_outbox_retry(
     _: PlatformAdmin,
     Path(OutboxId(id)): Path<OutboxId>,
 ) -> ApiResult<Response> {
-    json(202, &failed_emails::retry(&app, &id, None).await?)
+    // The row is in one database: the others answer 404 for it.
+    let mut not_found = None;
+    for app in app.on_each_database() {
+        match failed_emails::retry(&app, &id, None).await {
+            Err(e) if e.code == ErrorCode::OutboxMessageNotFound => not_found = Some(e),
+            other => return json(202, &other?),
+        }
+    }
+    Err(not_found.unwrap_or_else(|| ApiError::internal("no tenant database")))
 }
 
 /// What the development transport "sent", newest first. Only in development.
@@ -133,7 +251,12 @@ pub struct MailboxQuery {
 
 pub async fn dev_mailbox(app: Rc<App>, Query(query): Query<MailboxQuery>) -> ApiResult<Response> {
     let to = query.to.as_deref().map(EmailAddress::parse).transpose()?;
-    let rows = dev::mailbox(&app.db, to.as_ref().map(EmailAddress::as_str)).await?;
+    // The jobs Worker records each message in its organization's database: read them all.
+    let mut rows = Vec::new();
+    for app in app.on_each_database() {
+        rows.extend(dev::mailbox(&app.db, to.as_ref().map(EmailAddress::as_str)).await?);
+    }
+    rows.sort_by(|a, b| b.sent_at.cmp(&a.sent_at));
     let messages: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -155,8 +278,12 @@ pub struct GatewayCallsQuery {
 }
 
 pub async fn dev_gateway_calls(app: Rc<App>, Query(GatewayCallsQuery { org }): Query<GatewayCallsQuery>) -> ApiResult<Response> {
-    let calls: Vec<_> = dev::gateway_calls(&app.db, &org)
-        .await?
+    let mut rows = Vec::new();
+    for app in app.on_each_database() {
+        rows.extend(dev::gateway_calls(&app.db, &org).await?);
+    }
+    rows.sort_by(|a, b| b.at.cmp(&a.at));
+    let calls: Vec<_> = rows
         .into_iter()
         .map(|c| {
             json!({

@@ -2,6 +2,8 @@
 
 pub mod audit;
 #[cfg(feature = "http")]
+pub mod directory;
+#[cfg(feature = "http")]
 pub mod dev;
 #[cfg(feature = "http")]
 pub mod enrollments;
@@ -30,11 +32,33 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use std::cell::OnceCell;
+use std::rc::Rc;
 use worker::worker_sys::D1Database as D1DatabaseSys;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
-/// The D1 database's binding name (wrangler.toml).
-pub const DB_BINDING: &str = "DB";
+/// The tenant databases' bindings are `DB_1` ... `DB_N` (wrangler.toml): each holds whole
+/// organizations, and every command writes to its organization's one.
+pub const TENANT_PREFIX: &str = "DB_";
+/// The directory's database: which tenant database holds which organization.
+pub const DIRECTORY_BINDING: &str = "DIRECTORY";
+
+/// A D1 binding's name, with the JavaScript string to look it up made once per isolate: a string
+/// from Rust goes through the runtime's `TextDecoder`, a few microseconds a call (bench/profile.mjs).
+#[derive(Clone)]
+pub struct Binding {
+    name: Rc<str>,
+    key: JsValue,
+}
+
+impl Binding {
+    pub fn new(name: &str) -> Self {
+        Binding { name: name.into(), key: JsValue::from_str(name) }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 /// SQLite's 0/1 flag read as a `bool` at the store's boundary:
 /// `#[serde(deserialize_with = "bool_from_int")]` on a row's field.
@@ -96,23 +120,25 @@ pub fn guarded_update<'a>(db: &Db, sql: &str, mut args: Vec<Arg<'a>>, guard: Gua
     db.stmt(&format!("{sql} AND {}", guard.sql), &args)
 }
 
-/// The D1 database, looked up in the environment at its first use: a request that reads nothing
+/// A D1 database, looked up in the environment at its first use: a request that reads nothing
 /// (health, the gate) never asks for it.
 pub struct Db {
     env: Env,
+    binding: Binding,
     database: OnceCell<D1Database>,
 }
 
 thread_local! {
-    // The binding's name as a JavaScript string, made once: a string from Rust goes through the
-    // runtime's `TextDecoder`, a few microseconds a call (bench/profile.mjs).
-    static DB_KEY: JsValue = JsValue::from_str(DB_BINDING);
     static RESULTS_KEY: JsValue = JsValue::from_str("results");
 }
 
 impl Db {
-    pub fn new(env: Env) -> Self {
-        Db { env, database: OnceCell::new() }
+    pub fn new(env: Env, binding: &Binding) -> Self {
+        Db { env, binding: binding.clone(), database: OnceCell::new() }
+    }
+
+    pub fn binding(&self) -> &Binding {
+        &self.binding
     }
 
     /// Without `Env::d1`'s checks that the binding is there and a D1 database (more calls into
@@ -121,7 +147,7 @@ impl Db {
         if let Some(database) = self.database.get() {
             return Ok(database);
         }
-        let binding = DB_KEY.with(|key| Reflect::get(&self.env, key)).map_err(js_error)?;
+        let binding = Reflect::get(&self.env, &self.binding.key).map_err(js_error)?;
         Ok(self.database.get_or_init(|| binding.unchecked_into()))
     }
 

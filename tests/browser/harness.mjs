@@ -7,7 +7,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { Portal, migrationStatements, workerOptions, ROOT } from '../e2e/harness.mjs';
+import { openPortal, workerOptions, ROOT } from '../e2e/harness.mjs';
 
 export { ROOT };
 export const UNAVAILABLE = 'Our Customer Portal is currently unavailable. Please check back later.';
@@ -39,9 +39,7 @@ export async function startServedPortal(bindings = {}) {
   const options = workerOptions({ PUBLIC_BASE_URL: base, ...bindings });
   const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', port, ...options }));
   await mf.ready;
-  const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  const portal = new Portal(mf, db, await mf.getKVNamespace('PORTAL_SWITCH'));
+  const portal = await openPortal(mf);
   portal.base = base;
   return portal;
 }

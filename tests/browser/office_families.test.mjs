@@ -124,7 +124,7 @@ test('a staff member removed from the organization lands on sign-in saying why',
   const org = await portal.createOrganization('removed');
   const tab = await openTab(browser, portal.base);
   await staffSignIn(tab, portal.base, 'removed', org.owner_email, org.owner_password);
-  await portal.db.prepare('DELETE FROM staff_users WHERE email = ?').bind(org.owner_email).run();
+  await portal.dbOf('removed').prepare('DELETE FROM staff_users WHERE email = ?').bind(org.owner_email).run();
   await tab.page.goto(`${portal.base}/office/removed/families`);
   assert.equal(new URL(tab.page.url()).pathname, '/office/removed');
   assert.match(await tab.page.getByRole('status').textContent(), /Your Office Portal account has been removed from this organization\./);

@@ -107,7 +107,7 @@ test('sign-in lands on My Account with the session cookie; Sign out ends the ses
   await checkPage(tab, 'signed out');
   await tab.page.reload();
   assert.equal(await tab.page.getByRole('status').count(), 0, 'the message is shown once');
-  const ended = await portal.db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE end_reason = 'signed_out'").first();
+  const ended = await portal.dbOf('signin').prepare("SELECT COUNT(*) AS n FROM sessions WHERE end_reason = 'signed_out'").first();
   assert.equal(ended.n, 1);
   await go(tab, '/portal/signin/account');
   assert.equal(new URL(tab.page.url()).pathname, '/portal/signin', 'My Account without a session goes to sign-in');
@@ -282,7 +282,7 @@ test('a form posted from another site is refused and changes nothing', async () 
     const tab = await openTab(browser, portal.base);
     await signIn(tab, 'csrf', primary.email, primary.password);
     assert.equal(await heading(tab.page), 'My Account');
-    const live = () => portal.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ? AND ended_at IS NULL').bind(primary.id).first();
+    const live = () => portal.dbOf('csrf').prepare('SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ? AND ended_at IS NULL').bind(primary.id).first();
     const before = (await live()).n;
 
     await tab.page.goto(`http://localhost:${evilPort}/`);

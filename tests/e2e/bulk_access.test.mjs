@@ -28,14 +28,15 @@ async function seededOrganization(slug, n) {
     primary: `gdn_${slug}_${i}_p`,
     secondary: `gdn_${slug}_${i}_s`,
   }));
+  const db = portal.dbOf(slug);
   const statements = families.flatMap((f, i) => [
-    portal.db
+    db
       .prepare('INSERT OR IGNORE INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
       .bind(f.id, org.id, f.name, f.primary, now, now),
-    portal.db
+    db
       .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Pat', ?, ?, 'can_log_in', ?, ?)")
       .bind(f.primary, org.id, f.id, `Primary ${i}`, `p${i}@${slug}.test`, now, now),
-    portal.db
+    db
       .prepare("INSERT OR IGNORE INTO guardians (id, org_id, family_id, first_name, last_name, email, access_state, created_at, updated_at) VALUES (?, ?, ?, 'Sam', ?, ?, 'no_access', ?, ?)")
       .bind(f.secondary, org.id, f.id, `Secondary ${i}`, `s${i}@${slug}.test`, now, now),
   ]);
@@ -43,7 +44,7 @@ async function seededOrganization(slug, n) {
   // inserts are idempotent), as the benchmark's seeding does.
   for (let i = 0; i < statements.length; i += 300) {
     const chunk = statements.slice(i, i + 300);
-    await portal.waitFor(async () => (await portal.db.batch(chunk), true), `seed rows ${i}..${i + chunk.length}`, 60_000);
+    await portal.waitFor(async () => (await db.batch(chunk), true), `seed rows ${i}..${i + chunk.length}`, 60_000);
   }
   return { staff, org, families };
 }
@@ -76,8 +77,8 @@ async function importAndWait(slug, staff, csv, query) {
   return finished(slug, staff, res.body.job_id);
 }
 
-async function accessState(id) {
-  return (await portal.db.prepare('SELECT access_state FROM guardians WHERE id = ?').bind(id).first()).access_state;
+async function accessState(slug, id) {
+  return (await portal.dbOf(slug).prepare('SELECT access_state FROM guardians WHERE id = ?').bind(id).first()).access_state;
 }
 
 /** Sets "Has Access To Portal" of the lines of these contacts (the report's last column). */
@@ -113,7 +114,7 @@ test('exporting the report and importing it unchanged changes nothing, and the u
   const job = await importAndWait('bulk-same', staff, await report('bulk-same', staff));
   assert.equal(job.status, 'done');
   assert.deepEqual([job.total, job.processed, job.updated, job.unchanged, job.errors.length], [8, 8, 0, 8, 0]);
-  assert.equal(await accessState(families[0].primary), 'can_log_in');
+  assert.equal(await accessState('bulk-same', families[0].primary), 'can_log_in');
   const [summary] = await portal.waitForMail('owner@bulk-same.test', (m) => m.kind === 'import_summary');
   assert.match(summary.text, /8 rows: 0 changed, 8 unchanged, 0 with errors/);
   assert.ok(summary.text.includes(`/office/bulk-same/api/imports/${job.id}`));
@@ -155,7 +156,7 @@ test('names a spreadsheet would run as formulas are exported as text, and the re
   });
   assert.equal(added.status, 201, added.text);
   // The API refuses control characters in names; a tab or carriage return stored before is exported safely too.
-  await portal.db.prepare('UPDATE guardians SET first_name = ?, last_name = ? WHERE id = ?').bind('\tTab', '\rReturn', primary.id).run();
+  await portal.dbOf(slug).prepare('UPDATE guardians SET first_name = ?, last_name = ? WHERE id = ?').bind('\tTab', '\rReturn', primary.id).run();
 
   const csv = await report(slug, staff);
   assert.ok(csv.includes(`${secondary.id},${family.id},"'=HYPERLINK(""http://evil"",""x"")",'@SUM(1+1),Lee,Yes\n`), csv);
@@ -173,8 +174,8 @@ test('names a spreadsheet would run as formulas are exported as text, and the re
   const job = await importAndWait(slug, staff, csv);
   assert.equal(job.status, 'done');
   assert.deepEqual([job.total, job.processed, job.updated, job.unchanged, job.errors.length], [4, 4, 0, 4, 0], JSON.stringify(job));
-  assert.equal(await accessState(secondary.id), 'can_log_in');
-  assert.equal(await accessState(primary.id), 'can_log_in');
+  assert.equal(await accessState(slug, secondary.id), 'can_log_in');
+  assert.equal(await accessState(slug, primary.id), 'can_log_in');
 });
 
 test('three contacts flipped to No are revoked, exactly those, with e-mails; the same file again changes nothing more', async () => {
@@ -186,7 +187,7 @@ test('three contacts flipped to No are revoked, exactly those, with e-mails; the
   assert.deepEqual([job.updated, job.unchanged, job.errors.length], [3, 7, 0]);
   assert.deepEqual(job.changes.map((c) => [c.contact_id, c.action]).sort(), flipped.map((id) => [id, 'revoke']).sort());
   for (const f of families) {
-    assert.equal(await accessState(f.primary), flipped.includes(f.primary) ? 'invite_revoked' : 'can_log_in');
+    assert.equal(await accessState(slug, f.primary), flipped.includes(f.primary) ? 'invite_revoked' : 'can_log_in');
   }
   for (const i of [0, 2, 4]) await portal.waitForMail(`p${i}@${slug}.test`, (m) => m.kind === 'access_revoked');
   assert.equal((await portal.mailbox(`p1@${slug}.test`)).length, 0);
@@ -208,13 +209,13 @@ test('a secondary flipped to Yes is a row error naming its line, and nothing els
   assert.equal(job.errors.length, 1);
   assert.equal(job.errors[0].row, line);
   assert.match(job.errors[0].message, /Primary Guardian/);
-  assert.equal(await accessState(families[1].secondary), 'no_access');
+  assert.equal(await accessState(slug, families[1].secondary), 'no_access');
 });
 
 test("a primary flipped to Yes is invited; another organization's contact is a row error", async () => {
   const slug = 'bulk-invite';
   const { staff, families, org } = await seededOrganization(slug, 2);
-  await portal.db.prepare("UPDATE guardians SET access_state = 'no_access' WHERE id = ?").bind(families[1].primary).run();
+  await portal.dbOf(slug).prepare("UPDATE guardians SET access_state = 'no_access' WHERE id = ?").bind(families[1].primary).run();
   const other = await seededOrganization('bulk-invite-other', 1);
   const csv = [
     HEADER,
@@ -228,9 +229,9 @@ test("a primary flipped to Yes is invited; another organization's contact is a r
   assert.match(job.errors[0].message, /no contact/);
   assert.match(job.errors[1].message, /belongs to customer/);
   await portal.waitForMail(`p1@${slug}.test`, (m) => m.kind === 'invitation');
-  assert.equal(await accessState(families[1].primary), 'invite_sent');
-  assert.equal(await accessState(other.families[0].primary), 'can_log_in');
-  assert.equal(await accessState(families[0].primary), 'can_log_in');
+  assert.equal(await accessState(slug, families[1].primary), 'invite_sent');
+  assert.equal(await accessState('bulk-invite-other', other.families[0].primary), 'can_log_in');
+  assert.equal(await accessState(slug, families[0].primary), 'can_log_in');
   assert.ok(org.id);
 });
 
@@ -242,7 +243,7 @@ test('a dry run reports exactly what would change and changes nothing', async ()
   assert.equal(job.dry_run, true);
   assert.deepEqual(job.changes.map((c) => c.contact_id).sort(), [families[0].primary, families[1].primary].sort());
   assert.equal(job.updated, 2);
-  assert.equal(await accessState(families[0].primary), 'can_log_in');
+  assert.equal(await accessState(slug, families[0].primary), 'can_log_in');
   assert.equal((await portal.mailbox(`p0@${slug}.test`)).length, 0);
   const [summary] = await portal.waitForMail('owner@bulk-dry.test', (m) => m.kind === 'import_summary');
   assert.match(summary.subject, /^Dry run/);
@@ -258,7 +259,7 @@ test('columns are matched by name whatever their case, spacing and order', async
   ].join('\r\n');
   const job = await importAndWait(slug, staff, csv);
   assert.deepEqual([job.updated, job.unchanged, job.errors.length], [1, 1, 0]);
-  assert.equal(await accessState(families[0].primary), 'invite_revoked');
+  assert.equal(await accessState(slug, families[0].primary), 'invite_revoked');
 });
 
 test('a bad row in the middle is reported and the rows around it are applied', async () => {
@@ -273,8 +274,8 @@ test('a bad row in the middle is reported and the rows around it are applied', a
   const job = await importAndWait(slug, staff, csv);
   assert.equal(job.updated, 2);
   assert.deepEqual(job.errors.map((e) => [e.row, /Yes or No/.test(e.message)]), [[3, true]]);
-  assert.equal(await accessState(families[1].primary), 'can_log_in');
-  assert.equal(await accessState(families[2].primary), 'invite_revoked');
+  assert.equal(await accessState(slug, families[1].primary), 'can_log_in');
+  assert.equal(await accessState(slug, families[2].primary), 'invite_revoked');
   // Saved with Windows line ends and a blank line, the bad row is still named by its line.
   const crlf = csv.replace(`\n${families[1].primary}`, `\n\n${families[1].primary}`).replaceAll('\n', '\r\n');
   const dry = await importAndWait(slug, staff, crlf, '?update_matching=true&dry_run=true');
@@ -301,8 +302,7 @@ test('a file that cannot be read is refused before anything is stored, naming th
   const oversized = new Blob(['x'.repeat(4 * 1024 * 1024 + 1)]).stream();
   await refused(oversized, 413, 'body_too_large');
   assertError(await upload('bulk-refused', staff, `${HEADER}\n`, '?update_matching=false'), 422, 'invalid_field');
-  const { n } = await portal.db.prepare("SELECT COUNT(*) AS n FROM import_jobs WHERE staff_email = 'owner@bulk-refused.test'").first();
-  assert.equal(n, 0);
+  assert.equal(await portal.countEverywhere("SELECT COUNT(*) AS n FROM import_jobs WHERE staff_email = 'owner@bulk-refused.test'"), 0);
   assertError(await portal.request('GET', '/office/bulk-refused/api/imports/imp_nope', { token: staff }), 404, 'import_not_found');
 });
 
@@ -312,18 +312,19 @@ test('a large file runs in chunks, and a chunk delivered again applies no row tw
   const flips = Object.fromEntries(families.filter((_, i) => i % 10 === 0).map((f) => [f.primary, 'No']));
   const job = await importAndWait(slug, staff, edit(await report(slug, staff), flips));
   assert.deepEqual([job.total, job.processed, job.updated, job.unchanged], [600, 600, 30, 570]);
-  const { results: chunks } = await portal.db
+  const db = portal.dbOf(slug);
+  const { results: chunks } = await db
     .prepare("SELECT id FROM outbox WHERE kind = 'import_chunk' AND payload LIKE ?")
     .bind(`%${job.id}%`)
     .all();
   assert.equal(chunks.length, 3);
   // Delivered again: once as a duplicate message, once with the chunk marked unfinished (a crash).
-  await portal.db.prepare('UPDATE import_chunks SET done_at = NULL WHERE job_id = ? AND chunk = 0').bind(job.id).run();
-  await portal.db.prepare('UPDATE outbox SET processed_at = NULL WHERE id = ?').bind(chunks[0].id).run();
+  await db.prepare('UPDATE import_chunks SET done_at = NULL WHERE job_id = ? AND chunk = 0').bind(job.id).run();
+  await db.prepare('UPDATE outbox SET processed_at = NULL WHERE id = ?').bind(chunks[0].id).run();
   const queue = await portal.mf.getQueueProducer('JOBS');
   await queue.send({ outbox_id: chunks[0].id });
   await queue.send({ outbox_id: chunks[0].id });
-  await portal.waitFor(async () => (await portal.db.prepare('SELECT done_at FROM import_chunks WHERE job_id = ? AND chunk = 0').bind(job.id).first()).done_at, 'the chunk again');
+  await portal.waitFor(async () => (await db.prepare('SELECT done_at FROM import_chunks WHERE job_id = ? AND chunk = 0').bind(job.id).first()).done_at, 'the chunk again');
   const after = (await portal.request('GET', `/office/${slug}/api/imports/${job.id}`, { token: staff })).body;
   assert.deepEqual([after.processed, after.updated, after.unchanged], [600, 30, 570]);
   const revokedMails = (await portal.mailbox(`p0@${slug}.test`)).filter((m) => m.kind === 'access_revoked');

@@ -22,7 +22,7 @@ test('a cookie request from another origin is refused and changes nothing', asyn
     body: JSON.stringify({ name: 'Forged', primary_guardian: { first_name: 'F', last_name: 'F', email: 'forged@csrf.test' } }),
   });
   assertError(res, 403, 'cross_site_request');
-  const n = await portal.db.prepare("SELECT COUNT(*) AS n FROM families WHERE name = 'Forged'").first();
+  const n = await portal.dbOf('csrf').prepare("SELECT COUNT(*) AS n FROM families WHERE name = 'Forged'").first();
   assert.equal(n.n, 0);
 });
 

@@ -25,8 +25,8 @@ async function addStaffUser(email, password, role) {
   let key = Buffer.from(password);
   for (let i = 0; i < 6; i++) key = pbkdf2Sync(key, salt, 100000, 32, 'sha256');
   const hash = `$pbkdf2-sha256$i=100000,r=6$${salt.toString('base64').replace(/=+$/, '')}$${key.toString('base64').replace(/=+$/, '')}`;
-  const org = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'splash'").first();
-  await portal.db
+  const org = await portal.dbOf('splash').prepare("SELECT id FROM organizations WHERE slug = 'splash'").first();
+  await portal.dbOf('splash')
     .prepare('INSERT INTO staff_users (id, org_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)')
     .bind(`stf_${email}`, org.id, email, hash, role, Date.now())
     .run();
@@ -76,13 +76,13 @@ test('disabling the portal: 503 with the exact message for pages and API, staff 
 });
 
 test('D1 is the truth and KV mirrors it for the edge', async () => {
-  const org = await portal.db.prepare("SELECT portal_enabled FROM organizations WHERE slug = 'splash'").first();
+  const org = await portal.dbOf('splash').prepare("SELECT portal_enabled FROM organizations WHERE slug = 'splash'").first();
   assert.equal(org.portal_enabled, 0);
   assert.equal(await portal.kv.get('portal-switch:splash'), 'off');
 });
 
 test('disabling ends every customer session (the session epoch rises) and tells the owner', async () => {
-  const org = await portal.db.prepare("SELECT customer_session_epoch FROM organizations WHERE slug = 'splash'").first();
+  const org = await portal.dbOf('splash').prepare("SELECT customer_session_epoch FROM organizations WHERE slug = 'splash'").first();
   assert.equal(org.customer_session_epoch, 1);
   const [mail] = await portal.waitForMail('owner@splash.test', (m) => m.kind === 'customer_portal_switched');
   assert.match(mail.subject, /is off/);
@@ -90,14 +90,14 @@ test('disabling ends every customer session (the session epoch rises) and tells 
 });
 
 test('setting the same value again changes nothing: no audit entry, no e-mail, no new epoch', async () => {
-  const before = await portal.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'customer_portal_%'").first();
+  const before = await portal.dbOf('splash').prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'customer_portal_%'").first();
   const res = await setPortal(false);
   assert.equal(res.status, 200);
-  const afterCount = await portal.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'customer_portal_%'").first();
+  const afterCount = await portal.dbOf('splash').prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'customer_portal_%'").first();
   assert.equal(afterCount.n, before.n);
-  const org = await portal.db.prepare("SELECT customer_session_epoch FROM organizations WHERE slug = 'splash'").first();
+  const org = await portal.dbOf('splash').prepare("SELECT customer_session_epoch FROM organizations WHERE slug = 'splash'").first();
   assert.equal(org.customer_session_epoch, 1);
-  const outbox = await portal.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%customer_portal_switched%'").first();
+  const outbox = await portal.dbOf('splash').prepare("SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%customer_portal_switched%'").first();
   assert.equal(outbox.n, 1);
 });
 
@@ -105,7 +105,7 @@ test('re-enabling opens the portal again and is audited with the staff member', 
   const on = await setPortal(true);
   assert.deepEqual(on.body, { enabled: true, status_message: USING });
   assert.equal((await portal.request('GET', '/portal/splash')).status, 200);
-  const audit = await portal.db
+  const audit = await portal.dbOf('splash')
     .prepare("SELECT action, actor_kind, actor_label FROM audit_log WHERE action LIKE 'customer_portal_%' ORDER BY at, rowid")
     .all();
   assert.deepEqual(
@@ -115,15 +115,15 @@ test('re-enabling opens the portal again and is audited with the staff member', 
       ['customer_portal_enabled', 'staff', 'owner@splash.test'],
     ],
   );
-  const org = await portal.db.prepare("SELECT customer_session_epoch FROM organizations WHERE slug = 'splash'").first();
+  const org = await portal.dbOf('splash').prepare("SELECT customer_session_epoch FROM organizations WHERE slug = 'splash'").first();
   assert.equal(org.customer_session_epoch, 1, 're-enabling does not revive ended sessions');
 });
 
 test('two staff members flipping the switch at once write one change', async () => {
-  await portal.db.prepare("DELETE FROM audit_log WHERE action LIKE 'customer_portal_%'").run();
+  await portal.dbOf('splash').prepare("DELETE FROM audit_log WHERE action LIKE 'customer_portal_%'").run();
   const results = await Promise.all([setPortal(false), setPortal(false), setPortal(false)]);
   for (const r of results) assert.equal(r.body.enabled, false);
-  const audit = await portal.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'customer_portal_disabled'").first();
+  const audit = await portal.dbOf('splash').prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'customer_portal_disabled'").first();
   assert.equal(audit.n, 1);
   await setPortal(true);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { workerOptions, migrationStatements, Portal, PLATFORM_TOKEN, assertError } from './harness.mjs';
+import { workerOptions, openPortal, PLATFORM_TOKEN, assertError } from './harness.mjs';
 
 /**
  * The provider stand-in. `script[address]` is the list of answers for that address, one per call
@@ -96,9 +96,7 @@ before(async () => {
   options.workers[1].queueConsumers['portal-jobs'].maxRetries = MAX_RETRIES;
   const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, ...options }));
   await mf.ready;
-  const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  portal = new Portal(mf, db, await mf.getKVNamespace('PORTAL_SWITCH'));
+  portal = await openPortal(mf);
   for (const [name, owner_email] of Object.entries(ADDR)) {
     const org = await portal.createOrganization(name, { owner_email });
     orgs[name] = { ...org, staff: await portal.staffSignIn(name, owner_email, org.owner_password) };
@@ -109,8 +107,11 @@ after(async () => {
   provider?.close();
 });
 
+/** The database of the organization whose owner `to` is (each address is one organization's). */
+const dbOfAddress = (to) => portal.dbOf(Object.keys(ADDR).find((name) => ADDR[name] === to));
+
 const row = (to) =>
-  portal.db
+  dbOfAddress(to)
     .prepare("SELECT id, org_id, processed_at, failed_at, enqueued_at, attempts, last_error FROM outbox WHERE kind = 'email' AND json_extract(payload, '$.to') = ?")
     .bind(to)
     .first();
@@ -127,7 +128,7 @@ test('the normal path stamps the hand-over, and the cron does not send a second 
   const before = await row(ADDR.down);
   assert.ok(before.enqueued_at > 0, 'enqueued_at is set when the queue took the message');
   // Make it look old enough for the sweep, then run the cron twice.
-  await portal.db.prepare('UPDATE outbox SET created_at = created_at - 600000 WHERE id = ?').bind(before.id).run();
+  await dbOfAddress(ADDR.down).prepare('UPDATE outbox SET created_at = created_at - 600000 WHERE id = ?').bind(before.id).run();
   await portal.triggerCron();
   await portal.triggerCron();
   const afterCron = await row(ADDR.down);
@@ -193,7 +194,7 @@ async function addStaffUser(slug, email, password) {
   let key = Buffer.from(password);
   for (let i = 0; i < 6; i++) key = pbkdf2Sync(key, salt, 100000, 32, 'sha256');
   const hash = `$pbkdf2-sha256$i=100000,r=6$${salt.toString('base64').replace(/=+$/, '')}$${key.toString('base64').replace(/=+$/, '')}`;
-  await portal.db
+  await portal.dbOf(slug)
     .prepare('INSERT INTO staff_users (id, org_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)')
     .bind(`stf_${email}`, orgs[slug].id, email, hash, 'staff', Date.now())
     .run();

@@ -294,10 +294,10 @@ async function managingSecondary(s, name) {
 }
 
 /** The audit log's rows of `action` on `target_id`, with their insertion order (rowid). */
-const auditRows = async (action, targetId) =>
-  (await portal.db.prepare('SELECT rowid AS n, target_id FROM audit_log WHERE action = ? AND target_id = ?').bind(action, targetId).all()).results;
-const enrollmentsIn = async (classId) =>
-  (await portal.db.prepare('SELECT id, status FROM enrollments WHERE class_id = ?').bind(classId).all()).results;
+const auditRows = async (slug, action, targetId) =>
+  (await portal.dbOf(slug).prepare('SELECT rowid AS n, target_id FROM audit_log WHERE action = ? AND target_id = ?').bind(action, targetId).all()).results;
+const enrollmentsIn = async (slug, classId) =>
+  (await portal.dbOf(slug).prepare('SELECT id, status FROM enrollments WHERE class_id = ?').bind(classId).all()).results;
 
 test('a revoke racing the revoked guardian’s enrollment, 12 rounds: the enrollment lands before the revoke (201) or not at all (401)', async (t) => {
   const s = await school('revoke-race');
@@ -314,12 +314,12 @@ test('a revoke racing the revoked guardian’s enrollment, 12 rounds: the enroll
       ? await Promise.all([enrolling(), later(revoke)])
       : await Promise.all([later(enrolling), revoke()]);
     assert.equal(revoked.status, 200, revoked.text);
-    const rows = await enrollmentsIn(c.id);
+    const rows = await enrollmentsIn(s.slug, c.id);
     if (enrolled.status === 201) {
       assert.deepEqual(rows.map((r) => r.id), [enrolled.body.id], `round ${round}: the enrollment answered 201 exists`);
       // It committed before the revoke: its audit row was written first.
-      const [made] = await auditRows('student_enrolled', enrolled.body.id);
-      const [revoke] = await auditRows('access_revoked', bob.id);
+      const [made] = await auditRows(s.slug, 'student_enrolled', enrolled.body.id);
+      const [revoke] = await auditRows(s.slug, 'access_revoked', bob.id);
       assert.ok(made.n < revoke.n, `round ${round}: the enrollment was written after the revoke`);
     } else {
       assertError(enrolled, 401, 'session_ended');
@@ -328,7 +328,7 @@ test('a revoke racing the revoked guardian’s enrollment, 12 rounds: the enroll
     // Either way, the revoked guardian can enroll no more.
     const c2 = await s.addClass(`After ${round}`, 5, false);
     assertError(await enroll(s, bob.token, s.mia.id, c2.id), 401, 'session_ended');
-    assert.deepEqual(await enrollmentsIn(c2.id), []);
+    assert.deepEqual(await enrollmentsIn(s.slug, c2.id), []);
     outcomes.push(enrolled.status);
   }
   assert.ok(outcomes.every((o) => o === 201 || o === 401), outcomes.join(' '));
@@ -347,7 +347,7 @@ test('a customer write whose session ended after the session check writes nothin
   const spot = (await enroll(s, s.primary.token, s.mia.id, waitlisted.id)).body;
   assert.equal(spot.status, 'waitlisted');
   const other = await s.addClass('Other', 5, false);
-  const audits = async () => (await portal.db.prepare('SELECT COUNT(*) AS n FROM audit_log').first()).n;
+  const audits = async () => (await portal.dbOf(s.slug).prepare('SELECT COUNT(*) AS n FROM audit_log').first()).n;
 
   const writes = [
     ['enroll', 'POST', '/enrollments', { student_id: s.mia.id, class_id: other.id }],
@@ -367,7 +367,7 @@ test('a customer write whose session ended after the session check writes nothin
     assertError(await portal.request('GET', `${api(s.slug)}/students`, { token }), 401, 'session_ended');
     token = await tokenOf();
   }
-  assert.deepEqual(await enrollmentsIn(other.id), [], 'no enrollment was written');
+  assert.deepEqual(await enrollmentsIn(s.slug, other.id), [], 'no enrollment was written');
   const students = await portal.request('GET', `${api(s.slug)}/students`, { token: s.primary.token });
   assert.deepEqual(students.body.students.map((x) => x.first_name), ['Mia'], 'no student added or renamed');
   const requests = await portal.request('GET', `${api(s.slug)}/requests`, { token: s.primary.token });

@@ -10,12 +10,16 @@ export const BASE = 'http://portal.test';
 export const PLATFORM_TOKEN = 'test-platform-token';
 export const SESSION_SECRET = 'test-session-secret-'.padEnd(80, 'x');
 
+/** The tenant databases (wrangler.toml's DB_1 ... DB_N): organizations are placed on both in turn. */
+export const DATABASES = ['DB_1', 'DB_2'];
+
 /**
  * The migrations' statements (comments dropped, one statement per `;` at line end), in order;
- * `files` picks some of the migration files by name.
+ * `files` picks some of the migration files by name; `folder` is the tenant databases' or the
+ * directory's (`d1-migrations-directory`).
  */
-export function migrationStatements(files = () => true) {
-  const dir = `${ROOT}d1-migrations`;
+export function migrationStatements(files = () => true, folder = 'd1-migrations') {
+  const dir = `${ROOT}${folder}`;
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql') && files(f))
     .sort()
@@ -40,13 +44,14 @@ function builtWorker(name) {
 
 /**
  * The `http` Worker (requests, cron) and the `jobs` Worker (queue consumer), as wrangler.toml and
- * wrangler.jobs.toml deploy them: the same D1 database, KV namespace and queue; the same vars.
+ * wrangler.jobs.toml deploy them: the same tenant D1 databases, KV namespace and queue; the same
+ * vars; the directory database for the http Worker.
  */
 export function workerOptions(bindings = {}) {
   const shared = {
     modulesRoot: ROOT,
     compatibilityDate: '2026-11-01',
-    d1Databases: { DB: 'portal-access' },
+    d1Databases: { DB_1: 'portal-access', DB_2: 'portal-access-2' },
     queueProducers: { JOBS: { queueName: 'portal-jobs' } },
     bindings: {
       ENVIRONMENT: 'development',
@@ -64,6 +69,7 @@ export function workerOptions(bindings = {}) {
         ...shared,
         name: 'portal-access',
         modules: builtWorker('http'),
+        d1Databases: { ...shared.d1Databases, DIRECTORY: 'portal-access-directory' },
         kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
         cronTriggers: ['* * * * *'],
       },
@@ -83,17 +89,55 @@ export function workerOptions(bindings = {}) {
 export async function startPortal({ bindings = {} } = {}) {
   const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, ...workerOptions(bindings) }));
   await mf.ready;
-  const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  const kv = await mf.getKVNamespace('PORTAL_SWITCH');
-  return new Portal(mf, db, kv);
+  return openPortal(mf);
+}
+
+/** The Portal of a started Miniflare: every database migrated (each tenant one, the directory). */
+export async function openPortal(mf) {
+  const dbs = {};
+  for (const name of DATABASES) {
+    const db = await mf.getD1Database(name);
+    await db.batch(migrationStatements().map((s) => db.prepare(s)));
+    dbs[name] = db;
+  }
+  const directory = await mf.getD1Database('DIRECTORY');
+  await directory.batch(migrationStatements(undefined, 'd1-migrations-directory').map((s) => directory.prepare(s)));
+  return new Portal(mf, dbs, await mf.getKVNamespace('PORTAL_SWITCH'), directory);
 }
 
 export class Portal {
-  constructor(mf, db, kv) {
+  constructor(mf, dbs, kv, directory) {
     this.mf = mf;
-    this.db = db;
+    this.dbs = dbs;
+    /** The first tenant database, for SQL that is about no one organization. */
+    this.db = dbs[DATABASES[0]];
     this.kv = kv;
+    this.directory = directory;
+    /** slug → the database createOrganization placed it on. */
+    this.placed = new Map();
+    /** A binding that every organization goes to instead (a benchmark's one-database peer). */
+    this.pin = null;
+  }
+
+  /** The database that holds organization `slug` (created through createOrganization). */
+  dbOf(slug) {
+    const binding = this.placed.get(slug);
+    if (!binding) throw new Error(`organization ${slug} was not created through createOrganization`);
+    return this.dbs[binding];
+  }
+
+  /** The database that holds organization `slug`, as the directory says (however it was created). */
+  async locate(slug) {
+    const row = await this.directory.prepare('SELECT database FROM organizations_directory WHERE slug = ?').bind(slug).first();
+    if (!row) throw new Error(`organization ${slug} is not in the directory`);
+    return this.dbs[row.database];
+  }
+
+  /** The sum of `n` that `sql` (a `SELECT COUNT(*) AS n ...`) answers on every tenant database. */
+  async countEverywhere(sql, ...args) {
+    let n = 0;
+    for (const db of Object.values(this.dbs)) n += (await db.prepare(sql).bind(...args).first()).n;
+    return n;
   }
 
   async close() {
@@ -119,17 +163,22 @@ export class Portal {
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
 
+  /** Places organizations on the tenant databases in turn (unless `database` says), so that every
+   * test runs with organizations on several databases. */
   async createOrganization(slug, overrides = {}) {
     const json = {
       slug,
       name: `${slug} Swim School`,
       owner_email: `owner@${slug}.test`,
       owner_password: 'owner-password-1',
+      // The first on DB_2: an organization there is found only if the request went to its database.
+      database: this.pin ?? DATABASES[(this.placed.size + 1) % DATABASES.length],
       ...overrides,
     };
     const res = await this.request('POST', '/platform/api/organizations', { json, token: PLATFORM_TOKEN });
     if (res.status !== 201) throw new Error(`organization ${slug}: ${res.status} ${res.text}`);
-    return { ...res.body, owner_email: json.owner_email, owner_password: json.owner_password };
+    this.placed.set(slug, json.database);
+    return { ...res.body, owner_email: json.owner_email, owner_password: json.owner_password, database: json.database };
   }
 
   async staffSignIn(slug, email, password) {
@@ -204,8 +253,8 @@ export class Portal {
    * An organization with a family whose primary guardian can log in and whose secondary was
    * invited and accepted: {staff, family, primary, secondary} with ids and session tokens.
    */
-  async familyWithSecondary(slug) {
-    const org = await this.createOrganization(slug);
+  async familyWithSecondary(slug, orgOverrides = {}) {
+    const org = await this.createOrganization(slug, orgOverrides);
     const staff = await this.staffSignIn(slug, org.owner_email, org.owner_password);
     const family = await this.createFamily(slug, staff, 'Lee', {
       first_name: 'Ann',

@@ -114,12 +114,12 @@ test('staff enable login for a primary guardian; the invitation expires after 48
   assert.ok(Math.abs(expires - (before + 48 * 3600_000)) < 60_000, res.body.invitation_expires_at);
   const [mail] = await portal.waitForMail('ann@enable.test', (m) => m.kind === 'invitation');
   assert.match(mail.text, /http:\/\/portal\.test\/portal\/enable\/invitations\/[A-Za-z0-9_-]{43}/);
-  const stored = await portal.db.prepare('SELECT token_hash FROM invitations WHERE guardian_id = ?').bind(family.primary_guardian_id).first();
+  const stored = await portal.dbOf('enable').prepare('SELECT token_hash FROM invitations WHERE guardian_id = ?').bind(family.primary_guardian_id).first();
   const token = /invitations\/([A-Za-z0-9_-]{43})/.exec(mail.text)[1];
   assert.match(stored.token_hash, /^[0-9a-f]{64}$/);
   assert.notEqual(stored.token_hash, token, 'only the hash is stored');
   const outbox = await portal.waitFor(async () => {
-    const r = await portal.db.prepare("SELECT payload, processed_at FROM outbox WHERE payload LIKE '%ann@enable.test%' AND payload LIKE '%invitation%'").first();
+    const r = await portal.dbOf('enable').prepare("SELECT payload, processed_at FROM outbox WHERE payload LIKE '%ann@enable.test%' AND payload LIKE '%invitation%'").first();
     return r?.processed_at ? r : null;
   }, 'the invitation to be sent');
   assert.ok(!outbox.payload.includes(token), 'the outbox forgets the token once the e-mail is sent');
@@ -194,7 +194,7 @@ test('the primary may change the address before sending; a re-send kills the old
   assertError(tooSoon, 429, 'resend_cooldown');
   assert.ok(Number(tooSoon.headers.get('retry-after')) > 0);
 
-  await portal.db.prepare('UPDATE invitations SET created_at = created_at - 120000 WHERE guardian_id = ?').bind(catId).run();
+  await portal.dbOf('resend').prepare('UPDATE invitations SET created_at = created_at - 120000 WHERE guardian_id = ?').bind(catId).run();
   const resent = await portal.request('POST', `${api('resend')}/guardians/${catId}/invitation/resend`, { token: primary.token });
   assert.equal(resent.status, 202);
   const second = await portal.linkToken('cat@resend.test', 'invitation_resent');
@@ -219,7 +219,7 @@ test('a secondary cannot invite, revoke, grant permissions or read the access hi
     'primary_guardian_only',
   );
   assertError(await portal.request('GET', `${api('secondary')}/access-history`, { token: t }), 403, 'primary_guardian_only');
-  const perms = await portal.db.prepare('SELECT can_make_payments FROM guardians WHERE id = ?').bind(secondary.id).first();
+  const perms = await portal.dbOf('secondary').prepare('SELECT can_make_payments FROM guardians WHERE id = ?').bind(secondary.id).first();
   assert.equal(perms.can_make_payments, 0);
 });
 
@@ -329,7 +329,7 @@ test('an expired invitation says so, in the API and on its page', async () => {
   assert.equal(page.status, 200);
   assert.match(page.text, /confirm_adult/);
   assert.match(page.text, /accept_terms/);
-  await portal.db.prepare('UPDATE invitations SET expires_at = ? WHERE guardian_id = ?').bind(Date.now() - 1000, cat.body.id).run();
+  await portal.dbOf('expiry').prepare('UPDATE invitations SET expires_at = ? WHERE guardian_id = ?').bind(Date.now() - 1000, cat.body.id).run();
   assert.equal((await portal.request('GET', `${api('expiry')}/invitations/${token}`)).body.status, 'expired');
   assertError(await portal.accept('expiry', token, 'cat-password-1'), 409, 'invitation_expired');
   const expiredPage = await portal.request('GET', `/portal/expiry/invitations/${token}`);
@@ -338,7 +338,7 @@ test('an expired invitation says so, in the API and on its page', async () => {
   const account = await portal.request('GET', `${api('expiry')}/account`, { token: primary.token });
   assert.equal(account.body.guardians.find((g) => g.id === cat.body.id).access_label, 'Invite Expired');
   // A revoked pending invitation and a made-up link each have their own page.
-  await portal.db.prepare('UPDATE invitations SET expires_at = ? WHERE guardian_id = ?').bind(Date.now() + 3600_000, cat.body.id).run();
+  await portal.dbOf('expiry').prepare('UPDATE invitations SET expires_at = ? WHERE guardian_id = ?').bind(Date.now() + 3600_000, cat.body.id).run();
   await portal.request('POST', `${api('expiry')}/guardians/${cat.body.id}/revoke`, { token: primary.token });
   assert.equal((await portal.request('GET', `/portal/expiry/invitations/${token}`)).status, 410);
   assertError(await portal.accept('expiry', token, 'cat-password-1'), 409, 'invitation_revoked');
@@ -357,8 +357,8 @@ test('an accept racing a revoke ends in one consistent state', async () => {
       portal.accept('race', token, 'racer-password-1'),
       portal.request('POST', `${api('race')}/guardians/${g.body.id}/revoke`, { token: primary.token }),
     ]);
-    const row = await portal.db.prepare('SELECT access_state FROM guardians WHERE id = ?').bind(g.body.id).first();
-    const live = await portal.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ? AND ended_at IS NULL').bind(g.body.id).first();
+    const row = await portal.dbOf('race').prepare('SELECT access_state FROM guardians WHERE id = ?').bind(g.body.id).first();
+    const live = await portal.dbOf('race').prepare('SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ? AND ended_at IS NULL').bind(g.body.id).first();
     if (revoked.status === 200) {
       assert.equal(row.access_state, 'invite_revoked');
       assert.equal(live.n, 0, 'no session survives a revoke');
@@ -454,7 +454,7 @@ test('disabling the portal ends customer sessions for good; re-enabling does not
 
 test('a mutating customer request checks D1 even when the edge still thinks the portal is on', async () => {
   const { secondary } = await portal.familyWithSecondary('stale');
-  await portal.db.prepare("UPDATE organizations SET portal_enabled = 0 WHERE slug = 'stale'").run();
+  await portal.dbOf('stale').prepare("UPDATE organizations SET portal_enabled = 0 WHERE slug = 'stale'").run();
   // KV and the isolate's memory still say "on": the sign-in is refused by D1 all the same.
   assertError(await portal.request('POST', `${api('stale')}/session`, { json: { email: secondary.email, password: secondary.password } }), 503, 'portal_unavailable');
   assertError(await portal.request('GET', `${api('stale')}/account`, { token: secondary.token }), 503, 'portal_unavailable');
@@ -471,7 +471,7 @@ test('staff see every invitation with its state and expiry, and the audit log ha
   }
   assert.equal((await portal.request('GET', `${office('console')}/invitations?status=pending`, { token: staff })).body.invitations.length, 0);
   assertError(await portal.request('GET', `${office('console')}/invitations?status=bogus`, { token: staff }), 422, 'invalid_field');
-  const audit = await portal.db
+  const audit = await portal.dbOf('console')
     .prepare('SELECT action FROM audit_log WHERE family_id = ? ORDER BY at, rowid')
     .bind(family.id)
     .all();
@@ -504,9 +504,9 @@ test('parallel sends to many guardians write one invitation and one e-mail each 
   );
   for (const a of answers) assert.ok([202, 409, 429].includes(a.status), `${a.status} ${a.text}`);
   for (const f of families) {
-    const { n } = await portal.db.prepare('SELECT COUNT(*) AS n FROM invitations WHERE guardian_id = ?1').bind(f.primary_guardian_id).first();
+    const { n } = await portal.dbOf('parallel-send').prepare('SELECT COUNT(*) AS n FROM invitations WHERE guardian_id = ?1').bind(f.primary_guardian_id).first();
     assert.equal(n, 1, `${f.name}: invitations written`);
-    const mails = await portal.db
+    const mails = await portal.dbOf('parallel-send')
       .prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'email' AND payload LIKE ?1")
       .bind(`%${f.guardians[0].email}%`)
       .first();

@@ -39,8 +39,8 @@ async function addStudent(slug, token, familyId, birth_date = '2016-04-02') {
   return res.body;
 }
 
-async function ledgerRows(familyId, kind = 'payment') {
-  const { results } = await portal.db.prepare('SELECT * FROM ledger_entries WHERE family_id = ? AND kind = ?').bind(familyId, kind).all();
+async function ledgerRows(familyId, kind = 'payment', slug = SLUG) {
+  const { results } = await portal.dbOf(slug).prepare('SELECT * FROM ledger_entries WHERE family_id = ? AND kind = ?').bind(familyId, kind).all();
   return results;
 }
 
@@ -250,7 +250,7 @@ test('a_saved_method_payment_is_charged_once_at_the_gateway', async () => {
   assert.equal(c.body.status, 'succeeded');
   assert.equal(c.body.payment_method_id, card.id);
   assert.ok(c.body.gateway_charge_ref, c.text);
-  const { results: charges } = await portal.db
+  const { results: charges } = await portal.dbOf(SLUG)
     .prepare("SELECT * FROM sandbox_gateway_calls WHERE org_id = ? AND operation = 'charge' AND outcome = 'ok'")
     .bind(here.org.id)
     .all();
@@ -269,7 +269,7 @@ test('a_declined_saved_method_enters_nothing_in_the_ledger', async () => {
     headers: { 'idempotency-key': 'desk-declined' },
   });
   assertError(res, 402, 'payment_declined');
-  assert.deepEqual(await ledgerRows(there.family.id), []);
+  assert.deepEqual(await ledgerRows(there.family.id, 'payment', OTHER), []);
 });
 
 test('taking_a_payment_refuses_bad_input_and_other_organizations_ids', async () => {
@@ -310,6 +310,6 @@ test('taking_a_payment_refuses_bad_input_and_other_organizations_ids', async () 
   });
   assertError(malformed, 400, 'malformed_json');
   assert.deepEqual(await ledgerRows(family.id), [], 'nothing was taken');
-  const { results: claimed } = await portal.db.prepare('SELECT * FROM staff_payments WHERE family_id = ?').bind(family.id).all();
+  const { results: claimed } = await portal.dbOf(SLUG).prepare('SELECT * FROM staff_payments WHERE family_id = ?').bind(family.id).all();
   assert.deepEqual(claimed, []);
 });

@@ -94,10 +94,10 @@ test('the upload form refuses what is not its own form, and an oversized file, w
   assert.match(await noFile.text(), /Choose the edited report/);
   const notCsv = await upload('just some words');
   assert.equal(notCsv.status, 422);
-  const jobs = await portal.db.prepare("SELECT COUNT(*) AS n FROM import_jobs WHERE org_id = (SELECT id FROM organizations WHERE slug = 'acme')").first();
+  const jobs = await portal.dbOf('acme').prepare("SELECT COUNT(*) AS n FROM import_jobs WHERE org_id = (SELECT id FROM organizations WHERE slug = 'acme')").first();
   const before = jobs.n;
   await upload('x', { headers: { origin: 'https://evil.example' } });
-  const after = await portal.db.prepare("SELECT COUNT(*) AS n FROM import_jobs WHERE org_id = (SELECT id FROM organizations WHERE slug = 'acme')").first();
+  const after = await portal.dbOf('acme').prepare("SELECT COUNT(*) AS n FROM import_jobs WHERE org_id = (SELECT id FROM organizations WHERE slug = 'acme')").first();
   assert.equal(after.n, before, 'a refused upload starts no job');
 });
 

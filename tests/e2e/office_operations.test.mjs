@@ -32,8 +32,8 @@ async function secondFamily(slug, staff, name, first) {
   return { family, primary: { id: family.primary_guardian_id, token: accepted.body.token, email } };
 }
 
-const auditOf = async (familyId) =>
-  (await portal.db.prepare('SELECT action, actor_kind, actor_label, reason, target_label FROM audit_log WHERE family_id = ? ORDER BY at, rowid').bind(familyId).all())
+const auditOf = async (slug, familyId) =>
+  (await portal.dbOf(slug).prepare('SELECT action, actor_kind, actor_label, reason, target_label FROM audit_log WHERE family_id = ? ORDER BY at, rowid').bind(familyId).all())
     .results;
 
 test('staff revoke a login: the user and the primary are e-mailed, and staff still cannot re-invite', async () => {
@@ -99,7 +99,7 @@ test('changing the Primary Guardian revokes all other access, the former primary
 
   const [annMail] = await portal.waitForMail(primary.email, (m) => m.kind === 'access_revoked');
   assert.match(annMail.text, /contact the Primary Guardian of the account, Bob Lee/);
-  const actions = (await auditOf(family.id)).filter((e) => ['primary_guardian_changed', 'access_revoked'].includes(e.action));
+  const actions = (await auditOf('newprimary', family.id)).filter((e) => ['primary_guardian_changed', 'access_revoked'].includes(e.action));
   assert.deepEqual(actions.map((e) => [e.action, e.target_label]), [
     ['primary_guardian_changed', 'Lee'],
     ['access_revoked', 'Ann Lee'],
@@ -114,7 +114,7 @@ test('changing the Primary Guardian revokes all other access, the former primary
   // Choosing the current primary again changes nothing.
   const again = await portal.request('PUT', `${office('newprimary')}/families/${family.id}/primary-guardian`, { token: staff, json: { guardian_id: secondary.id } });
   assert.equal(again.status, 200);
-  assert.equal((await auditOf(family.id)).filter((e) => e.action === 'primary_guardian_changed').length, 1);
+  assert.equal((await auditOf('newprimary', family.id)).filter((e) => e.action === 'primary_guardian_changed').length, 1);
 });
 
 test('a new primary who was only invited goes back to No Access, and their old link no longer works', async () => {
@@ -137,7 +137,7 @@ test('a new primary who was only invited goes back to No Access, and their old l
   assert.notEqual(status.body.status, 'valid');
   const accepted = await portal.accept('invitedprimary', link, 'cy-password-1');
   assert.notEqual(accepted.status, 200);
-  const row = await portal.db.prepare('SELECT access_state FROM guardians WHERE id = ?1').bind(g.body.id).first();
+  const row = await portal.dbOf('invitedprimary').prepare('SELECT access_state FROM guardians WHERE id = ?1').bind(g.body.id).first();
   assert.equal(row.access_state, 'no_access');
 });
 
@@ -186,10 +186,10 @@ test('Family Merge moves the guardians, points the merged family at the target a
     assertError(await portal.request('GET', `${api('merge')}/account`, { token: t }), 401, 'session_ended');
   }
   await portal.waitForMail('quin@merge.test', (m) => m.kind === 'access_revoked');
-  const actions = (await auditOf(family.id)).map((e) => e.action);
+  const actions = (await auditOf('merge', family.id)).map((e) => e.action);
   assert.equal(actions.filter((a) => a === 'families_merged').length, 1);
   assert.equal(actions.filter((a) => a === 'access_revoked').length, 3);
-  assert.ok((await auditOf(other.family.id)).some((e) => e.action === 'family_merged_into'));
+  assert.ok((await auditOf('merge', other.family.id)).some((e) => e.action === 'family_merged_into'));
 
   assertError(
     await portal.request('POST', `${office('merge')}/families/${family.id}/merge`, { token: staff, json: { from_family_ids: [other.family.id] } }),
@@ -220,11 +220,11 @@ test('two staff members merging overlapping families at once: one wins, nothing 
   ]);
   const statuses = [one.status, two.status].sort();
   assert.deepEqual(statuses, [200, 409], `${one.text} / ${two.text}`);
-  const bay = await portal.db.prepare('SELECT status, merged_into_id FROM families WHERE id = ?').bind(b.family.id).first();
+  const bay = await portal.dbOf('race-merge').prepare('SELECT status, merged_into_id FROM families WHERE id = ?').bind(b.family.id).first();
   assert.equal(bay.status, 'merged');
-  const bea = await portal.db.prepare('SELECT family_id FROM guardians WHERE id = ?').bind(b.primary.id).first();
+  const bea = await portal.dbOf('race-merge').prepare('SELECT family_id FROM guardians WHERE id = ?').bind(b.primary.id).first();
   assert.equal(bea.family_id, bay.merged_into_id);
-  const merges = await portal.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'families_merged' AND org_id = (SELECT org_id FROM families WHERE id = ?)").bind(family.id).first();
+  const merges = await portal.dbOf('race-merge').prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'families_merged' AND org_id = (SELECT org_id FROM families WHERE id = ?)").bind(family.id).first();
   assert.equal(merges.n, 1);
 });
 
@@ -256,9 +256,9 @@ test('moving a contact needs a confirmation that names them; then their access e
   assert.ok(!account.body.guardians.some((g) => g.family_id === family.id));
   assertError(await portal.request('GET', `${api('move')}/access-history`, { token: accepted.body.token }), 403, 'primary_guardian_only');
 
-  const oldHistory = (await auditOf(family.id)).map((e) => e.action);
+  const oldHistory = (await auditOf('move', family.id)).map((e) => e.action);
   assert.ok(oldHistory.includes('contact_moved') && oldHistory.includes('access_revoked'));
-  assert.ok((await auditOf(other.family.id)).some((e) => e.action === 'contact_moved'));
+  assert.ok((await auditOf('move', other.family.id)).some((e) => e.action === 'contact_moved'));
 });
 
 test('a primary guardian cannot be moved, nor a contact into their own family', async () => {

@@ -12,6 +12,8 @@ after(() => portal.close());
 const welcome = (to) =>
   JSON.stringify({ kind: 'organization_welcome', to, subject: 'Welcome to portal-access, Splash', text: 'Welcome.', html: '<p>Welcome.</p>' });
 
+/** An outbox row of no organization: in the first database, where a message naming no database
+ * (one sent before there were several) is looked for. */
 async function insertOutbox(id, payload, createdAt = Date.now() - 5 * 60_000) {
   await portal.db
     .prepare("INSERT INTO outbox (id, org_id, kind, payload, created_at) VALUES (?, NULL, 'email', ?, ?)")
@@ -38,7 +40,7 @@ test('the cron leaves rows alone that are young or already handled', async () =>
 test('the normal path stamps the hand-over to the queue, so the cron leaves the row to the queue', async () => {
   await portal.createOrganization('stamped');
   await portal.waitForMail('owner@stamped.test');
-  const row = await portal.db.prepare("SELECT enqueued_at, created_at FROM outbox WHERE json_extract(payload, '$.to') = 'owner@stamped.test'").first();
+  const row = await portal.dbOf('stamped').prepare("SELECT enqueued_at, created_at FROM outbox WHERE json_extract(payload, '$.to') = 'owner@stamped.test'").first();
   assert.ok(row.enqueued_at >= row.created_at, 'enqueued_at set when send_batch succeeded');
 });
 
@@ -136,7 +138,7 @@ test('a provider outage is retried with the same idempotency key until it succee
   await withHttpTransport([503, 200], async (p, provider) => {
     await p.createOrganization('flaky-mail');
     const row = await p.waitFor(async () => {
-      const r = await p.db.prepare('SELECT processed_at, attempts FROM outbox').first();
+      const r = await p.dbOf('flaky-mail').prepare('SELECT processed_at, attempts FROM outbox').first();
       return r.processed_at ? r : null;
     }, 'delivery after a retry');
     assert.equal(provider.calls.length, 2);
@@ -149,7 +151,7 @@ test('a message the provider keeps failing is dead-lettered and kept with its la
   await withHttpTransport([500], async (p, provider) => {
     await p.createOrganization('dead-mail');
     const row = await p.waitFor(async () => {
-      const r = await p.db.prepare('SELECT failed_at, last_error, attempts FROM outbox').first();
+      const r = await p.dbOf('dead-mail').prepare('SELECT failed_at, last_error, attempts FROM outbox').first();
       return r.failed_at ? r : null;
     }, 'the dead-letter queue', 20_000);
     assert.match(row.last_error, /HTTP 500/);
@@ -161,7 +163,7 @@ test('a message the provider rejects outright is not retried', async () => {
   await withHttpTransport([422], async (p, provider) => {
     await p.createOrganization('rejected-mail');
     const row = await p.waitFor(async () => {
-      const r = await p.db.prepare('SELECT failed_at, last_error FROM outbox').first();
+      const r = await p.dbOf('rejected-mail').prepare('SELECT failed_at, last_error FROM outbox').first();
       return r.failed_at ? r : null;
     }, 'the failure');
     assert.match(row.last_error, /HTTP 422/);

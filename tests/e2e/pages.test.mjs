@@ -28,7 +28,7 @@ async function raw(method, path, { body, headers = {} } = {}) {
 /** A form post as our own page sends it (Origin is ours). */
 const post = (path, fields, headers = {}) => raw('POST', path, { body: form(fields), headers: { 'content-type': FORM, origin: BASE, ...headers } });
 const liveSessions = async (id) =>
-  (await portal.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ? AND ended_at IS NULL').bind(id).first()).n;
+  (await portal.dbOf('pages').prepare('SELECT COUNT(*) AS n FROM sessions WHERE subject_id = ? AND ended_at IS NULL').bind(id).first()).n;
 
 test('pages carry the strict CSP, no inline script or style, and one stylesheet served for a year', async () => {
   const res = await portal.request('GET', '/portal/pages');
@@ -208,6 +208,6 @@ test('while the portal is off, posts to pages get the 503 page too', async () =>
     assert.ok(res.text.includes(UNAVAILABLE), path);
     assert.equal(res.headers.get('set-cookie'), null);
   }
-  const state = await portal.db.prepare('SELECT access_state FROM guardians WHERE id = ?').bind(cat.body.id).first();
+  const state = await portal.dbOf('pages').prepare('SELECT access_state FROM guardians WHERE id = ?').bind(cat.body.id).first();
   assert.equal(state.access_state, 'invite_sent', 'the invitation was not accepted');
 });

@@ -38,16 +38,16 @@ async function methods(slug, token) {
   return res.body;
 }
 
-async function gatewayCalls(orgId, operation) {
-  const { results } = await portal.db
+async function gatewayCalls(slug, orgId, operation) {
+  const { results } = await portal.dbOf(slug)
     .prepare('SELECT * FROM sandbox_gateway_calls WHERE org_id = ? AND operation = ? ORDER BY at')
     .bind(orgId, operation)
     .all();
   return results;
 }
 
-async function methodRows(guardianId) {
-  const { results } = await portal.db.prepare('SELECT * FROM payment_methods WHERE guardian_id = ?').bind(guardianId).all();
+async function methodRows(slug, guardianId) {
+  const { results } = await portal.dbOf(slug).prepare('SELECT * FROM payment_methods WHERE guardian_id = ?').bind(guardianId).all();
   return results;
 }
 
@@ -68,7 +68,7 @@ test('without a payment gateway nothing is saved and the family is told why', as
   const listed = await methods('no-gateway', primary.token);
   assert.equal(listed.accepting_payments, false);
   assert.equal(listed.message, 'This account is not configured to accept online payments.');
-  assert.deepEqual(await methodRows(primary.id), []);
+  assert.deepEqual(await methodRows('no-gateway', primary.id), []);
 });
 
 test('a guardian keeps at most three methods, one of them the default, and the family sees them all', async () => {
@@ -96,9 +96,9 @@ test('a guardian keeps at most three methods, one of them the default, and the f
   const bank = listed.payment_methods.find((m) => m.kind === 'bank_account');
   assert.equal(bank.exp_month, null);
   // Nothing but references and display fields is kept.
-  const rows = await methodRows(primary.id);
+  const rows = await methodRows('three-methods', primary.id);
   assert.ok(rows.every((r) => r.gateway_ref.startsWith('sbx_') && r.last4.length === 4));
-  assert.equal((await gatewayCalls(org.id, 'vault')).length, 4);
+  assert.equal((await gatewayCalls('three-methods', org.id, 'vault')).length, 4);
 });
 
 test('a full card number is refused wherever it is in the body, and nothing is stored or sent', async () => {
@@ -113,8 +113,8 @@ test('a full card number is refused wherever it is in the body, and nothing is s
       : await save('pan-refused', primary.token, body);
     assertError(res, 422, 'card_number_refused');
   }
-  assert.deepEqual(await methodRows(primary.id), []);
-  assert.deepEqual(await gatewayCalls(org.id, 'vault'), []);
+  assert.deepEqual(await methodRows('pan-refused', primary.id), []);
+  assert.deepEqual(await gatewayCalls('pan-refused', org.id, 'vault'), []);
   assertError(await save('pan-refused', primary.token, { ...card('tok_visa', '4242'), exp_year: 2001 }), 422, 'invalid_field');
   assertError(await save('pan-refused', primary.token, { kind: 'crypto', gateway_token: 't', last4: '1234' }), 422, 'invalid_field');
 });
@@ -181,9 +181,9 @@ test('one idempotency key pays once, and a different payment under the same key 
   assert.equal(c.body.replayed, true);
   assertError(await pay(2600), 409, 'idempotency_key_reused');
 
-  const { results } = await portal.db.prepare("SELECT * FROM ledger_entries WHERE family_id = ? AND kind = 'payment'").bind(family.id).all();
+  const { results } = await portal.dbOf(slug).prepare("SELECT * FROM ledger_entries WHERE family_id = ? AND kind = 'payment'").bind(family.id).all();
   assert.equal(results.length, 1);
-  assert.equal((await gatewayCalls(org.id, 'charge')).filter((c) => c.outcome === 'ok').length, 1);
+  assert.equal((await gatewayCalls(slug, org.id, 'charge')).filter((c) => c.outcome === 'ok').length, 1);
   assert.equal((await portal.request('GET', `${api(slug)}/balance`, { token: primary.token })).body.outstanding_cents, 6500);
 });
 
@@ -193,9 +193,9 @@ test('a declined card is reported and enters nothing in the ledger', async () =>
   const m = (await save(slug, primary.token, card('tok_decline', '0002'))).body;
   const res = await portal.request('POST', `${api(slug)}/payments`, { token: primary.token, json: { amount_cents: 500, payment_method_id: m.id } });
   assertError(res, 402, 'payment_declined');
-  const { results } = await portal.db.prepare('SELECT * FROM ledger_entries WHERE family_id = ?').bind(family.id).all();
+  const { results } = await portal.dbOf(slug).prepare('SELECT * FROM ledger_entries WHERE family_id = ?').bind(family.id).all();
   assert.deepEqual(results, []);
-  const payment = await portal.db.prepare('SELECT status, failure_message FROM payments WHERE payment_method_id = ?').bind(m.id).first();
+  const payment = await portal.dbOf(slug).prepare('SELECT status, failure_message FROM payments WHERE payment_method_id = ?').bind(m.id).first();
   assert.equal(payment.status, 'declined');
 });
 
@@ -219,7 +219,7 @@ test('when recurring authorization is required, delete and the recurring toggle 
   assertError(await save(slug, primary.token, card('tok_mc', '4444', { recurring_authorized: false })), 422, 'invalid_field');
   const saved = await save(slug, primary.token, card('tok_mc', '4444'));
   assert.equal(saved.body.recurring_authorized, true, 'saved methods are authorized when the organization requires it');
-  assert.equal((await methodRows(primary.id)).length, 2);
+  assert.equal((await methodRows(slug, primary.id)).length, 2);
 });
 
 test('a guardian edits and deletes their own methods; the default moves to the next one', async () => {
@@ -241,8 +241,8 @@ test('a guardian edits and deletes their own methods; the default moves to the n
   const listed = await methods(slug, primary.token);
   assert.deepEqual(listed.payment_methods.map((m) => m.id).sort(), [one.id, bobs.id].sort());
   assert.equal(listed.payment_methods.find((m) => m.id === one.id).is_default, true, 'the remaining method became the default');
-  await portal.waitFor(async () => (await methodRows(primary.id)).length === 1, 'the deletion job');
-  assert.equal((await gatewayCalls(org.id, 'delete')).length, 1);
+  await portal.waitFor(async () => (await methodRows(slug, primary.id)).length === 1, 'the deletion job');
+  assert.equal((await gatewayCalls(slug, org.id, 'delete')).length, 1);
   assertError(await portal.request('DELETE', `${api(slug)}/payment-methods/${two.id}`, { token: primary.token }), 404, 'payment_method_not_found');
 });
 
@@ -256,23 +256,23 @@ test("staff revoking a secondary deletes their methods here and at the gateway o
   assert.equal(preview.status, 200, preview.text);
   assert.deepEqual(preview.body.preview.payment_methods_deleted.map((m) => m.last4).sort(), ['4242', '6789']);
   assert.equal(preview.body.preview.recurring_affected, true);
-  assert.equal((await methodRows(secondary.id)).length, 2, 'a preview changes nothing');
+  assert.equal((await methodRows(slug, secondary.id)).length, 2, 'a preview changes nothing');
 
   const revoked = await portal.request('POST', `/office/${slug}/api/guardians/${secondary.id}/revoke-login`, { token: staff, json: { reason: 'moved away' } });
   assert.equal(revoked.status, 200, revoked.text);
-  const job = await portal.db.prepare("SELECT id FROM outbox WHERE kind = 'payment_methods_delete' AND org_id = ?").bind(org.id).first();
+  const job = await portal.dbOf(slug).prepare("SELECT id FROM outbox WHERE kind = 'payment_methods_delete' AND org_id = ?").bind(org.id).first();
   const queue = await portal.mf.getQueueProducer('JOBS');
   await queue.send({ outbox_id: job.id });
   await queue.send({ outbox_id: job.id });
 
-  await portal.waitFor(async () => (await methodRows(secondary.id)).length === 0, 'the methods to be deleted');
+  await portal.waitFor(async () => (await methodRows(slug, secondary.id)).length === 0, 'the methods to be deleted');
   await portal.waitFor(
-    async () => (await portal.db.prepare('SELECT processed_at FROM outbox WHERE id = ?').bind(job.id).first()).processed_at,
+    async () => (await portal.dbOf(slug).prepare('SELECT processed_at FROM outbox WHERE id = ?').bind(job.id).first()).processed_at,
     'the job to finish',
   );
   await queue.send({ outbox_id: job.id });
   await new Promise((r) => setTimeout(r, 300));
-  const deletes = await gatewayCalls(org.id, 'delete');
+  const deletes = await gatewayCalls(slug, org.id, 'delete');
   assert.equal(deletes.length, 2, 'one gateway call per method');
   assert.equal(new Set(deletes.map((d) => d.idempotency_key)).size, 2);
 
@@ -288,8 +288,8 @@ test("the primary revoking a secondary deletes their methods; changing the prima
   await save(slug, secondary.token, card('tok_visa', '4242'));
   const res = await portal.request('POST', `${api(slug)}/guardians/${secondary.id}/revoke`, { token: primary.token, json: {} });
   assert.equal(res.status, 200, res.text);
-  await portal.waitFor(async () => (await methodRows(secondary.id)).length === 0, 'the deletion');
-  assert.equal((await gatewayCalls(org.id, 'delete')).length, 1);
+  await portal.waitFor(async () => (await methodRows(slug, secondary.id)).length === 0, 'the deletion');
+  assert.equal((await gatewayCalls(slug, org.id, 'delete')).length, 1);
 
   const other = await payingFamily('primary-change-pm');
   await save('primary-change-pm', other.secondary.token, card('tok_visa', '4242'));
@@ -299,8 +299,8 @@ test("the primary revoking a secondary deletes their methods; changing the prima
   });
   assert.equal(changed.status, 200, changed.text);
   await new Promise((r) => setTimeout(r, 500));
-  assert.equal((await methodRows(other.secondary.id)).length, 1, 'an automatic revocation keeps saved methods');
-  assert.equal((await gatewayCalls(other.org.id, 'delete')).length, 0);
+  assert.equal((await methodRows('primary-change-pm', other.secondary.id)).length, 1, 'an automatic revocation keeps saved methods');
+  assert.equal((await gatewayCalls('primary-change-pm', other.org.id, 'delete')).length, 0);
 });
 
 test('a gateway that keeps failing is retried, then dead-lettered, and what failed stays on record', async () => {
@@ -311,15 +311,15 @@ test('a gateway that keeps failing is retried, then dead-lettered, and what fail
   await portal.request('POST', `/office/${slug}/api/guardians/${secondary.id}/revoke-login`, { token: staff, json: {} });
 
   const row = await portal.waitFor(async () => {
-    const r = await portal.db.prepare("SELECT failed_at, last_error, attempts FROM outbox WHERE kind = 'payment_methods_delete' AND org_id = ?").bind(org.id).first();
+    const r = await portal.dbOf(slug).prepare("SELECT failed_at, last_error, attempts FROM outbox WHERE kind = 'payment_methods_delete' AND org_id = ?").bind(org.id).first();
     return r?.failed_at ? r : null;
   }, 'the dead-letter queue', 30_000);
   assert.match(row.last_error, /unavailable/);
-  const left = await methodRows(secondary.id);
+  const left = await methodRows(slug, secondary.id);
   assert.deepEqual(left.map((m) => m.last4), ['4242'], 'the flaky one went on a retry; the failing one stays');
   assert.equal(left[0].state, 'deleting');
   assert.match(left[0].deletion_error, /unavailable/);
-  const calls = await gatewayCalls(org.id, 'delete');
+  const calls = await gatewayCalls(slug, org.id, 'delete');
   assert.equal(calls.filter((c) => c.gateway_ref.includes('fail_delete')).length, 3, 'the first try and two retries');
   assert.deepEqual(calls.filter((c) => c.gateway_ref.includes('flaky_delete')).map((c) => c.outcome), ['unavailable', 'unavailable', 'ok']);
   assert.equal((await methods(slug, primary.token)).payment_methods.length, 0, 'gone for the family at once');
@@ -334,10 +334,10 @@ test('payments are refused while the portal is off, even before the edge flag ca
   const { primary } = await payingFamily(slug);
   const m = (await save(slug, primary.token, card('tok_visa', '4242'))).body;
   // D1 says off; the KV flag at the edge still says on.
-  await portal.db.prepare('UPDATE organizations SET portal_enabled = 0 WHERE slug = ?').bind(slug).run();
+  await portal.dbOf(slug).prepare('UPDATE organizations SET portal_enabled = 0 WHERE slug = ?').bind(slug).run();
   const res = await portal.request('POST', `${api(slug)}/payments`, { token: primary.token, json: { amount_cents: 100, payment_method_id: m.id } });
   assertError(res, 503, 'portal_unavailable');
-  const { results } = await portal.db.prepare('SELECT * FROM payments WHERE payment_method_id = ?').bind(m.id).all();
+  const { results } = await portal.dbOf(slug).prepare('SELECT * FROM payments WHERE payment_method_id = ?').bind(m.id).all();
   assert.deepEqual(results, []);
 });
 
@@ -351,7 +351,7 @@ test('the history shows the last 30 days unless the organization shows the full 
     ['led_refund', 'refund', 300, 'Refund', now - 5 * DAY],
   ];
   for (const [id, kind, amount, description, at] of entries) {
-    await portal.db
+    await portal.dbOf(slug)
       .prepare("INSERT INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, posted_by_label) VALUES (?, ?, ?, ?, ?, ?, ?, 'staff', 'test')")
       .bind(id, org.id, family.id, kind, amount, description, at)
       .run();
@@ -437,7 +437,7 @@ test('saving, editing or deleting a method with a session that ended after its c
   const signIn = () => portal.guardianSignIn(slug, f.secondary.email, f.secondary.password);
   const kept = await save(slug, f.secondary.token, card('tok_visa', '4242'));
   assert.equal(kept.status, 201, kept.text);
-  const before = await methodRows(f.secondary.id);
+  const before = await methodRows('ended-pay', f.secondary.id);
 
   let token = f.secondary.token;
   const saved = await portal.request('POST', `${api(slug)}/payment-methods`, { token, json: card('tok_mastercard', '4444'), headers: racing });
@@ -448,5 +448,5 @@ test('saving, editing or deleting a method with a session that ended after its c
   token = await signIn();
   const deleted = await portal.request('DELETE', `${api(slug)}/payment-methods/${kept.body.id}`, { token, headers: racing });
   assertError(deleted, 401, 'session_ended');
-  assert.deepEqual(await methodRows(f.secondary.id), before, 'no method was added, changed or deleted');
+  assert.deepEqual(await methodRows('ended-pay', f.secondary.id), before, 'no method was added, changed or deleted');
 });

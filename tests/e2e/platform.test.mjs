@@ -58,8 +58,7 @@ test('creating an organization needs the platform administrator token', async ()
     401,
     'not_authenticated',
   );
-  const check = await portal.db.prepare("SELECT COUNT(*) AS n FROM organizations WHERE slug = 'nope'").first();
-  assert.equal(check.n, 0);
+  assert.equal(await portal.countEverywhere("SELECT COUNT(*) AS n FROM organizations WHERE slug = 'nope'"), 0);
 });
 
 test('an organization is created with its owner, its portal on and an audit entry', async () => {
@@ -67,9 +66,10 @@ test('an organization is created with its owner, its portal on and an audit entr
   assert.equal(res.status, 201);
   assert.equal(res.body.slug, 'splash');
   assert.match(res.body.id, /^org_/);
-  const org = await portal.db.prepare('SELECT portal_enabled FROM organizations WHERE id = ?').bind(res.body.id).first();
+  const db = await portal.locate('splash');
+  const org = await db.prepare('SELECT portal_enabled FROM organizations WHERE id = ?').bind(res.body.id).first();
   assert.equal(org.portal_enabled, 1);
-  const owner = await portal.db
+  const owner = await db
     .prepare('SELECT email, role, password_hash FROM staff_users WHERE org_id = ?')
     .bind(res.body.id)
     .first();
@@ -77,7 +77,7 @@ test('an organization is created with its owner, its portal on and an audit entr
   assert.equal(owner.role, 'owner');
   assert.match(owner.password_hash, /^\$pbkdf2-sha256\$i=100000,r=6\$/);
   assert.ok(!owner.password_hash.includes('owner-password-1'));
-  const audit = await portal.db
+  const audit = await db
     .prepare("SELECT action, actor_kind FROM audit_log WHERE org_id = ? AND action = 'organization_created'")
     .bind(res.body.id)
     .all();
@@ -91,7 +91,7 @@ test('the new owner gets a welcome e-mail through the outbox and the queue', asy
   const [mail] = await portal.waitForMail('owner@welcome.test', (m) => m.kind === 'organization_welcome');
   assert.match(mail.subject, /Welcome/);
   assert.match(mail.text, /http:\/\/portal\.test\/portal\/welcome/);
-  const row = await portal.db.prepare("SELECT processed_at, attempts FROM outbox WHERE kind = 'email' AND payload LIKE '%welcome.test%'").first();
+  const row = await portal.dbOf('welcome').prepare("SELECT processed_at, attempts FROM outbox WHERE kind = 'email' AND payload LIKE '%welcome.test%'").first();
   assert.ok(row.processed_at > 0);
 });
 
@@ -102,8 +102,7 @@ test('a taken slug is a conflict and changes nothing', async () => {
     token: PLATFORM_TOKEN,
   });
   assertError(res, 409, 'slug_taken');
-  const n = await portal.db.prepare("SELECT COUNT(*) AS n FROM staff_users WHERE email = 'other@taken.test'").first();
-  assert.equal(n.n, 0);
+  assert.equal(await portal.countEverywhere("SELECT COUNT(*) AS n FROM staff_users WHERE email = 'other@taken.test'"), 0);
 });
 
 test('invalid fields are 422 with a message naming the problem', async () => {
@@ -143,8 +142,7 @@ test('malformed JSON is 400, wrong types and missing fields are 422', async () =
   assertError(unknown, 422, 'invalid_field');
   assert.match(unknown.body.error.message, /`colour` is not a known field/);
   assertError(await post('[1, 2]'), 422, 'invalid_field');
-  const n = await portal.db.prepare("SELECT COUNT(*) AS n FROM organizations WHERE slug IN ('typed', 'missing', 'unknown')").first();
-  assert.equal(n.n, 0);
+  assert.equal(await portal.countEverywhere("SELECT COUNT(*) AS n FROM organizations WHERE slug IN ('typed', 'missing', 'unknown')"), 0);
 });
 
 test('a wrong field inside a nested object is named by its path', async () => {
@@ -161,8 +159,7 @@ test('a wrong field inside a nested object is named by its path', async () => {
     json: { name: 'Lee', primary_guardian: { first_name: 'Ann', last_name: 'Lee', age: 40 } },
   });
   assert.match(extra.body.error.message, /`primary_guardian.age` is not a known field/);
-  const n = await portal.db.prepare('SELECT COUNT(*) AS n FROM families').first();
-  assert.equal(n.n, 0);
+  assert.equal(await portal.countEverywhere('SELECT COUNT(*) AS n FROM families'), 0);
 });
 
 test('a body over the limit is 413 and nothing is created', async () => {
@@ -171,8 +168,7 @@ test('a body over the limit is 413 and nothing is created', async () => {
     token: PLATFORM_TOKEN,
   });
   assertError(res, 413, 'body_too_large');
-  const n = await portal.db.prepare("SELECT COUNT(*) AS n FROM organizations WHERE slug = 'huge'").first();
-  assert.equal(n.n, 0);
+  assert.equal(await portal.countEverywhere("SELECT COUNT(*) AS n FROM organizations WHERE slug = 'huge'"), 0);
 });
 
 test('unknown routes and wrong methods answer in the JSON error format', async () => {

@@ -115,7 +115,7 @@ test('a session ended in D1 is refused on the very next request, though its JWT 
   const token = await portal.staffSignIn('splash', org.owner_email, org.owner_password);
   const path = '/office/splash/api/settings/customer-portal';
   assert.equal((await portal.request('GET', path, { token })).status, 200);
-  await portal.db.prepare('UPDATE sessions SET ended_at = 1 WHERE id = ?').bind(decodeJwt(token).sid).run();
+  await portal.dbOf('splash').prepare('UPDATE sessions SET ended_at = 1 WHERE id = ?').bind(decodeJwt(token).sid).run();
   assertError(await portal.request('GET', path, { token }), 401, 'session_ended');
 });
 
@@ -127,7 +127,7 @@ test("another organization's token is refused", async () => {
     401,
     'invalid_session',
   );
-  const org = await portal.db.prepare("SELECT portal_enabled FROM organizations WHERE slug = 'splash'").first();
+  const org = await portal.dbOf('splash').prepare("SELECT portal_enabled FROM organizations WHERE slug = 'splash'").first();
   assert.equal(org.portal_enabled, 1);
 });
 
@@ -153,10 +153,10 @@ function phcHash(password, iterations, rounds) {
 test('a password hashed at another cost still signs in, and is rehashed at the deployment cost', async () => {
   const made = await portal.createOrganization('rehash');
   const old = phcHash('owner-password-1', 50_000, 2);
-  await portal.db.prepare('UPDATE staff_users SET password_hash = ?1 WHERE email = ?2').bind(old, made.owner_email).run();
+  await portal.dbOf('rehash').prepare('UPDATE staff_users SET password_hash = ?1 WHERE email = ?2').bind(old, made.owner_email).run();
   const res = await signIn(made.owner_email, 'owner-password-1', 'rehash');
   assert.equal(res.status, 200);
-  const row = await portal.db.prepare('SELECT password_hash FROM staff_users WHERE email = ?1').bind(made.owner_email).first();
+  const row = await portal.dbOf('rehash').prepare('SELECT password_hash FROM staff_users WHERE email = ?1').bind(made.owner_email).first();
   assert.match(row.password_hash, /^\$pbkdf2-sha256\$i=100000,r=6\$/);
   assert.notEqual(row.password_hash, old);
   // The new hash works, and a wrong password against it still fails.
@@ -168,7 +168,7 @@ test('PASSWORD_ITERATIONS sets the cost of new hashes', async () => {
   const cheap = await startPortal({ bindings: { PASSWORD_ITERATIONS: '50000' } });
   try {
     const made = await cheap.createOrganization('cheap');
-    const row = await cheap.db.prepare('SELECT password_hash FROM staff_users WHERE email = ?1').bind(made.owner_email).first();
+    const row = await cheap.dbOf('cheap').prepare('SELECT password_hash FROM staff_users WHERE email = ?1').bind(made.owner_email).first();
     assert.match(row.password_hash, /^\$pbkdf2-sha256\$i=50000,r=1\$/);
     assert.equal((await cheap.request('POST', '/office/cheap/api/session', { json: { email: made.owner_email, password: made.owner_password } })).status, 200);
   } finally {

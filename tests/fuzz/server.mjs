@@ -6,7 +6,7 @@
 // named by FUZZ_ENV_FILE (ids and bearer tokens), then serves until it is stopped.
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { writeFileSync, renameSync } from 'node:fs';
-import { Portal, migrationStatements, workerOptions, PLATFORM_TOKEN } from '../e2e/harness.mjs';
+import { openPortal, workerOptions, PLATFORM_TOKEN } from '../e2e/harness.mjs';
 
 const port = Number(process.env.FUZZ_PORT || 0);
 const envFile = process.env.FUZZ_ENV_FILE;
@@ -17,9 +17,7 @@ if (!envFile) throw new Error('FUZZ_ENV_FILE is not set');
 const stripe = { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_API_URL: 'http://127.0.0.1:9' };
 const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', port, ...workerOptions(stripe) }));
 const url = await mf.ready;
-const db = await mf.getD1Database('DB');
-await db.batch(migrationStatements().map((s) => db.prepare(s)));
-const portal = new Portal(mf, db, await mf.getKVNamespace('PORTAL_SWITCH'));
+const portal = await openPortal(mf);
 
 async function ok(res, status, what) {
   if (res.status !== status) throw new Error(`seeding ${what}: ${res.status} ${res.text}`);
