@@ -162,7 +162,7 @@ try {
   // move into, an import checked and applied, a failed e-mail.
   await portal.createFamily(slug, staff, 'Okafor', { first_name: 'Ngozi', last_name: 'Okafor', email: 'ngozi@example.com' });
   // One e-mail as if the provider had refused it five times.
-  await portal.db
+  await portal.dbOf(slug)
     .prepare("UPDATE outbox SET processed_at = NULL, failed_at = ?, attempts = 5, last_error = 'The e-mail provider answered 503 Service Unavailable' WHERE id = (SELECT id FROM outbox WHERE kind = 'email' ORDER BY created_at LIMIT 1)")
     .bind(Date.now())
     .run();

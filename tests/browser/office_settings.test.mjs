@@ -149,7 +149,7 @@ test('an option changed on the page is saved as the API reads it; a wrong lifeti
 test('a staff member without the settings role sees the settings read-only, without Save or Send again', async () => {
   const org = await portal.createOrganization('desk');
   // There is no API to add staff yet: a plain `staff` user with the owner's password hash.
-  await portal.db
+  await portal.dbOf('desk')
     .prepare(
       "INSERT INTO staff_users (id, org_id, email, password_hash, role, created_at) " +
         "SELECT 'stf_desk_front', org_id, 'front@desk.test', password_hash, 'staff', ? FROM staff_users WHERE email = ?",
@@ -325,7 +325,7 @@ test('a failed e-mail is listed with its error and sent again', async () => {
   const org = await portal.createOrganization('mail');
   await portal.waitForMail(org.owner_email);
   // A failure as the queue records it when the provider refuses a message for good.
-  const orgRow = await portal.db.prepare("SELECT id FROM organizations WHERE slug = 'mail'").first();
+  const orgRow = await portal.dbOf('mail').prepare("SELECT id FROM organizations WHERE slug = 'mail'").first();
   const payload = JSON.stringify({
     kind: 'invitation',
     to: 'typo@mail.test',
@@ -334,7 +334,7 @@ test('a failed e-mail is listed with its error and sent again', async () => {
     html: '<p>Welcome.</p>',
   });
   const failedAt = Date.now() - 60_000;
-  await portal.db
+  await portal.dbOf('mail')
     .prepare("INSERT INTO outbox (id, org_id, kind, payload, created_at, enqueued_at, attempts, failed_at, last_error) VALUES ('obx_failed_1', ?, 'email', ?, ?, ?, 1, ?, 'HTTP 422: provider says no')")
     .bind(orgRow.id, payload, failedAt, failedAt, failedAt)
     .run();

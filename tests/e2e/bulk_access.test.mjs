@@ -356,8 +356,8 @@ async function job(slug, staff, jobId) {
   return res.body;
 }
 
-async function accessStates(orgId) {
-  const { results } = await portal.db.prepare('SELECT id, access_state FROM guardians WHERE org_id = ? ORDER BY id').bind(orgId).all();
+async function accessStates(orgId, db) {
+  const { results } = await db.prepare('SELECT id, access_state FROM guardians WHERE org_id = ? ORDER BY id').bind(orgId).all();
   return Object.fromEntries(results.map((r) => [r.id, r.access_state]));
 }
 
@@ -370,7 +370,7 @@ test('Finish applies exactly the dry run: the contact changed to No loses access
   const dry = await importAndWait(slug, staff, csv, '?update_matching=true&dry_run=true');
   assert.deepEqual(dry.changes, [{ action: 'revoke', contact_id: target, row: line }]);
   assert.equal(dry.applied_by_job_id, null);
-  const before = await accessStates(org.id);
+  const before = await accessStates(org.id, portal.dbOf(slug));
 
   const res = await apply(slug, staff, dry.id);
   assert.equal(res.status, 202, res.text);
@@ -382,7 +382,7 @@ test('Finish applies exactly the dry run: the contact changed to No loses access
   assert.equal(applied.dry_run_job_id, dry.id);
   assert.deepEqual([applied.total, applied.processed, applied.updated, applied.unchanged, applied.errors.length], [1, 1, 1, 0, 0]);
   assert.deepEqual(applied.changes, [{ action: 'revoke', contact_id: target, row: line }]);
-  assert.deepEqual(await accessStates(org.id), { ...before, [target]: 'invite_revoked' });
+  assert.deepEqual(await accessStates(org.id, portal.dbOf(slug)), { ...before, [target]: 'invite_revoked' });
   assert.equal((await job(slug, staff, dry.id)).applied_by_job_id, applied.id);
 
   await portal.waitForMail(`p1@${slug}.test`, (m) => m.kind === 'access_revoked');
@@ -397,7 +397,7 @@ test('a dry run whose contact changed since (name or access) is stale: 409 impor
   const slug = 'apply-stale';
   const { staff, secondary, org } = await portal.familyWithSecondary(slug);
   const dryRun = async () => importAndWait(slug, staff, edit(await report(slug, staff), { [secondary.id]: 'No' }), '?update_matching=true&dry_run=true');
-  const jobsOfOrg = async () => (await portal.db.prepare('SELECT COUNT(*) AS n FROM import_jobs WHERE org_id = ?').bind(org.id).first()).n;
+  const jobsOfOrg = async () => (await portal.dbOf(slug).prepare('SELECT COUNT(*) AS n FROM import_jobs WHERE org_id = ?').bind(org.id).first()).n;
 
   const renamed = await dryRun();
   assert.equal(renamed.changes.length, 1);
@@ -429,7 +429,7 @@ test('a contact changed after the apply started is not overwritten: its row fail
   const [first, second] = dry.changes; // in line order, as the apply goes
   // Staff edit the second contact the moment the apply has written the first row: after the apply's
   // checks, before its write of the second row.
-  await portal.db
+  await portal.dbOf(slug)
     .prepare(
       `CREATE TRIGGER apply_race AFTER INSERT ON import_results WHEN NEW.job_id != '${dry.id}' AND NEW.line = ${first.row}
        BEGIN UPDATE guardians SET first_name = 'Changed' WHERE id = '${second.contact_id}'; END`,
@@ -444,7 +444,7 @@ test('a contact changed after the apply started is not overwritten: its row fail
     assert.equal(applied.errors[0].row, second.row);
     assert.match(applied.errors[0].message, /changed after the dry run.*run the import again/);
   } finally {
-    await portal.db.prepare('DROP TRIGGER apply_race').run();
+    await portal.dbOf(slug).prepare('DROP TRIGGER apply_race').run();
   }
   assert.equal(await accessState(first.contact_id), 'invite_revoked');
   assert.equal(await accessState(second.contact_id), 'can_log_in');
@@ -463,7 +463,7 @@ test('only a finished dry run not yet applied can be applied, once however often
   assertError(await apply(slug, staff, real.id), 409, 'import_not_dry_run');
 
   const dry = await importAndWait(slug, staff, csv, '?update_matching=true&dry_run=true');
-  const setStatus = (status) => portal.db.prepare('UPDATE import_jobs SET status = ? WHERE id = ?').bind(status, dry.id).run();
+  const setStatus = (status) => portal.dbOf(slug).prepare('UPDATE import_jobs SET status = ? WHERE id = ?').bind(status, dry.id).run();
   await setStatus('running');
   assertError(await apply(slug, staff, dry.id), 409, 'import_not_finished');
   await setStatus('failed');
@@ -474,7 +474,7 @@ test('only a finished dry run not yet applied can be applied, once however often
   const answers = await Promise.all(Array.from({ length: 5 }, () => apply(slug, staff, dry.id, { json: {} })));
   assert.deepEqual(answers.map((a) => a.status).sort(), [202, 409, 409, 409, 409], answers.map((a) => a.text).join('\n'));
   for (const a of answers.filter((a) => a.status === 409)) assertError(a, 409, 'import_already_applied');
-  const { results: applies } = await portal.db.prepare('SELECT id FROM import_jobs WHERE dry_run_job_id = ?').bind(dry.id).all();
+  const { results: applies } = await portal.dbOf(slug).prepare('SELECT id FROM import_jobs WHERE dry_run_job_id = ?').bind(dry.id).all();
   assert.deepEqual(applies.map((a) => a.id), [answers.find((a) => a.status === 202).body.job_id]);
   await finished(slug, staff, applies[0].id);
   assertError(await apply(slug, staff, dry.id), 409, 'import_already_applied');
@@ -502,7 +502,7 @@ test("applying an unknown import or another organization's is 404; a body other 
 test('a dry run that would change nothing applies as an empty job, which finishes and e-mails its summary', async () => {
   const slug = 'apply-nothing';
   const { staff, org } = await seededOrganization(slug, 2);
-  const before = await accessStates(org.id);
+  const before = await accessStates(org.id, portal.dbOf(slug));
   const dry = await importAndWait(slug, staff, await report(slug, staff), '?update_matching=true&dry_run=true');
   assert.deepEqual([dry.updated, dry.unchanged], [0, 4]);
   const res = await apply(slug, staff, dry.id, { json: {} });
@@ -510,6 +510,6 @@ test('a dry run that would change nothing applies as an empty job, which finishe
   const applied = await finished(slug, staff, res.body.job_id);
   assert.equal(applied.status, 'done');
   assert.deepEqual([applied.total, applied.processed, applied.updated, applied.changes.length], [0, 0, 0, 0]);
-  assert.deepEqual(await accessStates(org.id), before);
+  assert.deepEqual(await accessStates(org.id, portal.dbOf(slug)), before);
   await portal.waitForMail(`owner@${slug}.test`, (m) => m.kind === 'import_summary' && m.text.includes(applied.id));
 });
