@@ -152,6 +152,8 @@ pub enum AccessError {
     CannotRevokeSelf,
     #[error("Once {0} has accepted the invitation, only they can change their contact information.")]
     ContactLocked(String),
+    #[error("{0} logs in with this e-mail address: only they can change it, from the Customer Portal.")]
+    LoginEmail(String),
     #[error("{0} cannot log in, so there is no password to reset.")]
     NoLoginToReset(String),
     #[error("Permissions belong to secondary guardians; the Primary Guardian has them all.")]
@@ -274,6 +276,15 @@ pub fn may_edit_contact(me: &GuardianFacts, target: &GuardianFacts) -> Result<()
     Ok(())
 }
 
+/// Staff edit any guardian's contact details, but not the address someone logs in with: a guardian
+/// who can log in, or whose membership is linked to a login (`linked_login`), keeps theirs.
+pub fn may_staff_change_email(target: &GuardianFacts, linked_login: bool) -> Result<(), AccessError> {
+    if target.state == AccessState::CanLogIn || linked_login {
+        return Err(AccessError::LoginEmail(target.full_name()));
+    }
+    Ok(())
+}
+
 /// What a guardian may do in the family account. Field order is the API's (alphabetical).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Permissions {
@@ -334,7 +345,8 @@ pub fn visibility(viewer: &Requester, target: &GuardianFacts) -> Visibility {
         actions.push("reset_password");
     }
     match viewer {
-        Requester::Staff(_) => Visibility { contact_visible: true, contact_editable: false, actions },
+        // Staff edit anyone's contact details (the login e-mail excepted: `may_staff_change_email`).
+        Requester::Staff(_) => Visibility { contact_visible: true, contact_editable: true, actions },
         Requester::Guardian(me) => {
             let editable = allowed(may_edit_contact(me, target));
             if allowed(may_set_permissions(me, target)) {
@@ -499,6 +511,15 @@ pub(crate) mod tests {
         let s = secondary(AccessState::CanLogIn);
         assert_eq!(may_edit_contact(&s, &s), Ok(()));
         assert_eq!(may_edit_contact(&s, &p), Err(AccessError::PrimaryGuardianOnly));
+    }
+
+    #[test]
+    fn staff_may_not_change_the_email_someone_logs_in_with() {
+        assert!(matches!(may_staff_change_email(&secondary(AccessState::CanLogIn), true), Err(AccessError::LoginEmail(_))));
+        assert!(matches!(may_staff_change_email(&secondary(AccessState::InviteRevoked), true), Err(AccessError::LoginEmail(_))));
+        assert_eq!(may_staff_change_email(&secondary(AccessState::InviteSent), false), Ok(()));
+        assert_eq!(may_staff_change_email(&guardian("ann", "f1", true, AccessState::NoAccess), false), Ok(()));
+        assert!(visibility(&staff(), &secondary(AccessState::CanLogIn)).contact_editable);
     }
 
     #[test]

@@ -430,6 +430,90 @@ pub fn check_replay(stored: (&str, i64), requested: (&str, i64)) -> Result<(), P
     }
 }
 
+/// How staff take a payment at the front desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffPaymentMethod {
+    Cash,
+    Check,
+    /// One of the family's saved methods, charged at the gateway.
+    SavedMethod { payment_method_id: String },
+}
+
+impl StaffPaymentMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StaffPaymentMethod::Cash => "cash",
+            StaffPaymentMethod::Check => "check",
+            StaffPaymentMethod::SavedMethod { .. } => "saved_method",
+        }
+    }
+
+    pub fn payment_method_id(&self) -> Option<&str> {
+        match self {
+            StaffPaymentMethod::SavedMethod { payment_method_id } => Some(payment_method_id),
+            _ => None,
+        }
+    }
+}
+
+/// A payment staff take: the amount, how it was paid, and an optional reference (a check number,
+/// a receipt number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffPayment {
+    pub amount_cents: i64,
+    pub method: StaffPaymentMethod,
+    pub reference: Option<String>,
+}
+
+/// The longest reference staff may note on a payment.
+pub const MAX_REFERENCE_CHARS: usize = 100;
+
+/// Staff take a payment: `method` is cash, check or saved_method (which needs `payment_method_id`,
+/// and only it does); the amount follows the family's rules; a reference is one line and never a
+/// card number.
+pub fn parse_staff_payment(
+    amount_cents: i64,
+    method: &str,
+    payment_method_id: Option<&str>,
+    reference: Option<&str>,
+) -> Result<StaffPayment, PaymentError> {
+    let method = match (method, payment_method_id) {
+        ("cash" | "check", Some(_)) => {
+            return Err(invalid("payment_method_id", "payment_method_id is only for method saved_method."));
+        }
+        ("cash", None) => StaffPaymentMethod::Cash,
+        ("check", None) => StaffPaymentMethod::Check,
+        ("saved_method", Some(id)) if !id.is_empty() => StaffPaymentMethod::SavedMethod { payment_method_id: id.to_string() },
+        ("saved_method", _) => return Err(invalid("payment_method_id", "A saved_method payment needs the payment_method_id of one of the family's saved methods.")),
+        _ => return Err(invalid("method", "method must be cash, check or saved_method.")),
+    };
+    check_amount(amount_cents)?;
+    let reference = match reference.map(str::trim) {
+        None | Some("") => None,
+        Some(r) if contains_card_number(r) => return Err(PaymentError::CardNumberRefused),
+        Some(r) => Some(crate::text::single_line(r, MAX_REFERENCE_CHARS).ok_or_else(|| {
+            invalid("reference", format!("reference must be at most {MAX_REFERENCE_CHARS} characters of visible text on one line."))
+        })?),
+    };
+    Ok(StaffPayment { amount_cents, method, reference })
+}
+
+impl StaffPayment {
+    /// The ledger's words for it: "Cash payment", "Check payment (no. 1042)".
+    pub fn description(&self, method_label: Option<&str>) -> String {
+        let what = match (&self.method, method_label) {
+            (StaffPaymentMethod::Cash, _) => "Cash payment".to_string(),
+            (StaffPaymentMethod::Check, _) => "Check payment".to_string(),
+            (StaffPaymentMethod::SavedMethod { .. }, Some(label)) => format!("Payment with {label}"),
+            (StaffPaymentMethod::SavedMethod { .. }, None) => "Payment with a saved method".to_string(),
+        };
+        match &self.reference {
+            Some(r) => format!("{what} ({r})"),
+            None => what,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
     Charge,
@@ -565,6 +649,26 @@ pub fn history_window(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn staff_take_cash_check_or_a_saved_method() {
+        let cash = parse_staff_payment(2500, "cash", None, Some(" receipt 7 ")).unwrap();
+        assert_eq!(cash.method, StaffPaymentMethod::Cash);
+        assert_eq!(cash.description(None), "Cash payment (receipt 7)");
+        let saved = parse_staff_payment(100, "saved_method", Some("pm_1"), None).unwrap();
+        assert_eq!(saved.method.payment_method_id(), Some("pm_1"));
+        assert_eq!(saved.description(Some("Visa ending 4242")), "Payment with Visa ending 4242");
+        let field = |r: Result<StaffPayment, PaymentError>| match r {
+            Err(PaymentError::Invalid { field, .. }) => field,
+            other => panic!("expected an invalid field, got {other:?}"),
+        };
+        assert_eq!(field(parse_staff_payment(100, "saved_method", None, None)), "payment_method_id");
+        assert_eq!(field(parse_staff_payment(100, "cash", Some("pm_1"), None)), "payment_method_id");
+        assert_eq!(field(parse_staff_payment(100, "card", None, None)), "method");
+        assert_eq!(field(parse_staff_payment(0, "check", None, None)), "amount_cents");
+        assert_eq!(field(parse_staff_payment(100, "check", None, Some("a\nb"))), "reference");
+        assert_eq!(parse_staff_payment(100, "check", None, Some("4242 4242 4242 4242")), Err(PaymentError::CardNumberRefused));
+    }
+
     use super::*;
 
     const OPEN: PaymentPolicy = PaymentPolicy { gateway_configured: true, require_recurring_authorization: false };

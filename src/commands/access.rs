@@ -9,7 +9,7 @@ use crate::store::families::{self, ContactChange, ContactOwner, FamilyRow, Guard
 use crate::store::invitations::{self, guardian_changed_by, InvitationFilter, InvitationRow, NewInvitation};
 use crate::store::{audit, outbox, sessions, won};
 use portal_core::access::{
-    check_cooldown, invitation_address, may_edit_contact, may_invite, may_resend, may_revoke, may_send_password_reset, may_set_permissions,
+    check_cooldown, invitation_address, may_edit_contact, may_invite, may_staff_change_email, may_resend, may_revoke, may_send_password_reset, may_set_permissions,
     visibility, AccessError, AccessState, AccessStatus, GuardianFacts, Permissions, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
 };
 use portal_core::audit::AuditEntry;
@@ -608,4 +608,53 @@ pub async fn edit_contact_details(
     statements.push(audit::insert(&app.db, &org.id, &entry, app.now(), None)?);
     claim.batch(app, new_email.as_deref(), statements).await?;
     Ok(())
+}
+
+/// Staff edit a guardian's contact details (the Office Portal's Edit): what `change` names and
+/// nothing else. Names and phone always; the e-mail only while it is no one's login (409
+/// `login_email`: `may_staff_change_email`), and a changed address withdraws a pending invitation,
+/// which went to the old one. A membership linked to a login has the person's details: a change
+/// of name or phone is the person's, in every family. Answers the guardian as staff see them.
+pub async fn staff_edit_guardian(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    guardian_id: &str,
+    change: &ContactChange,
+) -> ApiResult<GuardianView> {
+    let (target, _) = load_target(app, org, guardian_id).await?;
+    let email_changes = change.email.as_ref().is_some_and(|e| *e != target.email);
+    let change = ContactChange {
+        first_name: change.first_name.clone(),
+        last_name: change.last_name.clone(),
+        email: change.email.clone().filter(|_| email_changes),
+        phone: change.phone.clone(),
+    };
+    let new_email = change.email.clone().flatten();
+    let claim = EmailClaim { family_id: &target.family_id, except_guardian: Some(&target.id), person: None };
+    if email_changes {
+        may_staff_change_email(&target.facts(), target.person_id.is_some())?;
+        if let Some(e) = &new_email {
+            claim.check(app, e).await?;
+        }
+    }
+    let change_id = new_id("chg")?;
+    let guard = || guardian_changed_by(&target.id, &change_id);
+    let mut statements = match (email_changes, &target.person_id) {
+        (true, _) => {
+            let mut s = vec![families::update_unlinked_contact(&app.db, &target.id, &change, &change_id, app.now())?];
+            s.extend(invitations::withdraw(&app.db, &target.id, app.now(), || Some(guard()))?);
+            s
+        }
+        (false, Some(person_id)) => families::update_contact(&app.db, ContactOwner::Person(person_id), &change, app.now())?,
+        (false, None) => families::update_contact(&app.db, ContactOwner::Guardian(&target.id), &change, app.now())?,
+    };
+    let updated = entry(requester, "contact_updated", &target, None);
+    statements.push(audit::insert(&app.db, &org.id, &updated, app.now(), email_changes.then(guard))?);
+    let results = claim.batch(app, new_email.as_deref(), statements).await?;
+    if email_changes && !won(&results, 0)? {
+        // The invitation was accepted meanwhile: the address is a login's now.
+        return Err(AccessError::LoginEmail(target.full_name()).into());
+    }
+    guardian_now(app, org, requester, guardian_id).await
 }

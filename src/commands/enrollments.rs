@@ -187,6 +187,21 @@ async fn edit_student(
     find_student(app, &org.id, &student.id).await
 }
 
+/// Staff edit any student of the organization (another organization's is not found): what is
+/// given changes, the rest stays, and the student is checked whole as when added.
+pub async fn staff_edit_student(
+    app: &App,
+    org: &OrgContext,
+    requester: &Requester,
+    id: &StudentId,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    birth_date: Option<&str>,
+) -> ApiResult<StudentRow> {
+    let student = find_student(app, &org.id, id).await?;
+    edit_student(app, org, requester, None, &student, first_name, last_name, birth_date).await
+}
+
 fn facts(class: &ClassRow) -> ApiResult<ClassFacts> {
     Ok(ClassFacts {
         name: class.name().to_string(),

@@ -10,11 +10,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::families::{self, FamilyRow, GuardianRow};
 use crate::store::payments::{self as ledger, EntryRow, NewEntry};
 use crate::store::audit::{self, HistoryRow};
-use crate::store::organizations;
+use crate::store::operations::family_changed_by;
+use crate::store::{organizations, won};
 use portal_core::access::{AccessError, AccessStatus, Requester};
 use portal_core::ids::FamilyId;
 use portal_core::audit::AuditEntry;
-use portal_core::family::{Contact, FamilyStatus};
+use portal_core::family::{parse_family_name, Contact, FamilyStatus};
 use portal_core::operations::OperationError;
 use portal_core::payments::{EntryKind, HistoryWindow, LedgerPost};
 use portal_core::time::Timestamp;
@@ -148,6 +149,39 @@ pub async fn families_page(app: &App, org_id: &str, q: &str, page: i64) -> ApiRe
 pub async fn add_guardian(app: &App, org: &OrgContext, requester: &Requester, family_id: &str, contact: &Contact) -> ApiResult<GuardianRow> {
     let family = active_family(app, &org.id, family_id).await?;
     access::add_contact(app, org, requester, &family, contact).await
+}
+
+/// Staff rename a family that is still active (404 unknown here, 409 merged); `name` as typed
+/// (422 `name` unless one line of 1 to 120 characters). The access history records the change
+/// with the former name.
+pub async fn rename(app: &App, org: &OrgContext, requester: &Requester, family_id: &str, name: &str) -> ApiResult<()> {
+    let name = parse_family_name(name)?;
+    let name = name.as_str();
+    let family = active_family(app, &org.id, family_id).await?;
+    if family.name == name {
+        return Ok(());
+    }
+    let change_id = new_id("chg")?;
+    let renamed = AuditEntry {
+        actor: requester.actor(),
+        action: "family_renamed".into(),
+        target_kind: "family".into(),
+        target_id: family.id.clone(),
+        target_label: Some(name.to_string()),
+        family_id: Some(family.id.clone()),
+        reason: Some(format!("Formerly {}.", family.name)),
+    };
+    let statements = vec![
+        families::rename_family(&app.db, &org.id, &family.id, name, &change_id, app.now())?,
+        audit::insert(&app.db, &org.id, &renamed, app.now(), Some(family_changed_by(&family.id, &change_id)))?,
+    ];
+    let results = app.db.batch(statements).await?;
+    if !won(&results, 0)? {
+        // Merged between the read and the write.
+        active_family(app, &org.id, family_id).await?;
+        return Err(OperationError::Conflict.into());
+    }
+    Ok(())
 }
 
 /// Makes another guardian of the family its primary (see `operations::change_primary`).

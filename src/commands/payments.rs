@@ -7,11 +7,15 @@ use crate::adapters::crypto::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway, Vaulted};
 use crate::store::outbox::{self};
-use crate::store::payments::{self as store, EntryRow, MethodRow, NewEntry, NewMethodRow, NewPayment, PaymentRow, KIND_DELETE_METHODS};
+use crate::store::payments::{
+    self as store, EntryRow, MethodRow, NewEntry, NewMethodRow, NewPayment, NewStaffPayment, PaymentRow, StaffPaymentRow, KIND_DELETE_METHODS,
+};
 use crate::commands::require_live;
 use crate::store::sessions::still_live;
 use crate::store::{Guard, won};
 use portal_core::audit::Actor;
+#[cfg(feature = "http")]
+use portal_core::{access::Requester, ids::FamilyId, operations::OperationError, payments::StaffPayment};
 use portal_core::ids::{GuardianId, PaymentMethodId};
 use portal_core::payments::{
     balance, check_confirmed_setup, check_idempotency_key, check_replay, decide_new_method, may_add_method, MethodKind, NewMethod, history_window, may_delete_method, may_edit_method,
@@ -717,4 +721,130 @@ pub async fn payments_section(app: &App, account: &Account<'_>, filter: &History
         history_error,
         may_make_payments: account.payer.may_make_payments(),
     })
+}
+
+/// A payment staff took, as its request answers. Field order is the API's (alphabetical).
+#[cfg(feature = "http")]
+#[derive(Debug, Serialize)]
+pub struct StaffPaymentView {
+    pub amount_cents: Money,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: Timestamp,
+    pub family_id: FamilyId,
+    pub gateway_charge_ref: Option<String>,
+    pub id: String,
+    /// `cash`, `check` or `saved_method`.
+    pub method: String,
+    pub payment_method_id: Option<PaymentMethodId>,
+    pub reference: Option<String>,
+    /// The answer of an earlier request with the same idempotency key: nothing was taken again.
+    pub replayed: bool,
+    pub status: String,
+}
+
+#[cfg(feature = "http")]
+impl StaffPaymentView {
+    fn new(p: StaffPaymentRow, replayed: bool) -> Self {
+        StaffPaymentView {
+            amount_cents: Money(p.amount_cents),
+            at: Timestamp(p.created_at),
+            family_id: FamilyId(p.family_id),
+            gateway_charge_ref: p.gateway_charge_ref,
+            id: p.id,
+            method: p.method,
+            payment_method_id: p.payment_method_id.map(PaymentMethodId::from),
+            reference: p.reference,
+            replayed,
+            status: p.status,
+        }
+    }
+}
+
+/// Staff take a payment for a family (Take Payment): cash or a check enter the ledger at once; a
+/// saved method of that family is charged at the gateway like the family's own payments. One
+/// payment per idempotency key and family, however often it is sent: a replay answers the first
+/// payment (the same key for a different payment is 409), a pending charge whose gateway call
+/// failed is charged again with the same gateway key, so never twice.
+#[cfg(feature = "http")]
+pub async fn take_staff_payment(
+    app: &App,
+    org_id: &str,
+    requester: &Requester,
+    family_id: &str,
+    payment: &StaffPayment,
+    idempotency_key: &str,
+) -> ApiResult<StaffPaymentView> {
+    check_idempotency_key(idempotency_key)?;
+    let family = crate::commands::families::active_family(app, org_id, family_id).await?;
+    let method = match payment.method.payment_method_id() {
+        Some(id) => Some(store::find_family_method(&app.db, &family.id, id).await?.ok_or(PaymentError::MethodNotFound)?),
+        None => None,
+    };
+    let actor = requester.actor();
+    let payment_id = new_id("pay")?;
+    let new = NewStaffPayment {
+        id: &payment_id,
+        org_id,
+        family_id: &family.id,
+        method: payment.method.as_str(),
+        payment_method_id: method.as_ref().map(|m| m.id.as_str()),
+        reference: payment.reference.as_deref(),
+        amount_cents: payment.amount_cents,
+        idempotency_key,
+        taken_by: &actor,
+    };
+    let description = payment.description(method.as_ref().map(|m| method_label(m.kind, &m.last4)).as_deref());
+    let entry_id = new_id("led")?;
+    let entry = NewEntry {
+        id: &entry_id,
+        org_id,
+        family_id: &family.id,
+        kind: EntryKind::Payment,
+        amount_cents: payment.amount_cents,
+        description: &description,
+        posted_by: &actor,
+        payment_id: Some(&payment_id),
+    };
+    // Cash and checks are taken now: the claim and its ledger entry in one batch.
+    let mut statements = vec![store::claim_staff_payment(&app.db, &new, if method.is_some() { "pending" } else { "succeeded" }, app.now())?];
+    if method.is_none() {
+        statements.push(store::insert_entry_of_claim(&app.db, &entry, app.now())?);
+    }
+    let first = won(&app.db.batch(statements).await?, 0)?;
+    let Some(taken) = store::find_staff_payment(&app.db, &family.id, idempotency_key).await? else {
+        // Nothing claimed and nothing to replay: the family was merged meanwhile.
+        crate::commands::families::active_family(app, org_id, family_id).await?;
+        return Err(OperationError::Conflict.into());
+    };
+    if !first {
+        let same = taken.method == new.method
+            && taken.payment_method_id.as_deref() == new.payment_method_id
+            && taken.reference.as_deref() == new.reference
+            && taken.amount_cents == new.amount_cents;
+        if !same {
+            return Err(PaymentError::IdempotencyKeyReused.into());
+        }
+        match taken.status.as_str() {
+            "succeeded" => return Ok(StaffPaymentView::new(taken, true)),
+            "declined" => return Err(PaymentError::Declined(taken.failure_message.unwrap_or_default()).into()),
+            _ => {} // pending: its gateway call failed or is running; calling again with its key is safe
+        }
+    }
+    let Some(m) = method else {
+        return Ok(StaffPaymentView::new(taken, !first));
+    };
+    let gateway = gateway_of(app, org_id, &m).ok_or(PaymentError::NotConfigured)?;
+    match gateway.charge(&method_ref(&m), payment.amount_cents, &format!("charge-{}", taken.id)).await {
+        Ok(charge_ref) => {
+            // A replay finishing a pending payment enters the ledger under the first claim's id.
+            let entry = NewEntry { payment_id: Some(&taken.id), ..entry };
+            app.db.batch(store::staff_payment_succeeded(&app.db, &taken.id, &charge_ref, &entry, app.now())?).await?;
+            Ok(StaffPaymentView::new(StaffPaymentRow { status: "succeeded".into(), gateway_charge_ref: Some(charge_ref), ..taken }, !first))
+        }
+        Err(GatewayError::Declined(message) | GatewayError::Rejected(message)) => {
+            store::staff_payment_declined(&app.db, &taken.id, &message, app.now()).await?;
+            Err(PaymentError::Declined(message).into())
+        }
+        Err(e) => Err(gateway_error(e)),
+    }
 }

@@ -4,7 +4,8 @@
 
 use crate::error::ApiResult;
 use crate::http::PathParam;
-use portal_core::family::Contact;
+use crate::store::families::ContactChange;
+use portal_core::family::{parse_optional_email, parse_person_name, parse_phone, Contact};
 use crate::commands::enrollments::{ClassView, RequestView};
 use portal_core::ids::{ClassId, StudentId};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,30 @@ pub struct ContactBody {
 impl ContactBody {
     pub fn parse(&self) -> ApiResult<Contact> {
         Ok(Contact::parse(&self.first_name, &self.last_name, self.email.as_deref(), self.phone.as_deref())?)
+    }
+}
+
+/// Contact fields to change, as the primary (My Account) and staff send them: `null` clears `email`
+/// or `phone`; an absent field stays as it is.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    #[serde(default, with = "serde_with::rust::double_option")]
+    email: Option<Option<String>>,
+    #[serde(default, with = "serde_with::rust::double_option")]
+    phone: Option<Option<String>>,
+}
+
+impl ContactPatch {
+    pub fn parse(self) -> ApiResult<ContactChange> {
+        Ok(ContactChange {
+            first_name: self.first_name.as_deref().map(|n| parse_person_name(n, "first name")).transpose()?,
+            last_name: self.last_name.as_deref().map(|n| parse_person_name(n, "last name")).transpose()?,
+            email: self.email.map(|e| parse_optional_email(e.as_deref()).map(|e| e.map(|e| e.as_str().to_string()))).transpose()?,
+            phone: self.phone.map(|p| p.filter(|p| !p.trim().is_empty()).map(|p| parse_phone(&p)).transpose()).transpose()?,
+        })
     }
 }
 
@@ -44,6 +69,15 @@ pub struct NewStudent {
     pub first_name: String,
     pub last_name: String,
     pub birth_date: String,
+}
+
+/// A student's fields to change, as families and staff send them; absent or null: unchanged.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudentChange {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub birth_date: Option<String>,
 }
 
 #[derive(Deserialize)]

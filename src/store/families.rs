@@ -299,17 +299,45 @@ pub enum ContactOwner<'a> {
     Person(&'a str),
 }
 
+const CONTACT_SET: &str = "SET first_name = COALESCE(?2, first_name), last_name = COALESCE(?3, last_name), \
+       email = CASE WHEN ?4 THEN ?5 ELSE email END, phone = CASE WHEN ?6 THEN ?7 ELSE phone END, updated_at = ?8";
+
 pub fn update_contact(db: &Db, owner: ContactOwner<'_>, change: &ContactChange, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
-    const SET: &str = "SET first_name = COALESCE(?2, first_name), last_name = COALESCE(?3, last_name), \
-           email = CASE WHEN ?4 THEN ?5 ELSE email END, phone = CASE WHEN ?6 THEN ?7 ELSE phone END, updated_at = ?8";
     let args = |id| contact_args(id, change, now);
     Ok(match owner {
-        ContactOwner::Guardian(id) => vec![db.stmt(&format!("UPDATE guardians {SET} WHERE id = ?1"), &args(id))?],
+        ContactOwner::Guardian(id) => vec![db.stmt(&format!("UPDATE guardians {CONTACT_SET} WHERE id = ?1"), &args(id))?],
         ContactOwner::Person(id) => vec![
-            db.stmt(&format!("UPDATE people {SET} WHERE id = ?1"), &args(id))?,
-            db.stmt(&format!("UPDATE guardians {SET} WHERE person_id = ?1"), &args(id))?,
+            db.stmt(&format!("UPDATE people {CONTACT_SET} WHERE id = ?1"), &args(id))?,
+            db.stmt(&format!("UPDATE guardians {CONTACT_SET} WHERE person_id = ?1"), &args(id))?,
         ],
     })
+}
+
+/// Staff change a membership's own details, its e-mail included, only while no login is linked to
+/// it and it cannot log in: an invitation accepted meanwhile makes the address a login's, and then
+/// this changes nothing. Carries the change id.
+pub fn update_unlinked_contact<'a>(
+    db: &Db,
+    guardian_id: &'a str,
+    change: &'a ContactChange,
+    change_id: &'a str,
+    now: Timestamp,
+) -> ApiResult<D1PreparedStatement> {
+    let mut args = contact_args(guardian_id, change, now);
+    args.push(text(change_id));
+    db.stmt(
+        &format!("UPDATE guardians {CONTACT_SET}, last_change_id = ?9 WHERE id = ?1 AND person_id IS NULL AND access_state != 'can_log_in'"),
+        &args,
+    )
+}
+
+pub const RENAME_FAMILY: &str =
+    "UPDATE families SET name = ?3, last_change_id = ?4, updated_at = ?5 WHERE id = ?1 AND org_id = ?2 AND status = 'active'";
+
+/// A family's new name, only while it is active (a merge that won meanwhile keeps it as it was).
+/// Carries the change id.
+pub fn rename_family(db: &Db, org_id: &str, family_id: &str, name: &str, change_id: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    db.stmt(RENAME_FAMILY, &[text(family_id), text(org_id), text(name), text(change_id), int(now.millis())])
 }
 
 fn contact_args<'a>(id: &'a str, change: &'a ContactChange, now: Timestamp) -> Vec<super::Arg<'a>> {

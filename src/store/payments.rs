@@ -389,3 +389,108 @@ pub async fn decline(db: &Db, payment_id: &str, message: &str, now: Timestamp) -
     )
     .await
 }
+
+/// A payment staff took, as its request answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StaffPaymentRow {
+    pub id: String,
+    pub family_id: String,
+    pub method: String,
+    pub payment_method_id: Option<String>,
+    pub reference: Option<String>,
+    pub amount_cents: i64,
+    pub status: String,
+    pub gateway_charge_ref: Option<String>,
+    pub failure_message: Option<String>,
+    pub created_at: i64,
+}
+
+pub struct NewStaffPayment<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub family_id: &'a str,
+    pub method: &'a str,
+    pub payment_method_id: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    pub amount_cents: i64,
+    pub idempotency_key: &'a str,
+    pub taken_by: &'a Actor,
+}
+
+/// Claims the family's idempotency key for a payment in `status` (cash and checks are taken at
+/// once, a saved method is pending until the gateway answers). Changes nothing if the key was
+/// claimed before, or if the family was merged meanwhile.
+pub fn claim_staff_payment(db: &Db, p: &NewStaffPayment<'_>, status: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    db.stmt(
+        "INSERT INTO staff_payments (id, org_id, family_id, method, payment_method_id, reference, amount_cents, \
+           idempotency_key, status, taken_by_id, taken_by_label, created_at, updated_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12 \
+         WHERE EXISTS (SELECT 1 FROM families WHERE id = ?3 AND status = 'active') \
+         ON CONFLICT (family_id, idempotency_key) DO NOTHING",
+        &[
+            text(p.id),
+            text(p.org_id),
+            text(p.family_id),
+            text(p.method),
+            opt_text(p.payment_method_id),
+            opt_text(p.reference),
+            int(p.amount_cents),
+            text(p.idempotency_key),
+            text(status),
+            opt_text(p.taken_by.id.as_deref()),
+            text(&p.taken_by.label),
+            int(now.millis()),
+        ],
+    )
+}
+
+/// The ledger entry of a payment taken at once: written only by the request that claimed its key.
+pub fn insert_entry_of_claim(db: &Db, e: &NewEntry<'_>, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    let payment_id = e.payment_id.unwrap_or_default();
+    db.stmt(
+        "INSERT INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, \
+           posted_by_id, posted_by_label, payment_id) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+         WHERE EXISTS (SELECT 1 FROM staff_payments WHERE id = ?11) \
+         ON CONFLICT (payment_id) DO NOTHING",
+        &[
+            text(e.id),
+            text(e.org_id),
+            text(e.family_id),
+            text(e.kind.as_str()),
+            int(e.amount_cents),
+            text(e.description),
+            int(now.millis()),
+            text(e.posted_by.kind.as_str()),
+            opt_text(e.posted_by.id.as_deref()),
+            text(&e.posted_by.label),
+            text(payment_id),
+        ],
+    )
+}
+
+pub const FIND_STAFF_PAYMENT: &str = "SELECT id, family_id, method, payment_method_id, reference, amount_cents, status, \
+     gateway_charge_ref, failure_message, created_at FROM staff_payments WHERE family_id = ?1 AND idempotency_key = ?2";
+
+pub async fn find_staff_payment(db: &Db, family_id: &str, idempotency_key: &str) -> ApiResult<Option<StaffPaymentRow>> {
+    db.first(FIND_STAFF_PAYMENT, &[text(family_id), text(idempotency_key)]).await
+}
+
+/// The gateway took the money for a staff payment: it succeeds and enters the ledger, once.
+pub fn staff_payment_succeeded(db: &Db, payment_id: &str, charge_ref: &str, entry: &NewEntry<'_>, now: Timestamp) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db.stmt(
+            "UPDATE staff_payments SET status = 'succeeded', gateway_charge_ref = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'",
+            &[text(payment_id), text(charge_ref), int(now.millis())],
+        )?,
+        insert_entry(db, entry, now)?,
+    ])
+}
+
+pub async fn staff_payment_declined(db: &Db, payment_id: &str, message: &str, now: Timestamp) -> ApiResult<usize> {
+    db.run(
+        "UPDATE staff_payments SET status = 'declined', failure_message = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'",
+        &[text(payment_id), text(message), int(now.millis())],
+    )
+    .await
+}

@@ -6,9 +6,9 @@ use crate::commands::enrollments::{self, LocationRow};
 use crate::commands::families;
 use crate::error::ApiResult;
 use crate::http::{json, Json, OptionalJson, Path, Query, Response, Staff};
-use crate::routes::bodies::{ClassList, ClassQuery, NewEnrollment, NewStudent, RequestList};
+use crate::routes::bodies::{ClassList, ClassQuery, NewEnrollment, NewStudent, RequestList, StudentChange};
 use portal_core::enrollment::{ClassInput, ClassPatch, RequestStatus};
-use portal_core::ids::{ClassId, FamilyId, RequestId};
+use portal_core::ids::{ClassId, FamilyId, RequestId, StudentId};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -48,6 +48,12 @@ pub async fn add_student(app: Rc<App>, staff: Staff, Path(family_id): Path<Famil
     families::find(&app, &staff.org.id, &family_id).await?;
     let (first, last, birth) = (&body.first_name, &body.last_name, &body.birth_date);
     json(201, &enrollments::add_student(&app, &staff.org, &staff.requester(), None, &family_id, first, last, birth).await?)
+}
+
+/// What the body names changes, the rest stays; the student is checked whole, as when added.
+pub async fn edit_student(app: Rc<App>, staff: Staff, Path(id): Path<StudentId>, Json(body): Json<StudentChange>) -> ApiResult<Response> {
+    let (first, last, birth) = (body.first_name.as_deref(), body.last_name.as_deref(), body.birth_date.as_deref());
+    json(200, &enrollments::staff_edit_student(&app, &staff.org, &staff.requester(), &id, first, last, birth).await?)
 }
 
 /// Staff enroll whatever the portal switch says.

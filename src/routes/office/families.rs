@@ -1,5 +1,5 @@
-//! Families in the Office Portal: create, search, read, add contacts, change the primary, merge,
-//! and the access history.
+//! Families in the Office Portal: create, search, read, rename, add contacts, change the primary,
+//! merge, and the access history.
 
 use crate::routes::bodies::ContactBody;
 use crate::http::{json, Json, Path, Query, Response, Staff};
@@ -34,6 +34,17 @@ async fn family_response(app: &App, staff: &Staff, status: u16, family_id: &str)
 }
 
 pub async fn show(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
+    family_response(&app, &staff, 200, &family_id).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    name: String,
+}
+
+pub async fn rename(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<Rename>) -> ApiResult<Response> {
+    families::rename(&app, &staff.org, &staff.requester(), &family_id, &body.name).await?;
     family_response(&app, &staff, 200, &family_id).await
 }
 

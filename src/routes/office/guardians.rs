@@ -1,13 +1,16 @@
 //! Guardian access in the Office Portal: enable login for a primary guardian, revoke any login,
-//! send password resets, and the invitations console. Staff never invite a secondary.
+//! send password resets, edit contact details, and the invitations console. Staff never invite a
+//! secondary.
 
-use crate::routes::bodies::RevokeBody;
+use crate::routes::bodies::{ContactPatch, RevokeBody};
 use crate::http::{json, DryRun, Json, OptionalJson, Path, Query, Response, Staff};
 use portal_core::ids::GuardianId;
 use serde::Deserialize;
 use std::rc::Rc;
 
-use crate::commands::access::{self, guardian_now, load_target, revoke_guardian, send_invitation, send_password_reset, ResetSent};
+use crate::commands::access::{
+    self, guardian_now, load_target, revoke_guardian, send_invitation, send_password_reset, staff_edit_guardian, ResetSent,
+};
 use crate::app::App;
 use crate::error::{ApiResult, ErrorCode};
 use crate::store::invitations::InvitationFilter;
@@ -30,6 +33,12 @@ async fn enable_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<Guardi
 
 pub async fn revoke_login(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>, OptionalJson(body): OptionalJson<RevokeBody>, DryRun(dry_run): DryRun) -> ApiResult<Response> {
     json(200, &revoke_guardian(&app, &staff.org, &staff.requester(), &guardian_id, body.reason.as_deref(), dry_run).await?)
+}
+
+/// Only the fields sent change; the e-mail of someone who can log in is theirs (409 `login_email`).
+pub async fn edit_contact(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>, Json(patch): Json<ContactPatch>) -> ApiResult<Response> {
+    let change = patch.parse()?;
+    json(200, &staff_edit_guardian(&app, &staff.org, &staff.requester(), &guardian_id, &change).await?)
 }
 
 pub async fn password_reset(app: Rc<App>, staff: Staff, Path(guardian_id): Path<GuardianId>) -> ApiResult<Response> {

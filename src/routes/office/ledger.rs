@@ -1,7 +1,8 @@
 //! A family's ledger in the Office Portal: staff post charges and refunds (so there is something
-//! to pay) and read the ledger with the balance.
+//! to pay), take payments (cash, check, or a saved method charged at the gateway) and read the
+//! ledger with the balance.
 
-use crate::http::{json, Json, Path, Query, Response, Staff};
+use crate::http::{json, FromRequest, Json, Path, Query, RequestParts, Response, Staff};
 use portal_core::ids::FamilyId;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -9,8 +10,9 @@ use std::rc::Rc;
 use crate::app::App;
 use crate::commands::families;
 use crate::commands::payments::{BalanceView, EntryView};
-use crate::error::ApiResult;
-use portal_core::payments::{parse_ledger_post, EntryKind};
+use crate::commands::payments::take_staff_payment;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use portal_core::payments::{parse_ledger_post, parse_staff_payment, EntryKind};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,4 +48,37 @@ pub async fn show(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Q
     let ledger = families::ledger(&app, &staff.org.id, &family_id, kind).await?;
     let view = LedgerView { balance: &ledger.balance, entries: ledger.entries.iter().map(EntryView::from).collect(), family_id: &ledger.family_id };
     json(200, &view)
+}
+
+/// `Idempotency-Key`, which a staff payment must have: however often the request (or the Take
+/// Payment form) is sent, it is one payment.
+pub struct IdempotencyKey(String);
+
+impl FromRequest for IdempotencyKey {
+    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
+        parts.header("idempotency-key").map(IdempotencyKey).ok_or_else(|| {
+            ApiError::bad_request(ErrorCode::IdempotencyKeyRequired, "Send an Idempotency-Key header: the same key never takes a payment twice.")
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentBody {
+    #[serde(deserialize_with = "portal_core::whole_number::i64")]
+    amount_cents: i64,
+    method: String,
+    payment_method_id: Option<String>,
+    reference: Option<String>,
+}
+
+pub async fn take_payment(
+    app: Rc<App>,
+    staff: Staff,
+    Path(family_id): Path<FamilyId>,
+    IdempotencyKey(key): IdempotencyKey,
+    Json(body): Json<PaymentBody>,
+) -> ApiResult<Response> {
+    let payment = parse_staff_payment(body.amount_cents, &body.method, body.payment_method_id.as_deref(), body.reference.as_deref())?;
+    json(201, &take_staff_payment(&app, &staff.org.id, &staff.requester(), &family_id, &payment, &key).await?)
 }

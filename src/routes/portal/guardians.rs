@@ -11,10 +11,9 @@ use crate::commands::access::{
 };
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::bodies::{ContactBody, RevokeBody};
-use crate::store::families::{self, ContactChange};
+use crate::routes::bodies::{ContactBody, ContactPatch, RevokeBody};
+use crate::store::families;
 use portal_core::email::EmailAddress;
-use portal_core::family::{parse_optional_email, parse_person_name, parse_phone};
 
 pub async fn add(app: Rc<App>, me: Customer, Json(body): Json<ContactBody>) -> ApiResult<Response> {
     let app = &*app;
@@ -27,29 +26,9 @@ pub async fn add(app: Rc<App>, me: Customer, Json(body): Json<ContactBody>) -> A
     json(201, &GuardianView::of(&guardian, &me.requester(), app.now()))
 }
 
-/// `null` clears `email` or `phone`; an absent field stays as it is.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContactPatch {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    #[serde(default, with = "serde_with::rust::double_option")]
-    email: Option<Option<String>>,
-    #[serde(default, with = "serde_with::rust::double_option")]
-    phone: Option<Option<String>>,
-}
-
 pub async fn edit_contact(app: Rc<App>, me: Customer, Path(guardian_id): Path<GuardianId>, Json(patch): Json<ContactPatch>) -> ApiResult<Response> {
     let app = &*app;
-    let change = ContactChange {
-        first_name: patch.first_name.as_deref().map(|n| parse_person_name(n, "first name")).transpose()?,
-        last_name: patch.last_name.as_deref().map(|n| parse_person_name(n, "last name")).transpose()?,
-        email: patch
-            .email
-            .map(|e| parse_optional_email(e.as_deref()).map(|e| e.map(|e| e.as_str().to_string())))
-            .transpose()?,
-        phone: patch.phone.map(|p| p.filter(|p| !p.trim().is_empty()).map(|p| parse_phone(&p)).transpose()).transpose()?,
-    };
+    let change = patch.parse()?;
     let (target, _) = load_target(app, &me.org, &guardian_id).await?;
     edit_contact_details(app, &me.org, &me.me, &target, &change).await?;
     json(200, &guardian_now(app, &me.org, &me.requester(), &guardian_id).await?)

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::commands::enrollments::{self, Ask, StudentRow};
 use crate::error::ApiResult;
 use crate::http::{json, Customer, Json, OptionalJson, Path, Query, Response};
-use crate::routes::bodies::{ClassList, ClassQuery, NewEnrollment, NewStudent, RequestList};
+use crate::routes::bodies::{ClassList, ClassQuery, NewEnrollment, NewStudent, RequestList, StudentChange};
 use portal_core::ids::{ClassId, EnrollmentId, StudentId};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -24,14 +24,6 @@ pub async fn list(app: Rc<App>, me: Customer) -> ApiResult<Response> {
 pub async fn add(app: Rc<App>, me: Customer, Json(body): Json<NewStudent>) -> ApiResult<Response> {
     let student = me.family().add_student(&app, &body.first_name, &body.last_name, &body.birth_date).await?;
     json(201, &student)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StudentChange {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    birth_date: Option<String>,
 }
 
 pub async fn edit(app: Rc<App>, me: Customer, Path(id): Path<StudentId>, Json(body): Json<StudentChange>) -> ApiResult<Response> {
