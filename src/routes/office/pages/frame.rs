@@ -97,6 +97,14 @@ crate::routes::pages::flash::flashes! {
     EndedSignedOut = "ended-signed-out" => ENDED_SIGNED_OUT,
     StaffRemoved = "staff-removed" => ENDED_STAFF_REMOVED,
     FamilyCreated = "family-created" => "The family has been created.",
+    // A family's students and ledger (students.rs, ledger.rs)
+    StudentAdded = "student-added" => "The student has been added.",
+    StudentUpdated = "student-updated" => "The student has been updated.",
+    Enrolled = "enrolled" => "The student has been enrolled.",
+    Waitlisted = "waitlisted" => "The class is full: the student is on its waitlist.",
+    ChargePosted = "charge-posted" => "The charge has been posted.",
+    RefundPosted = "refund-posted" => "The refund has been posted.",
+    PaymentTaken = "payment-taken" => "The payment has been taken.",
 }
 
 impl Flash {

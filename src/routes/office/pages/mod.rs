@@ -8,7 +8,9 @@
 
 mod families;
 mod frame;
+mod ledger;
 mod sign_in;
+mod students;
 
 use crate::http::Router;
 
@@ -16,6 +18,8 @@ pub use frame::error_page;
 
 pub fn routes(router: Router) -> Router {
     let router = sign_in::routes(router);
+    let router = students::routes(router);
+    let router = ledger::routes(router);
     families::routes(router)
 }
 
