@@ -98,6 +98,8 @@ test('taking a cash payment by double-clicking Take Payment takes one payment', 
   const ledger = await apiLedger('cash-desk', token, family.id);
   assert.equal(ledger.entries.filter((e) => e.kind === 'payment').length, 1, 'one payment in the ledger');
   assert.equal(ledger.balance.outstanding_cents, 6500);
+  const taken = await portal.db.prepare('SELECT COUNT(*) AS n FROM staff_payments WHERE family_id = ?').bind(family.id).first();
+  assert.equal(taken.n, 1, 'one payment claimed, whatever number of posts');
   await tab.context.close();
 });
 

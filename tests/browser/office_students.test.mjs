@@ -143,7 +143,7 @@ test("another family's student, or another organization's family, is the not-fou
   const here = await schoolWithClasses('kids-here');
   const there = await schoolWithClasses('kids-there');
   const theirs = await there.office(`/families/${there.family.id}/students`, { first_name: 'Kai', last_name: 'Park', birth_date: '2018-05-05' });
-  const neighbour = await portal.createFamily('kids-here', here.token, 'Park', { first_name: 'Jin', last_name: 'Park' });
+  const neighbour = await portal.createFamily('kids-here', here.token, 'Park', { first_name: 'Jin', last_name: 'Park', email: 'jin@kids-here.test' });
   const next_door = await here.office(`/families/${neighbour.id}/students`, { first_name: 'Noa', last_name: 'Park', birth_date: '2018-05-05' });
   const tab = await openTab(browser, portal.base);
   await staffSignIn(tab, portal.base, 'kids-here', here.org.owner_email, here.org.owner_password);
