@@ -89,6 +89,8 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("transaction history", payments::ENTRIES.into()),
         ("transaction history of one kind", payments::ENTRIES_OF_KIND.into()),
         ("payment by idempotency key", payments::FIND_PAYMENT.into()),
+        ("staff payment by the family's idempotency key", payments::FIND_STAFF_PAYMENT.into()),
+        ("staff rename a family", families::RENAME_FAMILY.into()),
         ("contacts report", families::CONTACTS_REPORT.into()),
         ("contacts report by family name", families::CONTACTS_REPORT_BY_FAMILY_NAME.into()),
         ("import job", imports::FIND_JOB.into()),
