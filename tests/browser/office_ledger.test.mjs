@@ -215,6 +215,27 @@ test('a saved method chosen on Take Payment is charged at the gateway once', asy
   await tab.context.close();
 });
 
+test('a long ledger is paged, newest first, each page within the budget', async () => {
+  const { org, token, family } = await owingFamily('long-ledger', 100);
+  for (let i = 1; i <= 120; i += 1) await postCharge('long-ledger', token, family.id, 100 + i);
+  const tab = await openTab(browser, portal.base);
+  await staffSignIn(tab, portal.base, 'long-ledger', org.owner_email, org.owner_password);
+  await tab.page.goto(`${portal.base}/office/long-ledger/families/${family.id}/ledger`);
+  let rows = await ledgerRows(tab.page);
+  assert.equal(rows.length, 100);
+  assert.equal(rows[0][3], '$2.20', 'the newest first');
+  await checkPage(tab, 'a ledger page of 100 rows');
+  await Promise.all([tab.page.waitForNavigation(), tab.page.getByRole('link', { name: 'Older entries' }).click()]);
+  rows = await ledgerRows(tab.page);
+  assert.equal(rows.length, 21);
+  assert.equal(rows.at(-1)[3], '$1.00', 'the first charge last');
+  assert.equal(await tab.page.getByRole('link', { name: 'Older entries' }).count(), 0);
+  await tab.page.getByLabel('Show').selectOption('payments');
+  await submit(tab.page, 'Show');
+  assert.match(await tab.page.locator('main').textContent(), /No payments on the ledger\./);
+  await tab.context.close();
+});
+
 test("another organization's family, or none, is the not-found page", async () => {
   const here = await owingFamily('desk-here', 100);
   const there = await owingFamily('desk-there', 100);
