@@ -29,7 +29,7 @@ use portal_core::enrollment::{ClassPatch, check_drop_date,
 use portal_core::ids::{ClassId, EnrollmentId, FamilyId, RequestId, StudentId};
 use portal_core::notification::Notification;
 pub use crate::context::Family;
-pub use views::{ClassView, EnrollmentLists, EnrollmentView, RequestView, StudentCard, StudentsSection};
+pub use views::{ClassView, EnrollmentLists, EnrollmentView, FamilyStudents, RequestView, StudentCard, StudentsSection};
 
 pub fn class_not_found() -> ApiError {
     ApiError::not_found(ErrorCode::ClassNotFound, "There is no such class.")
@@ -361,25 +361,39 @@ impl Family<'_> {
 /// enrollments, its requests), not one per student.
 pub async fn students_section(app: &App, family: &Family<'_>) -> ApiResult<StudentsSection> {
     let may_manage = family.may_manage();
-    let students = family.students(app).await?;
-    let enrollments = store::family_enrollments(&app.db, &family.id).await?;
     let today = today(app);
-    let students = students
-        .into_iter()
-        .map(|student| {
-            let mut lists = EnrollmentLists::default();
-            for e in enrollments.iter().filter(|e| e.student_id == student.id) {
-                lists.push(family.view(e, today));
-            }
-            StudentCard { enrollments: lists, student }
-        })
-        .collect();
+    let students = student_cards(app, &family.id, |e| family.view(e, today)).await?;
     Ok(StudentsSection {
         may_manage: may_manage.is_ok(),
         requests: family.requests(app).await?,
         students,
         why_not: may_manage.err().map(|e| e.message.clone()),
     })
+}
+
+/// A family's students, each with their enrollments as `view` shows them: two reads.
+async fn student_cards(app: &App, family_id: &FamilyId, view: impl Fn(&EnrollmentRow) -> EnrollmentView) -> ApiResult<Vec<StudentCard>> {
+    let students = store::family_students(&app.db, family_id).await?;
+    let enrollments = store::family_enrollments(&app.db, family_id).await?;
+    Ok(students
+        .into_iter()
+        .map(|student| {
+            let mut lists = EnrollmentLists::default();
+            for e in enrollments.iter().filter(|e| e.student_id == student.id) {
+                lists.push(view(e));
+            }
+            StudentCard { enrollments: lists, student }
+        })
+        .collect())
+}
+
+/// The Office Portal's Students page of a family (the caller knows it is the organization's):
+/// its students with their enrollments, and its requests. Staff are offered no family actions.
+pub async fn family_students(app: &App, family_id: &FamilyId) -> ApiResult<FamilyStudents> {
+    let today = today(app);
+    let students = student_cards(app, family_id, |e| EnrollmentView::of(e, RequestOptions::default(), false, today)).await?;
+    let requests = store::family_requests(&app.db, family_id).await?.into_iter().map(RequestView::of).collect();
+    Ok(FamilyStudents { requests, students })
 }
 
 /// After a batch whose first statement was guarded on the customer's `session` (None: staff, no

@@ -444,6 +444,14 @@ pub async fn revoke_preview(app: &App, guardian_id: &str) -> ApiResult<(Vec<Meth
     Ok((methods.iter().map(|m| MethodView::new(m, None, &offered)).collect(), recurring))
 }
 
+/// A family's saved methods as staff see them at the front desk, where Take Payment charges one.
+#[cfg(feature = "http")]
+pub async fn family_methods(app: &App, family_id: &str) -> ApiResult<Vec<MethodView>> {
+    let methods = store::family_methods(&app.db, family_id).await?;
+    let offered = MethodOffers { accepting_payments: true, can_delete: false, can_change_recurring: false };
+    Ok(methods.iter().map(|m| MethodView::new(m, None, &offered)).collect())
+}
+
 fn gateway_error(e: GatewayError) -> ApiError {
     match e {
         GatewayError::Unavailable(detail) => {

@@ -318,3 +318,10 @@ pub struct StudentsSection {
     /// Why the viewer sees no write actions.
     pub why_not: Option<String>,
 }
+
+/// A family's students and requests as staff see them (the Office Portal's Students page).
+#[derive(Debug, Serialize)]
+pub struct FamilyStudents {
+    pub requests: Vec<RequestView>,
+    pub students: Vec<StudentCard>,
+}

@@ -114,13 +114,37 @@ pub fn wait_words(seconds: i64) -> String {
     }
 }
 
+/// An amount typed in dollars, on either door's payment forms: "120", "120.5", "$1,200.00" → cents;
+/// None for anything else (or more than two decimals).
+pub fn parse_money(input: &str) -> Option<i64> {
+    let s: String = input.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty() && frac.is_empty() || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 /// A form with nothing to fill in (a button alone): its body is read and must be a form.
 #[derive(Deserialize)]
 pub struct NoFields {}
 
 #[cfg(test)]
 mod tests {
-    use super::wait_words;
+    use super::{parse_money, wait_words};
+
+    #[test]
+    fn reads_money() {
+        assert_eq!(parse_money("120"), Some(12000));
+        assert_eq!(parse_money(" $1,200.5 "), Some(120050));
+        assert_eq!(parse_money(".75"), Some(75));
+        assert_eq!(parse_money("1.234"), None);
+        assert_eq!(parse_money("-5"), None);
+        assert_eq!(parse_money("abc"), None);
+        assert_eq!(parse_money(""), None);
+    }
 
     #[test]
     fn says_waits_in_words() {

@@ -114,6 +114,14 @@ crate::routes::pages::flash::flashes! {
     PrimaryChanged = "primary-changed" => "The Primary Guardian has been changed. All secondary access was revoked: the Primary Guardian must send new invitations.",
     FamiliesMerged = "families-merged" => "The families have been merged. All secondary access was revoked: the Primary Guardian must send new invitations.",
     ContactMoved = "contact-moved" => "The contact has been moved to this family. Their portal access has been disabled.",
+    // A family's students and ledger (students.rs, ledger.rs)
+    StudentAdded = "student-added" => "The student has been added.",
+    StudentUpdated = "student-updated" => "The student has been updated.",
+    Enrolled = "enrolled" => "The student has been enrolled.",
+    Waitlisted = "waitlisted" => "The class is full: the student is on its waitlist.",
+    ChargePosted = "charge-posted" => "The charge has been posted.",
+    RefundPosted = "refund-posted" => "The refund has been posted.",
+    PaymentTaken = "payment-taken" => "The payment has been taken.",
 }
 
 impl Flash {

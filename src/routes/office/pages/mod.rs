@@ -12,10 +12,12 @@ mod family_actions;
 mod frame;
 mod imports;
 mod invitations;
+mod ledger;
 mod outbox;
 mod requests;
 mod settings;
 mod sign_in;
+mod students;
 
 use crate::http::Router;
 
@@ -30,7 +32,9 @@ pub fn routes(router: Router) -> Router {
     let router = invitations::routes(router);
     let router = outbox::routes(router);
     let router = family::routes(router);
-    family_actions::routes(router)
+    let router = family_actions::routes(router);
+    let router = students::routes(router);
+    ledger::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.

@@ -17,18 +17,6 @@ use portal_core::payments::{contains_card_number, MethodEdit, MethodInput, Money
 use serde::Deserialize;
 use std::rc::Rc;
 
-/// "120", "120.5", "$1,200.00" → cents; None for anything else (or more than two decimals).
-pub fn parse_money(input: &str) -> Option<i64> {
-    let s: String = input.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty() && frac.is_empty() || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
-    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
-    whole.checked_mul(100)?.checked_add(frac)
-}
-
 /// The payment pages' routes.
 pub fn routes(router: Router) -> Router {
     router
@@ -330,20 +318,4 @@ pub async fn delete_method(
     let (me, _) = signed_in!(org, me, None);
     commands::delete_method(&app, &me.account(), &id).await?;
     back_to_account(&org, "payments", Flash::MethodDeleted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_money;
-
-    #[test]
-    fn reads_money() {
-        assert_eq!(parse_money("120"), Some(12000));
-        assert_eq!(parse_money(" $1,200.5 "), Some(120050));
-        assert_eq!(parse_money(".75"), Some(75));
-        assert_eq!(parse_money("1.234"), None);
-        assert_eq!(parse_money("-5"), None);
-        assert_eq!(parse_money("abc"), None);
-        assert_eq!(parse_money(""), None);
-    }
 }
