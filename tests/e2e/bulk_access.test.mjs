@@ -407,7 +407,7 @@ test('a dry run whose contact changed since (name or access) is stale: 409 impor
   const refused = await apply(slug, staff, renamed.id);
   assertError(refused, 409, 'import_stale');
   assert.match(refused.body.error.message, new RegExp(`1 contact .*changed.*${secondary.id}.*run the import again`));
-  assert.equal(await accessState(secondary.id), 'can_log_in');
+  assert.equal(await accessState(slug, secondary.id), 'can_log_in');
   assert.equal((await portal.request('GET', `/portal/${slug}/api/account`, { token: secondary.token })).status, 200);
   assert.equal((await job(slug, staff, renamed.id)).applied_by_job_id, null);
   assert.equal(await jobsOfOrg(), jobs);
@@ -446,8 +446,8 @@ test('a contact changed after the apply started is not overwritten: its row fail
   } finally {
     await portal.dbOf(slug).prepare('DROP TRIGGER apply_race').run();
   }
-  assert.equal(await accessState(first.contact_id), 'invite_revoked');
-  assert.equal(await accessState(second.contact_id), 'can_log_in');
+  assert.equal(await accessState(slug, first.contact_id), 'invite_revoked');
+  assert.equal(await accessState(slug, second.contact_id), 'can_log_in');
   await portal.waitForMail(mailOf[first.contact_id], (m) => m.kind === 'access_revoked');
   assert.equal((await portal.mailbox(mailOf[second.contact_id])).length, 0);
 });
