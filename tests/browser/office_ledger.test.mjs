@@ -98,7 +98,7 @@ test('taking a cash payment by double-clicking Take Payment takes one payment', 
   const ledger = await apiLedger('cash-desk', token, family.id);
   assert.equal(ledger.entries.filter((e) => e.kind === 'payment').length, 1, 'one payment in the ledger');
   assert.equal(ledger.balance.outstanding_cents, 6500);
-  const taken = await portal.db.prepare('SELECT COUNT(*) AS n FROM staff_payments WHERE family_id = ?').bind(family.id).first();
+  const taken = await portal.dbOf('cash-desk').prepare('SELECT COUNT(*) AS n FROM staff_payments WHERE family_id = ?').bind(family.id).first();
   assert.equal(taken.n, 1, 'one payment claimed, whatever number of posts');
   await tab.context.close();
 });
@@ -202,7 +202,7 @@ test('a saved method chosen on Take Payment is charged at the gateway once', asy
   assert.match(await flash(tab.page), /The payment has been taken\./);
   assert.equal((await again()).status(), 303, 'the same form again answers the first payment');
 
-  const { results: charges } = await portal.db
+  const { results: charges } = await portal.dbOf(slug)
     .prepare("SELECT * FROM sandbox_gateway_calls WHERE org_id = ? AND operation = 'charge'")
     .bind(f.org.id)
     .all();

@@ -108,7 +108,7 @@ test('staff add a student, correct the birth date, and enroll them in a class an
   assert.equal((await summaryLinks(tab.page))[0][1], '#class_id');
 
   assert.match(await tab.page.getByRole('alert').textContent(), /already/i);
-  const { results } = await portal.db
+  const { results } = await portal.dbOf('kids-desk')
     .prepare('SELECT e.status FROM enrollments e JOIN students s ON s.id = e.student_id WHERE s.family_id = ? ORDER BY e.enrolled_at')
     .bind(s.family.id)
     .all();
