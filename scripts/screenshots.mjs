@@ -169,7 +169,6 @@ try {
   const officeOut = `${OUT}/office`;
   mkdirSync(officeOut, { recursive: true });
   const bob = (await office(`/families/${family.id}`, undefined, 'GET')).body.guardians.find((g) => g.first_name === 'Bob');
-  const mia = (await portal.request('GET', `${api}/students`, { token: ann })).body.students?.[0];
   const report = await portal.request('GET', `/office/${slug}/api/reports/portal-access.csv?has_portal_access=yes`, { token: staff });
   const edited = report.text.split(/\r?\n/).map((l) => (l.startsWith(bob.id) ? l.replace(/,Yes$/, ',No') : l)).join('\r\n');
   const job = async (id) => {
