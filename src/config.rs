@@ -4,7 +4,6 @@ use crate::error::{ApiError, ApiResult};
 #[cfg(feature = "http")]
 use portal_core::password::{PasswordCost, PasswordError};
 use crate::store::{Binding, TENANT_PREFIX};
-#[cfg(feature = "http")]
 use crate::store::DIRECTORY_BINDING;
 use portal_core::session::SessionKey;
 use worker::Env;
@@ -14,8 +13,8 @@ pub struct Config {
     /// The tenant databases bound to this Worker, `DB_1` ... `DB_N` in order (at least one): the
     /// first that is missing ends the list.
     pub databases: Vec<Binding>,
-    /// Which tenant database holds which organization (`DIRECTORY`); only requests ask it.
-    #[cfg(feature = "http")]
+    /// Which tenant database holds which organization (`DIRECTORY`): requests find their
+    /// organization there, the jobs Worker carries out moves and asks whether one is running.
     pub directory: Binding,
     /// The deployment's public URL, without a trailing slash: the `{base}` of e-mailed links.
     pub public_base_url: String,
@@ -94,7 +93,6 @@ impl Config {
         Ok(Config {
             environment,
             databases: tenant_databases(env)?,
-            #[cfg(feature = "http")]
             directory: {
                 env.d1(DIRECTORY_BINDING)?;
                 Binding::new(DIRECTORY_BINDING)

@@ -118,6 +118,9 @@ error_codes! {
     UnreadableBody => "unreadable_body",
     UnsupportedMediaType => "unsupported_media_type",
     WrongPassword => "wrong_password",
+    // Moving an organization between databases (issue 28).
+    OrganizationMoving => "organization_moving",
+    MoveNotFound => "move_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -67,6 +67,14 @@ pub async fn placement(app: &App, slug: &str) -> ApiResult<Option<Placement>> {
     Ok(placement)
 }
 
+/// Where `slug` lives now, from the directory itself (not KV), remembered by this isolate: a write
+/// that its memory would refuse during a move asks again, so writes resume as soon as a move ends.
+pub async fn placement_now(app: &App, slug: &str) -> ApiResult<Option<Placement>> {
+    let found = directory::find(&directory_db(app), slug).await?;
+    remember(slug, found.as_ref(), app.now().millis());
+    Ok(found)
+}
+
 async fn publish_kv(app: &App, slug: &str, placement: &Placement) {
     let put = match (app.kv(), serde_json::to_string(placement)) {
         (Ok(kv), Ok(value)) => match kv.put(&kv_key(slug), value) {

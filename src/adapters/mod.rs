@@ -3,7 +3,6 @@
 //! implementation for development and tests.
 
 pub mod crypto;
-#[cfg(feature = "http")]
 pub mod directory;
 pub mod gateway;
 #[cfg(feature = "jobs")]

@@ -11,6 +11,7 @@ pub mod failed_emails;
 pub mod imports;
 #[cfg(feature = "http")]
 pub mod links;
+pub mod moves;
 pub mod operations;
 #[cfg(feature = "http")]
 pub mod organizations;

@@ -5,9 +5,13 @@ mod email;
 #[cfg(feature = "jobs")]
 mod import_chunk;
 #[cfg(feature = "jobs")]
+mod move_org;
+#[cfg(feature = "jobs")]
 mod payment_method_deletion;
 
 use crate::app::{App, JobMessage};
+#[cfg(feature = "jobs")]
+use crate::commands::moves::MoveStep;
 use crate::error::ApiResult;
 #[cfg(feature = "jobs")]
 use crate::adapters::mail::MailError;
@@ -23,6 +27,8 @@ use worker::{console_error, console_warn, MessageBatch, MessageExt, QueueRetryOp
 enum Outcome {
     Done,
     RetryLater(u32),
+    /// Its organization is moving: sent again for after the move.
+    AfterTheMove,
 }
 
 #[cfg(feature = "jobs")]
@@ -32,8 +38,20 @@ pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
         let msg: RawMessage = raw;
         let job: Result<JobMessage, _> = serde_wasm_bindgen::from_value(msg.body());
         let Ok(job) = job else {
-            console_error!("dropping a job message that is not a JobMessage");
-            msg.ack();
+            // The other kind of message: a step of moving an organization.
+            match serde_wasm_bindgen::from_value::<MoveStep>(msg.body()) {
+                Ok(step) => match move_org::deliver(app, &step, dead_letters).await {
+                    Ok(()) => msg.ack(),
+                    Err(e) => {
+                        console_error!("move {} step {} not carried out, retrying: {e:?}", step.move_id, step.step);
+                        msg.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(10).build());
+                    }
+                },
+                Err(_) => {
+                    console_error!("dropping a job message that is neither a JobMessage nor a MoveStep");
+                    msg.ack();
+                }
+            }
             continue;
         };
         // The outbox row is in its organization's database, which the message names.
@@ -58,6 +76,13 @@ pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
         }
         match run(app, &job.outbox_id).await {
             Ok(Outcome::Done) => msg.ack(),
+            Ok(Outcome::AfterTheMove) => match move_org::after_the_move(app, &job).await {
+                Ok(()) => msg.ack(),
+                Err(e) => {
+                    console_error!("job {} waits for a move, retrying: {e:?}", job.outbox_id);
+                    msg.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(10).build())
+                }
+            },
             Ok(Outcome::RetryLater(delay)) => {
                 msg.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build())
             }
@@ -71,10 +96,17 @@ pub async fn consume(app: &App, batch: MessageBatch<JobMessage>) {
 
 #[cfg(feature = "jobs")]
 async fn run(app: &App, outbox_id: &str) -> ApiResult<Outcome> {
-    let Some(row) = outbox::find(&app.db, outbox_id).await? else {
-        console_warn!("outbox row {outbox_id} is gone; nothing to do");
-        return Ok(Outcome::Done);
+    // A row is carried out in its organization's database, and not while the organization moves
+    // (it would change the copy being verified).
+    let (app, row) = match move_org::locate(app, outbox_id).await? {
+        move_org::Located::Found(app, row) => (app, row),
+        move_org::Located::Moving => return Ok(Outcome::AfterTheMove),
+        move_org::Located::Gone => {
+            console_warn!("outbox row {outbox_id} is gone; nothing to do");
+            return Ok(Outcome::Done);
+        }
     };
+    let app = &app;
     if row.processed_at.is_some() || row.failed_at.is_some() {
         return Ok(Outcome::Done); // a repeated delivery
     }
@@ -166,8 +198,18 @@ async fn settle(app: &App, row: &OutboxRow, outcome: JobOutcome, kept: &str) -> 
 /// The cron, over every tenant database in turn.
 #[cfg(feature = "http")]
 pub async fn scheduled(app: &App) {
+    // A database that a running move copies from or into keeps its stalled rows until the move is
+    // over: claiming them would change rows the move is copying and verifying.
+    let moving: Vec<String> = match crate::store::moves::running(&crate::adapters::directory::directory_db(app)).await {
+        Ok(running) => running.into_iter().flat_map(|m| [m.from_database, m.to_database]).collect(),
+        Err(e) => {
+            console_error!("could not read the running moves: {e:?}");
+            Vec::new()
+        }
+    };
     for app in app.on_each_database() {
-        sweep(&app).await;
+        let resend = !moving.iter().any(|d| d == app.db.binding().name());
+        sweep(&app, resend).await;
     }
 }
 
@@ -175,7 +217,7 @@ pub async fn scheduled(app: &App) {
 /// over so long ago that the message must be lost), and re-publish recent portal switch changes to
 /// KV in case a KV write failed after D1 changed.
 #[cfg(feature = "http")]
-async fn sweep(app: &App) {
+async fn sweep(app: &App, resend: bool) {
     let database = app.db.binding().name();
     let resend_after_ms = app
         .env
@@ -185,7 +227,12 @@ async fn sweep(app: &App) {
         .filter(|s| *s > 0)
         .map(|s| s * 1000)
         .unwrap_or(outbox::RESEND_AFTER_MS);
-    match outbox::claim_stalled(&app.db, app.now(), outbox::STALL_AFTER_MS, resend_after_ms, 100).await {
+    let claimed = if resend {
+        outbox::claim_stalled(&app.db, app.now(), outbox::STALL_AFTER_MS, resend_after_ms, 100).await
+    } else {
+        Ok(Vec::new())
+    };
+    match claimed {
         Ok(ids) if !ids.is_empty() => {
             console_warn!("re-sending {} stalled outbox rows of {database}", ids.len());
             if !app.enqueue_now(&ids).await {

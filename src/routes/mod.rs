@@ -10,7 +10,7 @@ mod portal;
 
 use crate::adapters::directory;
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{PathParam, RequestParts, Response, Router};
 use portal_core::organization::Slug;
 use portal_core::ids::{ClassId, EnrollmentId, FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId, RequestId, StudentId};
@@ -97,15 +97,33 @@ fn organization_of(path: &str) -> Option<&str> {
 }
 
 /// The request goes on in its organization's database. An organization the directory does not
-/// know stays on the first database, where it is not found either: the same 404 as ever.
-async fn use_organizations_database(app: &mut App, path: &str) -> ApiResult<()> {
+/// know stays on the first database, where it is not found either: the same 404 as ever. While the
+/// organization moves to another database, its writes are refused (reads go on in the old one):
+/// the move copies nothing before every isolate knows this (jobs::move_org).
+async fn use_organizations_database(app: &mut App, method: &str, path: &str) -> ApiResult<()> {
     let Some(slug) = organization_of(path) else { return Ok(()) };
-    if let Some(placement) = directory::placement(app, slug).await? {
+    let mut placement = directory::placement(app, slug).await?;
+    let writes = !matches!(method, "GET" | "HEAD");
+    if writes && placement.as_ref().is_some_and(|p| p.moving) {
+        placement = directory::placement_now(app, slug).await?; // the move may be over
+    }
+    if let Some(placement) = placement {
+        if placement.moving && writes {
+            return Err(ApiError::new(
+                503,
+                ErrorCode::OrganizationMoving,
+                "This organization is moving to another database. Please try again in a minute.",
+            )
+            .with_retry_after(MOVING_RETRY_AFTER_SECONDS));
+        }
         let binding = app.database(&placement.database)?.clone();
         app.use_database(&binding, placement.org_id);
     }
     Ok(())
 }
+
+/// What a write refused during a move tells the client to wait: a move takes a minute or two.
+const MOVING_RETRY_AFTER_SECONDS: i64 = 30;
 
 pub async fn handle(mut app: App, raw: web_sys::Request) -> ApiResult<Response> {
     let line = request_line(&raw);
@@ -125,20 +143,26 @@ pub async fn handle(mut app: App, raw: web_sys::Request) -> ApiResult<Response> 
         p => p.trim_end_matches('/'),
     };
     let development = app.config.is_development();
-    use_organizations_database(&mut app, path).await?;
-    let app = Rc::new(app);
-    if let Some(answer) = portal::gate(&app, path).await? {
-        return Ok(answer);
-    }
-    let parts = RequestParts { app, req: raw, query, origin, params: Vec::new(), cookie_session: false };
-    let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(method, path, parts));
-    let answer = match reply {
-        Ok(reply) => reply.await,
+    let answer = match use_organizations_database(&mut app, method, path).await {
+        Ok(()) => route(app, raw, method, path, query, origin, development).await,
         Err(e) => Err(e),
     };
     match answer {
         Err(e) if portal::is_page(path) => portal::error_page(e),
         Err(e) if office::is_page(path) => office::error_page(e),
         answer => answer,
+    }
+}
+
+async fn route(app: App, raw: web_sys::Request, method: &str, path: &str, query: String, origin: String, development: bool) -> ApiResult<Response> {
+    let app = Rc::new(app);
+    if let Some(answer) = portal::gate(&app, path).await? {
+        return Ok(answer);
+    }
+    let parts = RequestParts { app, req: raw, query, origin, params: Vec::new(), cookie_session: false };
+    let reply = ROUTES.with(|routes| routes.get_or_init(|| table(development)).dispatch(method, path, parts));
+    match reply {
+        Ok(reply) => reply.await,
+        Err(e) => Err(e),
     }
 }

@@ -6,6 +6,7 @@ use crate::adapters::directory::{self, directory_db};
 use crate::app::App;
 use crate::commands::organizations::{self, NewOrganization};
 use crate::commands::failed_emails;
+use crate::commands::moves;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::bearer_token;
 use crate::http::response::{self, FixedBody};
@@ -33,7 +34,10 @@ pub fn routes(router: Router, development: bool) -> Router {
         .route("/platform/api/organizations/:slug", get(organization))
         .route("/platform/api/databases", get(databases))
         .route("/platform/api/outbox", get(platform_outbox))
-        .route("/platform/api/outbox/:outbox_id/retry", post(platform_outbox_retry));
+        .route("/platform/api/outbox/:outbox_id/retry", post(platform_outbox_retry))
+        // Moving an organization between databases (issue 28).
+        .route("/platform/api/organizations/:slug/move", post(move_organization))
+        .route("/platform/api/moves/:move_id", get(move_status));
     if !development {
         return router; // the development routes do not exist elsewhere: 404
     }
@@ -304,4 +308,39 @@ pub async fn query_plans(app: Rc<App>) -> ApiResult<Response> {
         out.push(json!({ "name": name, "sql": sql, "plan": plan }));
     }
     json(200, &json!({ "queries": out }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    /// The tenant database to move to (a binding, `DB_2` ...).
+    to_database: String,
+}
+
+/// Starts moving an organization to another tenant database: 202 with the move's id; the jobs
+/// Worker carries it out and `GET /platform/api/moves/{move_id}` follows it.
+async fn move_organization(
+    app: Rc<App>,
+    _: PlatformAdmin,
+    Path(SlugParam(slug)): Path<SlugParam>,
+    Json(body): Json<MoveBody>,
+) -> ApiResult<Response> {
+    json(202, &moves::start(&app, &slug, &body.to_database).await?)
+}
+
+/// A move's id in a path (`{move_id}`).
+pub struct MoveId(String);
+
+impl From<String> for MoveId {
+    fn from(s: String) -> Self {
+        MoveId(s)
+    }
+}
+
+impl crate::http::PathParam for MoveId {
+    const NAME: &'static str = "move_id";
+}
+
+async fn move_status(app: Rc<App>, _: PlatformAdmin, Path(MoveId(id)): Path<MoveId>) -> ApiResult<Response> {
+    json(200, &moves::view(&app, &id).await?)
 }

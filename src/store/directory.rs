@@ -89,3 +89,19 @@ pub async fn usage(db: &Db) -> ApiResult<Usage> {
     let approx_bytes = result.meta()?.and_then(|m| m.size_after).unwrap_or(0) as i64;
     Ok(Usage { organizations, approx_bytes })
 }
+
+/// Where the organization with id `org_id` lives (the jobs Worker knows an outbox row's
+/// organization by its id).
+pub async fn find_by_org_id(directory: &Db, org_id: &str) -> ApiResult<Option<(String, Placement)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        slug: String,
+        database: String,
+        #[serde(deserialize_with = "bool_from_int")]
+        moving: bool,
+    }
+    let row: Option<Row> = directory
+        .first("SELECT slug, database, moving FROM organizations_directory WHERE org_id = ?1", &[text(org_id)])
+        .await?;
+    Ok(row.map(|r| (r.slug, Placement { org_id: Some(org_id.to_string()), database: r.database, moving: r.moving })))
+}

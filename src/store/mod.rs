@@ -1,7 +1,6 @@
 //! D1 access: binding helpers and the queries, one module per table group.
 
 pub mod audit;
-#[cfg(feature = "http")]
 pub mod directory;
 #[cfg(feature = "http")]
 pub mod dev;
@@ -12,6 +11,7 @@ pub mod guards;
 pub mod imports;
 pub mod invitations;
 pub mod links;
+pub mod moves;
 pub mod operations;
 pub mod organizations;
 pub mod outbox;

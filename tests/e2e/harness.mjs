@@ -77,6 +77,9 @@ export function workerOptions(bindings = {}) {
         ...shared,
         name: 'portal-access-jobs',
         modules: builtWorker('jobs'),
+        // Moves record their progress in the directory and publish its KV mirror.
+        d1Databases: { ...shared.d1Databases, DIRECTORY: 'portal-access-directory' },
+        kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
         queueConsumers: {
           'portal-jobs': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: 'portal-jobs-dlq' },
           'portal-jobs-dlq': { maxBatchSize: 10, maxBatchTimeout: 0 },

@@ -73,6 +73,10 @@ const job = await ok(
   'import',
 );
 
+// An organization of its own for the move operation: a move the fuzzer starts refuses that
+// organization's writes for a while, never the one the other operations use.
+await portal.createOrganization('fuzz-mover');
+
 const seeded = {
   FUZZ_BASE_URL: url.toString().replace(/\/$/, ''),
   FUZZ_ORG: slug,
@@ -90,6 +94,7 @@ const seeded = {
   FUZZ_RESET_TOKEN: resetToken,
   FUZZ_PAYMENT_METHOD_ID: method.id,
   FUZZ_JOB_ID: job.job_id,
+  FUZZ_MOVE_ORG: 'fuzz-mover',
 };
 const lines = Object.entries(seeded).map(([k, v]) => {
   if (!/^[A-Za-z0-9_.:/=-]+$/.test(String(v))) throw new Error(`unexpected characters in ${k}: ${v}`);

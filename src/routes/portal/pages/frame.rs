@@ -184,6 +184,8 @@ pub fn error_page(e: ApiError) -> ApiResult<Response> {
         413 => "The form is too large",
         415 => "Request refused",
         429 => "Too many attempts",
+        // Moving an organization (issue 28): a write refused for a minute, not the switch.
+        503 if e.code == ErrorCode::OrganizationMoving => "Try again shortly",
         503 => return unavailable(),
         _ => "Something went wrong",
     };
