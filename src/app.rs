@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::error::ApiResult;
+use crate::store::replication::Bookmark;
 use crate::store::{Binding, Db, TENANT_PREFIX};
 use portal_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,13 @@ impl App {
     pub fn use_database(&mut self, binding: &Binding, org_id: Option<String>) {
         self.db = Db::new(self.env.clone(), binding);
         self.org_id = org_id;
+    }
+
+    /// From now on the request's queries run in D1 sessions on its database (read replication):
+    /// the primary until its session check passes, then, for a GET, a replica continued from
+    /// `bookmark` (store::replication).
+    pub fn open_sessions(&mut self, bookmark: Option<Bookmark>) {
+        self.db = Db::in_sessions(self.env.clone(), &self.db.binding().clone(), bookmark);
     }
 
     /// The same environment on another tenant database, for work that spans databases (the cron,

@@ -38,6 +38,12 @@ impl RequestParts {
         self.req.headers().get(name).ok().flatten()
     }
 
+    /// A GET (or HEAD): it reads and changes nothing, so once its session check has passed its
+    /// reads may come from a replica.
+    pub fn is_read(&self) -> bool {
+        matches!(self.req.method().as_str(), "GET" | "HEAD")
+    }
+
     fn is_unsafe_method(&self) -> bool {
         !matches!(self.req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
     }

@@ -2,6 +2,7 @@
 //! sessions), responses and cookies. No product rule lives here.
 
 pub mod body;
+pub mod bookmark;
 pub mod cookies;
 pub mod extract;
 pub mod form;

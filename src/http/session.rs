@@ -1,6 +1,7 @@
 //! The session extractors: a handler that names `Staff` or `Customer` in its signature runs only
 //! for a live session of that kind in the organization its URL names. Each is one D1 query, on
-//! every request, so sign-out, revocation and a disabled portal take effect at once.
+//! every request and on the primary (never a replica), so sign-out, revocation and a disabled
+//! portal take effect at once.
 
 use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
@@ -85,6 +86,10 @@ impl FromRequest for Staff {
             // The staff user is gone: say so, rather than the bare "session ended".
             return Err(ApiError::new(401, ErrorCode::SessionEnded, portal_core::session::ENDED_STAFF_REMOVED));
         };
+        // Checked on the primary: a GET's other reads may now come from a replica.
+        if parts.is_read() {
+            app.db.allow_stale_reads();
+        }
         Ok(Staff {
             session_id: claims.sid,
             id: row.session.subject_id,
@@ -207,6 +212,11 @@ impl FromRequest for Customer {
         // refuse it: `store::sessions::still_live`).
         if app.config.is_development() && parts.header(END_SESSION_AFTER_CHECK).is_some() {
             sessions::end(&app.db, &claims.sid, "access_revoked", app.now()).await?;
+        }
+        // The session and the switch were checked on the primary: a GET's other reads may now
+        // come from a replica.
+        if parts.is_read() {
+            app.db.allow_stale_reads();
         }
         Ok(Customer {
             session_id: claims.sid,

@@ -11,7 +11,7 @@ mod portal;
 use crate::adapters::directory;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::{PathParam, RequestParts, Response, Router};
+use crate::http::{bookmark, PathParam, RequestParts, Response, Router};
 use portal_core::organization::Slug;
 use portal_core::ids::{ClassId, EnrollmentId, FamilyId, GuardianId, ImportJobId, LinkToken, PaymentMethodId, RequestId, StudentId};
 use std::cell::OnceCell;
@@ -96,6 +96,13 @@ fn organization_of(path: &str) -> Option<&str> {
     (slug != pages::assets::STATIC_SEGMENT && Slug::parse(slug).is_ok()).then_some(slug)
 }
 
+/// `/portal/{org}` or `/office/{org}` of an organization's path.
+fn portal_path_of(path: &str) -> Option<&str> {
+    let slug = organization_of(path)?;
+    // The slug is the segment after the first: `/portal/` and `/office/` are 8 bytes.
+    path.get(..8 + slug.len())
+}
+
 /// The request goes on in its organization's database. An organization the directory does not
 /// know stays on the first database, where it is not found either: the same 404 as ever. While the
 /// organization moves to another database, its writes are refused (reads go on in the old one):
@@ -143,19 +150,31 @@ pub async fn handle(mut app: App, raw: web_sys::Request) -> ApiResult<Response> 
         p => p.trim_end_matches('/'),
     };
     let development = app.config.is_development();
-    let answer = match use_organizations_database(&mut app, method, path).await {
-        Ok(()) => route(app, raw, method, path, query, origin, development).await,
+    let placed = use_organizations_database(&mut app, method, path).await;
+    // An organization's requests read and write in D1 sessions (read replication), and hand back
+    // the bookmark that keeps a client's next request at least as fresh.
+    let portal_path = portal_path_of(path);
+    if placed.is_ok() && portal_path.is_some() {
+        app.open_sessions(bookmark::of_request(&raw));
+    }
+    let app = Rc::new(app);
+    let answer = match placed {
+        Ok(()) => route(app.clone(), raw, method, path, query, origin, development).await,
         Err(e) => Err(e),
     };
-    match answer {
+    let answer = match answer {
         Err(e) if portal::is_page(path) => portal::error_page(e),
         Err(e) if office::is_page(path) => office::error_page(e),
         answer => answer,
-    }
+    };
+    let Some(portal_path) = portal_path else { return answer };
+    // An error answers with its bookmark too: the request may have read (or, rarely, written).
+    let answer = answer.or_else(ApiError::into_response)?;
+    bookmark::hand_back(&app, &answer, bookmark::Door::of(portal_path, path))?;
+    Ok(answer)
 }
 
-async fn route(app: App, raw: web_sys::Request, method: &str, path: &str, query: String, origin: String, development: bool) -> ApiResult<Response> {
-    let app = Rc::new(app);
+async fn route(app: Rc<App>, raw: web_sys::Request, method: &str, path: &str, query: String, origin: String, development: bool) -> ApiResult<Response> {
     if let Some(answer) = portal::gate(&app, path).await? {
         return Ok(answer);
     }

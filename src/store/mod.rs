@@ -19,6 +19,7 @@ pub mod payments;
 pub mod sandbox_gateway;
 #[cfg(feature = "http")]
 pub mod plans;
+pub mod replication;
 pub mod resets;
 pub mod revocation;
 pub mod sessions;
@@ -31,9 +32,9 @@ use js_sys::{Reflect, JSON};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use replication::{Bookmark, Handle, Sessions, Statements};
 use std::cell::OnceCell;
 use std::rc::Rc;
-use worker::worker_sys::D1Database as D1DatabaseSys;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 /// The tenant databases' bindings are `DB_1` ... `DB_N` (wrangler.toml): each holds whole
@@ -126,6 +127,9 @@ pub struct Db {
     env: Env,
     binding: Binding,
     database: OnceCell<D1Database>,
+    /// A request's D1 sessions (read replication, see `replication`); without them (jobs, the
+    /// cron, the platform's routes) every query goes to the primary, as the binding sends it.
+    sessions: Option<Sessions>,
 }
 
 thread_local! {
@@ -134,7 +138,35 @@ thread_local! {
 
 impl Db {
     pub fn new(env: Env, binding: &Binding) -> Self {
-        Db { env, binding: binding.clone(), database: OnceCell::new() }
+        Db { env, binding: binding.clone(), database: OnceCell::new(), sessions: None }
+    }
+
+    /// The same database for a request: in D1 sessions, a replica's continued from `bookmark`.
+    pub fn in_sessions(env: Env, binding: &Binding, bookmark: Option<Bookmark>) -> Self {
+        Db { sessions: Some(Sessions::new(bookmark)), ..Db::new(env, binding) }
+    }
+
+    /// The session check passed for a request that changes nothing: its reads from now on may be
+    /// served by a replica (a moment stale). No effect outside a request.
+    pub fn allow_stale_reads(&self) {
+        if let Some(s) = &self.sessions {
+            s.allow_stale_reads();
+        }
+    }
+
+    /// The bookmark a client sends back so that its next request sees at least what this one did.
+    pub fn bookmark(&self) -> Option<Bookmark> {
+        self.sessions.as_ref()?.bookmark()
+    }
+
+    /// The bookmark the client sent with the request (if it was well formed).
+    pub fn client_bookmark(&self) -> Option<&Bookmark> {
+        self.sessions.as_ref()?.client_bookmark()
+    }
+
+    /// The statements each session ran (development: shows which reads went where).
+    pub fn statements(&self) -> Statements {
+        self.sessions.as_ref().map(Sessions::statements).unwrap_or_default()
     }
 
     pub fn binding(&self) -> &Binding {
@@ -151,9 +183,22 @@ impl Db {
         Ok(self.database.get_or_init(|| binding.unchecked_into()))
     }
 
+    /// Where the next statement goes: the binding, or the request's session of the moment.
+    fn handle(&self) -> ApiResult<Handle<'_>> {
+        let database = self.database()?;
+        Ok(match &self.sessions {
+            Some(sessions) => Handle::Session(sessions.current(database)?),
+            None => Handle::Binding(database),
+        })
+    }
+
     pub fn stmt(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<D1PreparedStatement> {
         let values: Vec<JsValue> = args.iter().map(JsValue::from).collect();
-        Ok(self.database()?.prepare(sql).bind(&values)?)
+        let statement = self.handle()?.prepare(sql).bind(&values)?;
+        if let Some(s) = &self.sessions {
+            s.count_statement();
+        }
+        Ok(statement)
     }
 
     /// The first row, or `None`. D1's answer is read as one JSON string (`JSON.stringify` in the
@@ -187,8 +232,7 @@ impl Db {
         (sql_b, args_b): (&str, &[Arg<'_>]),
     ) -> ApiResult<(Vec<A>, Vec<B>)> {
         let statements: js_sys::Array = [self.stmt(sql_a, args_a)?, self.stmt(sql_b, args_b)?].into_iter().map(|s| JsValue::from(s.inner().clone())).collect();
-        let database: &D1DatabaseSys = self.database()?.as_ref().unchecked_ref();
-        let answers = d1_answer(database.batch(statements)).await?;
+        let answers = d1_answer(self.handle()?.batch_js(statements)).await?;
         let (a, b): (Rows<A>, Rows<B>) = parse_json_rows(&answers)?;
         Ok((a.results, b.results))
     }
@@ -199,7 +243,7 @@ impl Db {
 
     /// One atomic D1 batch: all statements apply or none.
     pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
-        Ok(self.database()?.batch(statements).await?)
+        Ok(self.handle()?.batch(statements).await?)
     }
 }
 
