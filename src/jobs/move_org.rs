@@ -173,7 +173,7 @@ async fn verify(app: &App, dir: &Db, m: &MoveRow, source: &Db, target: &Db) -> A
             p.target.hex(),
             m.to_database
         );
-        let failed = Next { error: Some(&why), ..next(MoveStatus::Failed, Phase::Clean, last_table()) };
+        let failed = Next { error: Some(&why), ..next(m.status, Phase::Clean, last_table()) };
         return advance(app, dir, m, failed, Some(p), 0).await;
     }
     p.rows_verified = p.target.rows;
@@ -229,7 +229,9 @@ async fn delete(app: &App, dir: &Db, m: &MoveRow, source: &Db) -> ApiResult<()> 
 }
 
 /// After a failure, deletes one batch of what was copied into the new database, only while the
-/// directory does not have the organization there; after the last, lets its writes in again.
+/// directory does not have the organization there; after the last, lets its writes in again, and
+/// only then is the move `failed` (the error is shown from the start of the clean-up): a failed
+/// move is one after which a new move can run.
 async fn clean(app: &App, dir: &Db, m: &MoveRow, target: &Db) -> ApiResult<()> {
     let here = placement(dir, m).await?;
     if here.database == m.to_database {
@@ -239,7 +241,7 @@ async fn clean(app: &App, dir: &Db, m: &MoveRow, target: &Db) -> ApiResult<()> {
     let deleted = moves::delete_rows(target, table, &m.org_id, &m.slug, BATCH_ROWS).await? as i64;
     if deleted == BATCH_ROWS || m.table_position > 0 {
         let position = if deleted == BATCH_ROWS { m.table_position } else { m.table_position - 1 };
-        return advance(app, dir, m, next(MoveStatus::Failed, Phase::Clean, position), None, 0).await;
+        return advance(app, dir, m, next(m.status, Phase::Clean, position), None, 0).await;
     }
     moves::release_directory(dir, &m.slug, &m.from_database).await?;
     directory::publish(app, &m.slug, &placement(dir, m).await?).await;
@@ -261,7 +263,7 @@ async fn give_up(app: &App, step: &MoveStep, why: &str) -> ApiResult<()> {
     let error = format!("step {} ({:?}): {why}", m.step, m.phase);
     match m.phase {
         Phase::Copy | Phase::Verify | Phase::Switch if !switched => {
-            let failed = Next { error: Some(&error), ..next(MoveStatus::Failed, Phase::Clean, last_table()) };
+            let failed = Next { error: Some(&error), ..next(m.status, Phase::Clean, last_table()) };
             advance(app, &dir, &m, failed, None, 0).await
         }
         Phase::Clean => {
