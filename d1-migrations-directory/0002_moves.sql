@@ -34,5 +34,7 @@ CREATE TABLE move_tables (
   target_rows INTEGER NOT NULL DEFAULT 0,
   target_checksum TEXT NOT NULL DEFAULT '0000000000000000',
   rows_verified INTEGER NOT NULL DEFAULT 0,
+  -- Both sides read whole and found equal.
+  verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1)),
   PRIMARY KEY (move_id, position)
 );

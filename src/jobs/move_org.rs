@@ -17,7 +17,7 @@
 use crate::adapters::directory::{self, directory_db};
 use crate::app::{App, JobMessage, JOBS_BINDING};
 use crate::commands::moves::{self as move_commands, settle_seconds, MoveStep};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::directory::{self as store_directory, Placement};
 use crate::store::moves::{self, MoveRow, MoveStatus, MoveTableRow, Next, OrganizationTable, Phase, TableProgress, ORGANIZATION_TABLES};
 use crate::store::outbox::{self, OutboxRow};
@@ -77,11 +77,17 @@ async fn wait(app: &App, m: &MoveRow, ms: i64) -> ApiResult<()> {
     move_commands::send_step(app, &m.id, m.step, (ms + 999) / 1000).await
 }
 
+/// Why a step stopped, in words the move keeps as its error (`ApiError::internal` keeps them
+/// only in the log).
+fn stopped(why: String) -> ApiError {
+    ApiError::new(500, ErrorCode::InternalError, why)
+}
+
 fn table_at(position: i64) -> ApiResult<&'static OrganizationTable> {
     usize::try_from(position)
         .ok()
         .and_then(|p| ORGANIZATION_TABLES.get(p))
-        .ok_or_else(|| ApiError::internal(format!("a move at table {position}")))
+        .ok_or_else(|| stopped(format!("a move at table {position}")))
 }
 
 async fn progress_of(dir: &Db, m: &MoveRow) -> ApiResult<MoveTableRow> {
@@ -89,7 +95,7 @@ async fn progress_of(dir: &Db, m: &MoveRow) -> ApiResult<MoveTableRow> {
         .await?
         .into_iter()
         .find(|t| t.position == m.table_position)
-        .ok_or_else(|| ApiError::internal(format!("move {} has no table {}", m.id, m.table_position)))
+        .ok_or_else(|| stopped(format!("move {} has no table {}", m.id, m.table_position)))
 }
 
 /// Records the step's outcome and, if this delivery was the one that advanced the move, sends the
@@ -113,9 +119,10 @@ fn last_table() -> i64 {
 async fn copy(app: &App, dir: &Db, m: &MoveRow, source: &Db, target: &Db) -> ApiResult<()> {
     let table = table_at(m.table_position)?;
     let rows = moves::read_rows(source, table, &m.org_id, &m.slug, m.source_cursor, BATCH_ROWS).await?;
-    moves::upsert_rows(target, table, &rows).await.map_err(|e| {
-        ApiError::internal(format!("copying {} into {} failed: {}", table.name, m.to_database, e.message))
-    })?;
+    // The move keeps this as its error; the Worker's log has D1's own words.
+    moves::upsert_rows(target, table, &rows)
+        .await
+        .map_err(|_| stopped(format!("copying {} into {} failed", table.name, m.to_database)))?;
     let before = progress_of(dir, m).await?;
     let progress = TableProgress { rows_copied: before.rows_copied + rows.len() as i64, ..progress(&before) };
     let to = if (rows.len() as i64) == BATCH_ROWS {
@@ -135,6 +142,7 @@ fn progress(row: &MoveTableRow) -> TableProgress {
         source: row.source(),
         target: row.target(),
         rows_verified: row.rows_verified,
+        verified: row.checksum().is_some(),
     }
 }
 
@@ -165,10 +173,11 @@ async fn verify(app: &App, dir: &Db, m: &MoveRow, source: &Db, target: &Db) -> A
             p.target.hex(),
             m.to_database
         );
-        let failed = Next { error: Some(&why), ..next(MoveStatus::Failed, Phase::Clean, last_table()) };
+        let failed = Next { error: Some(&why), ..next(m.status, Phase::Clean, last_table()) };
         return advance(app, dir, m, failed, Some(p), 0).await;
     }
     p.rows_verified = p.target.rows;
+    p.verified = true;
     let to = if m.table_position < last_table() {
         next(MoveStatus::Verifying, Phase::Verify, m.table_position + 1)
     } else {
@@ -181,14 +190,14 @@ async fn verify(app: &App, dir: &Db, m: &MoveRow, source: &Db, target: &Db) -> A
 async fn placement(dir: &Db, m: &MoveRow) -> ApiResult<Placement> {
     store_directory::find(dir, &m.slug)
         .await?
-        .ok_or_else(|| ApiError::internal(format!("{} is no longer in the directory", m.slug)))
+        .ok_or_else(|| stopped(format!("{} is no longer in the directory", m.slug)))
 }
 
 async fn switch(app: &App, dir: &Db, m: &MoveRow) -> ApiResult<()> {
     moves::switch_directory(dir, m).await?;
     let now = placement(dir, m).await?;
     if now.database != m.to_database {
-        return Err(ApiError::internal(format!("the directory did not switch {} to {}", m.slug, m.to_database)));
+        return Err(stopped(format!("the directory did not switch {} to {}", m.slug, m.to_database)));
     }
     directory::publish(app, &m.slug, &now).await;
     // Writes are let in at the new database only once no isolate can still send them to the old one.
@@ -205,7 +214,7 @@ async fn release(app: &App, dir: &Db, m: &MoveRow) -> ApiResult<()> {
 /// database (never the copy that is live).
 async fn delete(app: &App, dir: &Db, m: &MoveRow, source: &Db) -> ApiResult<()> {
     if placement(dir, m).await?.database != m.to_database {
-        return Err(ApiError::internal(format!("{} is not in {}: its old copy stays", m.slug, m.to_database)));
+        return Err(stopped(format!("{} is not in {}: its old copy stays", m.slug, m.to_database)));
     }
     let table = table_at(m.table_position)?;
     let deleted = moves::delete_rows(source, table, &m.org_id, &m.slug, BATCH_ROWS).await? as i64;
@@ -220,17 +229,19 @@ async fn delete(app: &App, dir: &Db, m: &MoveRow, source: &Db) -> ApiResult<()> 
 }
 
 /// After a failure, deletes one batch of what was copied into the new database, only while the
-/// directory does not have the organization there; after the last, lets its writes in again.
+/// directory does not have the organization there; after the last, lets its writes in again, and
+/// only then is the move `failed` (the error is shown from the start of the clean-up): a failed
+/// move is one after which a new move can run.
 async fn clean(app: &App, dir: &Db, m: &MoveRow, target: &Db) -> ApiResult<()> {
     let here = placement(dir, m).await?;
     if here.database == m.to_database {
-        return Err(ApiError::internal(format!("{} is in {}: that copy stays", m.slug, m.to_database)));
+        return Err(stopped(format!("{} is in {}: that copy stays", m.slug, m.to_database)));
     }
     let table = table_at(m.table_position)?;
     let deleted = moves::delete_rows(target, table, &m.org_id, &m.slug, BATCH_ROWS).await? as i64;
     if deleted == BATCH_ROWS || m.table_position > 0 {
         let position = if deleted == BATCH_ROWS { m.table_position } else { m.table_position - 1 };
-        return advance(app, dir, m, next(MoveStatus::Failed, Phase::Clean, position), None, 0).await;
+        return advance(app, dir, m, next(m.status, Phase::Clean, position), None, 0).await;
     }
     moves::release_directory(dir, &m.slug, &m.from_database).await?;
     directory::publish(app, &m.slug, &placement(dir, m).await?).await;
@@ -252,7 +263,7 @@ async fn give_up(app: &App, step: &MoveStep, why: &str) -> ApiResult<()> {
     let error = format!("step {} ({:?}): {why}", m.step, m.phase);
     match m.phase {
         Phase::Copy | Phase::Verify | Phase::Switch if !switched => {
-            let failed = Next { error: Some(&error), ..next(MoveStatus::Failed, Phase::Clean, last_table()) };
+            let failed = Next { error: Some(&error), ..next(m.status, Phase::Clean, last_table()) };
             advance(app, &dir, &m, failed, None, 0).await
         }
         Phase::Clean => {

@@ -267,6 +267,8 @@ pub struct MoveTableRow {
     target_rows: i64,
     target_checksum: String,
     pub rows_verified: i64,
+    #[serde(deserialize_with = "super::bool_from_int")]
+    verified: bool,
 }
 
 impl MoveTableRow {
@@ -278,8 +280,7 @@ impl MoveTableRow {
     }
     /// The checksum both sides agreed on, once verified.
     pub fn checksum(&self) -> Option<&str> {
-        (self.rows_verified == self.target_rows && self.target_rows == self.source_rows && self.source_checksum == self.target_checksum)
-            .then_some(self.target_checksum.as_str())
+        self.verified.then_some(self.target_checksum.as_str())
     }
 }
 
@@ -331,7 +332,7 @@ pub async fn find(directory: &Db, move_id: &str) -> ApiResult<Option<MoveRow>> {
 pub async fn tables(directory: &Db, move_id: &str) -> ApiResult<Vec<MoveTableRow>> {
     directory
         .all(
-            "SELECT position, name, rows_copied, source_rows, source_checksum, target_rows, target_checksum, rows_verified \
+            "SELECT position, name, rows_copied, source_rows, source_checksum, target_rows, target_checksum, rows_verified, verified \
              FROM move_tables WHERE move_id = ?1 ORDER BY position",
             &[text(move_id)],
         )
@@ -366,6 +367,7 @@ pub struct TableProgress {
     pub source: Tally,
     pub target: Tally,
     pub rows_verified: i64,
+    pub verified: bool,
 }
 
 /// Takes the move from step `step` to the next, with its table's progress, in one batch; false if
@@ -392,7 +394,7 @@ pub async fn advance(directory: &Db, m: &MoveRow, next: &Next<'_>, progress: Opt
         let (source, target) = (p.source.hex(), p.target.hex());
         statements.push(directory.stmt(
             "UPDATE move_tables SET rows_copied = ?4, source_rows = ?5, source_checksum = ?6, target_rows = ?7, \
-             target_checksum = ?8, rows_verified = ?9 WHERE move_id = ?1 AND position = ?2 \
+             target_checksum = ?8, rows_verified = ?9, verified = ?10 WHERE move_id = ?1 AND position = ?2 \
              AND (SELECT step FROM moves WHERE id = ?1) = ?3",
             &[
                 text(&m.id),
@@ -404,6 +406,7 @@ pub async fn advance(directory: &Db, m: &MoveRow, next: &Next<'_>, progress: Opt
                 int(p.target.rows),
                 text(&target),
                 int(p.rows_verified),
+                super::flag(p.verified),
             ],
         )?);
     }

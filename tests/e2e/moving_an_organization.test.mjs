@@ -64,6 +64,13 @@ async function finished(moveId, timeoutMs = 90_000) {
   }, `move ${moveId} to finish`, timeoutMs);
 }
 
+/** Waits until the jobs Worker has carried out every outbox row of `orgId` (e-mails change rows). */
+const quiet = (db, orgId) =>
+  portal.waitFor(
+    async () => (await db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE org_id = ? AND processed_at IS NULL AND failed_at IS NULL').bind(orgId).first()).n === 0,
+    `the outbox of ${orgId} to be carried out`,
+  );
+
 const placement = async (slug) => (await platform('GET', `/platform/api/organizations/${slug}`)).body;
 
 /** Rows in every table that the API does not reach on its own (import chunks, the sandbox, ...). */
@@ -100,6 +107,8 @@ test('a move copies every table, verifies it, switches the directory and deletes
   const source = portal.dbs[from];
   await seedEveryTable(source, { id: f.org.id, slug: 'mover' }, f.family.id, f.primary.id);
   const org = { id: f.org.id, slug: 'mover' };
+  await quiet(source, org.id);
+  await quiet(source, bystander.org.id);
   const before = await snapshot(source, org);
   for (const [table, rows] of Object.entries(before)) assert.ok(rows.length > 0, `the organization has rows in ${table}`);
   const bystanderBefore = await snapshot(source, { id: bystander.org.id, slug: 'bystander' });
@@ -206,6 +215,7 @@ test('a failed move leaves the organization where it was, deletes its partial co
   const from = f.org.database;
   const to = other(from);
   const org = { id: f.org.id, slug: 'fragile' };
+  await quiet(portal.dbs[from], org.id);
   const before = await snapshot(portal.dbs[from], org);
   // The new database refuses this organization's families (as a full or broken database would).
   await portal.dbs[to].prepare(
@@ -234,7 +244,7 @@ test('a move needs the operator, a bound database other than its own, and no mov
   const to = other(org.database);
   const move = (slug, json, token = PLATFORM_TOKEN) => portal.request('POST', `/platform/api/organizations/${slug}/move`, { token, json });
 
-  assertError(await move('picky', { to_database: to }, undefined), 401, 'not_authenticated');
+  assertError(await move('picky', { to_database: to }, null), 401, 'not_authenticated');
   assertError(await move('picky', { to_database: to }, 'wrong'), 401, 'not_authenticated');
   for (const to_database of ['DB_9', 'db_2', '', org.database]) {
     const res = await move('picky', { to_database });
