@@ -415,3 +415,16 @@ impl From<SettingsError> for ApiError {
         }
     }
 }
+
+// Scheduled maintenance, access end dates, leaving a family (issue 27).
+impl From<portal_core::maintenance::MaintenanceError> for ApiError {
+    fn from(e: portal_core::maintenance::MaintenanceError) -> Self {
+        use portal_core::maintenance::MaintenanceError::*;
+        let field = match e {
+            InvalidStart => "schedule.starts_at",
+            InvalidEnd | EndsBeforeStart | EndsInPast => "schedule.ends_at",
+            InvalidNote => "schedule.note",
+        };
+        ApiError::invalid_field(field, e.to_string())
+    }
+}

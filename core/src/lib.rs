@@ -12,6 +12,7 @@ pub mod enrollment;
 pub mod family;
 pub mod ids;
 pub mod link_token;
+pub mod maintenance;
 pub mod notification;
 pub mod operations;
 pub mod organization;

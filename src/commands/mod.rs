@@ -11,6 +11,8 @@ pub mod failed_emails;
 pub mod imports;
 #[cfg(feature = "http")]
 pub mod links;
+#[cfg(feature = "http")]
+pub mod maintenance;
 pub mod operations;
 #[cfg(feature = "http")]
 pub mod organizations;

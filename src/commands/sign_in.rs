@@ -183,6 +183,9 @@ pub async fn guardian(
     if login.as_ref().is_some_and(|l| !l.portal_enabled) {
         return Err(ApiError::portal_unavailable());
     }
+    if let Some(window) = login.as_ref().and_then(|l| l.maintenance.window()).filter(|w| w.is_on(app.now())) {
+        return Err(crate::adapters::switch::maintenance_error(&window, app.now()));
+    }
     let stored = login.as_ref().and_then(|l| l.password_hash.clone());
     let who = Login { portal: SessionKind::Guardian, org_slug, email: email.as_str() };
     let clear_throttle = verify_throttled(app, client, &who, stored.as_deref(), password).await?;

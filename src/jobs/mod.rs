@@ -201,4 +201,14 @@ async fn sweep(app: &App) {
     if let Err(e) = switch::republish_recent(app).await {
         console_error!("portal switch re-publish from {database} failed: {e:?}");
     }
+    tidy_maintenance(app).await;
+}
+
+/// Scheduled maintenance windows that started or ended since the last run: recorded, the session
+/// epoch raised once. The gate does not wait for this (it compares the window's times itself).
+#[cfg(feature = "http")]
+async fn tidy_maintenance(app: &App) {
+    if let Err(e) = crate::commands::maintenance::tidy(app).await {
+        console_error!("maintenance tidy of {} failed: {e:?}", app.db.binding().name());
+    }
 }

@@ -12,6 +12,7 @@ pub mod guards;
 pub mod imports;
 pub mod invitations;
 pub mod links;
+pub mod maintenance;
 pub mod operations;
 pub mod organizations;
 pub mod outbox;

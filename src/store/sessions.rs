@@ -1,3 +1,4 @@
+use super::maintenance::WindowColumns;
 use super::{bool_from_int, changes, guarded, guarded_update, int, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
@@ -92,6 +93,10 @@ pub struct SessionColumns {
     #[serde(deserialize_with = "bool_from_int")]
     pub portal_enabled: bool,
     pub customer_session_epoch: i64,
+    /// When the session began: one begun before a maintenance window's start ended with it.
+    pub created_at: i64,
+    #[serde(flatten)]
+    pub maintenance: WindowColumns,
 }
 
 impl SessionColumns {
@@ -113,7 +118,8 @@ impl SessionColumns {
 macro_rules! session_columns {
     () => {
         "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, s.end_reason, \
-         o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, "
+         o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
+         s.created_at, o.maintenance_starts_at, o.maintenance_ends_at, o.maintenance_note, "
     };
 }
 
@@ -199,7 +205,8 @@ pub async fn load_guardian_session(db: &Db, session_id: &str) -> ApiResult<Optio
 }
 
 pub const GUARDIAN_SIGN_IN: &str =
-    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, p.id AS person_id, p.password_hash \
+    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, p.id AS person_id, p.password_hash, \
+       o.maintenance_starts_at, o.maintenance_ends_at, o.maintenance_note \
      FROM organizations o LEFT JOIN people p ON p.org_id = o.id AND p.email = ?2 \
      WHERE o.slug = ?1";
 
@@ -212,6 +219,8 @@ pub struct GuardianLogin {
     pub customer_session_epoch: i64,
     pub person_id: Option<String>,
     pub password_hash: Option<String>,
+    #[serde(flatten)]
+    pub maintenance: WindowColumns,
 }
 
 pub async fn guardian_login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<GuardianLogin>> {
@@ -270,7 +279,9 @@ pub async fn live_count(db: &Db, subject_id: &str, now: Timestamp) -> ApiResult<
 /// What the guardian session check (`LOAD_GUARDIAN_SESSION`, then `check_live` and the access
 /// state in `http::session`) requires of a live customer session, as one condition on the session's
 /// primary key: not ended, not expired, begun under the organization's customer session epoch with
-/// the portal on, and its guardian still able to log in. `$id` and `$now` are its placeholders.
+/// the portal on and no maintenance window on (nor begun after the session), and its guardian
+/// still able to log in (and their access end date not reached). `$id` and `$now` are its
+/// placeholders.
 macro_rules! live_customer_session {
     ($id:literal, $now:literal) => {
         concat!(
@@ -278,7 +289,10 @@ macro_rules! live_customer_session {
              JOIN guardians g ON g.id = s.subject_id \
              WHERE s.id = ", $id, " AND s.kind = 'guardian' AND s.ended_at IS NULL AND s.expires_at > ", $now, " \
                AND s.epoch >= o.customer_session_epoch AND o.portal_enabled = 1 \
-               AND g.access_state = 'can_log_in' AND g.person_id IS NOT NULL)"
+               AND NOT COALESCE(o.maintenance_starts_at <= ", $now, " \
+                 AND (", $now, " < o.maintenance_ends_at OR s.created_at < o.maintenance_starts_at), 0) \
+               AND g.access_state = 'can_log_in' AND g.person_id IS NOT NULL \
+               AND (g.access_ends_at IS NULL OR g.access_ends_at > ", $now, "))"
         )
     };
 }
@@ -290,7 +304,9 @@ pub const STILL_LIVE: &str = live_customer_session!("?", "?");
 /// so that a write whose session ended (a revoke, a sign-out, the portal switched off) after the
 /// session check and before the batch writes nothing.
 pub fn still_live(session_id: &str, now: Timestamp) -> Guard<'_> {
-    Guard { sql: STILL_LIVE, args: vec![text(session_id), int(now.millis())] }
+    // `STILL_LIVE` has a placeholder for each of its four uses of now.
+    let now = || int(now.millis());
+    Guard { sql: STILL_LIVE, args: vec![text(session_id), now(), now(), now(), now()] }
 }
 
 /// `STILL_LIVE` read on its own, with why the session ended if it did.

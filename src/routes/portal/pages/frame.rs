@@ -9,7 +9,9 @@ use crate::http::{cleared_cookie, page, response::{self, FixedBody}, see_other, 
 };
 use crate::store::invitations::{self};
 use askama::Template;
+use portal_core::maintenance::MaintenanceWindow;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
+use portal_core::time::Timestamp;
 use portal_core::session::{ENDED_ACCESS, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
 
 /// The page's frame: whose portal it is, a message carried over a redirect, whether to offer
@@ -172,6 +174,26 @@ pub fn unavailable() -> ApiResult<Response> {
     prebuilt(503, &UNAVAILABLE_PAGE)
 }
 
+/// The page of a portal off for scheduled maintenance: the product's message, the window's note
+/// under it, and `Retry-After` (seconds to the window's end).
+#[derive(Template)]
+#[template(path = "portal/unavailable.html")]
+struct MaintenancePage<'a> {
+    chrome: Chrome,
+    message: &'a str,
+    note: Option<&'a str>,
+}
+
+pub fn unavailable_for_maintenance(window: &MaintenanceWindow, now: Timestamp) -> ApiResult<Response> {
+    maintenance_page(window.note.as_deref(), window.retry_after_seconds(now))
+}
+
+fn maintenance_page(note: Option<&str>, retry_after_seconds: i64) -> ApiResult<Response> {
+    let resp = page(503, &MaintenancePage { chrome: Chrome::anonymous(), message: PORTAL_UNAVAILABLE_MESSAGE, note })?;
+    resp.headers().set("retry-after", &retry_after_seconds.to_string())?;
+    Ok(resp)
+}
+
 /// What a page route answers when its handler (or an extractor) refused: the error as a page,
 /// with the same status the API would give.
 pub fn error_page(e: ApiError) -> ApiResult<Response> {
@@ -184,7 +206,13 @@ pub fn error_page(e: ApiError) -> ApiResult<Response> {
         413 => "The form is too large",
         415 => "Request refused",
         429 => "Too many attempts",
-        503 => return unavailable(),
+        // A maintenance window's 503 says when to come back; its note is under the fixed message.
+        503 => {
+            return match e.retry_after_seconds {
+                Some(seconds) => maintenance_page(e.message.split_once('\n').map(|(_, note)| note), seconds),
+                None => unavailable(),
+            }
+        }
         _ => "Something went wrong",
     };
     let resp = message_page(e.status, title, &e.message)?;

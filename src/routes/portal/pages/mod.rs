@@ -17,7 +17,7 @@ mod students;
 
 use crate::http::Router;
 
-pub use frame::{error_page, not_found, unavailable};
+pub use frame::{error_page, not_found, unavailable, unavailable_for_maintenance};
 
 pub fn routes(router: Router) -> Router {
     let router = sign_in::routes(router);
