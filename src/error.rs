@@ -100,6 +100,8 @@ error_codes! {
     PortalUnavailable => "portal_unavailable",
     PrimaryGuardianMustInvite => "primary_guardian_must_invite",
     PrimaryGuardianOnly => "primary_guardian_only",
+    // Leaving a family (issue 27).
+    PrimaryCannotLeave => "primary_cannot_leave",
     RecurringAuthorizationRequired => "recurring_authorization_required",
     RequestDecided => "request_decided",
     RequestNotFound => "request_not_found",
@@ -426,5 +428,16 @@ impl From<portal_core::maintenance::MaintenanceError> for ApiError {
             InvalidNote => "schedule.note",
         };
         ApiError::invalid_field(field, e.to_string())
+    }
+}
+
+impl From<portal_core::leaving::LeaveError> for ApiError {
+    fn from(e: portal_core::leaving::LeaveError) -> Self {
+        use portal_core::leaving::LeaveError::*;
+        let msg = e.to_string();
+        match e {
+            PrimaryCannotLeave => ApiError::forbidden(ErrorCode::PrimaryCannotLeave, msg),
+            ConfirmationRequired => ApiError::conflict(ErrorCode::ConfirmationRequired, msg),
+        }
     }
 }

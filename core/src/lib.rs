@@ -11,6 +11,7 @@ pub mod email;
 pub mod enrollment;
 pub mod family;
 pub mod ids;
+pub mod leaving;
 pub mod link_token;
 pub mod maintenance;
 pub mod notification;

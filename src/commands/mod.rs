@@ -10,6 +10,8 @@ pub mod families;
 pub mod failed_emails;
 pub mod imports;
 #[cfg(feature = "http")]
+pub mod leaving;
+#[cfg(feature = "http")]
 pub mod links;
 #[cfg(feature = "http")]
 pub mod maintenance;

@@ -3,6 +3,7 @@
 
 mod api;
 mod guardians;
+mod leaving;
 mod links;
 mod pages;
 mod payments;
@@ -52,6 +53,8 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
         .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
         .route(api!("/requests"), get(students::requests))
+        // Leaving a family (issue 27).
+        .route(api!("/me/leave-family"), post(leaving::leave))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

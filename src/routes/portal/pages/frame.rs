@@ -104,6 +104,8 @@ crate::routes::pages::flash::flashes! {
     DropRequested = "drop-requested" => "Your drop request has been sent to the office.",
     TransferRequested = "transfer-requested" => "Your transfer request has been sent to the office.",
     WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
+    // Leaving a family (pages/leaving.rs, issue 27)
+    LeftFamily = "left-family" => "You have left the family. Sign in to reach any other family's account you have.",
 }
 
 impl Flash {

@@ -10,6 +10,7 @@
 
 mod account;
 mod frame;
+mod leaving;
 mod links;
 mod payments;
 mod sign_in;
@@ -24,5 +25,7 @@ pub fn routes(router: Router) -> Router {
     let router = links::routes(router);
     let router = account::routes(router);
     let router = payments::routes(router);
-    students::routes(router)
+    let router = students::routes(router);
+    // Leaving a family (issue 27).
+    leaving::routes(router)
 }
