@@ -5,6 +5,8 @@
 use crate::audit::{Actor, ActorKind, AuditEntry};
 use crate::text::single_line;
 use crate::time::Timestamp;
+use crate::time_zone::OrgTimeZone;
+use chrono::NaiveDateTime;
 
 pub const NOTE_MAX_CHARS: usize = 200;
 
@@ -78,6 +80,17 @@ pub fn parse_schedule(starts_at: &str, ends_at: &str, note: Option<&str>, now: T
     let starts_at = Timestamp::parse_rfc3339(starts_at).ok_or(MaintenanceError::InvalidStart)?;
     let ends_at = Timestamp::parse_rfc3339(ends_at).ok_or(MaintenanceError::InvalidEnd)?;
     schedule(starts_at, ends_at, note, now)
+}
+
+/// A window's time as the organization's clock reads it (the Office form types and shows these).
+pub fn local_time(tz: &OrgTimeZone, t: Timestamp) -> NaiveDateTime {
+    let zone: chrono_tz::Tz = tz.name().parse().unwrap_or(chrono_tz::Tz::UTC);
+    t.to_datetime().with_timezone(&zone).naive_local()
+}
+
+/// A wall-clock time typed in the organization's zone, as an instant.
+pub fn from_local_time(tz: &OrgTimeZone, local: NaiveDateTime) -> Timestamp {
+    Timestamp(tz.local_to_utc(local.date(), local.time()).timestamp_millis())
 }
 
 /// What happened to a window, as the access history names it.
@@ -178,6 +191,15 @@ mod tests {
         assert_eq!(w.ends_at.millis() - w.starts_at.millis(), 3_600_000);
         assert_eq!(parse_schedule("tomorrow", "2027-01-15T10:00:00Z", None, NOW), Err(MaintenanceError::InvalidStart));
         assert_eq!(parse_schedule("2027-01-15T08:00:00Z", "", None, NOW), Err(MaintenanceError::InvalidEnd));
+    }
+
+    #[test]
+    fn times_are_typed_and_shown_on_the_organizations_clock() {
+        let chicago = OrgTimeZone::parse("America/Chicago").unwrap();
+        let typed = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap().and_hms_opt(22, 0, 0).unwrap();
+        let t = from_local_time(&chicago, typed);
+        assert_eq!(t.to_rfc3339(), "2027-01-16T04:00:00.000Z");
+        assert_eq!(local_time(&chicago, t), typed);
     }
 
     #[test]

@@ -21,7 +21,7 @@ after(async () => {
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** A `datetime-local` value (UTC, the form's zone) `ms` from now. */
+/** A `datetime-local` value `ms` from now, on the organization's clock (UTC unless changed). */
 const local = (ms) => new Date(Date.now() + ms).toISOString().slice(0, 16);
 const flash = (page) => page.getByRole('status').textContent();
 const maintenanceForm = (page) => page.getByRole('form', { name: 'Scheduled maintenance' });
@@ -46,8 +46,8 @@ test('Schedule maintenance, Change maintenance, a refused window, Cancel mainten
   assert.match(await page.getByRole('region', { name: 'Scheduled maintenance' }).textContent(), /No maintenance is scheduled/);
 
   const form = maintenanceForm(page);
-  await form.getByLabel('Starts (UTC)').fill(local(2 * 3600_000));
-  await form.getByLabel('Ends (UTC)').fill(local(3 * 3600_000));
+  await form.getByLabel('Starts', { exact: true }).fill(local(2 * 3600_000));
+  await form.getByLabel('Ends', { exact: true }).fill(local(3 * 3600_000));
   await form.getByLabel('Note for customers (optional)').fill('New booking system; back by 10.');
   await submit(page, 'Schedule maintenance');
   assert.match(await flash(page), /The maintenance has been scheduled/);
@@ -57,7 +57,7 @@ test('Schedule maintenance, Change maintenance, a refused window, Cancel mainten
   await shot(tab, 'maintenance-scheduled');
 
   // The window ends before it starts: the error summary and the field's own error.
-  await maintenanceForm(page).getByLabel('Ends (UTC)').fill(local(3600_000));
+  await maintenanceForm(page).getByLabel('Ends', { exact: true }).fill(local(3600_000));
   const refused = await submit(page, 'Change maintenance');
   assert.equal(refused.status(), 422);
   const summary = page.getByRole('alert');
@@ -66,7 +66,7 @@ test('Schedule maintenance, Change maintenance, a refused window, Cancel mainten
   await checkPage(tab, 'settings with a refused maintenance window');
   await shot(tab, 'maintenance-refused');
 
-  await maintenanceForm(page).getByLabel('Ends (UTC)').fill(local(4 * 3600_000));
+  await maintenanceForm(page).getByLabel('Ends', { exact: true }).fill(local(4 * 3600_000));
   await submit(page, 'Change maintenance');
   assert.match(await flash(page), /The maintenance has been scheduled/);
   const readout = await portal.request('GET', '/office/harbor/api/settings/customer-portal', {
@@ -84,8 +84,8 @@ test('a real short window: the customer sees the 503 page with the note, then th
   const tab = await settingsTab();
   const form = maintenanceForm(tab.page);
   // datetime-local has minutes: the window starts at once (a start in the past means now).
-  await form.getByLabel('Starts (UTC)').fill(local(-60_000));
-  await form.getByLabel('Ends (UTC)').fill(local(60_000 + 60_000));
+  await form.getByLabel('Starts', { exact: true }).fill(local(-60_000));
+  await form.getByLabel('Ends', { exact: true }).fill(local(60_000 + 60_000));
   await form.getByLabel('Note for customers (optional)').fill('Back in a minute or two.');
   await submit(tab.page, 'Schedule maintenance');
   assert.match(await tab.page.locator('#maintenance-status').textContent(), /off for maintenance until/);

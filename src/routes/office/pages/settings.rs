@@ -11,7 +11,8 @@ use crate::error::ApiResult;
 use crate::http::{get, post, Form, OrgSlug, Response, Router, Staff};
 use crate::routes::pages::form::*;
 use askama::Template;
-use portal_core::maintenance::{self as maintenance_rule, MaintenanceWindow};
+use portal_core::maintenance::{self as maintenance_rule, from_local_time, local_time, MaintenanceWindow};
+use portal_core::time_zone::OrgTimeZone;
 use portal_core::portal_switch::status_message;
 use portal_core::time::Timestamp;
 use portal_core::settings::{GatewayRequest, MakeupMode, OptionsChange, PortalOptions, INVITATION_TTL_HOURS};
@@ -44,6 +45,8 @@ pub struct SettingsPage {
     /// The maintenance window until its end has passed, and the form to schedule or change one.
     schedule: Option<ScheduleView>,
     maintenance: MaintenanceForm,
+    /// The organization's clock: the window is typed and shown on it.
+    time_zone: OrgTimeZone,
     may_change: bool,
     form: OptionsForm,
     gateways: Vec<GatewayChoice>,
@@ -57,13 +60,20 @@ impl SettingsPage {
         status_message(self.enabled)
     }
 
-    /// A window's time as staff read and type it (UTC).
+    pub fn time_zone_hint(&self) -> String {
+        format!("In the organization's time zone, {}.", self.time_zone.name())
+    }
+
+    /// A window's time as staff read it, on the organization's clock.
     pub fn shown(&self, rfc3339: &str) -> String {
-        Timestamp::parse_rfc3339(rfc3339).map(|t| t.to_datetime().format("%-d %b %Y, %H:%M UTC").to_string()).unwrap_or_default()
+        Timestamp::parse_rfc3339(rfc3339)
+            .map(|t| format!("{} ({})", local_time(&self.time_zone, t).format("%-d %b %Y, %H:%M"), self.time_zone.name()))
+            .unwrap_or_default()
     }
 }
 
-/// The maintenance window as the form has it: `datetime-local` values (UTC) and the note.
+/// The maintenance window as the form has it: `datetime-local` values on the organization's clock,
+/// and the note.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct MaintenanceForm {
@@ -78,8 +88,8 @@ pub struct MaintenanceForm {
 const LOCAL_INPUT: &str = "%Y-%m-%dT%H:%M";
 
 impl MaintenanceForm {
-    fn of(schedule: Option<&ScheduleView>) -> Self {
-        let input = |t: &str| Timestamp::parse_rfc3339(t).map(|t| t.to_datetime().format(LOCAL_INPUT).to_string()).unwrap_or_default();
+    fn of(schedule: Option<&ScheduleView>, tz: &OrgTimeZone) -> Self {
+        let input = |t: &str| Timestamp::parse_rfc3339(t).map(|t| local_time(tz, t).format(LOCAL_INPUT).to_string()).unwrap_or_default();
         match schedule {
             Some(s) => MaintenanceForm { starts_at: input(&s.starts_at), ends_at: input(&s.ends_at), note: s.note.clone().unwrap_or_default() },
             None => MaintenanceForm::default(),
@@ -87,10 +97,8 @@ impl MaintenanceForm {
     }
 
     /// The window typed, or the errors beside its fields.
-    fn window(&self, now: Timestamp, errors: &mut Errors) -> Option<MaintenanceWindow> {
-        let time = |input: &str| {
-            chrono::NaiveDateTime::parse_from_str(input.trim(), LOCAL_INPUT).ok().map(|t| Timestamp(t.and_utc().timestamp_millis()))
-        };
+    fn window(&self, now: Timestamp, tz: &OrgTimeZone, errors: &mut Errors) -> Option<MaintenanceWindow> {
+        let time = |input: &str| chrono::NaiveDateTime::parse_from_str(input.trim(), LOCAL_INPUT).ok().map(|t| from_local_time(tz, t));
         let starts = time(&self.starts_at);
         let ends = time(&self.ends_at);
         if starts.is_none() {
@@ -201,7 +209,8 @@ fn render(app: &App, staff: &Staff, chrome: Chrome, current: &PortalOptions, for
     let page = SettingsPage {
         chrome: chrome.clone(),
         enabled: readout.enabled,
-        maintenance: maintenance_form.unwrap_or_else(|| MaintenanceForm::of(readout.schedule.as_ref())),
+        maintenance: maintenance_form.unwrap_or_else(|| MaintenanceForm::of(readout.schedule.as_ref(), &current.time_zone)),
+        time_zone: current.time_zone,
         schedule: readout.schedule,
         may_change: staff.require_settings_role().is_ok(),
         form,
@@ -282,13 +291,13 @@ pub async fn save_portal_options(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeS
 pub async fn schedule_maintenance(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Form(form): Form<MaintenanceForm>) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, None);
     staff.require_settings_role()?;
+    let current = settings::portal_options(&app, &staff.org.id).await?;
     let mut errors = Errors::default();
-    if let Some(window) = form.window(app.now(), &mut errors) {
+    if let Some(window) = form.window(app.now(), &current.time_zone, &mut errors) {
         let change = SwitchChange { enable: None, schedule: Some(window) };
         maintenance::change_switch(&app, &staff.org, &staff.actor(), staff.portal_enabled, change).await?;
         return redirect_with(&org, PAGE, Flash::MaintenanceScheduled);
     }
-    let current = settings::portal_options(&app, &staff.org.id).await?;
     render(&app, &staff, chrome, &current, OptionsForm::of(&current), Some(form), errors, 422)
 }
 
