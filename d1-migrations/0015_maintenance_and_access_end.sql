@@ -16,4 +16,6 @@ CREATE INDEX organizations_maintenance ON organizations(maintenance_phase)
 -- the organization's time zone (ms), which the session check and the cron compare with now.
 ALTER TABLE guardians ADD COLUMN access_ends_on TEXT;
 ALTER TABLE guardians ADD COLUMN access_ends_at INTEGER;
-CREATE INDEX guardians_access_ends ON guardians(access_ends_at) WHERE access_ends_at IS NOT NULL;
+-- The cron's list of accesses to end: only those still open.
+CREATE INDEX guardians_access_ends ON guardians(access_ends_at)
+  WHERE access_ends_at IS NOT NULL AND access_state IN ('can_log_in', 'invite_sent');

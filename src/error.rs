@@ -100,7 +100,8 @@ error_codes! {
     PortalUnavailable => "portal_unavailable",
     PrimaryGuardianMustInvite => "primary_guardian_must_invite",
     PrimaryGuardianOnly => "primary_guardian_only",
-    // Leaving a family (issue 27).
+    // Access end dates, leaving a family (issue 27).
+    AccessEndForSecondariesOnly => "access_end_for_secondaries_only",
     PrimaryCannotLeave => "primary_cannot_leave",
     RecurringAuthorizationRequired => "recurring_authorization_required",
     RequestDecided => "request_decided",
@@ -439,6 +440,17 @@ impl From<portal_core::leaving::LeaveError> for ApiError {
         match e {
             PrimaryCannotLeave => ApiError::forbidden(ErrorCode::PrimaryCannotLeave, msg),
             ConfirmationRequired => ApiError::conflict(ErrorCode::ConfirmationRequired, msg),
+        }
+    }
+}
+
+impl From<portal_core::access_end::AccessEndError> for ApiError {
+    fn from(e: portal_core::access_end::AccessEndError) -> Self {
+        use portal_core::access_end::AccessEndError::*;
+        let msg = e.to_string();
+        match e {
+            InvalidDate | InThePast => ApiError::invalid_field("ends_on", msg),
+            ForSecondariesOnly => ApiError::conflict(ErrorCode::AccessEndForSecondariesOnly, msg),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! loads the state, calls these rules and writes what they decide.
 
 pub mod access;
+pub mod access_end;
 pub mod audit;
 pub mod bulk;
 pub mod email;

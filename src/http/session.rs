@@ -8,6 +8,7 @@ use crate::adapters::switch::maintenance_error;
 use crate::context::{Account, Family, OrgContext, PaymentSettings, SignedInGuardian};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
+use portal_core::access_end::has_ended;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
@@ -218,6 +219,10 @@ impl FromRequest for Customer {
         let (AccessState::CanLogIn, Some(person_id)) = (row.access_state, row.person_id) else {
             return Err(ended(Some("access_revoked")));
         };
+        // From the start of the day their access ends (organization time), whatever the cron did.
+        if has_ended(row.access_ends_at, app.now()) {
+            return Err(ended(Some("access_revoked")));
+        }
         // Development only, for the tests: the session ends right after its check passed, as if a
         // revoke committed between the check and the request's write (whose guard must then
         // refuse it: `store::sessions::still_live`).

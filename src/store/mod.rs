@@ -1,5 +1,6 @@
 //! D1 access: binding helpers and the queries, one module per table group.
 
+pub mod access_end;
 pub mod audit;
 #[cfg(feature = "http")]
 pub mod directory;

@@ -154,6 +154,8 @@ pub async fn load_staff_session(db: &Db, session_id: &str) -> ApiResult<Option<S
 pub struct GuardianSessionRow {
     #[serde(flatten)]
     pub session: SessionColumns,
+    /// The first instant of the day the guardian's access ends, if it has an end date.
+    pub access_ends_at: Option<i64>,
     pub family_id: String,
     pub family_name: String,
     pub person_id: Option<String>,
@@ -211,7 +213,8 @@ pub const LOAD_GUARDIAN_SESSION: &str = concat!(
      o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
      o.show_full_ledger_history, o.allow_drop_requests, o.allow_transfer_requests, o.allow_cancel_waitlist, \
      o.auto_portal_access_for_new_contacts, o.time_zone, o.show_attendance, o.makeups, o.allow_future_absences, \
-     o.show_qr_codes, o.show_passes, o.allow_pass_redemption, o.show_credit, o.allow_statements, o.allow_ledger_report \
+     o.show_qr_codes, o.show_passes, o.allow_pass_redemption, o.show_credit, o.allow_statements, o.allow_ledger_report, \
+     g.access_ends_at \
      FROM sessions s JOIN organizations o ON o.id = s.org_id \
      JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
      LEFT JOIN people p ON p.id = g.person_id \
@@ -249,7 +252,7 @@ pub async fn guardian_login(db: &Db, org_slug: &str, email: &str) -> ApiResult<O
     db.first(GUARDIAN_SIGN_IN, &[text(org_slug), text(email)]).await
 }
 
-pub const FAMILIES_OF_PERSON: &str = "SELECT g.id AS guardian_id, f.id, f.name FROM guardians g JOIN families f ON f.id = g.family_id \
+pub const FAMILIES_OF_PERSON: &str = "SELECT g.id AS guardian_id, f.id, f.name, g.access_ends_at FROM guardians g JOIN families f ON f.id = g.family_id \
      WHERE g.person_id = ?1 AND g.access_state = 'can_log_in' AND f.status = 'active' ORDER BY f.name, f.id";
 
 /// A family a person may enter, through their membership (guardian) in it.
@@ -258,6 +261,8 @@ pub struct EnterableFamily {
     pub guardian_id: String,
     pub id: String,
     pub name: String,
+    /// When access to it ends by date (sign-in skips a family whose end has come).
+    pub access_ends_at: Option<i64>,
 }
 
 /// The families a person can log in to now, by name.

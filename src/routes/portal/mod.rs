@@ -53,7 +53,8 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
         .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
         .route(api!("/requests"), get(students::requests))
-        // Leaving a family (issue 27).
+        // Access end dates, leaving a family (issue 27).
+        .route(api!("/guardians/:guardian_id/access-end"), put(guardians::set_access_end_date))
         .route(api!("/me/leave-family"), post(leaving::leave))
 }
 
