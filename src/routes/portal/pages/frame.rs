@@ -104,7 +104,9 @@ crate::routes::pages::flash::flashes! {
     DropRequested = "drop-requested" => "Your drop request has been sent to the office.",
     TransferRequested = "transfer-requested" => "Your transfer request has been sent to the office.",
     WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
-    // Leaving a family (pages/leaving.rs, issue 27)
+    // Access end dates, leaving a family (pages/access_end.rs, pages/leaving.rs, issue 27)
+    AccessEndSaved = "access-end-saved" => "The access end date has been saved.",
+    AccessEndCleared = "access-end-cleared" => "The access end date has been cleared.",
     LeftFamily = "left-family" => "You have left the family. Sign in to reach any other family's account you have.",
 }
 

@@ -8,6 +8,7 @@
 //! with the Office Portal); each other module is one part of the portal and lists its own routes. A
 //! page module never reaches into a sibling page module.
 
+mod access_end;
 mod account;
 mod frame;
 mod leaving;
@@ -26,6 +27,7 @@ pub fn routes(router: Router) -> Router {
     let router = account::routes(router);
     let router = payments::routes(router);
     let router = students::routes(router);
-    // Leaving a family (issue 27).
+    // Access end dates, leaving a family (issue 27).
+    let router = access_end::routes(router);
     leaving::routes(router)
 }
