@@ -3,7 +3,8 @@
 
 -- The window, if one is scheduled: times in ms. Whether it is on is a comparison with now, made by
 -- every reader; `maintenance_phase` is only what the cron has tidied so far ('scheduled', then
--- 'started': the session epoch raised and audited; then 'ended'), so that it does each once.
+-- 'started': the sessions begun before the start ended and audited; then 'ended'), so that it
+-- does each once.
 ALTER TABLE organizations ADD COLUMN maintenance_starts_at INTEGER;
 ALTER TABLE organizations ADD COLUMN maintenance_ends_at INTEGER;
 ALTER TABLE organizations ADD COLUMN maintenance_note TEXT;

@@ -93,6 +93,7 @@ async fn schedule(app: &App, org: &OrgContext, actor: &Actor, window: &Maintenan
     let entry = audit_entry(&org.id, &org.name, MaintenanceEvent::Scheduled, window, actor.clone());
     app.db
         .batch(vec![
+            store::end_sessions_begun_before_start(&app.db, &org.id, app.now())?,
             store::schedule(&app.db, &org.id, &change_id, window, app.now())?,
             audit::insert(&app.db, &org.id, &entry, app.now(), Some(organizations::changed_by(&org.id, &change_id)))?,
         ])
@@ -112,6 +113,7 @@ async fn end_window(app: &App, org: &OrgContext, actor: &Actor, event: Maintenan
     let entry = audit_entry(&org.id, &org.name, event, &window, actor.clone());
     app.db
         .batch(vec![
+            store::end_sessions_begun_before_start(&app.db, &org.id, app.now())?,
             store::end_now(&app.db, &org.id, &change_id, app.now())?,
             audit::insert(&app.db, &org.id, &entry, app.now(), Some(organizations::changed_by(&org.id, &change_id)))?,
         ])
@@ -119,8 +121,8 @@ async fn end_window(app: &App, org: &OrgContext, actor: &Actor, event: Maintenan
     Ok(())
 }
 
-/// The cron's tidying of the windows that have started: the session epoch raised once at a start,
-/// a start and an end each recorded once, the gate's copy re-published. Safe to run any number of
+/// The cron's tidying of the windows that have started: the sessions begun before a start ended
+/// (and only those, however late it runs), a start and an end each recorded once, the gate's copy re-published. Safe to run any number of
 /// times (each write is guarded by the phase it moves on from).
 pub async fn tidy(app: &App) -> ApiResult<()> {
     for due in store::due(&app.db, app.now()).await? {
@@ -141,6 +143,7 @@ async fn tidy_one(app: &App, due: &DueWindow) -> ApiResult<()> {
         audit_entry(&due.id, &due.name, MaintenanceEvent::Ended, &window, actor),
     ];
     if due.maintenance_phase == "scheduled" {
+        statements.push(store::end_sessions_begun_before_start(&app.db, &due.id, now)?);
         statements.push(store::mark_started(&app.db, &due.id, &started, window.starts_at, now)?);
         statements.push(audit::insert(&app.db, &due.id, &entries[0], now, Some(organizations::changed_by(&due.id, &started)))?);
     }

@@ -1,7 +1,8 @@
 //! Scheduled maintenance windows on the organization's row. Staff set and cancel them; the cron
-//! only tidies (raises the session epoch once, records the start and the end); every reader of
-//! the switch compares the window's times with now itself.
+//! only tidies (ends the sessions begun before the start, records the start and the end); every
+//! reader of the switch compares the window's times with now itself.
 
+use super::sessions::{end_sessions, end_sessions_sql};
 use super::{bool_from_int, int, opt_text, text, Db};
 use crate::error::ApiResult;
 use portal_core::maintenance::MaintenanceWindow;
@@ -44,17 +45,23 @@ pub async fn switch_facts(db: &Db, slug: &str) -> ApiResult<Option<SwitchFacts>>
     db.first(SWITCH_BY_SLUG, &[text(slug)]).await
 }
 
-/// 1 when a window has started and the cron has not yet raised the epoch for it: ending or
-/// replacing such a window raises it here instead, so that the sessions it ended stay ended.
-const EPOCH_STEP_IF_UNTIDIED: &str =
-    "CASE WHEN maintenance_phase = 'scheduled' AND maintenance_starts_at <= ?3 THEN 1 ELSE 0 END";
+/// Ends the customer sessions begun before the start of a window that has started and that the
+/// cron has not yet tidied (the readers already refuse them by comparing times): run first in a
+/// batch that tidies, replaces or ends that window, so that they stay ended without its times.
+/// Sessions begun after the window are not touched, however late this runs.
+pub fn end_sessions_begun_before_start(db: &Db, org_id: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
+    const SQL: &str = end_sessions_sql!(
+        "org_id = ? AND kind = 'guardian' AND created_at < (SELECT maintenance_starts_at FROM organizations \
+         WHERE id = ? AND maintenance_phase = 'scheduled' AND maintenance_starts_at <= ?)"
+    );
+    end_sessions(db, SQL, vec![text(org_id), text(org_id), int(now.millis())], "maintenance", now, None)
+}
 
 /// Schedules `window`, replacing any other (`?3` is now).
 pub fn schedule(db: &Db, org_id: &str, change_id: &str, window: &MaintenanceWindow, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
         &format!(
-            "UPDATE organizations SET customer_session_epoch = customer_session_epoch + {EPOCH_STEP_IF_UNTIDIED}, \
-               maintenance_starts_at = ?4, maintenance_ends_at = ?5, maintenance_note = ?6, maintenance_phase = 'scheduled', \
+            "UPDATE organizations SET maintenance_starts_at = ?4, maintenance_ends_at = ?5, maintenance_note = ?6, maintenance_phase = 'scheduled', \
                last_change_id = ?2, updated_at = ?3 WHERE id = ?1"
         ),
         &[
@@ -73,8 +80,7 @@ pub fn schedule(db: &Db, org_id: &str, change_id: &str, window: &MaintenanceWind
 pub fn end_now(db: &Db, org_id: &str, change_id: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
         &format!(
-            "UPDATE organizations SET customer_session_epoch = customer_session_epoch + {EPOCH_STEP_IF_UNTIDIED}, \
-               maintenance_phase = CASE WHEN maintenance_starts_at <= ?3 THEN 'ended' END, \
+            "UPDATE organizations SET maintenance_phase = CASE WHEN maintenance_starts_at <= ?3 THEN 'ended' END, \
                maintenance_ends_at = CASE WHEN maintenance_starts_at <= ?3 THEN ?3 END, \
                maintenance_note = CASE WHEN maintenance_starts_at <= ?3 THEN maintenance_note END, \
                maintenance_starts_at = CASE WHEN maintenance_starts_at <= ?3 THEN maintenance_starts_at END, \
@@ -106,12 +112,11 @@ pub async fn due(db: &Db, now: Timestamp) -> ApiResult<Vec<DueWindow>> {
     .await
 }
 
-/// The cron's record of a start: the session epoch up once (sessions begun before the start stay
-/// ended whatever is scheduled later). Only for the window it saw, and only once.
+/// The cron's record of a start (after `end_sessions_begun_before_start`): only for the window it
+/// saw, and only once.
 pub fn mark_started(db: &Db, org_id: &str, change_id: &str, starts_at: Timestamp, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
-        "UPDATE organizations SET maintenance_phase = 'started', customer_session_epoch = customer_session_epoch + 1, \
-           last_change_id = ?2, updated_at = ?3 \
+        "UPDATE organizations SET maintenance_phase = 'started', last_change_id = ?2, updated_at = ?3 \
          WHERE id = ?1 AND maintenance_phase = 'scheduled' AND maintenance_starts_at = ?4 AND maintenance_starts_at <= ?3",
         &[text(org_id), text(change_id), int(now.millis()), int(starts_at.millis())],
     )
