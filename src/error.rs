@@ -100,6 +100,9 @@ error_codes! {
     PortalUnavailable => "portal_unavailable",
     PrimaryGuardianMustInvite => "primary_guardian_must_invite",
     PrimaryGuardianOnly => "primary_guardian_only",
+    // Access end dates, leaving a family (issue 27).
+    AccessEndForSecondariesOnly => "access_end_for_secondaries_only",
+    PrimaryCannotLeave => "primary_cannot_leave",
     RecurringAuthorizationRequired => "recurring_authorization_required",
     RequestDecided => "request_decided",
     RequestNotFound => "request_not_found",
@@ -416,6 +419,41 @@ impl From<SettingsError> for ApiError {
             SettingsError::UnknownGatewayKind | SettingsError::StripeNotConfigured => {
                 ApiError::invalid_field("payment_gateway.kind", e.to_string())
             }
+        }
+    }
+}
+
+// Scheduled maintenance, access end dates, leaving a family (issue 27).
+impl From<portal_core::maintenance::MaintenanceError> for ApiError {
+    fn from(e: portal_core::maintenance::MaintenanceError) -> Self {
+        use portal_core::maintenance::MaintenanceError::*;
+        let field = match e {
+            InvalidStart => "schedule.starts_at",
+            InvalidEnd | EndsBeforeStart | EndsInPast => "schedule.ends_at",
+            InvalidNote => "schedule.note",
+        };
+        ApiError::invalid_field(field, e.to_string())
+    }
+}
+
+impl From<portal_core::leaving::LeaveError> for ApiError {
+    fn from(e: portal_core::leaving::LeaveError) -> Self {
+        use portal_core::leaving::LeaveError::*;
+        let msg = e.to_string();
+        match e {
+            PrimaryCannotLeave => ApiError::forbidden(ErrorCode::PrimaryCannotLeave, msg),
+            ConfirmationRequired => ApiError::conflict(ErrorCode::ConfirmationRequired, msg),
+        }
+    }
+}
+
+impl From<portal_core::access_end::AccessEndError> for ApiError {
+    fn from(e: portal_core::access_end::AccessEndError) -> Self {
+        use portal_core::access_end::AccessEndError::*;
+        let msg = e.to_string();
+        match e {
+            InvalidDate | InThePast => ApiError::invalid_field("ends_on", msg),
+            ForSecondariesOnly => ApiError::conflict(ErrorCode::AccessEndForSecondariesOnly, msg),
         }
     }
 }

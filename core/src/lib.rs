@@ -5,13 +5,16 @@
 //! loads the state, calls these rules and writes what they decide.
 
 pub mod access;
+pub mod access_end;
 pub mod audit;
 pub mod bulk;
 pub mod email;
 pub mod enrollment;
 pub mod family;
 pub mod ids;
+pub mod leaving;
 pub mod link_token;
+pub mod maintenance;
 pub mod notification;
 pub mod operations;
 pub mod organization;

@@ -28,6 +28,8 @@ pub enum Notification {
     AccessRevoked { to: String, org_name: String, first_name: String, family_name: String, primary_name: String },
     /// To the primary guardian when staff revoke one of the family's secondary users.
     SecondaryRevokedByStaff { to: String, org_name: String, guardian_name: String, reason: Option<String> },
+    /// To the primary guardian when a secondary leaves the family themselves.
+    SecondaryLeftFamily { to: String, org_name: String, guardian_name: String, family_name: String },
     /// To the primary guardian when a secondary accepts.
     InvitationAccepted { to: String, org_name: String, guardian_name: String },
     PasswordReset { to: String, org_name: String, org_slug: String, first_name: String, token: String, expires_at: Timestamp },
@@ -87,6 +89,7 @@ impl Notification {
             Notification::AccessRevoked { .. } => "access_revoked",
             Notification::InvitationAccepted { .. } => "invitation_accepted",
             Notification::SecondaryRevokedByStaff { .. } => "secondary_access_revoked",
+            Notification::SecondaryLeftFamily { .. } => "secondary_left_family",
             Notification::PasswordReset { .. } => "password_reset",
             Notification::ImportSummary { .. } => "import_summary",
             Notification::EnrollmentRequestDecided { .. } => "enrollment_request_decided",
@@ -101,6 +104,7 @@ impl Notification {
             | Notification::AccessRevoked { to, .. }
             | Notification::InvitationAccepted { to, .. }
             | Notification::SecondaryRevokedByStaff { to, .. }
+            | Notification::SecondaryLeftFamily { to, .. }
             | Notification::PasswordReset { to, .. }
             | Notification::ImportSummary { to, .. }
             | Notification::EnrollmentRequestDecided { to, .. } => to,
@@ -136,6 +140,7 @@ impl Notification {
             Notification::SecondaryRevokedByStaff { org_name, guardian_name, .. } => {
                 format!("{org_name} revoked {guardian_name}'s access to your family account")
             }
+            Notification::SecondaryLeftFamily { guardian_name, .. } => format!("{guardian_name} left your family account"),
             Notification::PasswordReset { org_name, .. } => format!("Reset your {org_name} Customer Portal password"),
             Notification::ImportSummary { org_name, dry_run, .. } => {
                 format!("{}Your portal-access import for {org_name} is done", if *dry_run { "Dry run: " } else { "" })

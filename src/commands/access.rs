@@ -445,6 +445,8 @@ pub async fn write_password_reset(
 #[derive(Serialize)]
 pub struct GuardianView {
     pub accepted_at: Option<String>,
+    /// The day their access ends (organization time), if the primary set one.
+    pub access_ends_on: Option<String>,
     pub access_label: &'static str,
     pub access_status: AccessStatus,
     pub actions: Vec<&'static str>,
@@ -467,6 +469,7 @@ impl GuardianView {
         let contact = |v: &Option<String>| v.clone().filter(|_| seen.contact_visible);
         GuardianView {
             accepted_at: row.accepted_at.map(|t| Timestamp(t).to_rfc3339()),
+            access_ends_on: row.access_ends_on.clone(),
             access_label: status.label(),
             access_status: status,
             contact_editable: seen.contact_editable,

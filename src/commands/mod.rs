@@ -3,6 +3,8 @@
 
 pub mod access;
 #[cfg(feature = "http")]
+pub mod access_end;
+#[cfg(feature = "http")]
 pub mod enrollments;
 #[cfg(feature = "http")]
 pub mod families;
@@ -10,8 +12,12 @@ pub mod families;
 pub mod failed_emails;
 pub mod imports;
 #[cfg(feature = "http")]
+pub mod leaving;
+#[cfg(feature = "http")]
 pub mod links;
 pub mod moves;
+#[cfg(feature = "http")]
+pub mod maintenance;
 pub mod operations;
 #[cfg(feature = "http")]
 pub mod organizations;

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions::{EnterableFamily, GuardianLogin};
 use crate::store::staff::StaffLogin;
 use crate::store::{self, sessions, throttle, Guard};
+use portal_core::access_end::has_ended;
 use portal_core::email::EmailAddress;
 use portal_core::organization::StaffRole;
 use portal_core::password::{dummy_hash, PasswordHash};
@@ -183,6 +184,9 @@ pub async fn guardian(
     if login.as_ref().is_some_and(|l| !l.portal_enabled) {
         return Err(ApiError::portal_unavailable());
     }
+    if let Some(window) = login.as_ref().and_then(|l| l.maintenance.window()).filter(|w| w.is_on(app.now())) {
+        return Err(crate::adapters::switch::maintenance_error(&window, app.now()));
+    }
     let stored = login.as_ref().and_then(|l| l.password_hash.clone());
     let who = Login { portal: SessionKind::Guardian, org_slug, email: email.as_str() };
     let clear_throttle = verify_throttled(app, client, &who, stored.as_deref(), password).await?;
@@ -191,7 +195,9 @@ pub async fn guardian(
     };
     // A login whose every family access was revoked cannot sign in, as before one person could be
     // in several families.
-    let families = sessions::families_of_person(&app.db, &person_id).await?;
+    let mut families = sessions::families_of_person(&app.db, &person_id).await?;
+    // An access end date reached is an ended access, whether or not the cron has revoked it yet.
+    families.retain(|f| !has_ended(f.access_ends_at, app.now()));
     let chosen = match family_id {
         Some(wanted) => families.iter().find(|f| f.id == wanted).ok_or_else(family_access_denied)?,
         None => families.first().ok_or_else(invalid_credentials)?,
@@ -219,7 +225,8 @@ pub async fn switch_family(
     current_session_id: &str,
     family_id: &str,
 ) -> ApiResult<GuardianSignedIn> {
-    let families = sessions::families_of_person(&app.db, person_id).await?;
+    let mut families = sessions::families_of_person(&app.db, person_id).await?;
+    families.retain(|f| !has_ended(f.access_ends_at, app.now()));
     let Some(chosen) = families.iter().find(|f| f.id == family_id) else {
         return Err(if store::families::is_member(&app.db, person_id, family_id).await? {
             family_access_denied()

@@ -5,9 +5,11 @@
 
 use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
+use crate::adapters::switch::maintenance_error;
 use crate::context::{Account, Family, OrgContext, PaymentSettings, SignedInGuardian};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
+use portal_core::access_end::has_ended;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
@@ -17,6 +19,8 @@ use portal_core::time_zone::OrgTimeZone;
 use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
 use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
+use portal_core::maintenance::MaintenanceWindow;
+use portal_core::time::Timestamp;
 
 /// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in (then the
 /// request must not come from another site).
@@ -50,6 +54,8 @@ pub struct Staff {
     pub role: StaffRole,
     pub org: OrgContext,
     pub portal_enabled: bool,
+    /// The organization's maintenance window, if one was scheduled.
+    pub maintenance: Option<MaintenanceWindow>,
 }
 
 impl Staff {
@@ -102,6 +108,7 @@ impl FromRequest for Staff {
                 invitation_ttl_hours: row.invitation_ttl_hours,
             },
             portal_enabled: row.session.portal_enabled,
+            maintenance: row.session.maintenance.window(),
         })
     }
 }
@@ -199,6 +206,16 @@ impl FromRequest for Customer {
         if !row.session.portal_enabled {
             return Err(ApiError::portal_unavailable());
         }
+        // A maintenance window is on from its first second, whatever the cron has done; a session
+        // begun before it ended with it.
+        if let Some(window) = row.session.maintenance.window() {
+            if window.is_on(app.now()) {
+                return Err(maintenance_error(&window, app.now()));
+            }
+            if window.ended_session(Timestamp(row.session.created_at), app.now()) {
+                return Err(SessionError::Ended.into());
+            }
+        }
         // An ended session says why (signed out, revoked, password changed) where it can.
         let ended = ApiError::session_ended;
         if let Err(e) = check_live(&claims, &row.session.stored(), app.now()) {
@@ -207,6 +224,10 @@ impl FromRequest for Customer {
         let (AccessState::CanLogIn, Some(person_id)) = (row.access_state, row.person_id) else {
             return Err(ended(Some("access_revoked")));
         };
+        // From the start of the day their access ends (organization time), whatever the cron did.
+        if has_ended(row.access_ends_at, app.now()) {
+            return Err(ended(Some("access_revoked")));
+        }
         // Development only, for the tests: the session ends right after its check passed, as if a
         // revoke committed between the check and the request's write (whose guard must then
         // refuse it: `store::sessions::still_live`).

@@ -248,4 +248,25 @@ async fn sweep(app: &App, resend: bool) {
     if let Err(e) = switch::republish_recent(app).await {
         console_error!("portal switch re-publish from {database} failed: {e:?}");
     }
+    tidy_maintenance(app).await;
+    end_due_access(app).await;
+}
+
+/// Accesses whose end day has come (organization time): ended as the primary's revoke ends them.
+/// The session check has refused them since the day began; this does the rest (the e-mail, the
+/// saved payment methods, the access state).
+#[cfg(feature = "http")]
+async fn end_due_access(app: &App) {
+    if let Err(e) = crate::commands::access_end::end_due(app).await {
+        console_error!("ending due accesses of {} failed: {e:?}", app.db.binding().name());
+    }
+}
+
+/// Scheduled maintenance windows that started or ended since the last run: recorded, the session
+/// epoch raised once. The gate does not wait for this (it compares the window's times itself).
+#[cfg(feature = "http")]
+async fn tidy_maintenance(app: &App) {
+    if let Err(e) = crate::commands::maintenance::tidy(app).await {
+        console_error!("maintenance tidy of {} failed: {e:?}", app.db.binding().name());
+    }
 }

@@ -53,6 +53,8 @@ pub struct GuardianRow {
     pub is_primary: bool,
     pub invitation_expires_at: Option<i64>,
     pub invitation_sent_at: Option<i64>,
+    /// The day the guardian's access ends (YYYY-MM-DD), if the primary set one.
+    pub access_ends_on: Option<String>,
 }
 
 impl GuardianRow {
@@ -90,7 +92,7 @@ macro_rules! guardian_select {
     () => {
         "SELECT g.id, g.family_id, g.person_id, g.first_name, g.last_name, g.email, g.phone, \
          g.access_state, g.accepted_at, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, \
-         (f.primary_guardian_id = g.id) AS is_primary, \
+         g.access_ends_on, (f.primary_guardian_id = g.id) AS is_primary, \
          i.expires_at AS invitation_expires_at, i.created_at AS invitation_sent_at \
          FROM guardians g JOIN families f ON f.id = g.family_id \
          LEFT JOIN invitations i ON i.guardian_id = g.id AND i.state = 'pending'"

@@ -1,5 +1,6 @@
 //! D1 access: binding helpers and the queries, one module per table group.
 
+pub mod access_end;
 pub mod audit;
 pub mod directory;
 #[cfg(feature = "http")]
@@ -12,6 +13,7 @@ pub mod imports;
 pub mod invitations;
 pub mod links;
 pub mod moves;
+pub mod maintenance;
 pub mod operations;
 pub mod organizations;
 pub mod outbox;

@@ -183,11 +183,16 @@ pub async fn find(db: &Db, org_id: &str) -> ApiResult<Option<OrganizationRow>> {
 #[derive(Deserialize)]
 pub struct SwitchRow {
     pub slug: String,
-    #[serde(deserialize_with = "bool_from_int")]
-    pub portal_enabled: bool,
+    #[serde(flatten)]
+    pub facts: super::maintenance::SwitchFacts,
 }
 
 /// Organizations changed since `since` (at most 500): the cron re-publishes their portal switch.
 pub async fn changed_since(db: &Db, since: Timestamp) -> ApiResult<Vec<SwitchRow>> {
-    db.all("SELECT slug, portal_enabled FROM organizations WHERE updated_at > ?1 LIMIT 500", &[int(since.millis())]).await
+    db.all(
+        "SELECT slug, portal_enabled, maintenance_starts_at, maintenance_ends_at, maintenance_note \
+         FROM organizations WHERE updated_at > ?1 LIMIT 500",
+        &[int(since.millis())],
+    )
+    .await
 }

@@ -3,7 +3,7 @@
 //! Statements of a guarded batch are listed without their guard (an `EXISTS` on a primary key).
 
 use super::invitations::{end_sessions_sql, revoke_invitations_sql, revoke_state_sql, spend_resets_sql, Whose};
-use super::{audit, enrollments, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
+use super::{audit, enrollments, maintenance, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
 use super::sessions::GUARDIAN_SIGN_IN;
 use super::staff::STAFF_SIGN_IN;
 
@@ -101,6 +101,8 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("outbox: retry a failed e-mail", outbox::RETRY_FAILED.into()),
         ("import counts", imports::COUNTS.into()),
         ("import results of an outcome", imports::RESULTS_OF_OUTCOME.into()),
+        // Scheduled maintenance, access end dates, leaving a family (issue 27)
+        ("portal switch and maintenance window from D1 (the gate)", maintenance::SWITCH_BY_SLUG.into()),
     ]
 }
 

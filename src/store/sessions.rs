@@ -1,3 +1,4 @@
+use super::maintenance::WindowColumns;
 use super::{bool_from_int, changes, guarded, guarded_update, int, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
@@ -92,6 +93,10 @@ pub struct SessionColumns {
     #[serde(deserialize_with = "bool_from_int")]
     pub portal_enabled: bool,
     pub customer_session_epoch: i64,
+    /// When the session began: one begun before a maintenance window's start ended with it.
+    pub created_at: i64,
+    #[serde(flatten)]
+    pub maintenance: WindowColumns,
 }
 
 impl SessionColumns {
@@ -113,7 +118,8 @@ impl SessionColumns {
 macro_rules! session_columns {
     () => {
         "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, s.end_reason, \
-         o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, "
+         o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
+         s.created_at, o.maintenance_starts_at, o.maintenance_ends_at, o.maintenance_note, "
     };
 }
 
@@ -148,6 +154,8 @@ pub async fn load_staff_session(db: &Db, session_id: &str) -> ApiResult<Option<S
 pub struct GuardianSessionRow {
     #[serde(flatten)]
     pub session: SessionColumns,
+    /// The first instant of the day the guardian's access ends, if it has an end date.
+    pub access_ends_at: Option<i64>,
     pub family_id: String,
     pub family_name: String,
     pub person_id: Option<String>,
@@ -205,7 +213,8 @@ pub const LOAD_GUARDIAN_SESSION: &str = concat!(
      o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
      o.show_full_ledger_history, o.allow_drop_requests, o.allow_transfer_requests, o.allow_cancel_waitlist, \
      o.auto_portal_access_for_new_contacts, o.time_zone, o.show_attendance, o.makeups, o.allow_future_absences, \
-     o.show_qr_codes, o.show_passes, o.allow_pass_redemption, o.show_credit, o.allow_statements, o.allow_ledger_report \
+     o.show_qr_codes, o.show_passes, o.allow_pass_redemption, o.show_credit, o.allow_statements, o.allow_ledger_report, \
+     g.access_ends_at \
      FROM sessions s JOIN organizations o ON o.id = s.org_id \
      JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
      LEFT JOIN people p ON p.id = g.person_id \
@@ -221,7 +230,8 @@ pub async fn load_guardian_session(db: &Db, session_id: &str) -> ApiResult<Optio
 }
 
 pub const GUARDIAN_SIGN_IN: &str =
-    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, p.id AS person_id, p.password_hash \
+    "SELECT o.id AS org_id, o.portal_enabled, o.customer_session_epoch, p.id AS person_id, p.password_hash, \
+       o.maintenance_starts_at, o.maintenance_ends_at, o.maintenance_note \
      FROM organizations o LEFT JOIN people p ON p.org_id = o.id AND p.email = ?2 \
      WHERE o.slug = ?1";
 
@@ -234,13 +244,15 @@ pub struct GuardianLogin {
     pub customer_session_epoch: i64,
     pub person_id: Option<String>,
     pub password_hash: Option<String>,
+    #[serde(flatten)]
+    pub maintenance: WindowColumns,
 }
 
 pub async fn guardian_login(db: &Db, org_slug: &str, email: &str) -> ApiResult<Option<GuardianLogin>> {
     db.first(GUARDIAN_SIGN_IN, &[text(org_slug), text(email)]).await
 }
 
-pub const FAMILIES_OF_PERSON: &str = "SELECT g.id AS guardian_id, f.id, f.name FROM guardians g JOIN families f ON f.id = g.family_id \
+pub const FAMILIES_OF_PERSON: &str = "SELECT g.id AS guardian_id, f.id, f.name, g.access_ends_at FROM guardians g JOIN families f ON f.id = g.family_id \
      WHERE g.person_id = ?1 AND g.access_state = 'can_log_in' AND f.status = 'active' ORDER BY f.name, f.id";
 
 /// A family a person may enter, through their membership (guardian) in it.
@@ -249,6 +261,8 @@ pub struct EnterableFamily {
     pub guardian_id: String,
     pub id: String,
     pub name: String,
+    /// When access to it ends by date (sign-in skips a family whose end has come).
+    pub access_ends_at: Option<i64>,
 }
 
 /// The families a person can log in to now, by name.
@@ -292,7 +306,9 @@ pub async fn live_count(db: &Db, subject_id: &str, now: Timestamp) -> ApiResult<
 /// What the guardian session check (`LOAD_GUARDIAN_SESSION`, then `check_live` and the access
 /// state in `http::session`) requires of a live customer session, as one condition on the session's
 /// primary key: not ended, not expired, begun under the organization's customer session epoch with
-/// the portal on, and its guardian still able to log in. `$id` and `$now` are its placeholders.
+/// the portal on and no maintenance window on (nor begun after the session), and its guardian
+/// still able to log in (and their access end date not reached). `$id` and `$now` are its
+/// placeholders.
 macro_rules! live_customer_session {
     ($id:literal, $now:literal) => {
         concat!(
@@ -300,7 +316,10 @@ macro_rules! live_customer_session {
              JOIN guardians g ON g.id = s.subject_id \
              WHERE s.id = ", $id, " AND s.kind = 'guardian' AND s.ended_at IS NULL AND s.expires_at > ", $now, " \
                AND s.epoch >= o.customer_session_epoch AND o.portal_enabled = 1 \
-               AND g.access_state = 'can_log_in' AND g.person_id IS NOT NULL)"
+               AND NOT COALESCE(o.maintenance_starts_at <= ", $now, " \
+                 AND (", $now, " < o.maintenance_ends_at OR s.created_at < o.maintenance_starts_at), 0) \
+               AND g.access_state = 'can_log_in' AND g.person_id IS NOT NULL \
+               AND (g.access_ends_at IS NULL OR g.access_ends_at > ", $now, "))"
         )
     };
 }
@@ -312,7 +331,9 @@ pub const STILL_LIVE: &str = live_customer_session!("?", "?");
 /// so that a write whose session ended (a revoke, a sign-out, the portal switched off) after the
 /// session check and before the batch writes nothing.
 pub fn still_live(session_id: &str, now: Timestamp) -> Guard<'_> {
-    Guard { sql: STILL_LIVE, args: vec![text(session_id), int(now.millis())] }
+    // `STILL_LIVE` has a placeholder for each of its four uses of now.
+    let now = || int(now.millis());
+    Guard { sql: STILL_LIVE, args: vec![text(session_id), now(), now(), now(), now()] }
 }
 
 /// `STILL_LIVE` read on its own, with why the session ended if it did.

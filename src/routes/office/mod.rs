@@ -11,7 +11,7 @@ mod pages;
 mod session;
 mod settings;
 
-use crate::http::{get, patch, post, put, Router};
+use crate::http::{delete, get, patch, post, put, Router};
 
 pub use pages::{error_page, is_page};
 
@@ -56,4 +56,6 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/requests"), get(classes::requests))
         .route(at!("/requests/:request_id/approve"), post(classes::approve))
         .route(at!("/requests/:request_id/deny"), post(classes::deny))
+        // Scheduled maintenance (issue 27).
+        .route(at!("/settings/customer-portal/schedule"), delete(settings::cancel_schedule))
 }

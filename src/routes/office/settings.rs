@@ -5,35 +5,49 @@ use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 use crate::app::App;
+use crate::commands::maintenance::{self, SwitchChange};
 use crate::commands::settings;
-use crate::error::ApiResult;
-use portal_core::portal_switch::status_message;
+use crate::error::{ApiError, ApiResult};
+use portal_core::maintenance::parse_schedule;
 use portal_core::settings::{GatewayRequest, MakeupMode, OptionsChange, PortalOptions};
 
-/// The switch as `GET` and `PUT` answer it.
-#[derive(Serialize)]
-struct CustomerPortalView {
-    enabled: bool,
-    status_message: &'static str,
+pub async fn show_customer_portal(app: Rc<App>, staff: Staff) -> ApiResult<Response> {
+    json(200, &maintenance::readout(staff.portal_enabled, staff.maintenance.as_ref(), app.now()))
 }
 
-fn switch_body(enabled: bool) -> ApiResult<Response> {
-    json(200, &CustomerPortalView { enabled, status_message: status_message(enabled) })
-}
-
-pub async fn show_customer_portal(staff: Staff) -> ApiResult<Response> {
-    switch_body(staff.portal_enabled)
+/// `enabled`, a maintenance window to schedule, or both.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchBody {
+    enabled: Option<bool>,
+    schedule: Option<ScheduleBody>,
 }
 
 #[derive(Deserialize)]
-pub struct SwitchBody {
-    enabled: bool,
+#[serde(deny_unknown_fields)]
+pub struct ScheduleBody {
+    starts_at: String,
+    ends_at: String,
+    note: Option<String>,
 }
 
 pub async fn set_customer_portal(app: Rc<App>, staff: Staff, Json(body): Json<SwitchBody>) -> ApiResult<Response> {
     staff.require_settings_role()?;
-    let enabled = settings::set_customer_portal(&app, &staff.org, &staff.actor(), staff.portal_enabled, body.enabled).await?;
-    switch_body(enabled)
+    if body.enabled.is_none() && body.schedule.is_none() {
+        return Err(ApiError::invalid_field("enabled", "Say whether the Customer Portal is enabled (true or false), or send a schedule."));
+    }
+    let schedule = match &body.schedule {
+        Some(s) => Some(parse_schedule(&s.starts_at, &s.ends_at, s.note.as_deref(), app.now())?),
+        None => None,
+    };
+    let change = SwitchChange { enable: body.enabled, schedule };
+    json(200, &maintenance::change_switch(&app, &staff.org, &staff.actor(), staff.portal_enabled, change).await?)
+}
+
+/// Cancels the maintenance window not yet ended (one that is on ends now).
+pub async fn cancel_schedule(app: Rc<App>, staff: Staff) -> ApiResult<Response> {
+    staff.require_settings_role()?;
+    json(200, &maintenance::cancel(&app, &staff.org, &staff.actor()).await?)
 }
 
 /// The options as `GET` and `PATCH` answer them.

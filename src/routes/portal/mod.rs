@@ -3,13 +3,14 @@
 
 mod api;
 mod guardians;
+mod leaving;
 mod links;
 mod pages;
 mod payments;
 mod students;
 
 
-use crate::adapters::switch::{portal_view, PortalView};
+use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::response::{self, FixedBody};
@@ -52,10 +53,14 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
         .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
         .route(api!("/requests"), get(students::requests))
+        // Access end dates, leaving a family (issue 27).
+        .route(api!("/guardians/:guardian_id/access-end"), put(guardians::set_access_end_date))
+        .route(api!("/me/leave-family"), post(leaving::leave))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled
-/// portal a 503 (a page for pages, the JSON error for the API). `None`: go on and route.
+/// portal or one in a maintenance window a 503 (a page for pages, the JSON error for the API).
+/// `None`: go on and route.
 pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
     let Some(rest) = path.strip_prefix("/portal/").or((path == "/portal").then_some("")) else {
         return Ok(None);
@@ -70,6 +75,8 @@ pub async fn gate(app: &App, path: &str) -> ApiResult<Option<Response>> {
         PortalView::UnknownOrganization => pages::not_found().map(Some),
         PortalView::Disabled if is_api => prebuilt_error(&PORTAL_UNAVAILABLE).map(Some),
         PortalView::Disabled => pages::unavailable().map(Some),
+        PortalView::Maintenance(window) if is_api => Err(maintenance_error(&window, app.now())),
+        PortalView::Maintenance(window) => pages::unavailable_for_maintenance(&window, app.now()).map(Some),
         PortalView::Enabled => Ok(None),
     }
 }

@@ -122,6 +122,9 @@ crate::routes::pages::flash::flashes! {
     ChargePosted = "charge-posted" => "The charge has been posted.",
     RefundPosted = "refund-posted" => "The refund has been posted.",
     PaymentTaken = "payment-taken" => "The payment has been taken.",
+    // Scheduled maintenance (pages/settings.rs, issue 27)
+    MaintenanceScheduled = "maintenance-scheduled" => "The maintenance has been scheduled. The Customer Portal is off from its start to its end, then back by itself.",
+    MaintenanceCancelled = "maintenance-cancelled" => "The maintenance has been cancelled.",
 }
 
 impl Flash {

@@ -5,12 +5,16 @@
 
 use super::frame::*;
 use crate::app::App;
+use crate::commands::maintenance::{self, ScheduleView, SwitchChange};
 use crate::commands::settings;
 use crate::error::ApiResult;
 use crate::http::{get, post, Form, OrgSlug, Response, Router, Staff};
 use crate::routes::pages::form::*;
 use askama::Template;
+use portal_core::maintenance::{self as maintenance_rule, from_local_time, local_time, MaintenanceWindow};
+use portal_core::time_zone::OrgTimeZone;
 use portal_core::portal_switch::status_message;
+use portal_core::time::Timestamp;
 use portal_core::settings::{GatewayRequest, MakeupMode, OptionsChange, PortalOptions, INVITATION_TTL_HOURS};
 use serde::Deserialize;
 use std::rc::Rc;
@@ -21,6 +25,8 @@ pub fn routes(router: Router) -> Router {
     router
         .route("/office/:org/settings/customer-portal", get(settings_page).post(save_customer_portal))
         .route("/office/:org/settings/portal-options", post(save_portal_options))
+        .route("/office/:org/settings/maintenance", post(schedule_maintenance))
+        .route("/office/:org/settings/maintenance/cancel", post(cancel_maintenance))
 }
 
 /// A payment gateway staff may choose here.
@@ -34,7 +40,13 @@ pub struct GatewayChoice {
 #[template(path = "office/settings.html")]
 pub struct SettingsPage {
     chrome: Chrome,
+    /// As staff read it: false during a maintenance window (ticking it then ends the window).
     enabled: bool,
+    /// The maintenance window until its end has passed, and the form to schedule or change one.
+    schedule: Option<ScheduleView>,
+    maintenance: MaintenanceForm,
+    /// The organization's clock: the window is typed and shown on it.
+    time_zone: OrgTimeZone,
     may_change: bool,
     form: OptionsForm,
     gateways: Vec<GatewayChoice>,
@@ -46,6 +58,63 @@ pub struct SettingsPage {
 impl SettingsPage {
     pub fn status_message(&self) -> &'static str {
         status_message(self.enabled)
+    }
+
+    pub fn time_zone_hint(&self) -> String {
+        format!("In the organization's time zone, {}.", self.time_zone.name())
+    }
+
+    /// A window's time as staff read it, on the organization's clock.
+    pub fn shown(&self, rfc3339: &str) -> String {
+        Timestamp::parse_rfc3339(rfc3339)
+            .map(|t| format!("{} ({})", local_time(&self.time_zone, t).format("%-d %b %Y, %H:%M"), self.time_zone.name()))
+            .unwrap_or_default()
+    }
+}
+
+/// The maintenance window as the form has it: `datetime-local` values on the organization's clock,
+/// and the note.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MaintenanceForm {
+    #[serde(rename = "schedule.starts_at")]
+    pub starts_at: String,
+    #[serde(rename = "schedule.ends_at")]
+    pub ends_at: String,
+    #[serde(rename = "schedule.note")]
+    pub note: String,
+}
+
+const LOCAL_INPUT: &str = "%Y-%m-%dT%H:%M";
+
+impl MaintenanceForm {
+    fn of(schedule: Option<&ScheduleView>, tz: &OrgTimeZone) -> Self {
+        let input = |t: &str| Timestamp::parse_rfc3339(t).map(|t| local_time(tz, t).format(LOCAL_INPUT).to_string()).unwrap_or_default();
+        match schedule {
+            Some(s) => MaintenanceForm { starts_at: input(&s.starts_at), ends_at: input(&s.ends_at), note: s.note.clone().unwrap_or_default() },
+            None => MaintenanceForm::default(),
+        }
+    }
+
+    /// The window typed, or the errors beside its fields.
+    fn window(&self, now: Timestamp, tz: &OrgTimeZone, errors: &mut Errors) -> Option<MaintenanceWindow> {
+        let time = |input: &str| chrono::NaiveDateTime::parse_from_str(input.trim(), LOCAL_INPUT).ok().map(|t| from_local_time(tz, t));
+        let starts = time(&self.starts_at);
+        let ends = time(&self.ends_at);
+        if starts.is_none() {
+            errors.field("schedule.starts_at", "Enter when the maintenance starts, as a date and a time.");
+        }
+        if ends.is_none() {
+            errors.field("schedule.ends_at", "Enter when the maintenance ends, as a date and a time.");
+        }
+        match maintenance_rule::schedule(starts?, ends?, Some(&self.note), now) {
+            Ok(window) => Some(window),
+            Err(e) => {
+                // The rule's refusals name their fields; none is anything else.
+                let _ = errors.refusal(e.into(), &["schedule.starts_at", "schedule.ends_at", "schedule.note"]);
+                None
+            }
+        }
     }
 }
 
@@ -132,12 +201,17 @@ fn gateway_choices(app: &App, on_file: &str, selected: &str) -> Vec<GatewayChoic
         .collect()
 }
 
-fn render(app: &App, staff: &Staff, chrome: Chrome, current: &PortalOptions, form: OptionsForm, errors: Errors, status: u16) -> ApiResult<Response> {
+#[allow(clippy::too_many_arguments)]
+fn render(app: &App, staff: &Staff, chrome: Chrome, current: &PortalOptions, form: OptionsForm, maintenance_form: Option<MaintenanceForm>, errors: Errors, status: u16) -> ApiResult<Response> {
     let chrome = chrome.at(Section::Settings).with_errors(&errors);
     let gateways = gateway_choices(app, &current.payment_gateway_kind, &form.gateway_kind);
+    let readout = maintenance::readout(staff.portal_enabled, staff.maintenance.as_ref(), app.now());
     let page = SettingsPage {
         chrome: chrome.clone(),
-        enabled: staff.portal_enabled,
+        enabled: readout.enabled,
+        maintenance: maintenance_form.unwrap_or_else(|| MaintenanceForm::of(readout.schedule.as_ref(), &current.time_zone)),
+        time_zone: current.time_zone,
+        schedule: readout.schedule,
         may_change: staff.require_settings_role().is_ok(),
         form,
         gateways,
@@ -150,7 +224,7 @@ fn render(app: &App, staff: &Staff, chrome: Chrome, current: &PortalOptions, for
 pub async fn settings_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): FlashIn, me: MaybeStaff) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, flash);
     let current = settings::portal_options(&app, &staff.org.id).await?;
-    render(&app, &staff, chrome, &current, OptionsForm::of(&current), Errors::default(), 200)
+    render(&app, &staff, chrome, &current, OptionsForm::of(&current), None, Errors::default(), 200)
 }
 
 #[derive(Deserialize, Default)]
@@ -163,8 +237,8 @@ pub struct CustomerPortalForm {
 pub async fn save_customer_portal(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Form(form): Form<CustomerPortalForm>) -> ApiResult<Response> {
     let (staff, _) = signed_in!(org, me, None);
     staff.require_settings_role()?;
-    let enable = is_ticked(&form.enable_customer_portal);
-    settings::set_customer_portal(&app, &staff.org, &staff.actor(), staff.portal_enabled, enable).await?;
+    let change = SwitchChange { enable: Some(is_ticked(&form.enable_customer_portal)), schedule: None };
+    maintenance::change_switch(&app, &staff.org, &staff.actor(), staff.portal_enabled, change).await?;
     redirect_with(&org, PAGE, Flash::CustomerPortalSaved)
 }
 
@@ -210,5 +284,27 @@ pub async fn save_portal_options(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeS
     }
     // The account id typed is not shown back either.
     let form = OptionsForm { gateway_account_id: String::new(), ..form };
-    render(&app, &staff, chrome, &current, form, errors, 422)
+    render(&app, &staff, chrome, &current, form, None, errors, 422)
+}
+
+/// "Schedule maintenance": the portal off from the start to the end, back by itself.
+pub async fn schedule_maintenance(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Form(form): Form<MaintenanceForm>) -> ApiResult<Response> {
+    let (staff, chrome) = signed_in!(org, me, None);
+    staff.require_settings_role()?;
+    let current = settings::portal_options(&app, &staff.org.id).await?;
+    let mut errors = Errors::default();
+    if let Some(window) = form.window(app.now(), &current.time_zone, &mut errors) {
+        let change = SwitchChange { enable: None, schedule: Some(window) };
+        maintenance::change_switch(&app, &staff.org, &staff.actor(), staff.portal_enabled, change).await?;
+        return redirect_with(&org, PAGE, Flash::MaintenanceScheduled);
+    }
+    render(&app, &staff, chrome, &current, OptionsForm::of(&current), Some(form), errors, 422)
+}
+
+/// "Cancel maintenance": a window still to come is forgotten, one that is on ends now.
+pub async fn cancel_maintenance(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff) -> ApiResult<Response> {
+    let (staff, _) = signed_in!(org, me, None);
+    staff.require_settings_role()?;
+    maintenance::cancel(&app, &staff.org, &staff.actor()).await?;
+    redirect_with(&org, PAGE, Flash::MaintenanceCancelled)
 }

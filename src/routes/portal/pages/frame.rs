@@ -9,7 +9,9 @@ use crate::http::{cleared_cookie, page, response::{self, FixedBody}, see_other, 
 };
 use crate::store::invitations::{self};
 use askama::Template;
+use portal_core::maintenance::MaintenanceWindow;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
+use portal_core::time::Timestamp;
 use portal_core::session::{ENDED_ACCESS, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
 
 /// The page's frame: whose portal it is, a message carried over a redirect, whether to offer
@@ -102,6 +104,10 @@ crate::routes::pages::flash::flashes! {
     DropRequested = "drop-requested" => "Your drop request has been sent to the office.",
     TransferRequested = "transfer-requested" => "Your transfer request has been sent to the office.",
     WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
+    // Access end dates, leaving a family (pages/access_end.rs, pages/leaving.rs, issue 27)
+    AccessEndSaved = "access-end-saved" => "The access end date has been saved.",
+    AccessEndCleared = "access-end-cleared" => "The access end date has been cleared.",
+    LeftFamily = "left-family" => "You have left the family. Sign in to reach any other family's account you have.",
 }
 
 impl Flash {
@@ -172,6 +178,26 @@ pub fn unavailable() -> ApiResult<Response> {
     prebuilt(503, &UNAVAILABLE_PAGE)
 }
 
+/// The page of a portal off for scheduled maintenance: the product's message, the window's note
+/// under it, and `Retry-After` (seconds to the window's end).
+#[derive(Template)]
+#[template(path = "portal/unavailable.html")]
+struct MaintenancePage<'a> {
+    chrome: Chrome,
+    message: &'a str,
+    note: Option<&'a str>,
+}
+
+pub fn unavailable_for_maintenance(window: &MaintenanceWindow, now: Timestamp) -> ApiResult<Response> {
+    maintenance_page(window.note.as_deref(), window.retry_after_seconds(now))
+}
+
+fn maintenance_page(note: Option<&str>, retry_after_seconds: i64) -> ApiResult<Response> {
+    let resp = page(503, &MaintenancePage { chrome: Chrome::anonymous(), message: PORTAL_UNAVAILABLE_MESSAGE, note })?;
+    resp.headers().set("retry-after", &retry_after_seconds.to_string())?;
+    Ok(resp)
+}
+
 /// What a page route answers when its handler (or an extractor) refused: the error as a page,
 /// with the same status the API would give.
 pub fn error_page(e: ApiError) -> ApiResult<Response> {
@@ -186,7 +212,13 @@ pub fn error_page(e: ApiError) -> ApiResult<Response> {
         429 => "Too many attempts",
         // Moving an organization (issue 28): a write refused for a minute, not the switch.
         503 if e.code == ErrorCode::OrganizationMoving => "Try again shortly",
-        503 => return unavailable(),
+        // A maintenance window's 503 says when to come back; its note is under the fixed message.
+        503 => {
+            return match e.retry_after_seconds {
+                Some(seconds) => maintenance_page(e.message.split_once('\n').map(|(_, note)| note), seconds),
+                None => unavailable(),
+            }
+        }
         _ => "Something went wrong",
     };
     let resp = message_page(e.status, title, &e.message)?;

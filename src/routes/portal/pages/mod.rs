@@ -8,8 +8,10 @@
 //! with the Office Portal); each other module is one part of the portal and lists its own routes. A
 //! page module never reaches into a sibling page module.
 
+mod access_end;
 mod account;
 mod frame;
+mod leaving;
 mod links;
 mod payments;
 mod sign_in;
@@ -17,12 +19,15 @@ mod students;
 
 use crate::http::Router;
 
-pub use frame::{error_page, not_found, unavailable};
+pub use frame::{error_page, not_found, unavailable, unavailable_for_maintenance};
 
 pub fn routes(router: Router) -> Router {
     let router = sign_in::routes(router);
     let router = links::routes(router);
     let router = account::routes(router);
     let router = payments::routes(router);
-    students::routes(router)
+    let router = students::routes(router);
+    // Access end dates, leaving a family (issue 27).
+    let router = access_end::routes(router);
+    leaving::routes(router)
 }
