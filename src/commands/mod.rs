@@ -3,6 +3,8 @@
 
 pub mod access;
 #[cfg(feature = "http")]
+pub mod credit;
+#[cfg(feature = "http")]
 pub mod enrollments;
 #[cfg(feature = "http")]
 pub mod families;

@@ -2,6 +2,7 @@
 //! gated first by the organization's portal switch.
 
 mod api;
+mod credit;
 mod guardians;
 mod links;
 mod pages;
@@ -52,6 +53,8 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
         .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
         .route(api!("/requests"), get(students::requests))
+        // Account information, credit and statements.
+        .route(api!("/credit/apply"), post(credit::apply))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

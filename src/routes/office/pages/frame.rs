@@ -122,6 +122,8 @@ crate::routes::pages::flash::flashes! {
     ChargePosted = "charge-posted" => "The charge has been posted.",
     RefundPosted = "refund-posted" => "The refund has been posted.",
     PaymentTaken = "payment-taken" => "The payment has been taken.",
+    // Account information, credit and statements.
+    CreditPosted = "credit-posted" => "The credit has been posted.",
 }
 
 impl Flash {

@@ -130,7 +130,7 @@ pub async fn account(
         guardians: rows.iter().map(|g| GuardianCard { guardian: GuardianView::of(g, &viewer, app.now()), is_me: g.id == me.me.id }).collect(),
         history,
         students: students_section(&app, &me.family()).await?,
-        payments: payments_section(&app, &me.account(), &query).await?,
+        payments: payments_section(&app, &me.account(), &query, me.options.show_credit).await?,
     };
     respond(200, &page, &chrome)
 }

@@ -102,6 +102,9 @@ crate::routes::pages::flash::flashes! {
     DropRequested = "drop-requested" => "Your drop request has been sent to the office.",
     TransferRequested = "transfer-requested" => "Your transfer request has been sent to the office.",
     WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
+    // Account information, credit and statements.
+    CreditApplied = "credit-applied" => "Your credit has been applied to outstanding charges.",
+    NoCreditToApply = "no-credit-to-apply" => "There is no credit to apply to outstanding charges.",
 }
 
 impl Flash {

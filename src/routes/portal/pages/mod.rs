@@ -9,6 +9,7 @@
 //! page module never reaches into a sibling page module.
 
 mod account;
+mod credit;
 mod frame;
 mod links;
 mod payments;
@@ -24,5 +25,7 @@ pub fn routes(router: Router) -> Router {
     let router = links::routes(router);
     let router = account::routes(router);
     let router = payments::routes(router);
-    students::routes(router)
+    let router = students::routes(router);
+    // Account information, credit and statements.
+    credit::routes(router)
 }
