@@ -108,22 +108,24 @@ pub async fn contact_info(app: &App, family_id: &str) -> ApiResult<ContactInfoVi
     let mut guardians: Vec<GuardianPoints> =
         all.owners.iter().map(|o| GuardianPoints { guardian_id: GuardianId(o.id.clone()), name: o.name.clone(), points: PointsView::default() }).collect();
     let mut unassigned = PointsView::default();
-    let mut group = |owner: &Option<String>| -> &mut PointsView {
-        match owner.as_deref().and_then(|id| guardians.iter().position(|g| *g.guardian_id == *id)) {
-            Some(i) => &mut guardians[i].points,
-            None => &mut unassigned,
-        }
-    };
     for a in all.addresses {
-        group(&a.guardian_id).addresses.push(a.into());
+        group(&mut guardians, &mut unassigned, &a.guardian_id).addresses.push(a.into());
     }
     for e in all.emails {
-        group(&e.guardian_id).emails.push(e.into());
+        group(&mut guardians, &mut unassigned, &e.guardian_id).emails.push(e.into());
     }
     for p in all.phones {
-        group(&p.guardian_id).phones.push(p.into());
+        group(&mut guardians, &mut unassigned, &p.guardian_id).phones.push(p.into());
     }
     Ok(ContactInfoView { guardians, unassigned })
+}
+
+/// The group a value of `owner` is listed in.
+fn group<'a>(guardians: &'a mut [GuardianPoints], unassigned: &'a mut PointsView, owner: &Option<String>) -> &'a mut PointsView {
+    match owner.as_deref().and_then(|id| guardians.iter().position(|g| *g.guardian_id == *id)) {
+        Some(i) => &mut guardians[i].points,
+        None => unassigned,
+    }
 }
 
 fn owner_of(owners: &[OwnerRow], guardian_id: Option<&str>) -> ApiResult<Option<Owner>> {

@@ -3,6 +3,8 @@
 
 pub mod access;
 #[cfg(feature = "http")]
+pub mod contact_points;
+#[cfg(feature = "http")]
 pub mod credit;
 #[cfg(feature = "http")]
 pub mod enrollments;

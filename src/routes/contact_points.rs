@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::commands::contact_points::{self as commands, AddressEdit, Edit, NewValues, Who};
 use crate::commands::families;
 use crate::error::ApiResult;
-use crate::http::{delete, get, json, no_content, patch, post, Customer, Json, Path, PathParam, Response, Router, Staff};
+use crate::http::{get, json, no_content, patch, post, Customer, Json, Path, PathParam, Response, Router, Staff};
 use crate::store::contact_points::Table;
 use portal_core::contact::{AddressInput, Editor};
 use portal_core::ids::FamilyId;

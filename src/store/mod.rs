@@ -2,6 +2,8 @@
 
 pub mod audit;
 #[cfg(feature = "http")]
+pub mod contact_points;
+#[cfg(feature = "http")]
 pub mod credit;
 #[cfg(feature = "http")]
 pub mod directory;
