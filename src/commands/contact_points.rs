@@ -93,6 +93,9 @@ pub struct PointsView {
 pub struct GuardianPoints {
     pub guardian_id: GuardianId,
     pub name: String,
+    /// They accepted an invitation: only they edit their values.
+    #[serde(skip)]
+    pub accepted: bool,
     #[serde(flatten)]
     pub points: PointsView,
 }
@@ -106,7 +109,12 @@ pub struct ContactInfoView {
 pub async fn contact_info(app: &App, family_id: &str) -> ApiResult<ContactInfoView> {
     let all = store::family(&app.db, family_id).await?;
     let mut guardians: Vec<GuardianPoints> =
-        all.owners.iter().map(|o| GuardianPoints { guardian_id: GuardianId(o.id.clone()), name: o.name.clone(), points: PointsView::default() }).collect();
+        all.owners.iter().map(|o| GuardianPoints {
+            guardian_id: GuardianId(o.id.clone()),
+            name: o.name.clone(),
+            accepted: o.access_state == "can_log_in",
+            points: PointsView::default(),
+        }).collect();
     let mut unassigned = PointsView::default();
     for a in all.addresses {
         group(&mut guardians, &mut unassigned, &a.guardian_id).addresses.push(a.into());
@@ -213,7 +221,7 @@ pub enum PointView {
     Phone(PhoneView),
 }
 
-async fn find(app: &App, family_id: &str, table: Table, id: &str) -> ApiResult<PointView> {
+pub async fn find(app: &App, family_id: &str, table: Table, id: &str) -> ApiResult<PointView> {
     let not_found = || ApiError::not_found(ErrorCode::ContactPointNotFound, "There is no such contact information in this family.");
     Ok(match table {
         Table::Addresses => PointView::Address(store::find_address(&app.db, family_id, id).await?.ok_or_else(not_found)?.into()),
@@ -330,4 +338,41 @@ pub async fn delete(app: &App, who: &Who<'_>, table: Table, id: &str) -> ApiResu
     }
     let session = who.session_id.map(|s| still_live(s, app.now()));
     write(app, who, store::delete(&app.db, table, id, who.family_id, seen(&owners, &owner), session)?).await
+}
+
+/// Account Information's contact points as a page shows them to one editor: each group (a guardian,
+/// then Unassigned) with whether its values are theirs to edit, and the owners they may add to.
+pub struct ContactSection {
+    pub groups: Vec<Group>,
+    /// (guardian id or "" for Unassigned, name): where the editor may add a value.
+    pub owners: Vec<(String, String)>,
+}
+
+pub struct Group {
+    pub name: String,
+    pub may_change: bool,
+    pub points: PointsView,
+}
+
+impl GuardianPoints {
+    fn owner(&self) -> Owner {
+        Owner { guardian_id: self.guardian_id.to_string(), name: self.name.clone(), accepted: self.accepted }
+    }
+}
+
+impl ContactInfoView {
+    pub fn section(self, editor: &Editor) -> ContactSection {
+        let mut owners: Vec<(String, String)> =
+            self.guardians.iter().filter(|g| may_add(editor, Some(&g.owner())).is_ok()).map(|g| (g.guardian_id.to_string(), g.name.clone())).collect();
+        if may_add(editor, None).is_ok() {
+            owners.push((String::new(), "Unassigned".into()));
+        }
+        let mut groups: Vec<Group> = self
+            .guardians
+            .into_iter()
+            .map(|g| Group { may_change: may_change(editor, Some(&g.owner())).is_ok(), name: g.name, points: g.points })
+            .collect();
+        groups.push(Group { name: "Unassigned".into(), may_change: may_change(editor, None).is_ok(), points: self.unassigned });
+        ContactSection { groups, owners }
+    }
 }

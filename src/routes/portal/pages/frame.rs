@@ -105,6 +105,8 @@ crate::routes::pages::flash::flashes! {
     // Account information, credit and statements.
     CreditApplied = "credit-applied" => "Your credit has been applied to outstanding charges.",
     NoCreditToApply = "no-credit-to-apply" => "There is no credit to apply to outstanding charges.",
+    ContactPointSaved = "contact-point-saved" => "The contact information has been saved.",
+    ContactPointDeleted = "contact-point-deleted" => "The contact information has been deleted.",
 }
 
 impl Flash {

@@ -9,6 +9,7 @@
 //! page module never reaches into a sibling page module.
 
 mod account;
+mod contact_points;
 mod credit;
 mod frame;
 mod links;
@@ -27,5 +28,6 @@ pub fn routes(router: Router) -> Router {
     let router = payments::routes(router);
     let router = students::routes(router);
     // Account information, credit and statements.
+    let router = contact_points::routes(router);
     credit::routes(router)
 }
