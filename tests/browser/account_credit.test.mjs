@@ -44,7 +44,7 @@ for (const width of [1280, 360]) {
     assert.match(await office.page.getByRole('status').textContent(), /The credit has been posted/);
     assert.equal((await figure(office.page, 'Credit')).trim(), '$20.00');
     await checkPage(office, 'Ledger with a credit');
-    const { results } = await portal.dbOf(slug).prepare("SELECT location_id FROM ledger_entries WHERE kind = 'credit'").all();
+    const { results } = await portal.dbOf(slug).prepare("SELECT location_id FROM ledger_entries WHERE family_id = ? AND kind = 'credit'").bind(f.family.id).all();
     assert.deepEqual(results, [{ location_id: location.body.id }]);
 
     const tab = await openTab(browser, portal.base, { width });

@@ -130,7 +130,7 @@ test('credit is refused while the option is off, and while the portal is off', a
   // D1 says off; the KV flag at the edge still says on.
   await portal.dbOf(slug).prepare('UPDATE organizations SET portal_enabled = 0 WHERE slug = ?').bind(slug).run();
   assertError(await apply(slug, primary.token), 503, 'portal_unavailable');
-  const { results } = await portal.dbOf(slug).prepare("SELECT * FROM ledger_entries WHERE kind = 'credit_applied'").all();
+  const { results } = await portal.dbOf(slug).prepare("SELECT * FROM ledger_entries WHERE family_id = ? AND kind = 'credit_applied'").bind(family.id).all();
   assert.deepEqual(results, []);
 });
 
@@ -140,7 +140,7 @@ test('staff post a credit for one of their locations, never another organization
   const location = await portal.request('POST', `/office/${slug}/api/locations`, { token: staff, json: { name: 'North Pool' } });
   assert.equal(location.status, 201, location.text);
   await posted(slug, staff, family.id, { kind: 'credit', amount_cents: 700, description: 'Missed class', location_id: location.body.id });
-  const { results } = await portal.dbOf(slug).prepare("SELECT location_id FROM ledger_entries WHERE kind = 'credit'").all();
+  const { results } = await portal.dbOf(slug).prepare("SELECT location_id FROM ledger_entries WHERE family_id = ? AND kind = 'credit'").bind(family.id).all();
   assert.deepEqual(results, [{ location_id: location.body.id }]);
 
   const other = await portal.familyWithSecondary('credit-location-other');
