@@ -124,6 +124,10 @@ error_codes! {
     // Moving an organization between databases (issue 28).
     OrganizationMoving => "organization_moving",
     MoveNotFound => "move_not_found",
+    // Account information, credit and statements.
+    CreditDisabled => "credit_disabled",
+    NothingToApply => "nothing_to_apply",
+    ContactPointNotFound => "contact_point_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -371,6 +375,30 @@ impl From<PaymentError> for ApiError {
             IdempotencyKeyReused => ApiError::conflict(ErrorCode::IdempotencyKeyReused, msg),
             GatewayUnavailable => ApiError::new(502, ErrorCode::GatewayUnavailable, msg),
             CardNotConfirmed => ApiError::new(422, ErrorCode::CardNotConfirmed, msg),
+        }
+    }
+}
+
+impl From<portal_core::credit::CreditError> for ApiError {
+    fn from(e: portal_core::credit::CreditError) -> Self {
+        use portal_core::credit::CreditError::*;
+        let msg = e.to_string();
+        match e {
+            Disabled => ApiError::forbidden(ErrorCode::CreditDisabled, msg),
+            NothingToApply => ApiError::conflict(ErrorCode::NothingToApply, msg),
+            TooMuch { .. } => ApiError::invalid_field("amount_cents", msg),
+        }
+    }
+}
+
+impl From<portal_core::contact::ContactPointError> for ApiError {
+    fn from(e: portal_core::contact::ContactPointError) -> Self {
+        use portal_core::contact::ContactPointError::*;
+        let msg = e.to_string();
+        match e {
+            Locked(_) | UnassignedLocked => ApiError::forbidden(ErrorCode::ContactLocked, msg),
+            LoginEmail => ApiError::conflict(ErrorCode::LoginEmail, msg),
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
         }
     }
 }

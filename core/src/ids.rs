@@ -65,3 +65,8 @@ id!(
     /// A family's drop or transfer request, decided by staff.
     RequestId
 );
+// Account information, credit and statements.
+id!(
+    /// A place where classes meet; ledger entries and statements may belong to one.
+    LocationId
+);

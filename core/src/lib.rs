@@ -8,6 +8,8 @@ pub mod access;
 pub mod access_end;
 pub mod audit;
 pub mod bulk;
+pub mod contact;
+pub mod credit;
 pub mod email;
 pub mod enrollment;
 pub mod family;

@@ -1,6 +1,7 @@
 //! Payments in My Account: saved payment methods, who may pay, the ledger and the window of the
 //! transaction history. Only gateway tokens and display fields are ever accepted or kept.
 
+use crate::ids::LocationId;
 use crate::time::Timestamp;
 
 pub const NOT_CONFIGURED_MESSAGE: &str = "This account is not configured to accept online payments.";
@@ -519,6 +520,10 @@ pub enum EntryKind {
     Charge,
     Payment,
     Refund,
+    /// Credit staff gave the family: waits until applied.
+    Credit,
+    /// Credit the family applied to outstanding charges: lowers what is owed.
+    CreditApplied,
 }
 
 impl EntryKind {
@@ -527,6 +532,8 @@ impl EntryKind {
             EntryKind::Charge => "charge",
             EntryKind::Payment => "payment",
             EntryKind::Refund => "refund",
+            EntryKind::Credit => "credit",
+            EntryKind::CreditApplied => "credit_applied",
         }
     }
     /// The history's filter: `all` (None), `charges`, `payments`, `refunds`.
@@ -541,24 +548,32 @@ impl EntryKind {
     }
 }
 
-/// A charge or refund staff post to a family's ledger (payments come only from `POST /payments`).
+/// A charge, refund or credit staff post to a family's ledger (payments come only from
+/// `POST /payments`), maybe for one location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerPost {
     pub kind: EntryKind,
     pub amount_cents: i64,
     pub description: String,
+    pub location_id: Option<LocationId>,
 }
 
-pub fn parse_ledger_post(kind: &str, amount_cents: i64, description: &str) -> Result<LedgerPost, PaymentError> {
+pub fn parse_ledger_post(kind: &str, amount_cents: i64, description: &str, location_id: Option<&str>) -> Result<LedgerPost, PaymentError> {
     let kind = match kind {
         "charge" => EntryKind::Charge,
         "refund" => EntryKind::Refund,
-        _ => return Err(invalid("kind", "kind must be charge or refund; payments are made by the family.")),
+        "credit" => EntryKind::Credit,
+        _ => return Err(invalid("kind", "kind must be charge, refund or credit; payments are made by the family.")),
     };
     check_amount(amount_cents)?;
     let description = crate::text::single_line(description, 200)
         .ok_or_else(|| invalid("description", "description must be 1 to 200 characters of visible text on one line."))?;
-    Ok(LedgerPost { kind, amount_cents, description })
+    let location_id = match location_id {
+        None => None,
+        Some(id) if !id.is_empty() && id.len() <= 100 => Some(LocationId::from(id.to_string())),
+        Some(_) => return Err(invalid("location_id", "location_id must be the id of one of the organization's locations.")),
+    };
+    Ok(LedgerPost { kind, amount_cents, description, location_id })
 }
 
 /// An amount in cents: a number in the API, dollars on the pages ("$1,234.50").
@@ -583,15 +598,11 @@ impl std::fmt::Display for Money {
     }
 }
 
-/// Outstanding balance and credit from the ledger's net (charges + refunds - payments).
+/// What is outstanding, and the family's credit (`credit::LedgerSums::balance` works them out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Balance {
     pub outstanding_cents: i64,
     pub credit_cents: i64,
-}
-
-pub fn balance(net_cents: i64) -> Balance {
-    Balance { outstanding_cents: net_cents.max(0), credit_cents: (-net_cents).max(0) }
 }
 
 /// The time range the transaction history shows.
@@ -823,17 +834,15 @@ mod tests {
     }
 
     #[test]
-    fn balance_splits_the_net_into_outstanding_and_credit() {
-        assert_eq!(balance(1500), Balance { outstanding_cents: 1500, credit_cents: 0 });
-        assert_eq!(balance(-200), Balance { outstanding_cents: 0, credit_cents: 200 });
-    }
-
-    #[test]
-    fn staff_post_charges_and_refunds_only() {
-        assert_eq!(parse_ledger_post("charge", 5000, " Tuition ").unwrap().description, "Tuition");
-        assert!(parse_ledger_post("payment", 5000, "x").is_err());
-        assert!(parse_ledger_post("refund", 0, "x").is_err());
-        assert!(parse_ledger_post("refund", 10, "  ").is_err());
+    fn staff_post_charges_refunds_and_credits_only() {
+        assert_eq!(parse_ledger_post("charge", 5000, " Tuition ", None).unwrap().description, "Tuition");
+        let credit = parse_ledger_post("credit", 2000, "Goodwill", Some("loc_1")).unwrap();
+        assert_eq!((credit.kind, credit.location_id.as_deref()), (EntryKind::Credit, Some("loc_1")));
+        assert!(parse_ledger_post("payment", 5000, "x", None).is_err());
+        assert!(parse_ledger_post("credit_applied", 5000, "x", None).is_err());
+        assert!(parse_ledger_post("refund", 0, "x", None).is_err());
+        assert!(parse_ledger_post("refund", 10, "  ", None).is_err());
+        assert!(parse_ledger_post("credit", 10, "x", Some("")).is_err());
     }
 
     #[test]

@@ -265,6 +265,11 @@ async fn entries(app: &App, org_id: &str, family_id: Option<&str>, guardian_id: 
 /// Staff post a charge or a refund to a family's ledger (payments come from the family).
 pub async fn post_to_ledger(app: &App, org_id: &str, requester: &Requester, family_id: &str, post: LedgerPost) -> ApiResult<EntryRow> {
     let family = active_family(app, org_id, family_id).await?;
+    if let Some(location) = &post.location_id {
+        if crate::store::enrollments::find_location(&app.db, org_id, location).await?.is_none() {
+            return Err(ApiError::invalid_field("location_id", "location_id names no location of this organization."));
+        }
+    }
     let id = new_id("led")?;
     let actor = requester.actor();
     let entry = NewEntry {
@@ -276,6 +281,7 @@ pub async fn post_to_ledger(app: &App, org_id: &str, requester: &Requester, fami
         description: &post.description,
         posted_by: &actor,
         payment_id: None,
+        location_id: post.location_id.as_deref(),
     };
     app.db.batch(vec![ledger::insert_entry(&app.db, &entry, app.now())?]).await?;
     Ok(EntryRow {

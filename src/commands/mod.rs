@@ -4,6 +4,9 @@
 pub mod access;
 #[cfg(feature = "http")]
 pub mod access_end;
+pub mod contact_points;
+#[cfg(feature = "http")]
+pub mod credit;
 #[cfg(feature = "http")]
 pub mod enrollments;
 #[cfg(feature = "http")]

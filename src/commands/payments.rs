@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::adapters::gateway::{self, Gateway, GatewayError, MethodRef, PaymentGateway, Vaulted};
 use crate::store::outbox::{self};
 use crate::store::payments::{
-    self as store, EntryRow, MethodRow, NewEntry, NewMethodRow, NewPayment, NewStaffPayment, PaymentRow, StaffPaymentRow, KIND_DELETE_METHODS,
+    self as store, BalanceRow, EntryRow, MethodRow, NewEntry, NewMethodRow, NewPayment, NewStaffPayment, PaymentRow, StaffPaymentRow, KIND_DELETE_METHODS,
 };
 use crate::commands::require_live;
 use crate::store::sessions::still_live;
@@ -18,7 +18,7 @@ use portal_core::audit::Actor;
 use portal_core::{access::Requester, ids::FamilyId, operations::OperationError, payments::StaffPayment};
 use portal_core::ids::{GuardianId, PaymentMethodId};
 use portal_core::payments::{
-    balance, check_confirmed_setup, check_idempotency_key, check_replay, decide_new_method, may_add_method, MethodKind, NewMethod, history_window, may_delete_method, may_edit_method,
+    check_confirmed_setup, check_idempotency_key, check_replay, decide_new_method, may_add_method, MethodKind, NewMethod, history_window, may_delete_method, may_edit_method,
     may_pay, method_label, offers, year_month, EntryKind, MethodEdit, MethodFacts, MethodInput, MethodOffers,
     Money, Payer, PaymentError, PaymentPolicy, NOT_CONFIGURED_MESSAGE,
 };
@@ -46,7 +46,7 @@ impl Account<'_> {
         }
     }
 
-    fn actor(&self) -> Actor {
+    pub(crate) fn actor(&self) -> Actor {
         Actor {
             kind: portal_core::audit::ActorKind::Guardian,
             id: Some(self.payer.guardian_id.clone()),
@@ -484,16 +484,19 @@ impl LastPayment {
 }
 
 pub async fn family_balance(app: &App, family_id: &str) -> ApiResult<BalanceView> {
-    let row = store::balance(&app.db, family_id).await?;
-    let b = balance(row.net_cents);
-    Ok(BalanceView {
+    Ok(balance_view(&store::balance(&app.db, family_id).await?))
+}
+
+fn balance_view(row: &BalanceRow) -> BalanceView {
+    let b = row.sums().balance();
+    BalanceView {
         credit_cents: Money(b.credit_cents),
         last_payment: row
             .last_payment_cents
             .zip(row.last_payment_at)
             .map(|(amount, at)| LastPayment { amount_cents: Money(amount), at: Timestamp(at) }),
         outstanding_cents: Money(b.outstanding_cents),
-    })
+    }
 }
 
 /// A payment as its request answers.
@@ -581,6 +584,7 @@ pub async fn pay(
                 description: &description,
                 posted_by: &actor,
                 payment_id: Some(&payment.id),
+                location_id: None,
             };
             app.db.batch(store::succeed(&app.db, &payment.id, &charge_ref, &entry, app.now())?).await?;
             Ok(PaymentView::new(PaymentRow { status: "succeeded".into(), gateway_charge_ref: Some(charge_ref), ..payment }, !first))
@@ -593,7 +597,7 @@ pub async fn pay(
     }
 }
 
-/// A ledger entry: a charge, a payment or a refund.
+/// A ledger entry: a charge, a payment, a refund, a credit or credit applied.
 #[derive(Debug, Serialize)]
 pub struct EntryView {
     pub amount_cents: Money,
@@ -627,13 +631,15 @@ impl EntryView {
             "charge" => "Charge",
             "payment" => "Payment",
             "refund" => "Refund",
+            "credit" => "Credit",
+            "credit_applied" => "Credit applied",
             _ => "Entry",
         }
     }
 
-    /// Only a payment lowers what is owed (balance = charges + refunds − payments).
+    /// A payment and applied credit lower what is owed (a credit only once applied).
     pub fn lowers_balance(&self) -> bool {
-        self.kind == EntryKind::Payment.as_str()
+        self.kind == EntryKind::Payment.as_str() || self.kind == EntryKind::CreditApplied.as_str()
     }
 }
 
@@ -701,6 +707,14 @@ pub struct PaymentsSection {
     /// A wrong filter in the address, said next to the default window shown instead.
     pub history_error: Option<String>,
     pub may_make_payments: bool,
+    /// The Credit line, where the organization shows credit.
+    pub credit: Option<CreditLine>,
+}
+
+/// The Credit line of the Payments section, and whether Apply Credit is offered.
+pub struct CreditLine {
+    pub available: Money,
+    pub may_apply: bool,
 }
 
 impl PaymentsSection {
@@ -715,19 +729,23 @@ impl PaymentsSection {
     }
 }
 
-pub async fn payments_section(app: &App, account: &Account<'_>, filter: &HistoryFilter) -> ApiResult<PaymentsSection> {
+pub async fn payments_section(app: &App, account: &Account<'_>, filter: &HistoryFilter, show_credit: bool) -> ApiResult<PaymentsSection> {
     let kind = filter.kind.as_deref().filter(|k| !k.is_empty()).unwrap_or("all");
     let (history, history_error) = match transactions(app, account, kind, filter.from.as_deref(), filter.to.as_deref()).await {
         Ok(h) => (h, None),
         Err(e) if e.status < 500 => (transactions(app, account, "all", None, None).await?, Some(e.message.clone())),
         Err(e) => return Err(e),
     };
+    let row = store::balance(&app.db, account.family_id).await?;
+    let may_make_payments = account.payer.may_make_payments();
+    let balance = balance_view(&row);
     Ok(PaymentsSection {
         methods: list_methods(app, account).await?,
-        balance: family_balance(app, account.family_id).await?,
+        credit: show_credit.then(|| CreditLine { available: balance.credit_cents, may_apply: may_make_payments && row.sums().applicable() > 0 }),
+        balance,
         history,
         history_error,
-        may_make_payments: account.payer.may_make_payments(),
+        may_make_payments,
     })
 }
 
@@ -812,6 +830,7 @@ pub async fn take_staff_payment(
         description: &description,
         posted_by: &actor,
         payment_id: Some(&payment_id),
+        location_id: None,
     };
     // Cash and checks are taken now: the claim and its ledger entry in one batch.
     let mut statements = vec![store::claim_staff_payment(&app.db, &new, if method.is_some() { "pending" } else { "succeeded" }, app.now())?];

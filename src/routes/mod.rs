@@ -3,6 +3,8 @@
 //! before it is routed.
 
 mod bodies;
+// Account information, credit and statements.
+mod contact_points;
 mod office;
 mod pages;
 mod platform;
@@ -50,7 +52,9 @@ fn table(development: bool) -> Router {
     let router = platform::routes(Router::default(), development);
     let router = pages::routes(router);
     let router = office::routes(router);
-    portal::routes(router)
+    let router = portal::routes(router);
+    // Account information, credit and statements.
+    contact_points::routes(router)
 }
 
 thread_local! {

@@ -2,6 +2,10 @@
 
 pub mod access_end;
 pub mod audit;
+#[cfg(feature = "http")]
+pub mod contact_points;
+#[cfg(feature = "http")]
+pub mod credit;
 pub mod directory;
 #[cfg(feature = "http")]
 pub mod dev;

@@ -5,6 +5,7 @@ use super::{flag, int, opt_text, text, Arg, Db, Guard};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::audit::Actor;
+use portal_core::credit::LedgerSums;
 use portal_core::payments::{EntryKind, HistoryWindow, MethodKind, NewMethod};
 use portal_core::time::Timestamp;
 use worker::D1PreparedStatement;
@@ -246,13 +247,14 @@ pub struct NewEntry<'a> {
     pub description: &'a str,
     pub posted_by: &'a Actor,
     pub payment_id: Option<&'a str>,
+    pub location_id: Option<&'a str>,
 }
 
 /// A ledger entry; a payment's entry is written once, however often its request is retried.
 pub fn insert_entry(db: &Db, e: &NewEntry<'_>, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
         "INSERT INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, \
-           posted_by_id, posted_by_label, payment_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+           posted_by_id, posted_by_label, payment_id, location_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
          ON CONFLICT (payment_id) DO NOTHING",
         &[
             text(e.id),
@@ -266,27 +268,56 @@ pub fn insert_entry(db: &Db, e: &NewEntry<'_>, now: Timestamp) -> ApiResult<D1Pr
             opt_text(e.posted_by.id.as_deref()),
             text(&e.posted_by.label),
             opt_text(e.payment_id),
+            opt_text(e.location_id),
         ],
     )
 }
 
-pub const BALANCE: &str = "SELECT \
-       (SELECT COALESCE(SUM(CASE kind WHEN 'payment' THEN -amount_cents ELSE amount_cents END), 0) \
-          FROM ledger_entries WHERE family_id = ?1) AS net_cents, \
+/// The ledger's sums per kind (`portal_core::credit::LedgerSums`) as one row's columns: the balance
+/// reads them, and Apply Credit's guard works out what may be applied from them inside its insert.
+macro_rules! ledger_sums {
+    ($family:literal) => {
+        concat!(
+            "SELECT COALESCE(SUM(CASE WHEN kind IN ('charge', 'refund') THEN amount_cents END), 0) AS owed, \
+               COALESCE(SUM(CASE WHEN kind = 'payment' THEN amount_cents END), 0) AS paid, \
+               COALESCE(SUM(CASE WHEN kind = 'credit' THEN amount_cents END), 0) AS credited, \
+               COALESCE(SUM(CASE WHEN kind = 'credit_applied' THEN amount_cents END), 0) AS applied \
+             FROM ledger_entries WHERE family_id = ",
+            $family
+        )
+    };
+}
+pub(crate) use ledger_sums;
+
+pub const BALANCE: &str = concat!(
+    "SELECT sums.*, \
        (SELECT amount_cents FROM ledger_entries WHERE family_id = ?1 AND kind = 'payment' ORDER BY at DESC LIMIT 1) \
           AS last_payment_cents, \
-       (SELECT MAX(at) FROM ledger_entries WHERE family_id = ?1 AND kind = 'payment') AS last_payment_at";
+       (SELECT MAX(at) FROM ledger_entries WHERE family_id = ?1 AND kind = 'payment') AS last_payment_at \
+     FROM (",
+    ledger_sums!("?1"),
+    ") AS sums"
+);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct BalanceRow {
-    pub net_cents: i64,
+    pub owed: i64,
+    pub paid: i64,
+    pub credited: i64,
+    pub applied: i64,
     pub last_payment_cents: Option<i64>,
     pub last_payment_at: Option<i64>,
 }
 
+impl BalanceRow {
+    pub fn sums(&self) -> LedgerSums {
+        LedgerSums { owed: self.owed, paid: self.paid, credited: self.credited, applied: self.applied }
+    }
+}
+
 pub async fn balance(db: &Db, family_id: &str) -> ApiResult<BalanceRow> {
     let row: Option<BalanceRow> = db.first(BALANCE, &[text(family_id)]).await?;
-    Ok(row.unwrap_or(BalanceRow { net_cents: 0, last_payment_cents: None, last_payment_at: None }))
+    Ok(row.unwrap_or_default())
 }
 
 macro_rules! entries {
@@ -449,8 +480,8 @@ pub fn insert_entry_of_claim(db: &Db, e: &NewEntry<'_>, now: Timestamp) -> ApiRe
     let payment_id = e.payment_id.unwrap_or_default();
     db.stmt(
         "INSERT INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, \
-           posted_by_id, posted_by_label, payment_id) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+           posted_by_id, posted_by_label, payment_id, location_id) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 \
          WHERE EXISTS (SELECT 1 FROM staff_payments WHERE id = ?11) \
          ON CONFLICT (payment_id) DO NOTHING",
         &[
@@ -465,6 +496,7 @@ pub fn insert_entry_of_claim(db: &Db, e: &NewEntry<'_>, now: Timestamp) -> ApiRe
             opt_text(e.posted_by.id.as_deref()),
             text(&e.posted_by.label),
             text(payment_id),
+            opt_text(e.location_id),
         ],
     )
 }

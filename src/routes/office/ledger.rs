@@ -1,4 +1,4 @@
-//! A family's ledger in the Office Portal: staff post charges and refunds (so there is something
+//! A family's ledger in the Office Portal: staff post charges, refunds and credits (so there is something
 //! to pay), take payments (cash, check, or a saved method charged at the gateway) and read the
 //! ledger with the balance.
 
@@ -21,10 +21,11 @@ pub struct PostBody {
     #[serde(deserialize_with = "portal_core::whole_number::i64")]
     amount_cents: i64,
     description: String,
+    location_id: Option<String>,
 }
 
 pub async fn post(app: Rc<App>, staff: Staff, Path(family_id): Path<FamilyId>, Json(body): Json<PostBody>) -> ApiResult<Response> {
-    let post = parse_ledger_post(&body.kind, body.amount_cents, &body.description)?;
+    let post = parse_ledger_post(&body.kind, body.amount_cents, &body.description, body.location_id.as_deref())?;
     let entry = families::post_to_ledger(&app, &staff.org.id, &staff.requester(), &family_id, post).await?;
     json(201, &EntryView::from(&entry))
 }

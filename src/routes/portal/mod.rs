@@ -2,6 +2,7 @@
 //! gated first by the organization's portal switch.
 
 mod api;
+mod credit;
 mod guardians;
 mod leaving;
 mod links;
@@ -56,6 +57,8 @@ pub fn routes(router: Router) -> Router {
         // Access end dates, leaving a family (issue 27).
         .route(api!("/guardians/:guardian_id/access-end"), put(guardians::set_access_end_date))
         .route(api!("/me/leave-family"), post(leaving::leave))
+        // Account information, credit and statements.
+        .route(api!("/credit/apply"), post(credit::apply))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

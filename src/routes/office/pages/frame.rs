@@ -125,6 +125,8 @@ crate::routes::pages::flash::flashes! {
     // Scheduled maintenance (pages/settings.rs, issue 27)
     MaintenanceScheduled = "maintenance-scheduled" => "The maintenance has been scheduled. The Customer Portal is off from its start to its end, then back by itself.",
     MaintenanceCancelled = "maintenance-cancelled" => "The maintenance has been cancelled.",
+    // Account information, credit and statements.
+    CreditPosted = "credit-posted" => "The credit has been posted.",
 }
 
 impl Flash {

@@ -1,12 +1,13 @@
-//! A family's Ledger tab: the balance and every charge, payment and refund (newest first), Post
-//! Charge, Post Refund, and Take Payment (cash, check, or one of the family's saved methods
+//! A family's Ledger tab: the balance and every charge, payment, refund and credit (newest first),
+//! Post Charge, Post Refund, Post Credit (with its location), and Take Payment (cash, check, or one of the family's saved methods
 //! charged at the gateway). The same commands as the JSON API (`commands::families::ledger`,
 //! `post_to_ledger`, `payments::take_staff_payment`).
 
 use super::frame::*;
 use crate::adapters::crypto::new_id;
 use crate::app::App;
-use crate::commands::families;
+use crate::commands::{enrollments, families};
+use crate::store::enrollments::LocationRow;
 use crate::commands::payments::{self, BalanceView, EntryView, MethodView, MAX_HISTORY_ENTRIES};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, Form, OrgSlug, Path, Query, Response, Router, Staff};
@@ -22,6 +23,7 @@ pub fn routes(router: Router) -> Router {
         .route("/office/:org/families/:family_id/ledger", get(ledger_page))
         .route("/office/:org/families/:family_id/ledger/charge", get(charge_page).post(post_charge))
         .route("/office/:org/families/:family_id/ledger/refund", get(refund_page).post(post_refund))
+        .route("/office/:org/families/:family_id/ledger/credit", get(credit_page).post(post_credit))
         .route("/office/:org/families/:family_id/ledger/payment", get(take_payment_page).post(take_payment))
 }
 
@@ -113,7 +115,7 @@ pub async fn ledger_page(
 }
 
 /// Where the API names a field otherwise than the forms here do.
-const FORM_FIELD_OF: &[(&str, &str)] = &[("amount_cents", "amount"), ("payment_method_id", "method")];
+const FORM_FIELD_OF: &[(&str, &str)] = &[("amount_cents", "amount"), ("payment_method_id", "method"), ("location_id", "location")];
 
 /// A command's refusal on a ledger form, beside the field it names (in the form's words).
 fn refuse(errors: &mut Errors, e: ApiError, fields: &[&'static str]) -> ApiResult<()> {
@@ -141,13 +143,14 @@ fn amount_field(errors: &mut Errors, input: &str) -> Option<i64> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Post Charge, Post Refund.
+// Post Charge, Post Refund, Post Credit.
 
-/// What a ledger form posts: the two forms differ in little else.
+/// What a ledger form posts: the forms differ in little else (a credit may name its location).
 #[derive(Clone, Copy, PartialEq)]
 enum Posting {
     Charge,
     Refund,
+    Credit,
 }
 
 impl Posting {
@@ -156,6 +159,7 @@ impl Posting {
         match self {
             Posting::Charge => "charge",
             Posting::Refund => "refund",
+            Posting::Credit => "credit",
         }
     }
 
@@ -164,6 +168,7 @@ impl Posting {
         match self {
             Posting::Charge => "Post Charge",
             Posting::Refund => "Post Refund",
+            Posting::Credit => "Post Credit",
         }
     }
 
@@ -171,6 +176,7 @@ impl Posting {
         match self {
             Posting::Charge => Flash::ChargePosted,
             Posting::Refund => Flash::RefundPosted,
+            Posting::Credit => Flash::CreditPosted,
         }
     }
 }
@@ -180,6 +186,8 @@ impl Posting {
 pub struct PostForm {
     amount: String,
     description: String,
+    /// A credit's location id; empty for none.
+    location: String,
 }
 
 #[derive(Template)]
@@ -190,6 +198,8 @@ pub struct PostPage {
     family_name: String,
     title: &'static str,
     kind: &'static str,
+    /// The locations a credit may name (empty for charges and refunds).
+    locations: Vec<LocationRow>,
     form: PostForm,
     errors: Errors,
 }
@@ -198,7 +208,8 @@ async fn post_page(app: &App, staff: &Staff, chrome: Chrome, family_id: FamilyId
     let family = families::find(app, &staff.org.id, &family_id).await?;
     let status = if errors.is_empty() { 200 } else { 422 };
     let chrome = chrome.at(Section::Families).with_errors(&errors);
-    let page = PostPage { chrome: chrome.clone(), family_id, family_name: family.name, title: posting.title(), kind: posting.kind(), form, errors };
+    let locations = if posting == Posting::Credit { enrollments::locations(app, &staff.org).await? } else { vec![] };
+    let page = PostPage { chrome: chrome.clone(), family_id, family_name: family.name, title: posting.title(), kind: posting.kind(), locations, form, errors };
     respond(status, &page, &chrome)
 }
 
@@ -217,13 +228,14 @@ async fn post(app: Rc<App>, org: String, me: MaybeStaff, family_id: FamilyId, fo
         errors.field("description", "Enter a description, like May tuition.");
     }
     if let (Some(cents), true) = (amount, errors.is_empty()) {
-        let posted = match parse_ledger_post(posting.kind(), cents, &form.description) {
+        let location = Some(form.location.as_str()).filter(|l| !l.is_empty());
+        let posted = match parse_ledger_post(posting.kind(), cents, &form.description, location) {
             Ok(post) => families::post_to_ledger(&app, &staff.org.id, &staff.requester(), &family_id, post).await,
             Err(e) => Err(e.into()),
         };
         match posted {
             Ok(_) => return redirect_with(&org, &ledger_path(&family_id), posting.flash()),
-            Err(e) => refuse(&mut errors, e, &["amount", "description"])?,
+            Err(e) => refuse(&mut errors, e, &["amount", "description", "location"])?,
         }
     }
     post_page(&app, &staff, chrome, family_id, posting, form, errors).await
@@ -243,6 +255,14 @@ pub async fn refund_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Pa
 
 pub async fn post_refund(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>, Form(form): Form<PostForm>) -> ApiResult<Response> {
     post(app, org, me, family_id, form, Posting::Refund).await
+}
+
+pub async fn credit_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
+    show_post_form(app, org, me, family_id, Posting::Credit).await
+}
+
+pub async fn post_credit(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>, Form(form): Form<PostForm>) -> ApiResult<Response> {
+    post(app, org, me, family_id, form, Posting::Credit).await
 }
 
 // ---------------------------------------------------------------------------------------------

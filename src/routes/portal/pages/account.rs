@@ -15,6 +15,8 @@ use crate::commands::access::{
 };
 use crate::commands::families::{family_history, HistoryEntry};
 use crate::commands::payments::{payments_section, HistoryFilter, PaymentsSection};
+use crate::commands::contact_points::{contact_info, ContactSection};
+use portal_core::contact::Editor;
 use crate::commands::links::change_password as change_login_password;
 use crate::commands::sign_in;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -101,6 +103,7 @@ pub struct AccountPage {
     history: Vec<HistoryLine>,
     students: StudentsSection,
     payments: PaymentsSection,
+    contact: ContactSection,
 }
 
 impl AccountPage {
@@ -130,7 +133,8 @@ pub async fn account(
         guardians: rows.iter().map(|g| GuardianCard { guardian: GuardianView::of(g, &viewer, app.now()), is_me: g.id == me.me.id }).collect(),
         history,
         students: students_section(&app, &me.family()).await?,
-        payments: payments_section(&app, &me.account(), &query).await?,
+        payments: payments_section(&app, &me.account(), &query, me.options.show_credit).await?,
+        contact: contact_info(&app, &me.me.family_id).await?.section(&Editor::Guardian { guardian_id: me.me.id.to_string(), is_primary: me.me.is_primary }),
     };
     respond(200, &page, &chrome)
 }

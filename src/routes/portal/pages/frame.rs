@@ -108,6 +108,11 @@ crate::routes::pages::flash::flashes! {
     AccessEndSaved = "access-end-saved" => "The access end date has been saved.",
     AccessEndCleared = "access-end-cleared" => "The access end date has been cleared.",
     LeftFamily = "left-family" => "You have left the family. Sign in to reach any other family's account you have.",
+    // Account information, credit and statements.
+    CreditApplied = "credit-applied" => "Your credit has been applied to outstanding charges.",
+    NoCreditToApply = "no-credit-to-apply" => "There is no credit to apply to outstanding charges.",
+    ContactPointSaved = "contact-point-saved" => "The contact information has been saved.",
+    ContactPointDeleted = "contact-point-deleted" => "The contact information has been deleted.",
 }
 
 impl Flash {

@@ -10,6 +10,8 @@
 
 mod access_end;
 mod account;
+mod contact_points;
+mod credit;
 mod frame;
 mod leaving;
 mod links;
@@ -29,5 +31,8 @@ pub fn routes(router: Router) -> Router {
     let router = students::routes(router);
     // Access end dates, leaving a family (issue 27).
     let router = access_end::routes(router);
-    leaving::routes(router)
+    let router = leaving::routes(router);
+    // Account information, credit and statements.
+    let router = contact_points::routes(router);
+    credit::routes(router)
 }
