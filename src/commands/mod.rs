@@ -4,6 +4,7 @@
 pub mod access;
 #[cfg(feature = "http")]
 pub mod access_end;
+#[cfg(feature = "http")]
 pub mod contact_points;
 #[cfg(feature = "http")]
 pub mod credit;
