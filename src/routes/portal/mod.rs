@@ -4,6 +4,7 @@
 mod api;
 mod guardians;
 mod links;
+mod locations; // Locations in the portal (stu-a)
 mod pages;
 mod payments;
 mod students;
@@ -52,6 +53,8 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
         .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
         .route(api!("/requests"), get(students::requests))
+        // Locations, attendance, future absences, evaluations (stu-a)
+        .route(api!("/locations"), get(locations::list))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -101,6 +101,7 @@ pub struct AccountPage {
     history: Vec<HistoryLine>,
     students: StudentsSection,
     payments: PaymentsSection,
+    location: LocationSelector,
 }
 
 impl AccountPage {
@@ -117,6 +118,7 @@ pub async fn account(
     me: MaybeCustomer,
     FlashIn(flash): FlashIn,
     Query(query): Query<HistoryFilter>,
+    location: LocationCookie,
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, flash);
     let (rows, families) = family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
@@ -131,6 +133,7 @@ pub async fn account(
         history,
         students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
+        location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
     };
     respond(200, &page, &chrome)
 }

@@ -11,6 +11,7 @@
 mod account;
 mod frame;
 mod links;
+mod location; // the Location selector (stu-a)
 mod payments;
 mod sign_in;
 mod students;
@@ -24,5 +25,6 @@ pub fn routes(router: Router) -> Router {
     let router = links::routes(router);
     let router = account::routes(router);
     let router = payments::routes(router);
+    let router = location::routes(router);
     students::routes(router)
 }
