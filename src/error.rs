@@ -5,6 +5,7 @@ use portal_core::access::AccessError;
 use portal_core::bulk::{ApplyError, ImportError};
 use portal_core::email::InvalidEmail;
 use portal_core::enrollment::EnrollmentError;
+use portal_core::evaluation::EvaluationError;
 use portal_core::family::ContactError;
 use portal_core::operations::OperationError;
 use portal_core::organization::OrganizationError;
@@ -412,6 +413,16 @@ impl From<SettingsError> for ApiError {
             SettingsError::UnknownGatewayKind | SettingsError::StripeNotConfigured => {
                 ApiError::invalid_field("payment_gateway.kind", e.to_string())
             }
+        }
+    }
+}
+
+// Attendance, future absences, evaluations (stu-a)
+impl From<EvaluationError> for ApiError {
+    fn from(e: EvaluationError) -> Self {
+        let msg = e.to_string();
+        match e {
+            EvaluationError::Invalid { field, .. } => ApiError::invalid_field(field, msg),
         }
     }
 }

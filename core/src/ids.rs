@@ -65,3 +65,16 @@ id!(
     /// A family's drop or transfer request, decided by staff.
     RequestId
 );
+// Attendance, future absences, evaluations (stu-a)
+id!(
+    /// An attendance mark.
+    AttendanceId
+);
+id!(
+    /// A future absence a family reported.
+    AbsenceId
+);
+id!(
+    /// A student's evaluation.
+    EvaluationId
+);

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulk;
 pub mod email;
 pub mod enrollment;
+pub mod evaluation; // stu-a
 pub mod family;
 pub mod ids;
 pub mod link_token;

@@ -19,6 +19,11 @@ pub mod payments;
 pub mod settings;
 #[cfg(feature = "http")]
 pub mod sign_in;
+// Attendance, future absences, evaluations (stu-a)
+#[cfg(feature = "http")]
+pub mod evaluations;
+#[cfg(feature = "http")]
+pub mod student_records;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -24,6 +24,9 @@ pub mod revocation;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+// Attendance, future absences, evaluations (stu-a)
+#[cfg(feature = "http")]
+pub mod evaluations;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

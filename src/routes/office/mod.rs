@@ -2,6 +2,7 @@
 //! `/office/{org}/api/...`. Never gated by the portal switch.
 
 mod classes;
+mod evaluations; // stu-a
 mod families;
 mod guardians;
 mod imports;
@@ -56,4 +57,6 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/requests"), get(classes::requests))
         .route(at!("/requests/:request_id/approve"), post(classes::approve))
         .route(at!("/requests/:request_id/deny"), post(classes::deny))
+        // Attendance, future absences, evaluations (stu-a)
+        .route(at!("/students/:student_id/evaluations"), post(evaluations::record))
 }

@@ -5,6 +5,7 @@ mod api;
 mod guardians;
 mod links;
 mod locations; // Locations in the portal (stu-a)
+mod evaluations; // stu-a
 mod pages;
 mod payments;
 mod students;
@@ -55,6 +56,7 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/requests"), get(students::requests))
         // Locations, attendance, future absences, evaluations (stu-a)
         .route(api!("/locations"), get(locations::list))
+        .route(api!("/students/:student_id/evaluations"), get(evaluations::student_evaluations))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -122,6 +122,8 @@ crate::routes::pages::flash::flashes! {
     ChargePosted = "charge-posted" => "The charge has been posted.",
     RefundPosted = "refund-posted" => "The refund has been posted.",
     PaymentTaken = "payment-taken" => "The payment has been taken.",
+    // Attendance, future absences, evaluations (stu-a)
+    EvaluationRecorded = "evaluation-recorded" => "The evaluation has been recorded.",
 }
 
 impl Flash {

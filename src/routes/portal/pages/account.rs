@@ -102,6 +102,7 @@ pub struct AccountPage {
     students: StudentsSection,
     payments: PaymentsSection,
     location: LocationSelector,
+    records: crate::commands::student_records::StudentRecords,
 }
 
 impl AccountPage {
@@ -133,6 +134,7 @@ pub async fn account(
         history,
         students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
+        records: crate::commands::student_records::student_records(&app, &me.family()).await?,
         location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
     };
     respond(200, &page, &chrome)
