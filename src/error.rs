@@ -6,6 +6,7 @@ use portal_core::bulk::{ApplyError, ImportError};
 use portal_core::email::InvalidEmail;
 use portal_core::enrollment::EnrollmentError;
 use portal_core::evaluation::EvaluationError;
+use portal_core::attendance::AttendanceError;
 use portal_core::family::ContactError;
 use portal_core::operations::OperationError;
 use portal_core::organization::OrganizationError;
@@ -119,6 +120,15 @@ error_codes! {
     UnreadableBody => "unreadable_body",
     UnsupportedMediaType => "unsupported_media_type",
     WrongPassword => "wrong_password",
+    // Attendance, future absences, evaluations (stu-a)
+    AttendanceDisabled => "attendance_disabled",
+    ClassNotMeeting => "class_not_meeting",
+    MeetingNotStarted => "meeting_not_started",
+    NotEnrolled => "not_enrolled",
+    FutureAbsencesDisabled => "future_absences_disabled",
+    AbsenceStarted => "absence_started",
+    AbsenceNotFound => "absence_not_found",
+    EnrollmentNotPermitted => "enrollment_not_permitted",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,6 +433,19 @@ impl From<EvaluationError> for ApiError {
         let msg = e.to_string();
         match e {
             EvaluationError::Invalid { field, .. } => ApiError::invalid_field(field, msg),
+        }
+    }
+}
+
+impl From<AttendanceError> for ApiError {
+    fn from(e: AttendanceError) -> Self {
+        let msg = e.to_string();
+        match e {
+            AttendanceError::Disabled => ApiError::forbidden(ErrorCode::AttendanceDisabled, msg),
+            AttendanceError::ClassNotMeeting { .. } => ApiError::new(422, ErrorCode::ClassNotMeeting, msg).at("date"),
+            AttendanceError::MeetingNotStarted { .. } => ApiError::new(422, ErrorCode::MeetingNotStarted, msg).at("date"),
+            AttendanceError::NotEnrolled { index, .. } => ApiError::new(422, ErrorCode::NotEnrolled, msg).at(format!("records[{index}].student_id")),
+            AttendanceError::MarkedTwice { index, .. } => ApiError::invalid_field(format!("records[{index}].student_id"), msg),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! loads the state, calls these rules and writes what they decide.
 
 pub mod access;
+pub mod attendance; // stu-a
 pub mod audit;
 pub mod bulk;
 pub mod email;

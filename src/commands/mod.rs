@@ -24,6 +24,8 @@ pub mod sign_in;
 pub mod evaluations;
 #[cfg(feature = "http")]
 pub mod student_records;
+#[cfg(feature = "http")]
+pub mod attendance;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

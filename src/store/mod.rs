@@ -27,6 +27,8 @@ pub mod throttle;
 // Attendance, future absences, evaluations (stu-a)
 #[cfg(feature = "http")]
 pub mod evaluations;
+#[cfg(feature = "http")]
+pub mod attendance;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

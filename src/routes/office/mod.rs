@@ -3,6 +3,7 @@
 
 mod classes;
 mod evaluations; // stu-a
+mod attendance; // stu-a
 mod families;
 mod guardians;
 mod imports;
@@ -59,4 +60,5 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/requests/:request_id/deny"), post(classes::deny))
         // Attendance, future absences, evaluations (stu-a)
         .route(at!("/students/:student_id/evaluations"), post(evaluations::record))
+        .route(at!("/classes/:class_id/attendance"), get(attendance::sheet).put(attendance::mark))
 }

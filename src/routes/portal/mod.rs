@@ -6,6 +6,7 @@ mod guardians;
 mod links;
 mod locations; // Locations in the portal (stu-a)
 mod evaluations; // stu-a
+mod attendance; // stu-a
 mod pages;
 mod payments;
 mod students;
@@ -57,6 +58,7 @@ pub fn routes(router: Router) -> Router {
         // Locations, attendance, future absences, evaluations (stu-a)
         .route(api!("/locations"), get(locations::list))
         .route(api!("/students/:student_id/evaluations"), get(evaluations::student_evaluations))
+        .route(api!("/students/:student_id/attendance"), get(attendance::student_attendance))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled
