@@ -270,7 +270,10 @@ impl EnrollmentStatus {
 #[serde(rename_all = "snake_case")]
 pub enum EnrollmentKind {
     Regular,
+    /// A one-day enrollment from a makeup token or an approved makeup request.
     Makeup,
+    /// A one-day visit paid with a punch of a pass.
+    Pass,
 }
 
 impl EnrollmentKind {
@@ -278,6 +281,7 @@ impl EnrollmentKind {
         match self {
             EnrollmentKind::Regular => "regular",
             EnrollmentKind::Makeup => "makeup",
+            EnrollmentKind::Pass => "pass",
         }
     }
 }

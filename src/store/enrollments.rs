@@ -51,8 +51,8 @@ macro_rules! class_select {
     () => {
         "SELECT c.id AS class_id, c.name AS class_name, c.location_id, l.name AS location_name, c.days, c.start_time, \
            c.end_time, c.start_date, c.end_date, c.capacity, c.waitlist, \
-           (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active') AS enrolled, \
-           (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'waitlisted') AS waitlisted \
+           (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active' AND e.date IS NULL) AS enrolled, \
+           (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'waitlisted' AND e.date IS NULL) AS waitlisted \
          FROM classes c JOIN locations l ON l.id = c.location_id"
     };
 }
@@ -272,11 +272,11 @@ pub struct EnrolledBy<'a> {
 pub const ENROLL: &str = "INSERT INTO enrollments (id, org_id, family_id, student_id, class_id, status, kind, enrolled_at, \
        enrolled_by_kind, enrolled_by_label, last_change_id) \
      SELECT ?1, ?2, ?3, ?4, c.id, \
-       CASE WHEN (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active') < c.capacity \
+       CASE WHEN (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active' AND e.date IS NULL) < c.capacity \
          THEN 'active' ELSE 'waitlisted' END, \
        ?6, ?7, ?8, ?9, ?1 \
      FROM classes c WHERE c.id = ?5 AND c.org_id = ?2 AND c.end_date >= ?10 \
-       AND (c.waitlist = 1 OR (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active') < c.capacity)";
+       AND (c.waitlist = 1 OR (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active' AND e.date IS NULL) < c.capacity)";
 
 #[allow(clippy::too_many_arguments)]
 pub fn enroll<'a>(
