@@ -125,10 +125,6 @@ error_codes! {
     ClassNotMeeting => "class_not_meeting",
     MeetingNotStarted => "meeting_not_started",
     NotEnrolled => "not_enrolled",
-    FutureAbsencesDisabled => "future_absences_disabled",
-    AbsenceStarted => "absence_started",
-    AbsenceNotFound => "absence_not_found",
-    EnrollmentNotPermitted => "enrollment_not_permitted",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -218,18 +218,17 @@ pub struct FamilyAttendance(Vec<(StudentId, StudentAttendance)>);
 
 impl FamilyAttendance {
     pub async fn load(app: &App, family: &Family<'_>, tz: &OrgTimeZone) -> ApiResult<FamilyAttendance> {
-        let enrollments = enrollment_store::family_enrollments(&app.db, &family.id).await?;
-        let marks = store::family_marks(&app.db, &family.id).await?;
+        let (enrollments, marks) = store::family_attendance(&app.db, &family.id).await?;
         let today = tz.today(app.now().to_datetime()).to_string();
         let mut students: Vec<(StudentId, StudentAttendance)> = Vec::new();
-        for e in enrollments.iter().filter(|e| e.status != EnrollmentStatus::Waitlisted) {
+        for e in &enrollments {
             let records: Vec<Record> =
                 marks.iter().filter(|m| m.enrollment_id == e.id).map(|m| Record { date: m.date.clone(), status: m.status }).collect();
             let current = match &e.date {
                 Some(day) => *day >= today,
-                None => e.status == EnrollmentStatus::Active && e.class.end_date >= today,
+                None => e.status == EnrollmentStatus::Active && e.end_date >= today,
             };
-            let entry = EnrollmentAttendance { class: ClassRef { id: e.class.class_id.clone(), name: e.class.class_name.clone() }, enrollment_id: e.id.clone(), records };
+            let entry = EnrollmentAttendance { class: ClassRef { id: e.class_id.clone(), name: e.class_name.clone() }, enrollment_id: e.id.clone(), records };
             let at = match students.iter().position(|(id, _)| *id == e.student_id) {
                 Some(i) => i,
                 None => {

@@ -62,16 +62,32 @@ pub async fn sheet(db: &Db, class_id: &ClassId, date: &str) -> ApiResult<Vec<She
 #[derive(Debug, Deserialize)]
 pub struct MarkRow {
     pub enrollment_id: EnrollmentId,
-    pub student_id: StudentId,
     pub date: String,
     pub status: AttendanceStatus,
 }
 
-pub const FAMILY_MARKS: &str = "SELECT a.enrollment_id, a.student_id, a.date, a.status FROM attendance a \
+/// A family's enrollment as its attendance list shows it.
+#[derive(Debug, Deserialize)]
+pub struct AttendedEnrollment {
+    pub id: EnrollmentId,
+    pub student_id: StudentId,
+    pub status: EnrollmentStatus,
+    pub date: Option<String>,
+    pub class_id: ClassId,
+    pub class_name: String,
+    pub end_date: String,
+}
+
+pub const FAMILY_ENROLLMENTS: &str = "SELECT e.id, e.student_id, e.status, e.date, c.id AS class_id, c.name AS class_name, c.end_date \
+     FROM enrollments e JOIN classes c ON c.id = e.class_id WHERE e.family_id = ?1 AND e.status != 'waitlisted' \
+     ORDER BY e.enrolled_at, e.id";
+
+pub const FAMILY_MARKS: &str = "SELECT a.enrollment_id, a.date, a.status FROM attendance a \
      JOIN students s ON s.id = a.student_id WHERE s.family_id = ?1 ORDER BY a.date DESC, a.class_id";
 
-pub async fn family_marks(db: &Db, family_id: &FamilyId) -> ApiResult<Vec<MarkRow>> {
-    db.all(FAMILY_MARKS, &[text(family_id)]).await
+/// A family's enrollments (waitlist spots aside) and its students' marks, in one round trip.
+pub async fn family_attendance(db: &Db, family_id: &FamilyId) -> ApiResult<(Vec<AttendedEnrollment>, Vec<MarkRow>)> {
+    db.all_two((FAMILY_ENROLLMENTS, &[text(family_id)]), (FAMILY_MARKS, &[text(family_id)])).await
 }
 
 pub struct Mark<'a> {

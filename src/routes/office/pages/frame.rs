@@ -124,6 +124,7 @@ crate::routes::pages::flash::flashes! {
     PaymentTaken = "payment-taken" => "The payment has been taken.",
     // Attendance, future absences, evaluations (stu-a)
     EvaluationRecorded = "evaluation-recorded" => "The evaluation has been recorded.",
+    AttendanceSaved = "attendance-saved" => "The attendance has been saved.",
 }
 
 impl Flash {

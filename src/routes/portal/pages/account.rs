@@ -134,7 +134,7 @@ pub async fn account(
         history,
         students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
-        records: crate::commands::student_records::student_records(&app, &me.family()).await?,
+        records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
         location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
     };
     respond(200, &page, &chrome)
