@@ -145,4 +145,28 @@ mod tests {
         assert_eq!(check(Some(STARTS), STARTS.0, &["stu_a", "stu_x"]), Err(AttendanceError::NotEnrolled { student: "Student stu_x".into(), index: 1 }));
         assert_eq!(check(Some(STARTS), STARTS.0, &["stu_a", "stu_a"]), Err(AttendanceError::MarkedTwice { student: "Student stu_a".into(), index: 1 }));
     }
+
+    #[test]
+    fn the_sheet_follows_the_meeting_in_the_organizations_time_zone_across_a_daylight_saving_change() {
+        use crate::schedule::ClassSchedule;
+        use crate::time_zone::OrgTimeZone;
+        let chicago = OrgTimeZone::parse("America/Chicago").unwrap();
+        let class = ClassSchedule::parse(r#"["wed","mon"]"#, "17:00", "17:45", "2026-03-01", "2026-03-31").unwrap();
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        let stamp = |t: chrono::DateTime<chrono::Utc>| Timestamp(t.timestamp_millis());
+        // Wednesday 4 March (CST, UTC-6) and Monday 9 March (CDT, UTC-5): 17:00 local both times.
+        let before = class.meeting_on(day("2026-03-04"), &chicago).unwrap();
+        let after = class.meeting_on(day("2026-03-09"), &chicago).unwrap();
+        assert_eq!(stamp(before.starts_at), at("2026-03-04T23:00:00Z"));
+        assert_eq!(stamp(after.starts_at), at("2026-03-09T22:00:00Z"));
+        // Enrolled at 22:30 UTC on the 9th: during that meeting (17:30 in Chicago), so on its sheet;
+        // the same UTC clock time on the 4th was before that meeting began.
+        let joined = |t| EnrollmentSpan { kind: EnrollmentKind::Regular, status: EnrollmentStatus::Active, enrolled_at: at(t), ended_at: None, date: None };
+        assert!(on_sheet(&joined("2026-03-09T22:30:00Z"), "2026-03-09", stamp(after.starts_at), stamp(after.ends_at)));
+        assert!(!on_sheet(&joined("2026-03-09T22:50:00Z"), "2026-03-09", stamp(after.starts_at), stamp(after.ends_at)));
+        assert!(on_sheet(&joined("2026-03-04T23:30:00Z"), "2026-03-04", stamp(before.starts_at), stamp(before.ends_at)));
+        assert!(!on_sheet(&joined("2026-03-04T23:50:00Z"), "2026-03-04", stamp(before.starts_at), stamp(before.ends_at)));
+        assert!(class.meeting_on(day("2026-03-08"), &chicago).is_none(), "a Sunday: no meeting, class_not_meeting");
+    }
 }
