@@ -4,6 +4,7 @@
 //! command and return a decision or a domain error. The edge adapter (the `portal-access` crate)
 //! loads the state, calls these rules and writes what they decide.
 
+pub mod absence; // stu-a
 pub mod access;
 pub mod attendance; // stu-a
 pub mod audit;

@@ -26,6 +26,8 @@ pub mod evaluations;
 pub mod student_records;
 #[cfg(feature = "http")]
 pub mod attendance;
+#[cfg(feature = "http")]
+pub mod absences;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

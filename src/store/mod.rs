@@ -29,6 +29,8 @@ pub mod throttle;
 pub mod evaluations;
 #[cfg(feature = "http")]
 pub mod attendance;
+#[cfg(feature = "http")]
+pub mod absences;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

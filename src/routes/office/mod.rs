@@ -4,6 +4,7 @@
 mod classes;
 mod evaluations; // stu-a
 mod attendance; // stu-a
+mod absences; // stu-a
 mod families;
 mod guardians;
 mod imports;
@@ -61,4 +62,5 @@ pub fn routes(router: Router) -> Router {
         // Attendance, future absences, evaluations (stu-a)
         .route(at!("/students/:student_id/evaluations"), post(evaluations::record))
         .route(at!("/classes/:class_id/attendance"), get(attendance::sheet).put(attendance::mark))
+        .route(at!("/absences"), get(absences::on_day))
 }

@@ -7,6 +7,7 @@ mod links;
 mod locations; // Locations in the portal (stu-a)
 mod evaluations; // stu-a
 mod attendance; // stu-a
+mod absences; // stu-a
 mod pages;
 mod payments;
 mod students;
@@ -59,6 +60,8 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/locations"), get(locations::list))
         .route(api!("/students/:student_id/evaluations"), get(evaluations::student_evaluations))
         .route(api!("/students/:student_id/attendance"), get(attendance::student_attendance))
+        .route(api!("/students/:student_id/absences"), get(absences::list).post(absences::report))
+        .route(api!("/absences/:absence_id"), delete(absences::cancel))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

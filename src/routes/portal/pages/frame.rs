@@ -105,6 +105,8 @@ crate::routes::pages::flash::flashes! {
     WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
     // Locations, attendance, future absences, evaluations (stu-a)
     LocationChosen = "location-chosen" => "The location has been changed.",
+    AbsenceCreated = "absence-created" => "The future absence has been sent to the office.",
+    AbsenceCancelled = "absence-cancelled" => "The future absence has been cancelled.",
 }
 
 impl Flash {

@@ -12,6 +12,7 @@ mod account;
 mod frame;
 mod links;
 mod location; // the Location selector (stu-a)
+mod absences; // Future absences (stu-a)
 mod payments;
 mod sign_in;
 mod students;
@@ -26,5 +27,6 @@ pub fn routes(router: Router) -> Router {
     let router = account::routes(router);
     let router = payments::routes(router);
     let router = location::routes(router);
+    let router = absences::routes(router);
     students::routes(router)
 }
