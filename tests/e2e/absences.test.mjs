@@ -32,7 +32,7 @@ async function school(slug, options = { allow_future_absences: true }) {
   const report = (json, token = f.primary.token) => portal.request('POST', `${api(slug)}/students/${mia.body.id}/absences`, { token, json });
   const cancel = (id, token = f.primary.token) => portal.request('DELETE', `${api(slug)}/absences/${id}`, { token });
   const list = (token = f.primary.token) => portal.request('GET', `${api(slug)}/students/${mia.body.id}/absences`, { token });
-  return { ...f, slug, staff, klass: klass.body, mia: mia.body, enrollment: enrollment.body, report, cancel, list, db: portal.dbOf(slug) };
+  return { ...f, staffToken: f.staff, slug, staff, klass: klass.body, mia: mia.body, enrollment: enrollment.body, report, cancel, list, db: portal.dbOf(slug) };
 }
 
 test('by date covers every meeting that overlaps, in Chicago time across the daylight-saving change', async () => {
@@ -166,7 +166,7 @@ test('the pages: Create Future Absence By Date and By Enrollment, then Cancel; t
   assert.match(cancelled.headers.get('set-cookie'), /portal_flash=absence-cancelled/);
   assert.equal((await s.list()).body.absences.length, 1);
 
-  const day = await portal.mf.dispatchFetch(`${BASE}/office/abs-pages/absences?date=2027-03-17`, { headers: { cookie: `office_session=${s.staff}` } });
+  const day = await portal.mf.dispatchFetch(`${BASE}/office/abs-pages/absences?date=2027-03-17`, { headers: { cookie: `office_session=${s.staffToken}` } });
   assert.equal(day.status, 200);
   assert.match(await day.text(), /Mia Lee<\/th>/);
 });

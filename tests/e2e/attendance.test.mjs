@@ -42,7 +42,7 @@ async function school(slug, options = { show_attendance: true }) {
   const db = portal.dbOf(slug);
   /** Backdates when an enrollment began (the meetings tested are in the past). */
   const began = (enrollment, iso) => db.prepare('UPDATE enrollments SET enrolled_at = ? WHERE id = ?').bind(ms(iso), enrollment.id).run();
-  return { ...f, slug, staff, klass: klass.body, location: location.body, mia, leo, zoe, enroll, began, db };
+  return { ...f, staffToken: f.staff, slug, staff, klass: klass.body, location: location.body, mia, leo, zoe, enroll, began, db };
 }
 
 const sheetOf = (s, date) => s.staff('GET', `/classes/${s.klass.id}/attendance?date=${date}`);
@@ -163,7 +163,7 @@ test('families read attendance only when the organization shows it: 403 and abse
 test('the Office attendance sheet marks everyone in one form, reached from the family\'s Students tab', async () => {
   const s = await school('att-page');
   await s.began(await s.enroll(s.mia), '2026-03-01T00:00:00Z');
-  const cookie = `office_session=${s.staff}`;
+  const cookie = `office_session=${s.staffToken}`;
   const students = await (await portal.mf.dispatchFetch(`${BASE}/office/att-page/families/${s.family.id}/students`, { headers: { cookie } })).text();
   assert.match(students, new RegExp(`href="/office/att-page/classes/${s.klass.id}/attendance"`));
   const get = async (date) => portal.mf.dispatchFetch(`${BASE}/office/att-page/classes/${s.klass.id}/attendance?date=${date}`, { headers: { cookie } });
