@@ -5,6 +5,9 @@ use portal_core::access::AccessError;
 use portal_core::bulk::{ApplyError, ImportError};
 use portal_core::email::InvalidEmail;
 use portal_core::enrollment::EnrollmentError;
+use portal_core::evaluation::EvaluationError;
+use portal_core::attendance::AttendanceError;
+use portal_core::absence::AbsenceError;
 use portal_core::family::ContactError;
 use portal_core::operations::OperationError;
 use portal_core::organization::OrganizationError;
@@ -128,6 +131,15 @@ error_codes! {
     CreditDisabled => "credit_disabled",
     NothingToApply => "nothing_to_apply",
     ContactPointNotFound => "contact_point_not_found",
+    // Attendance, future absences, evaluations (stu-a)
+    AttendanceDisabled => "attendance_disabled",
+    ClassNotMeeting => "class_not_meeting",
+    MeetingNotStarted => "meeting_not_started",
+    NotEnrolled => "not_enrolled",
+    FutureAbsencesDisabled => "future_absences_disabled",
+    AbsenceStarted => "absence_started",
+    AbsenceNotFound => "absence_not_found",
+    EnrollmentNotPermitted => "enrollment_not_permitted",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -475,6 +487,16 @@ impl From<portal_core::leaving::LeaveError> for ApiError {
     }
 }
 
+// Attendance, future absences, evaluations (stu-a)
+impl From<EvaluationError> for ApiError {
+    fn from(e: EvaluationError) -> Self {
+        let msg = e.to_string();
+        match e {
+            EvaluationError::Invalid { field, .. } => ApiError::invalid_field(field, msg),
+        }
+    }
+}
+
 impl From<portal_core::access_end::AccessEndError> for ApiError {
     fn from(e: portal_core::access_end::AccessEndError) -> Self {
         use portal_core::access_end::AccessEndError::*;
@@ -482,6 +504,36 @@ impl From<portal_core::access_end::AccessEndError> for ApiError {
         match e {
             InvalidDate | InThePast => ApiError::invalid_field("ends_on", msg),
             ForSecondariesOnly => ApiError::conflict(ErrorCode::AccessEndForSecondariesOnly, msg),
+        }
+    }
+}
+
+impl From<AttendanceError> for ApiError {
+    fn from(e: AttendanceError) -> Self {
+        let msg = e.to_string();
+        match e {
+            AttendanceError::Disabled => ApiError::forbidden(ErrorCode::AttendanceDisabled, msg),
+            AttendanceError::ClassNotMeeting { .. } => ApiError::new(422, ErrorCode::ClassNotMeeting, msg).at("date"),
+            AttendanceError::MeetingNotStarted { .. } => ApiError::new(422, ErrorCode::MeetingNotStarted, msg).at("date"),
+            AttendanceError::NotEnrolled { index, .. } => ApiError::new(422, ErrorCode::NotEnrolled, msg).at(format!("records[{index}].student_id")),
+            AttendanceError::MarkedTwice { index, .. } => ApiError::invalid_field(format!("records[{index}].student_id"), msg),
+        }
+    }
+}
+
+impl From<AbsenceError> for ApiError {
+    fn from(e: AbsenceError) -> Self {
+        let msg = e.to_string();
+        match e {
+            AbsenceError::Disabled => ApiError::forbidden(ErrorCode::FutureAbsencesDisabled, msg),
+            AbsenceError::NotPermitted => ApiError::forbidden(ErrorCode::EnrollmentNotPermitted, msg),
+            AbsenceError::InvalidTime { field } | AbsenceError::PastTime { field } => ApiError::invalid_field(field, msg),
+            AbsenceError::EmptySpan | AbsenceError::SpanTooLong => ApiError::invalid_field("to", msg),
+            AbsenceError::NoMeetings => ApiError::invalid_request(msg),
+            AbsenceError::ClassNotMeeting { .. } => ApiError::new(422, ErrorCode::ClassNotMeeting, msg).at("date"),
+            AbsenceError::NotCurrent => ApiError::invalid_field("enrollment_id", msg),
+            AbsenceError::InvalidReason => ApiError::invalid_field("reason", msg),
+            AbsenceError::Started => ApiError::conflict(ErrorCode::AbsenceStarted, msg),
         }
     }
 }

@@ -70,3 +70,16 @@ id!(
     /// A place where classes meet; ledger entries and statements may belong to one.
     LocationId
 );
+// Attendance, future absences, evaluations (stu-a)
+id!(
+    /// An attendance mark.
+    AttendanceId
+);
+id!(
+    /// A future absence a family reported.
+    AbsenceId
+);
+id!(
+    /// A student's evaluation.
+    EvaluationId
+);

@@ -4,14 +4,17 @@
 //! command and return a decision or a domain error. The edge adapter (the `portal-access` crate)
 //! loads the state, calls these rules and writes what they decide.
 
+pub mod absence; // stu-a
 pub mod access;
 pub mod access_end;
+pub mod attendance; // stu-a
 pub mod audit;
 pub mod bulk;
 pub mod contact;
 pub mod credit;
 pub mod email;
 pub mod enrollment;
+pub mod evaluation; // stu-a
 pub mod family;
 pub mod ids;
 pub mod leaving;

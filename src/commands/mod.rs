@@ -30,6 +30,15 @@ pub mod payments;
 pub mod settings;
 #[cfg(feature = "http")]
 pub mod sign_in;
+// Attendance, future absences, evaluations (stu-a)
+#[cfg(feature = "http")]
+pub mod evaluations;
+#[cfg(feature = "http")]
+pub mod student_records;
+#[cfg(feature = "http")]
+pub mod attendance;
+#[cfg(feature = "http")]
+pub mod absences;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

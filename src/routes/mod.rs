@@ -47,6 +47,10 @@ impl PathParam for EnrollmentId {
 impl PathParam for RequestId {
     const NAME: &'static str = "request_id";
 }
+// Future absences (stu-a)
+impl PathParam for portal_core::ids::AbsenceId {
+    const NAME: &'static str = "absence_id";
+}
 
 fn table(development: bool) -> Router {
     let router = platform::routes(Router::default(), development);

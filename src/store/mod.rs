@@ -31,6 +31,13 @@ pub mod revocation;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+// Attendance, future absences, evaluations (stu-a)
+#[cfg(feature = "http")]
+pub mod evaluations;
+#[cfg(feature = "http")]
+pub mod attendance;
+#[cfg(feature = "http")]
+pub mod absences;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

@@ -2,6 +2,9 @@
 //! `/office/{org}/api/...`. Never gated by the portal switch.
 
 mod classes;
+mod evaluations; // stu-a
+mod attendance; // stu-a
+mod absences; // stu-a
 mod families;
 mod guardians;
 mod imports;
@@ -58,4 +61,8 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/requests/:request_id/deny"), post(classes::deny))
         // Scheduled maintenance (issue 27).
         .route(at!("/settings/customer-portal/schedule"), delete(settings::cancel_schedule))
+        // Attendance, future absences, evaluations (stu-a)
+        .route(at!("/students/:student_id/evaluations"), post(evaluations::record))
+        .route(at!("/classes/:class_id/attendance"), get(attendance::sheet).put(attendance::mark))
+        .route(at!("/absences"), get(absences::on_day))
 }

@@ -6,6 +6,10 @@ mod credit;
 mod guardians;
 mod leaving;
 mod links;
+mod locations; // Locations in the portal (stu-a)
+mod evaluations; // stu-a
+mod attendance; // stu-a
+mod absences; // stu-a
 mod pages;
 mod payments;
 mod students;
@@ -59,6 +63,12 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/me/leave-family"), post(leaving::leave))
         // Account information, credit and statements.
         .route(api!("/credit/apply"), post(credit::apply))
+        // Locations, attendance, future absences, evaluations (stu-a)
+        .route(api!("/locations"), get(locations::list))
+        .route(api!("/students/:student_id/evaluations"), get(evaluations::student_evaluations))
+        .route(api!("/students/:student_id/attendance"), get(attendance::student_attendance))
+        .route(api!("/students/:student_id/absences"), get(absences::list).post(absences::report))
+        .route(api!("/absences/:absence_id"), delete(absences::cancel))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -127,6 +127,9 @@ crate::routes::pages::flash::flashes! {
     MaintenanceCancelled = "maintenance-cancelled" => "The maintenance has been cancelled.",
     // Account information, credit and statements.
     CreditPosted = "credit-posted" => "The credit has been posted.",
+    // Attendance, future absences, evaluations (stu-a)
+    EvaluationRecorded = "evaluation-recorded" => "The evaluation has been recorded.",
+    AttendanceSaved = "attendance-saved" => "The attendance has been saved.",
 }
 
 impl Flash {

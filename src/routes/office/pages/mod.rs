@@ -6,6 +6,9 @@
 //! `frame` holds what every staff page shares; each other module is one part of the Office Portal
 //! (a navigation item) and lists its own routes. A page module never reaches into a sibling.
 
+mod absences; // stu-a
+mod attendance; // stu-a
+mod evaluations; // stu-a
 mod families;
 mod family;
 mod family_actions;
@@ -34,6 +37,9 @@ pub fn routes(router: Router) -> Router {
     let router = family::routes(router);
     let router = family_actions::routes(router);
     let router = students::routes(router);
+    let router = evaluations::routes(router); // stu-a
+    let router = attendance::routes(router); // stu-a
+    let router = absences::routes(router); // stu-a
     ledger::routes(router)
 }
 

@@ -104,6 +104,8 @@ pub struct AccountPage {
     students: StudentsSection,
     payments: PaymentsSection,
     contact: ContactSection,
+    location: LocationSelector,
+    records: crate::commands::student_records::StudentRecords,
 }
 
 impl AccountPage {
@@ -120,6 +122,7 @@ pub async fn account(
     me: MaybeCustomer,
     FlashIn(flash): FlashIn,
     Query(query): Query<HistoryFilter>,
+    location: LocationCookie,
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, flash);
     let (rows, families) = family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
@@ -135,6 +138,8 @@ pub async fn account(
         students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query, me.options.show_credit).await?,
         contact: contact_info(&app, &me.me.family_id).await?.section(&Editor::Guardian { guardian_id: me.me.id.to_string(), is_primary: me.me.is_primary }),
+        records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
+        location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
     };
     respond(200, &page, &chrome)
 }

@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{cleared_cookie, page, response::{self, FixedBody}, see_other, Response, Customer, FromRequest, RequestParts, GUARDIAN_COOKIE,
 };
 use crate::store::invitations::{self};
+use crate::commands::enrollments::LocationRow;
 use askama::Template;
 use portal_core::maintenance::MaintenanceWindow;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
@@ -113,6 +114,10 @@ crate::routes::pages::flash::flashes! {
     NoCreditToApply = "no-credit-to-apply" => "There is no credit to apply to outstanding charges.",
     ContactPointSaved = "contact-point-saved" => "The contact information has been saved.",
     ContactPointDeleted = "contact-point-deleted" => "The contact information has been deleted.",
+    // Locations, attendance, future absences, evaluations (stu-a)
+    LocationChosen = "location-chosen" => "The location has been changed.",
+    AbsenceCreated = "absence-created" => "The future absence has been sent to the office.",
+    AbsenceCancelled = "absence-cancelled" => "The future absence has been cancelled.",
 }
 
 impl Flash {
@@ -276,4 +281,50 @@ pub(super) use signed_in;
 /// Back to My Account (at `section`) with a one-shot message.
 pub(super) fn back_to_account(org: &str, section: &str, flash: Flash) -> ApiResult<Response> {
     see_other(&format!("/portal/{org}/account#{section}"), &[flash.cookie(org)])
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Location selector (stu-a): the location the family looks at, remembered per browser in a
+// cookie (no JavaScript needed). Pages that show something "for this location" call
+// `chosen_location`.
+
+pub const LOCATION_COOKIE: &str = "portal_location";
+/// A choice kept for a year: it is a preference, not a secret.
+const LOCATION_SECONDS: i64 = 365 * 24 * 3600;
+
+/// The location id this browser's cookie names, if any (not yet checked against the locations).
+pub struct LocationCookie(pub Option<String>);
+
+impl FromRequest for LocationCookie {
+    async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
+        Ok(LocationCookie(parts.header("cookie").and_then(|c| crate::http::cookies::read_cookie(&c, LOCATION_COOKIE))))
+    }
+}
+
+/// The cookie that remembers `location_id` in this organization's portal.
+pub fn location_cookie(org: &str, location_id: &str) -> String {
+    crate::http::session_cookie(LOCATION_COOKIE, location_id.to_string(), format!("/portal/{org}"), LOCATION_SECONDS)
+}
+
+/// The chosen location among the organization's: the cookie's, else the first (an organization
+/// with one location needs no choice). A stale cookie (a location removed) falls back the same way.
+pub fn chosen_location<'a>(cookie: &LocationCookie, locations: &'a [LocationRow]) -> Option<&'a LocationRow> {
+    cookie.0.as_deref().and_then(|id| locations.iter().find(|l| l.id == id)).or_else(|| locations.first())
+}
+
+/// What the Location selector shows: every location, the chosen one marked.
+pub struct LocationSelector {
+    pub locations: Vec<LocationRow>,
+    pub chosen_id: Option<String>,
+}
+
+impl LocationSelector {
+    pub fn new(cookie: &LocationCookie, locations: Vec<LocationRow>) -> Self {
+        let chosen_id = chosen_location(cookie, &locations).map(|l| l.id.clone());
+        LocationSelector { locations, chosen_id }
+    }
+
+    pub fn is_chosen(&self, id: &str) -> bool {
+        self.chosen_id.as_deref() == Some(id)
+    }
 }

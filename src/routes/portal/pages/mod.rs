@@ -15,6 +15,8 @@ mod credit;
 mod frame;
 mod leaving;
 mod links;
+mod location; // the Location selector (stu-a)
+mod absences; // Future absences (stu-a)
 mod payments;
 mod sign_in;
 mod students;
@@ -34,5 +36,8 @@ pub fn routes(router: Router) -> Router {
     let router = leaving::routes(router);
     // Account information, credit and statements.
     let router = contact_points::routes(router);
-    credit::routes(router)
+    let router = credit::routes(router);
+    // Locations, attendance, future absences, evaluations (stu-a)
+    let router = location::routes(router);
+    absences::routes(router)
 }
