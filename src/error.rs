@@ -6,7 +6,9 @@ use portal_core::bulk::{ApplyError, ImportError};
 use portal_core::email::InvalidEmail;
 use portal_core::enrollment::EnrollmentError;
 use portal_core::family::ContactError;
+use portal_core::one_day::OneDayError;
 use portal_core::operations::OperationError;
+use portal_core::pass::PassError;
 use portal_core::organization::OrganizationError;
 use portal_core::password::PasswordError;
 use portal_core::payments::PaymentError;
@@ -118,6 +120,16 @@ error_codes! {
     UnreadableBody => "unreadable_body",
     UnsupportedMediaType => "unsupported_media_type",
     WrongPassword => "wrong_password",
+    // Your Student(s) part B: one-day visits and passes.
+    ClassNotMeeting => "class_not_meeting",
+    EnrollmentNotPermitted => "enrollment_not_permitted",
+    PassExpired => "pass_expired",
+    PassInactive => "pass_inactive",
+    PassNotFound => "pass_not_found",
+    PassRedemptionDisabled => "pass_redemption_disabled",
+    PassUsedUp => "pass_used_up",
+    PassesDisabled => "passes_disabled",
+    WrongStudent => "wrong_student",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,6 +424,33 @@ impl From<SettingsError> for ApiError {
             SettingsError::UnknownGatewayKind | SettingsError::StripeNotConfigured => {
                 ApiError::invalid_field("payment_gateway.kind", e.to_string())
             }
+        }
+    }
+}
+
+// Your Student(s) part B.
+impl From<OneDayError> for ApiError {
+    fn from(e: OneDayError) -> Self {
+        let msg = e.to_string();
+        match e {
+            OneDayError::BadDate | OneDayError::PastDate(_) => ApiError::invalid_field("date", msg),
+            OneDayError::ClassNotMeeting { .. } => ApiError::new(422, ErrorCode::ClassNotMeeting, msg).at("date"),
+        }
+    }
+}
+
+impl From<PassError> for ApiError {
+    fn from(e: PassError) -> Self {
+        use PassError::*;
+        let msg = e.to_string();
+        match e {
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
+            Disabled => ApiError::forbidden(ErrorCode::PassesDisabled, msg),
+            RedemptionDisabled => ApiError::forbidden(ErrorCode::PassRedemptionDisabled, msg),
+            UsedUp(_) => ApiError::conflict(ErrorCode::PassUsedUp, msg),
+            Expired(_) => ApiError::conflict(ErrorCode::PassExpired, msg),
+            Inactive(_) => ApiError::conflict(ErrorCode::PassInactive, msg),
+            WrongStudent(_) => ApiError::new(422, ErrorCode::WrongStudent, msg).at("student_id"),
         }
     }
 }

@@ -271,6 +271,8 @@ impl EnrollmentStatus {
 pub enum EnrollmentKind {
     Regular,
     Makeup,
+    /// A one-day visit paid with a punch of a pass.
+    Pass,
 }
 
 impl EnrollmentKind {
@@ -278,6 +280,7 @@ impl EnrollmentKind {
         match self {
             EnrollmentKind::Regular => "regular",
             EnrollmentKind::Makeup => "makeup",
+            EnrollmentKind::Pass => "pass",
         }
     }
 }

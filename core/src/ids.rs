@@ -65,3 +65,8 @@ id!(
     /// A family's drop or transfer request, decided by staff.
     RequestId
 );
+// Your Student(s) part B.
+id!(
+    /// A punch pass sold to a family (or one of its students).
+    PassId
+);

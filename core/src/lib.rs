@@ -25,3 +25,6 @@ pub mod text;
 pub mod throttle;
 pub mod time;
 pub mod whole_number;
+// Your Student(s) part B: one-day enrollments, passes.
+pub mod one_day;
+pub mod pass;

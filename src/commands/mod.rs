@@ -19,6 +19,9 @@ pub mod payments;
 pub mod settings;
 #[cfg(feature = "http")]
 pub mod sign_in;
+// Your Student(s) part B.
+#[cfg(feature = "http")]
+pub mod passes;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

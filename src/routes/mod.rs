@@ -5,6 +5,8 @@
 mod bodies;
 mod office;
 mod pages;
+// Your Student(s) part B.
+mod passes;
 mod platform;
 mod portal;
 

@@ -24,6 +24,11 @@ pub mod revocation;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+// Your Student(s) part B.
+#[cfg(feature = "http")]
+pub mod one_day;
+#[cfg(feature = "http")]
+pub mod passes;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

@@ -8,6 +8,8 @@ mod imports;
 mod ledger;
 mod outbox;
 mod pages;
+// Your Student(s) part B.
+mod passes;
 mod session;
 mod settings;
 
@@ -56,4 +58,8 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/requests"), get(classes::requests))
         .route(at!("/requests/:request_id/approve"), post(classes::approve))
         .route(at!("/requests/:request_id/deny"), post(classes::deny))
+        // Your Student(s) part B: passes.
+        .route(at!("/families/:family_id/passes"), post(passes::sell))
+        .route(at!("/passes/:pass_id"), patch(passes::edit))
+        .route(at!("/passes/:pass_id/redeem"), post(passes::redeem))
 }

@@ -7,6 +7,8 @@ mod links;
 mod pages;
 mod payments;
 mod students;
+// Your Student(s) part B.
+mod passes;
 
 
 use crate::adapters::switch::{portal_view, PortalView};
@@ -52,6 +54,9 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
         .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
         .route(api!("/requests"), get(students::requests))
+        // Your Student(s) part B: passes.
+        .route(api!("/passes"), get(passes::list))
+        .route(api!("/passes/:pass_id/redeem"), post(passes::redeem))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled
