@@ -73,7 +73,7 @@ impl PassView {
 
     /// "$90.00".
     pub fn amount_paid(&self) -> String {
-        format!("${}.{:02}", self.amount_paid_cents / 100, self.amount_paid_cents % 100)
+        portal_core::payments::Money(self.amount_paid_cents).to_string()
     }
 
     /// Whether a punch may be redeemed now (the page offers the form only then).
@@ -345,6 +345,34 @@ impl Family<'_> {
 
     /// The Primary Guardian, or a guardian they allow (API.md: 403 `enrollment_not_permitted`).
     pub fn may_manage_visits(&self) -> ApiResult<()> {
-        self.may_manage().map_err(|e| ApiError::forbidden(ErrorCode::EnrollmentNotPermitted, e.message))
+        self.may_manage().map_err(|e| ApiError::forbidden(ErrorCode::EnrollmentNotPermitted, e.message.clone()))
     }
+}
+
+/// My Account's Passes, for each student: None where the organization does not show passes (the
+/// section is then absent).
+pub async fn passes_section(app: &App, family: &Family<'_>) -> ApiResult<Option<PassesSection>> {
+    match family.passes(app).await {
+        Ok(section) => Ok(Some(section)),
+        Err(e) if e.code == ErrorCode::PassesDisabled => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl PassesSection {
+    /// The passes a student may use: the family's, and those sold for this student.
+    pub fn of_student(&self, id: &StudentId) -> Vec<&PassView> {
+        self.passes.iter().filter(|p| p.student_id.as_ref().is_none_or(|only| only == id)).collect()
+    }
+}
+
+/// A family's passes as staff see them (the Office Portal's Passes page of a family).
+pub async fn family_passes(app: &App, org: &OrgContext, family_id: &FamilyId) -> ApiResult<Vec<PassView>> {
+    let today = today(app, &settings(app, org).await?);
+    Ok(store::family_passes(&app.db, family_id).await?.into_iter().map(|p| PassView::of(p, today)).collect())
+}
+
+/// The family a pass of the organization was sold to.
+pub async fn family_of(app: &App, org: &OrgContext, id: &PassId) -> ApiResult<FamilyId> {
+    Ok(store::find_pass(&app.db, &org.id, id, None).await?.ok_or_else(pass_not_found)?.family_id)
 }

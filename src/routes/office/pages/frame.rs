@@ -122,6 +122,10 @@ crate::routes::pages::flash::flashes! {
     ChargePosted = "charge-posted" => "The charge has been posted.",
     RefundPosted = "refund-posted" => "The refund has been posted.",
     PaymentTaken = "payment-taken" => "The payment has been taken.",
+    // A family's passes (passes.rs)
+    PassSold = "pass-sold" => "The pass has been sold.",
+    PassActivated = "pass-activated" => "The pass is active again.",
+    PassDeactivated = "pass-deactivated" => "The pass is no longer active: it takes no redemptions.",
 }
 
 impl Flash {

@@ -18,6 +18,8 @@ mod requests;
 mod settings;
 mod sign_in;
 mod students;
+// Your Student(s) part B.
+mod passes;
 
 use crate::http::Router;
 
@@ -34,7 +36,8 @@ pub fn routes(router: Router) -> Router {
     let router = family::routes(router);
     let router = family_actions::routes(router);
     let router = students::routes(router);
-    ledger::routes(router)
+    let router = ledger::routes(router);
+    passes::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.

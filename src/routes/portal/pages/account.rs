@@ -6,6 +6,7 @@
 
 use crate::context::Client;
 use crate::commands::enrollments::{students_section, StudentsSection};
+use crate::commands::passes::{passes_section, PassesSection};
 use crate::routes::pages::form::*;
 use super::frame::*;
 use crate::app::App;
@@ -101,6 +102,8 @@ pub struct AccountPage {
     history: Vec<HistoryLine>,
     students: StudentsSection,
     payments: PaymentsSection,
+    /// Your Student(s)' Passes (None: not shown by this organization).
+    passes: Option<PassesSection>,
 }
 
 impl AccountPage {
@@ -131,6 +134,7 @@ pub async fn account(
         history,
         students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
+        passes: passes_section(&app, &me.family()).await?,
     };
     respond(200, &page, &chrome)
 }

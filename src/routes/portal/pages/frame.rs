@@ -102,6 +102,8 @@ crate::routes::pages::flash::flashes! {
     DropRequested = "drop-requested" => "Your drop request has been sent to the office.",
     TransferRequested = "transfer-requested" => "Your transfer request has been sent to the office.",
     WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
+    // Your Student(s) part B.
+    PunchRedeemed = "punch-redeemed" => "A punch has been redeemed: the student has a place in the class that day.",
 }
 
 impl Flash {
