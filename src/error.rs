@@ -421,6 +421,7 @@ impl From<SettingsError> for ApiError {
         match e {
             SettingsError::Gateway(e) => e.into(),
             SettingsError::InvitationTtl => ApiError::invalid_field("invitation_ttl_hours", e.to_string()),
+            SettingsError::UnknownTimeZone => ApiError::invalid_field("time_zone", e.to_string()),
             SettingsError::UnknownGatewayKind | SettingsError::StripeNotConfigured => {
                 ApiError::invalid_field("payment_gateway.kind", e.to_string())
             }

@@ -270,6 +270,7 @@ impl EnrollmentStatus {
 #[serde(rename_all = "snake_case")]
 pub enum EnrollmentKind {
     Regular,
+    /// A one-day enrollment from a makeup token or an approved makeup request.
     Makeup,
     /// A one-day visit paid with a punch of a pass.
     Pass,

@@ -19,11 +19,13 @@ pub mod password;
 pub mod payments;
 pub mod portal_switch;
 pub mod retry;
+pub mod schedule;
 pub mod session;
 pub mod settings;
 pub mod text;
 pub mod throttle;
 pub mod time;
+pub mod time_zone;
 pub mod whole_number;
 // Your Student(s) part B: one-day enrollments, passes.
 pub mod one_day;

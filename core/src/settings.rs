@@ -4,6 +4,8 @@
 
 use crate::audit::{Actor, AuditEntry};
 use crate::payments::{check_gateway_setting, GatewayKind, PaymentError};
+use crate::time_zone::OrgTimeZone;
+use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
 
 /// How long an invitation link may live, in hours: the bounds the database checks too.
@@ -17,6 +19,8 @@ pub enum SettingsError {
     UnknownGatewayKind,
     #[error("This deployment has no STRIPE_SECRET_KEY, so it cannot use Stripe.")]
     StripeNotConfigured,
+    #[error("time_zone must be an IANA time zone name, such as America/Chicago or Europe/London.")]
+    UnknownTimeZone,
     /// The gateway's own rules (`check_gateway_setting`): Stripe's account id, the sandbox outside development.
     #[error(transparent)]
     Gateway(#[from] PaymentError),
@@ -47,6 +51,48 @@ pub struct PortalOptions {
     pub allow_transfer_requests: bool,
     /// Cancelling a waitlist spot takes effect at once.
     pub allow_cancel_waitlist: bool,
+    /// Every date of the Your Student(s) rules is a date here.
+    pub time_zone: OrgTimeZone,
+    pub show_attendance: bool,
+    pub makeups: MakeupMode,
+    pub allow_future_absences: bool,
+    pub show_qr_codes: bool,
+    pub show_passes: bool,
+    /// Families redeem punches themselves (staff always may).
+    pub allow_pass_redemption: bool,
+    pub show_credit: bool,
+    pub allow_statements: bool,
+    pub allow_ledger_report: bool,
+}
+
+/// How an organization offers makeups, if at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MakeupMode {
+    #[default]
+    None,
+    /// Staff issue tokens that families redeem into a one-day enrollment.
+    Tokens,
+    /// Families ask, staff approve or deny.
+    Requests,
+}
+
+impl MakeupMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MakeupMode::None => "none",
+            MakeupMode::Tokens => "tokens",
+            MakeupMode::Requests => "requests",
+        }
+    }
+    /// As stored: anything else reads as none (the column's CHECK allows only the three).
+    pub fn from_stored(s: &str) -> MakeupMode {
+        match s {
+            "tokens" => MakeupMode::Tokens,
+            "requests" => MakeupMode::Requests,
+            _ => MakeupMode::None,
+        }
+    }
 }
 
 /// A gateway as staff ask for it, before it is checked.
@@ -67,6 +113,17 @@ pub struct OptionsChange {
     pub allow_drop_requests: Option<bool>,
     pub allow_transfer_requests: Option<bool>,
     pub allow_cancel_waitlist: Option<bool>,
+    /// An IANA name, checked here.
+    pub time_zone: Option<String>,
+    pub show_attendance: Option<bool>,
+    pub makeups: Option<MakeupMode>,
+    pub allow_future_absences: Option<bool>,
+    pub show_qr_codes: Option<bool>,
+    pub show_passes: Option<bool>,
+    pub allow_pass_redemption: Option<bool>,
+    pub show_credit: Option<bool>,
+    pub allow_statements: Option<bool>,
+    pub allow_ledger_report: Option<bool>,
 }
 
 /// What the options look like to a change.
@@ -115,11 +172,27 @@ pub fn change_portal_options(state: OptionsState<'_>, change: OptionsChange, act
         (change.allow_drop_requests, &mut o.allow_drop_requests, "allow_drop_requests"),
         (change.allow_transfer_requests, &mut o.allow_transfer_requests, "allow_transfer_requests"),
         (change.allow_cancel_waitlist, &mut o.allow_cancel_waitlist, "allow_cancel_waitlist"),
+        (change.show_attendance, &mut o.show_attendance, "show_attendance"),
+        (change.allow_future_absences, &mut o.allow_future_absences, "allow_future_absences"),
+        (change.show_qr_codes, &mut o.show_qr_codes, "show_qr_codes"),
+        (change.show_passes, &mut o.show_passes, "show_passes"),
+        (change.allow_pass_redemption, &mut o.allow_pass_redemption, "allow_pass_redemption"),
+        (change.show_credit, &mut o.show_credit, "show_credit"),
+        (change.allow_statements, &mut o.allow_statements, "allow_statements"),
+        (change.allow_ledger_report, &mut o.allow_ledger_report, "allow_ledger_report"),
     ] {
         if let Some(v) = value {
             *field = v;
             changed.push(format!("{name} = {v}"));
         }
+    }
+    if let Some(mode) = change.makeups {
+        o.makeups = mode;
+        changed.push(format!("makeups = {}", mode.as_str()));
+    }
+    if let Some(name) = change.time_zone {
+        o.time_zone = OrgTimeZone::parse(name.trim()).map_err(|_| SettingsError::UnknownTimeZone)?;
+        changed.push(format!("time_zone = {}", o.time_zone.name()));
     }
     if let Some(request) = change.payment_gateway {
         let (kind, account_id) = choose_gateway(request, state.deployment)?;
@@ -157,6 +230,16 @@ mod tests {
             allow_drop_requests: false,
             allow_transfer_requests: false,
             allow_cancel_waitlist: false,
+            time_zone: OrgTimeZone::default(),
+            show_attendance: false,
+            makeups: MakeupMode::None,
+            allow_future_absences: false,
+            show_qr_codes: false,
+            show_passes: false,
+            allow_pass_redemption: false,
+            show_credit: false,
+            allow_statements: false,
+            allow_ledger_report: false,
         }
     }
 
@@ -180,6 +263,15 @@ mod tests {
             assert_eq!(e, SettingsError::InvitationTtl);
             assert_eq!(e.to_string(), "invitation_ttl_hours must be between 1 and 720.");
         }
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name_and_makeups_one_mode() {
+        let d = change(OptionsChange { time_zone: Some("America/Chicago".into()), makeups: Some(MakeupMode::Tokens), ..Default::default() }, DEV).unwrap();
+        assert_eq!((d.options.time_zone.name(), d.options.makeups), ("America/Chicago", MakeupMode::Tokens));
+        assert_eq!(d.audit.unwrap().reason.as_deref(), Some("makeups = tokens, time_zone = America/Chicago"));
+        let e = change(OptionsChange { time_zone: Some("Central".into()), ..Default::default() }, DEV).unwrap_err();
+        assert_eq!(e, SettingsError::UnknownTimeZone);
     }
 
     #[test]

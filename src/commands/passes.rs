@@ -12,7 +12,7 @@ use crate::commands::{families, require_live};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::enrollments::{self as enrollment_store, enrollment_made, EnrolledBy, StudentRow};
 use crate::store::one_day::{insert_visit, NewVisit};
-use crate::store::passes::{self as store, pass_changed_by, NewPass, PassRow, PassSettings};
+use crate::store::passes::{self as store, pass_changed_by, NewPass, PassRow};
 use crate::store::sessions::still_live;
 use crate::store::{audit, one_day, won};
 use portal_core::access::Requester;
@@ -22,6 +22,7 @@ use portal_core::ids::{ClassId, EnrollmentId, FamilyId, PassId, StudentId};
 use portal_core::one_day::{check_visit, parse_date};
 use portal_core::pass::{check_redemption, may_family_redeem, PassError, PassFacts, PassSpec};
 use portal_core::schedule::ClassSchedule;
+use portal_core::settings::PortalOptions;
 use portal_core::time_zone::OrgTimeZone;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -108,13 +109,15 @@ fn facts(p: &PassRow) -> PassFacts {
     }
 }
 
-async fn settings(app: &App, org: &OrgContext) -> ApiResult<PassSettings> {
-    store::pass_settings(&app.db, &org.id).await?.ok_or_else(|| ApiError::internal("the organization row is gone"))
+/// The organization's time zone, for staff (a customer's session carries it in its options).
+async fn org_time_zone(app: &App, org: &OrgContext) -> ApiResult<OrgTimeZone> {
+    let stored = store::time_zone(&app.db, &org.id).await?.ok_or_else(|| ApiError::internal("the organization row is gone"))?;
+    Ok(OrgTimeZone::from_stored(&stored))
 }
 
 /// Today in the organization's time zone.
-fn today(app: &App, settings: &PassSettings) -> NaiveDate {
-    OrgTimeZone::from_stored(&settings.time_zone).today(app.now().to_datetime())
+fn today(app: &App, tz: &OrgTimeZone) -> NaiveDate {
+    tz.today(app.now().to_datetime())
 }
 
 fn entry(requester: &Requester, action: &str, target_kind: &str, target_id: &str, label: String, family_id: &FamilyId) -> AuditEntry {
@@ -142,8 +145,8 @@ pub struct Sale<'a> {
 /// of its students or for one (`student_id`, which must be the family's: else 422).
 pub async fn sell(app: &App, org: &OrgContext, staff: &Requester, family_id: &FamilyId, sale: Sale<'_>) -> ApiResult<PassView> {
     families::find(app, &org.id, family_id).await?;
-    let settings = settings(app, org).await?;
-    let today = today(app, &settings);
+    let tz = org_time_zone(app, org).await?;
+    let today = today(app, &tz);
     let spec = PassSpec::parse(sale.name, sale.punches, sale.amount_paid_cents, sale.expires_on, today)?;
     if let Some(student) = sale.student_id {
         if enrollment_store::find_student(&app.db, &org.id, student, Some(family_id)).await?.is_none() {
@@ -167,12 +170,12 @@ pub async fn sell(app: &App, org: &OrgContext, staff: &Requester, family_id: &Fa
     app.db
         .batch(vec![store::insert_pass(&app.db, &new, app.now())?, audit::insert(&app.db, &org.id, &sold, app.now(), None)?])
         .await?;
-    find(app, org, &id, &settings).await
+    find(app, org, &id, &tz).await
 }
 
-async fn find(app: &App, org: &OrgContext, id: &PassId, settings: &PassSettings) -> ApiResult<PassView> {
+async fn find(app: &App, org: &OrgContext, id: &PassId, tz: &OrgTimeZone) -> ApiResult<PassView> {
     let row = store::find_pass(&app.db, &org.id, id, None).await?.ok_or_else(pass_not_found)?;
-    Ok(PassView::of(row, today(app, settings)))
+    Ok(PassView::of(row, today(app, tz)))
 }
 
 /// Staff switch a pass on or off (an inactive pass takes no redemptions).
@@ -187,7 +190,7 @@ pub async fn set_active(app: &App, org: &OrgContext, staff: &Requester, id: &Pas
             audit::insert(&app.db, &org.id, &changed, app.now(), Some(pass_changed_by(&pass.id, &change_id)))?,
         ])
         .await?;
-    find(app, org, id, &settings(app, org).await?).await
+    find(app, org, id, &org_time_zone(app, org).await?).await
 }
 
 /// Staff redeem a punch for a student of the pass's family, whatever the portal switch says.
@@ -205,7 +208,8 @@ pub async fn staff_redeem(
     if student.family_id != pass.family_id {
         return Err(ApiError::new(422, ErrorCode::WrongStudent, format!("{} is not a student of this pass's family.", student.full_name())).at("student_id"));
     }
-    let made = redeem(app, org, staff, None, &pass, &student, class_id, date).await?;
+    let tz = org_time_zone(app, org).await?;
+    let made = redeem(app, org, &tz, staff, None, &pass, &student, class_id, date).await?;
     Ok(made.seen_by(RequestOptions::default(), false))
 }
 
@@ -228,6 +232,7 @@ impl Visit {
 async fn redeem(
     app: &App,
     org: &OrgContext,
+    tz: &OrgTimeZone,
     requester: &Requester,
     session: Option<&str>,
     pass: &PassRow,
@@ -235,8 +240,7 @@ async fn redeem(
     class_id: &ClassId,
     date: &str,
 ) -> ApiResult<Visit> {
-    let settings = settings(app, org).await?;
-    let today = today(app, &settings);
+    let today = today(app, tz);
     let date = parse_date(date)?;
     let class = enrollment_store::find_class(&app.db, &org.id, class_id).await?.ok_or_else(class_not_found)?;
     let c = &class.class;
@@ -313,33 +317,35 @@ async fn why_not_redeemed(
 }
 
 impl Family<'_> {
-    async fn pass_settings(&self, app: &App) -> ApiResult<PassSettings> {
-        let s = settings(app, self.org).await?;
-        if !s.show_passes {
+    /// The family's passes, newest first (403 `passes_disabled` where passes are not shown).
+    pub async fn passes(&self, app: &App, options: &PortalOptions) -> ApiResult<PassesSection> {
+        if !options.show_passes {
             return Err(PassError::Disabled.into());
         }
-        Ok(s)
-    }
-
-    /// The family's passes, newest first (403 `passes_disabled` where passes are not shown).
-    pub async fn passes(&self, app: &App) -> ApiResult<PassesSection> {
-        let settings = self.pass_settings(app).await?;
-        let today = today(app, &settings);
+        let today = today(app, &options.time_zone);
         let passes = store::family_passes(&app.db, &self.id).await?.into_iter().map(|p| PassView::of(p, today)).collect();
-        let may_redeem = settings.allow_pass_redemption && self.may_manage().is_ok();
+        let may_redeem = options.allow_pass_redemption && self.may_manage().is_ok();
         Ok(PassesSection { passes, may_redeem })
     }
 
     /// Redeems a punch of one of the family's passes for one of its students, where the
     /// organization allows it; refused while the portal is off (the session guard reads the switch).
-    pub async fn redeem_pass(&self, app: &App, id: &PassId, student_id: &StudentId, class_id: &ClassId, date: &str) -> ApiResult<Redeemed> {
-        let settings = settings(app, self.org).await?;
-        may_family_redeem(settings.show_passes, settings.allow_pass_redemption)?;
+    #[allow(clippy::too_many_arguments)]
+    pub async fn redeem_pass(
+        &self,
+        app: &App,
+        options: &PortalOptions,
+        id: &PassId,
+        student_id: &StudentId,
+        class_id: &ClassId,
+        date: &str,
+    ) -> ApiResult<Redeemed> {
+        may_family_redeem(options.show_passes, options.allow_pass_redemption)?;
         self.may_manage_visits()?;
         let pass = store::find_pass(&app.db, &self.org.id, id, Some(&self.id)).await?.ok_or_else(pass_not_found)?;
         let student = self.student(app, student_id).await?;
         let requester = Requester::Guardian(self.guardian.clone());
-        let made = redeem(app, self.org, &requester, Some(self.session_id), &pass, &student, class_id, date).await?;
+        let made = redeem(app, self.org, &options.time_zone, &requester, Some(self.session_id), &pass, &student, class_id, date).await?;
         Ok(made.seen_by(self.options, true))
     }
 
@@ -351,8 +357,8 @@ impl Family<'_> {
 
 /// My Account's Passes, for each student: None where the organization does not show passes (the
 /// section is then absent).
-pub async fn passes_section(app: &App, family: &Family<'_>) -> ApiResult<Option<PassesSection>> {
-    match family.passes(app).await {
+pub async fn passes_section(app: &App, family: &Family<'_>, options: &PortalOptions) -> ApiResult<Option<PassesSection>> {
+    match family.passes(app, options).await {
         Ok(section) => Ok(Some(section)),
         Err(e) if e.code == ErrorCode::PassesDisabled => Ok(None),
         Err(e) => Err(e),
@@ -368,7 +374,7 @@ impl PassesSection {
 
 /// A family's passes as staff see them (the Office Portal's Passes page of a family).
 pub async fn family_passes(app: &App, org: &OrgContext, family_id: &FamilyId) -> ApiResult<Vec<PassView>> {
-    let today = today(app, &settings(app, org).await?);
+    let today = today(app, &org_time_zone(app, org).await?);
     Ok(store::family_passes(&app.db, family_id).await?.into_iter().map(|p| PassView::of(p, today)).collect())
 }
 

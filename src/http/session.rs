@@ -11,6 +11,8 @@ use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
 use portal_core::enrollment::RequestOptions;
+use portal_core::settings::{MakeupMode, PortalOptions};
+use portal_core::time_zone::OrgTimeZone;
 use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
 use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
@@ -120,6 +122,9 @@ pub struct Customer {
     pub payments: PaymentSettings,
     /// Which enrollment requests the organization takes in the portal.
     pub request_options: RequestOptions,
+    /// Every portal option, read with the session: a customer route checks `options.show_passes`
+    /// or reads `options.time_zone` without another query.
+    pub options: PortalOptions,
 }
 
 impl Customer {
@@ -228,8 +233,8 @@ impl FromRequest for Customer {
             can_manage_enrollments: row.can_manage_enrollments,
             password_hash: row.password_hash,
             payments: PaymentSettings {
-                gateway_kind: row.payment_gateway_kind,
-                gateway_account_id: row.payment_gateway_account_id,
+                gateway_kind: row.payment_gateway_kind.clone(),
+                gateway_account_id: row.payment_gateway_account_id.clone(),
                 require_recurring_authorization: row.require_recurring_authorization,
                 show_full_ledger_history: row.show_full_ledger_history,
             },
@@ -237,6 +242,27 @@ impl FromRequest for Customer {
                 allow_drop_requests: row.allow_drop_requests,
                 allow_transfer_requests: row.allow_transfer_requests,
                 allow_cancel_waitlist: row.allow_cancel_waitlist,
+            },
+            options: PortalOptions {
+                invitation_ttl_hours: row.invitation_ttl_hours,
+                show_full_ledger_history: row.show_full_ledger_history,
+                require_recurring_authorization: row.require_recurring_authorization,
+                auto_portal_access_for_new_contacts: row.auto_portal_access_for_new_contacts,
+                payment_gateway_kind: row.payment_gateway_kind,
+                payment_gateway_account_id: row.payment_gateway_account_id,
+                allow_drop_requests: row.allow_drop_requests,
+                allow_transfer_requests: row.allow_transfer_requests,
+                allow_cancel_waitlist: row.allow_cancel_waitlist,
+                time_zone: OrgTimeZone::from_stored(&row.time_zone),
+                show_attendance: row.show_attendance,
+                makeups: MakeupMode::from_stored(&row.makeups),
+                allow_future_absences: row.allow_future_absences,
+                show_qr_codes: row.show_qr_codes,
+                show_passes: row.show_passes,
+                allow_pass_redemption: row.allow_pass_redemption,
+                show_credit: row.show_credit,
+                allow_statements: row.allow_statements,
+                allow_ledger_report: row.allow_ledger_report,
             },
         })
     }

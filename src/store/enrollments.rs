@@ -52,7 +52,7 @@ macro_rules! class_select {
         "SELECT c.id AS class_id, c.name AS class_name, c.location_id, l.name AS location_name, c.days, c.start_time, \
            c.end_time, c.start_date, c.end_date, c.capacity, c.waitlist, \
            (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active' AND e.date IS NULL) AS enrolled, \
-           (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'waitlisted') AS waitlisted \
+           (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'waitlisted' AND e.date IS NULL) AS waitlisted \
          FROM classes c JOIN locations l ON l.id = c.location_id"
     };
 }

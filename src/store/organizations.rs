@@ -2,7 +2,8 @@
 
 use super::{bool_from_int, flag, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
-use portal_core::settings::PortalOptions;
+use portal_core::settings::{MakeupMode, PortalOptions};
+use portal_core::time_zone::OrgTimeZone;
 use portal_core::time::Timestamp;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -77,6 +78,24 @@ struct PortalOptionsRow {
     allow_transfer_requests: bool,
     #[serde(deserialize_with = "bool_from_int")]
     allow_cancel_waitlist: bool,
+    time_zone: String,
+    #[serde(deserialize_with = "bool_from_int")]
+    show_attendance: bool,
+    makeups: String,
+    #[serde(deserialize_with = "bool_from_int")]
+    allow_future_absences: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    show_qr_codes: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    show_passes: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    allow_pass_redemption: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    show_credit: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    allow_statements: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    allow_ledger_report: bool,
 }
 
 /// The options of the Customer Portal that staff set (`/settings/portal-options`).
@@ -85,7 +104,9 @@ pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOpt
         .first(
             "SELECT invitation_ttl_hours, show_full_ledger_history, require_recurring_authorization, \
                auto_portal_access_for_new_contacts, payment_gateway_kind, payment_gateway_account_id, \
-               allow_drop_requests, allow_transfer_requests, allow_cancel_waitlist \
+               allow_drop_requests, allow_transfer_requests, allow_cancel_waitlist, time_zone, show_attendance, makeups, \
+               allow_future_absences, show_qr_codes, show_passes, allow_pass_redemption, show_credit, allow_statements, \
+               allow_ledger_report \
              FROM organizations WHERE id = ?1",
             &[text(org_id)],
         )
@@ -100,6 +121,16 @@ pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOpt
         allow_drop_requests: r.allow_drop_requests,
         allow_transfer_requests: r.allow_transfer_requests,
         allow_cancel_waitlist: r.allow_cancel_waitlist,
+        time_zone: OrgTimeZone::from_stored(&r.time_zone),
+        show_attendance: r.show_attendance,
+        makeups: MakeupMode::from_stored(&r.makeups),
+        allow_future_absences: r.allow_future_absences,
+        show_qr_codes: r.show_qr_codes,
+        show_passes: r.show_passes,
+        allow_pass_redemption: r.allow_pass_redemption,
+        show_credit: r.show_credit,
+        allow_statements: r.allow_statements,
+        allow_ledger_report: r.allow_ledger_report,
     }))
 }
 
@@ -108,7 +139,9 @@ pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptions, now: Timesta
         "UPDATE organizations SET invitation_ttl_hours = ?2, show_full_ledger_history = ?3, \
            require_recurring_authorization = ?4, auto_portal_access_for_new_contacts = ?5, \
            payment_gateway_kind = ?6, payment_gateway_account_id = ?7, updated_at = ?8, \
-           allow_drop_requests = ?9, allow_transfer_requests = ?10, allow_cancel_waitlist = ?11 WHERE id = ?1",
+           allow_drop_requests = ?9, allow_transfer_requests = ?10, allow_cancel_waitlist = ?11, time_zone = ?12, \
+           show_attendance = ?13, makeups = ?14, allow_future_absences = ?15, show_qr_codes = ?16, show_passes = ?17, \
+           allow_pass_redemption = ?18, show_credit = ?19, allow_statements = ?20, allow_ledger_report = ?21 WHERE id = ?1",
         &[
             text(org_id),
             int(o.invitation_ttl_hours),
@@ -121,6 +154,16 @@ pub fn set_portal_options(db: &Db, org_id: &str, o: &PortalOptions, now: Timesta
             flag(o.allow_drop_requests),
             flag(o.allow_transfer_requests),
             flag(o.allow_cancel_waitlist),
+            text(o.time_zone.name()),
+            flag(o.show_attendance),
+            text(o.makeups.as_str()),
+            flag(o.allow_future_absences),
+            flag(o.show_qr_codes),
+            flag(o.show_passes),
+            flag(o.allow_pass_redemption),
+            flag(o.show_credit),
+            flag(o.allow_statements),
+            flag(o.allow_ledger_report),
         ],
     )
 }

@@ -115,16 +115,12 @@ pub fn pass_changed_by<'a>(id: &'a PassId, change_id: &'a str) -> Guard<'a> {
     Guard { sql: "EXISTS (SELECT 1 FROM passes WHERE id = ? AND last_change_id = ?)", args: vec![text(id), text(change_id)] }
 }
 
-/// What pass rules need of the organization: its time zone and the two portal options.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PassSettings {
-    pub time_zone: String,
-    #[serde(deserialize_with = "bool_from_int")]
-    pub show_passes: bool,
-    #[serde(deserialize_with = "bool_from_int")]
-    pub allow_pass_redemption: bool,
-}
-
-pub async fn pass_settings(db: &Db, org_id: &str) -> ApiResult<Option<PassSettings>> {
-    db.first("SELECT time_zone, show_passes, allow_pass_redemption FROM organizations WHERE id = ?1", &[text(org_id)]).await
+/// The organization's time zone as stored (an IANA name): the dates of pass rules are dates there.
+pub async fn time_zone(db: &Db, org_id: &str) -> ApiResult<Option<String>> {
+    #[derive(Deserialize)]
+    struct Zone {
+        time_zone: String,
+    }
+    let zone: Option<Zone> = db.first("SELECT time_zone FROM organizations WHERE id = ?1", &[text(org_id)]).await?;
+    Ok(zone.map(|z| z.time_zone))
 }

@@ -176,6 +176,26 @@ pub struct GuardianSessionRow {
     pub allow_transfer_requests: bool,
     #[serde(deserialize_with = "bool_from_int")]
     pub allow_cancel_waitlist: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub auto_portal_access_for_new_contacts: bool,
+    pub time_zone: String,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub show_attendance: bool,
+    pub makeups: String,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub allow_future_absences: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub show_qr_codes: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub show_passes: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub allow_pass_redemption: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub show_credit: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub allow_statements: bool,
+    #[serde(deserialize_with = "bool_from_int")]
+    pub allow_ledger_report: bool,
 }
 
 pub const LOAD_GUARDIAN_SESSION: &str = concat!(
@@ -183,7 +203,9 @@ pub const LOAD_GUARDIAN_SESSION: &str = concat!(
     "g.family_id, f.name AS family_name, g.person_id, f.primary_guardian_id, g.first_name, g.last_name, g.email, \
      g.access_state, g.can_make_payments, g.can_view_full_ledger, g.can_manage_enrollments, p.password_hash, o.invitation_ttl_hours, \
      o.payment_gateway_kind, o.payment_gateway_account_id, o.require_recurring_authorization, \
-     o.show_full_ledger_history, o.allow_drop_requests, o.allow_transfer_requests, o.allow_cancel_waitlist \
+     o.show_full_ledger_history, o.allow_drop_requests, o.allow_transfer_requests, o.allow_cancel_waitlist, \
+     o.auto_portal_access_for_new_contacts, o.time_zone, o.show_attendance, o.makeups, o.allow_future_absences, \
+     o.show_qr_codes, o.show_passes, o.allow_pass_redemption, o.show_credit, o.allow_statements, o.allow_ledger_report \
      FROM sessions s JOIN organizations o ON o.id = s.org_id \
      JOIN guardians g ON g.id = s.subject_id JOIN families f ON f.id = g.family_id \
      LEFT JOIN people p ON p.id = g.person_id \

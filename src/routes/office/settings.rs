@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::commands::settings;
 use crate::error::ApiResult;
 use portal_core::portal_switch::status_message;
-use portal_core::settings::{GatewayRequest, OptionsChange, PortalOptions};
+use portal_core::settings::{GatewayRequest, MakeupMode, OptionsChange, PortalOptions};
 
 /// The switch as `GET` and `PUT` answer it.
 #[derive(Serialize)]
@@ -47,6 +47,16 @@ struct PortalOptionsView<'a> {
     allow_drop_requests: bool,
     allow_transfer_requests: bool,
     allow_cancel_waitlist: bool,
+    time_zone: &'static str,
+    show_attendance: bool,
+    makeups: MakeupMode,
+    allow_future_absences: bool,
+    show_qr_codes: bool,
+    show_passes: bool,
+    allow_pass_redemption: bool,
+    show_credit: bool,
+    allow_statements: bool,
+    allow_ledger_report: bool,
 }
 
 #[derive(Serialize)]
@@ -67,6 +77,16 @@ fn options_body(o: &PortalOptions) -> ApiResult<Response> {
             allow_drop_requests: o.allow_drop_requests,
             allow_transfer_requests: o.allow_transfer_requests,
             allow_cancel_waitlist: o.allow_cancel_waitlist,
+            time_zone: o.time_zone.name(),
+            show_attendance: o.show_attendance,
+            makeups: o.makeups,
+            allow_future_absences: o.allow_future_absences,
+            show_qr_codes: o.show_qr_codes,
+            show_passes: o.show_passes,
+            allow_pass_redemption: o.allow_pass_redemption,
+            show_credit: o.show_credit,
+            allow_statements: o.allow_statements,
+            allow_ledger_report: o.allow_ledger_report,
         },
     )
 }
@@ -94,6 +114,16 @@ pub struct OptionsPatch {
     allow_drop_requests: Option<bool>,
     allow_transfer_requests: Option<bool>,
     allow_cancel_waitlist: Option<bool>,
+    time_zone: Option<String>,
+    show_attendance: Option<bool>,
+    makeups: Option<MakeupMode>,
+    allow_future_absences: Option<bool>,
+    show_qr_codes: Option<bool>,
+    show_passes: Option<bool>,
+    allow_pass_redemption: Option<bool>,
+    show_credit: Option<bool>,
+    allow_statements: Option<bool>,
+    allow_ledger_report: Option<bool>,
 }
 
 pub async fn set_portal_options(app: Rc<App>, staff: Staff, Json(patch): Json<OptionsPatch>) -> ApiResult<Response> {
@@ -107,6 +137,16 @@ pub async fn set_portal_options(app: Rc<App>, staff: Staff, Json(patch): Json<Op
         allow_drop_requests: patch.allow_drop_requests,
         allow_transfer_requests: patch.allow_transfer_requests,
         allow_cancel_waitlist: patch.allow_cancel_waitlist,
+        time_zone: patch.time_zone,
+        show_attendance: patch.show_attendance,
+        makeups: patch.makeups,
+        allow_future_absences: patch.allow_future_absences,
+        show_qr_codes: patch.show_qr_codes,
+        show_passes: patch.show_passes,
+        allow_pass_redemption: patch.allow_pass_redemption,
+        show_credit: patch.show_credit,
+        allow_statements: patch.allow_statements,
+        allow_ledger_report: patch.allow_ledger_report,
     };
     options_body(&settings::change_portal_options(&app, &staff.org, &staff.actor(), change).await?)
 }

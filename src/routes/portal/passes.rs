@@ -9,9 +9,9 @@ use portal_core::ids::PassId;
 use std::rc::Rc;
 
 pub async fn list(app: Rc<App>, me: Customer) -> ApiResult<Response> {
-    json(200, &me.family().passes(&app).await?)
+    json(200, &me.family().passes(&app, &me.options).await?)
 }
 
 pub async fn redeem(app: Rc<App>, me: Customer, Path(id): Path<PassId>, Json(body): Json<Redemption>) -> ApiResult<Response> {
-    json(201, &me.family().redeem_pass(&app, &id, &body.student_id, &body.class_id, &body.date).await?)
+    json(201, &me.family().redeem_pass(&app, &me.options, &id, &body.student_id, &body.class_id, &body.date).await?)
 }

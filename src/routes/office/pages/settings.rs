@@ -11,7 +11,7 @@ use crate::http::{get, post, Form, OrgSlug, Response, Router, Staff};
 use crate::routes::pages::form::*;
 use askama::Template;
 use portal_core::portal_switch::status_message;
-use portal_core::settings::{GatewayRequest, OptionsChange, PortalOptions, INVITATION_TTL_HOURS};
+use portal_core::settings::{GatewayRequest, MakeupMode, OptionsChange, PortalOptions, INVITATION_TTL_HOURS};
 use serde::Deserialize;
 use std::rc::Rc;
 
@@ -64,6 +64,16 @@ pub struct OptionsForm {
     pub allow_drop_requests: String,
     pub allow_transfer_requests: String,
     pub allow_cancel_waitlist: String,
+    pub time_zone: String,
+    pub show_attendance: String,
+    pub makeups: String,
+    pub allow_future_absences: String,
+    pub show_qr_codes: String,
+    pub show_passes: String,
+    pub allow_pass_redemption: String,
+    pub show_credit: String,
+    pub allow_statements: String,
+    pub allow_ledger_report: String,
 }
 
 fn ticked(value: bool) -> String {
@@ -82,6 +92,16 @@ impl OptionsForm {
             allow_drop_requests: ticked(o.allow_drop_requests),
             allow_transfer_requests: ticked(o.allow_transfer_requests),
             allow_cancel_waitlist: ticked(o.allow_cancel_waitlist),
+            time_zone: o.time_zone.name().into(),
+            show_attendance: ticked(o.show_attendance),
+            makeups: o.makeups.as_str().into(),
+            allow_future_absences: ticked(o.allow_future_absences),
+            show_qr_codes: ticked(o.show_qr_codes),
+            show_passes: ticked(o.show_passes),
+            allow_pass_redemption: ticked(o.allow_pass_redemption),
+            show_credit: ticked(o.show_credit),
+            allow_statements: ticked(o.allow_statements),
+            allow_ledger_report: ticked(o.allow_ledger_report),
         }
     }
 
@@ -172,10 +192,20 @@ pub async fn save_portal_options(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeS
             allow_drop_requests: Some(is_ticked(&form.allow_drop_requests)),
             allow_transfer_requests: Some(is_ticked(&form.allow_transfer_requests)),
             allow_cancel_waitlist: Some(is_ticked(&form.allow_cancel_waitlist)),
+            time_zone: Some(form.time_zone.clone()),
+            show_attendance: Some(is_ticked(&form.show_attendance)),
+            makeups: Some(MakeupMode::from_stored(&form.makeups)),
+            allow_future_absences: Some(is_ticked(&form.allow_future_absences)),
+            show_qr_codes: Some(is_ticked(&form.show_qr_codes)),
+            show_passes: Some(is_ticked(&form.show_passes)),
+            allow_pass_redemption: Some(is_ticked(&form.allow_pass_redemption)),
+            show_credit: Some(is_ticked(&form.show_credit)),
+            allow_statements: Some(is_ticked(&form.allow_statements)),
+            allow_ledger_report: Some(is_ticked(&form.allow_ledger_report)),
         };
         match settings::change_portal_options(&app, &staff.org, &staff.actor(), change).await {
             Ok(_) => return redirect_with(&org, PAGE, Flash::PortalOptionsSaved),
-            Err(e) => errors.refusal(e, &["invitation_ttl_hours", "payment_gateway.kind", "payment_gateway.account_id"])?,
+            Err(e) => errors.refusal(e, &["invitation_ttl_hours", "payment_gateway.kind", "payment_gateway.account_id", "time_zone"])?,
         }
     }
     // The account id typed is not shown back either.

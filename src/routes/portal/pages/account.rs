@@ -134,7 +134,7 @@ pub async fn account(
         history,
         students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
-        passes: passes_section(&app, &me.family()).await?,
+        passes: passes_section(&app, &me.family(), &me.options).await?,
     };
     respond(200, &page, &chrome)
 }

@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, OrgSlug, Path, Query, Response, Router, Form};
 use askama::Template;
 use portal_core::ids::{ClassId, PassId, StudentId};
+use portal_core::settings::PortalOptions;
 use serde::Deserialize;
 use std::rc::Rc;
 
@@ -39,9 +40,9 @@ pub struct RedeemPage {
     errors: Errors,
 }
 
-async fn redeem_form(app: &App, family: &Family<'_>, chrome: Chrome, pass_id: &PassId, form: RedeemForm, errors: Errors) -> ApiResult<Response> {
+async fn redeem_form(app: &App, family: &Family<'_>, options: &PortalOptions, chrome: Chrome, pass_id: &PassId, form: RedeemForm, errors: Errors) -> ApiResult<Response> {
     let status = if errors.is_empty() { 200 } else { 422 };
-    let section = family.passes(app).await?;
+    let section = family.passes(app, options).await?;
     let pass = section.passes.into_iter().find(|p| &p.id == pass_id).ok_or_else(crate::commands::passes::pass_not_found)?;
     let student = family.student(app, &StudentId(form.student_id.clone())).await?;
     let page = RedeemPage {
@@ -56,8 +57,8 @@ async fn redeem_form(app: &App, family: &Family<'_>, chrome: Chrome, pass_id: &P
 }
 
 /// Offered only where the family may redeem (else the page says why, as the API would).
-async fn may_redeem(app: &App, family: &Family<'_>) -> ApiResult<()> {
-    if family.passes(app).await?.may_redeem {
+async fn may_redeem(app: &App, family: &Family<'_>, options: &PortalOptions) -> ApiResult<()> {
+    if family.passes(app, options).await?.may_redeem {
         return Ok(());
     }
     family.may_manage_visits()?;
@@ -73,8 +74,8 @@ pub async fn redeem_page(
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let family = me.family();
-    may_redeem(&app, &family).await?;
-    redeem_form(&app, &family, chrome, &id, form, Errors::default()).await
+    may_redeem(&app, &family, &me.options).await?;
+    redeem_form(&app, &family, &me.options, chrome, &id, form, Errors::default()).await
 }
 
 pub async fn redeem(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(id): Path<PassId>, Form(form): Form<RedeemForm>) -> ApiResult<Response> {
@@ -89,12 +90,12 @@ pub async fn redeem(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path
     }
     if errors.is_empty() {
         let (student_id, class_id) = (StudentId(form.student_id.clone()), ClassId(form.class_id.clone()));
-        match family.redeem_pass(&app, &id, &student_id, &class_id, form.date.trim()).await {
+        match family.redeem_pass(&app, &me.options, &id, &student_id, &class_id, form.date.trim()).await {
             Ok(_) => return back_to_account(&org, "your-students", Flash::PunchRedeemed),
             Err(e) if e.code == ErrorCode::ClassNotFound => errors.refusal(e.at("class_id"), FIELDS)?,
             Err(e) if e.code == ErrorCode::ClassFull => errors.refusal(e.at("class_id"), FIELDS)?,
             Err(e) => errors.refusal(e, FIELDS)?,
         }
     }
-    redeem_form(&app, &family, chrome, &id, form, errors).await
+    redeem_form(&app, &family, &me.options, chrome, &id, form, errors).await
 }
