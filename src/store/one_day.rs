@@ -14,7 +14,7 @@ use worker::D1PreparedStatement;
 
 /// A place is left in the class on the date, and the student does not already hold one there.
 /// Binds: class, date, class, class, student, date (`place_left`).
-const PLACE_LEFT: &str = "(SELECT COUNT(*) FROM enrollments e WHERE e.class_id = ? AND e.status = 'active' \
+pub const PLACE_LEFT: &str = "(SELECT COUNT(*) FROM enrollments e WHERE e.class_id = ? AND e.status = 'active' \
        AND (e.date IS NULL OR e.date = ?)) < (SELECT c.capacity FROM classes c WHERE c.id = ?) \
      AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.class_id = ? AND e.student_id = ? AND e.status = 'active' \
        AND (e.date IS NULL OR e.date = ?))";

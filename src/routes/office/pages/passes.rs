@@ -69,8 +69,14 @@ async fn page(app: &App, staff: &Staff, chrome: Chrome, family_id: FamilyId, for
     respond(status, &page, &chrome)
 }
 
-pub async fn passes_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
-    let (staff, chrome) = signed_in!(org, me, None);
+pub async fn passes_page(
+    app: Rc<App>,
+    OrgSlug(org): OrgSlug,
+    me: MaybeStaff,
+    FlashIn(flash): FlashIn,
+    Path(family_id): Path<FamilyId>,
+) -> ApiResult<Response> {
+    let (staff, chrome) = signed_in!(org, me, flash);
     page(&app, &staff, chrome, family_id, SellForm::default(), Errors::default()).await
 }
 
