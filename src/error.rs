@@ -9,7 +9,9 @@ use portal_core::evaluation::EvaluationError;
 use portal_core::attendance::AttendanceError;
 use portal_core::absence::AbsenceError;
 use portal_core::family::ContactError;
+use portal_core::one_day::OneDayError;
 use portal_core::operations::OperationError;
+use portal_core::pass::PassError;
 use portal_core::organization::OrganizationError;
 use portal_core::password::PasswordError;
 use portal_core::payments::PaymentError;
@@ -140,6 +142,14 @@ error_codes! {
     AbsenceStarted => "absence_started",
     AbsenceNotFound => "absence_not_found",
     EnrollmentNotPermitted => "enrollment_not_permitted",
+    // Your Student(s) part B: one-day visits and passes.
+    PassExpired => "pass_expired",
+    PassInactive => "pass_inactive",
+    PassNotFound => "pass_not_found",
+    PassRedemptionDisabled => "pass_redemption_disabled",
+    PassUsedUp => "pass_used_up",
+    PassesDisabled => "passes_disabled",
+    WrongStudent => "wrong_student",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -487,6 +497,17 @@ impl From<portal_core::leaving::LeaveError> for ApiError {
     }
 }
 
+// Your Student(s) part B.
+impl From<OneDayError> for ApiError {
+    fn from(e: OneDayError) -> Self {
+        let msg = e.to_string();
+        match e {
+            OneDayError::BadDate | OneDayError::PastDate(_) => ApiError::invalid_field("date", msg),
+            OneDayError::ClassNotMeeting { .. } => ApiError::new(422, ErrorCode::ClassNotMeeting, msg).at("date"),
+        }
+    }
+}
+
 // Attendance, future absences, evaluations (stu-a)
 impl From<EvaluationError> for ApiError {
     fn from(e: EvaluationError) -> Self {
@@ -534,6 +555,22 @@ impl From<AbsenceError> for ApiError {
             AbsenceError::NotCurrent => ApiError::invalid_field("enrollment_id", msg),
             AbsenceError::InvalidReason => ApiError::invalid_field("reason", msg),
             AbsenceError::Started => ApiError::conflict(ErrorCode::AbsenceStarted, msg),
+        }
+    }
+}
+
+impl From<PassError> for ApiError {
+    fn from(e: PassError) -> Self {
+        use PassError::*;
+        let msg = e.to_string();
+        match e {
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
+            Disabled => ApiError::forbidden(ErrorCode::PassesDisabled, msg),
+            RedemptionDisabled => ApiError::forbidden(ErrorCode::PassRedemptionDisabled, msg),
+            UsedUp(_) => ApiError::conflict(ErrorCode::PassUsedUp, msg),
+            Expired(_) => ApiError::conflict(ErrorCode::PassExpired, msg),
+            Inactive(_) => ApiError::conflict(ErrorCode::PassInactive, msg),
+            WrongStudent(_) => ApiError::new(422, ErrorCode::WrongStudent, msg).at("student_id"),
         }
     }
 }

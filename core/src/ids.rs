@@ -83,3 +83,8 @@ id!(
     /// A student's evaluation.
     EvaluationId
 );
+// Your Student(s) part B.
+id!(
+    /// A punch pass sold to a family (or one of its students).
+    PassId
+);

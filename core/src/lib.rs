@@ -35,3 +35,6 @@ pub mod throttle;
 pub mod time;
 pub mod time_zone;
 pub mod whole_number;
+// Your Student(s) part B: one-day enrollments, passes.
+pub mod one_day;
+pub mod pass;

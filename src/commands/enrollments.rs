@@ -410,7 +410,7 @@ async fn holds_place(app: &App, student: &StudentRow, class_id: &ClassId) -> Api
     let live = store::student_enrollments(&app.db, student).await?;
     Ok(live
         .iter()
-        .any(|x| &x.class.class_id == class_id && matches!(x.status, EnrollmentStatus::Active | EnrollmentStatus::Waitlisted)))
+        .any(|x| &x.class.class_id == class_id && x.date.is_none() && matches!(x.status, EnrollmentStatus::Active | EnrollmentStatus::Waitlisted)))
 }
 
 /// What a family asks for.
@@ -437,6 +437,10 @@ async fn request_change(
     enrollment: &EnrollmentRow,
     ask: Ask<'_>,
 ) -> ApiResult<RequestView> {
+    // A one-day visit (makeup, pass) is never dropped or transferred.
+    if enrollment.date.is_some() {
+        return Err(EnrollmentError::NotCurrent.into());
+    }
     let class_end = Day::parse(&enrollment.class.end_date, "end_date").map_err(ApiError::internal)?;
     let seen = enrollment.status.as_seen(class_end, today(app));
     let has_pending = enrollment.pending_request_id.is_some();

@@ -39,6 +39,9 @@ pub mod student_records;
 pub mod attendance;
 #[cfg(feature = "http")]
 pub mod absences;
+// Your Student(s) part B.
+#[cfg(feature = "http")]
+pub mod passes;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -7,6 +7,8 @@ mod bodies;
 mod contact_points;
 mod office;
 mod pages;
+// Your Student(s) part B.
+mod passes;
 mod platform;
 mod portal;
 

@@ -203,6 +203,8 @@ pub struct EnrollmentRow {
     pub student_id: StudentId,
     pub status: EnrollmentStatus,
     pub kind: EnrollmentKind,
+    /// The one day of a `makeup` or `pass` enrollment (None: a regular one).
+    pub date: Option<String>,
     pub enrolled_at: i64,
     pub ended_at: Option<i64>,
     #[serde(flatten)]
@@ -229,7 +231,7 @@ pub struct ClassDescription {
 
 macro_rules! enrollment_select {
     () => {
-        "SELECT e.id, e.family_id, e.student_id, e.status, e.kind, e.enrolled_at, e.ended_at, \
+        "SELECT e.id, e.family_id, e.student_id, e.status, e.kind, e.date, e.enrolled_at, e.ended_at, \
            c.id AS class_id, c.name AS class_name, c.location_id, l.name AS location_name, c.days, c.start_time, \
            c.end_time, c.start_date, c.end_date, r.id AS pending_request_id, r.kind AS pending_request_kind \
          FROM enrollments e JOIN classes c ON c.id = e.class_id JOIN locations l ON l.id = c.location_id \
@@ -264,19 +266,30 @@ pub struct EnrolledBy<'a> {
     pub label: &'a str,
 }
 
+/// The places a new regular enrollment would share: the class's live regular enrollments plus its
+/// busiest coming day of one-day visits (makeups, passes), which hold a place on their date only.
+macro_rules! places_taken {
+    () => {
+        "((SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active' AND e.date IS NULL) \
+          + COALESCE((SELECT COUNT(*) FROM enrollments d WHERE d.class_id = c.id AND d.status = 'active' AND d.date >= ?10 \
+              GROUP BY d.date ORDER BY COUNT(*) DESC LIMIT 1), 0))"
+    };
+}
+
 /// The place-or-waitlist rule of `portal_core::enrollment::placement`, inside the insert: the count
 /// is read by the statement that writes, and D1 runs one statement at a time, so two families
 /// racing for the last place cannot both get it. Nothing is inserted when the class has ended, or
 /// is full and keeps no waitlist. Parameters: id, org, family, student, class, kind, now, by kind,
 /// by label, today.
-pub const ENROLL: &str = "INSERT INTO enrollments (id, org_id, family_id, student_id, class_id, status, kind, enrolled_at, \
+pub const ENROLL: &str = concat!(
+    "INSERT INTO enrollments (id, org_id, family_id, student_id, class_id, status, kind, enrolled_at, \
        enrolled_by_kind, enrolled_by_label, last_change_id) \
      SELECT ?1, ?2, ?3, ?4, c.id, \
-       CASE WHEN (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active' AND e.date IS NULL) < c.capacity \
-         THEN 'active' ELSE 'waitlisted' END, \
+       CASE WHEN ", places_taken!(), " < c.capacity THEN 'active' ELSE 'waitlisted' END, \
        ?6, ?7, ?8, ?9, ?1 \
      FROM classes c WHERE c.id = ?5 AND c.org_id = ?2 AND c.end_date >= ?10 \
-       AND (c.waitlist = 1 OR (SELECT COUNT(*) FROM enrollments e WHERE e.class_id = c.id AND e.status = 'active' AND e.date IS NULL) < c.capacity)";
+       AND (c.waitlist = 1 OR ", places_taken!(), " < c.capacity)"
+);
 
 #[allow(clippy::too_many_arguments)]
 pub fn enroll<'a>(

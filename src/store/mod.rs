@@ -38,6 +38,11 @@ pub mod evaluations;
 pub mod attendance;
 #[cfg(feature = "http")]
 pub mod absences;
+// Your Student(s) part B.
+#[cfg(feature = "http")]
+pub mod one_day;
+#[cfg(feature = "http")]
+pub mod passes;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

@@ -6,6 +6,7 @@ use super::invitations::{end_sessions_sql, revoke_invitations_sql, revoke_state_
 use super::{audit, enrollments, maintenance, outbox, families, imports, invitations, operations, organizations, payments, sessions, throttle};
 use super::sessions::GUARDIAN_SIGN_IN;
 use super::staff::STAFF_SIGN_IN;
+use super::{one_day, passes};
 
 /// Whose access ends, for the plans of `invitations::end_access` (the ids do not matter).
 const ONE: Whose<'static> = Whose::Guardian("");
@@ -103,6 +104,10 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("import results of an outcome", imports::RESULTS_OF_OUTCOME.into()),
         // Scheduled maintenance, access end dates, leaving a family (issue 27)
         ("portal switch and maintenance window from D1 (the gate)", maintenance::SWITCH_BY_SLUG.into()),
+        // Your Student(s) part B: passes and one-day visits.
+        ("a family's passes", passes::FAMILY_PASSES.into()),
+        ("pass by id", passes::FIND_PASS.into()),
+        ("a visit's place left on its date", format!("SELECT 1 WHERE {}", one_day::PLACE_LEFT)),
     ]
 }
 

@@ -137,6 +137,9 @@ pub struct PendingRequest {
 pub struct EnrollmentView {
     pub actions: Vec<&'static str>,
     pub class: EnrolledClass,
+    /// The one day of a makeup or pass visit; absent for a regular enrollment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
     pub ended_at: Option<String>,
     pub enrolled_at: String,
     pub id: EnrollmentId,
@@ -149,13 +152,18 @@ pub struct EnrollmentView {
 
 impl EnrollmentView {
     pub fn of(e: &EnrollmentRow, options: RequestOptions, may_manage: bool, today: Day) -> EnrollmentView {
-        let seen = match Day::parse(&e.class.end_date, "end_date") {
+        // A one-day visit (makeup, pass) ends with its day; a regular place with its class.
+        let last_day = e.date.as_deref().unwrap_or(&e.class.end_date);
+        let seen = match Day::parse(last_day, "end_date") {
             Ok(end) => e.status.as_seen(end, today),
             Err(_) => e.status,
         };
+        // A visit is not dropped or transferred: it is one day.
+        let may_request = may_manage && e.date.is_none();
         EnrollmentView {
-            actions: enrollment_actions(options, seen, e.pending_request_id.is_some(), may_manage),
+            actions: enrollment_actions(options, seen, e.pending_request_id.is_some(), may_request),
             class: EnrolledClass::of(e.class.clone()),
+            date: e.date.clone(),
             ended_at: e.ended_at.map(rfc3339),
             enrolled_at: rfc3339(e.enrolled_at),
             id: e.id.clone(),

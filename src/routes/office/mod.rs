@@ -11,6 +11,8 @@ mod imports;
 mod ledger;
 mod outbox;
 mod pages;
+// Your Student(s) part B.
+mod passes;
 mod session;
 mod settings;
 
@@ -65,4 +67,8 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/students/:student_id/evaluations"), post(evaluations::record))
         .route(at!("/classes/:class_id/attendance"), get(attendance::sheet).put(attendance::mark))
         .route(at!("/absences"), get(absences::on_day))
+        // Your Student(s) part B: passes.
+        .route(at!("/families/:family_id/passes"), post(passes::sell))
+        .route(at!("/passes/:pass_id"), patch(passes::edit))
+        .route(at!("/passes/:pass_id/redeem"), post(passes::redeem))
 }

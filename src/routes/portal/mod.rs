@@ -13,6 +13,8 @@ mod absences; // stu-a
 mod pages;
 mod payments;
 mod students;
+// Your Student(s) part B.
+mod passes;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -69,6 +71,9 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/students/:student_id/attendance"), get(attendance::student_attendance))
         .route(api!("/students/:student_id/absences"), get(absences::list).post(absences::report))
         .route(api!("/absences/:absence_id"), delete(absences::cancel))
+        // Your Student(s) part B: passes.
+        .route(api!("/passes"), get(passes::list))
+        .route(api!("/passes/:pass_id/redeem"), post(passes::redeem))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -130,6 +130,10 @@ crate::routes::pages::flash::flashes! {
     // Attendance, future absences, evaluations (stu-a)
     EvaluationRecorded = "evaluation-recorded" => "The evaluation has been recorded.",
     AttendanceSaved = "attendance-saved" => "The attendance has been saved.",
+    // A family's passes (passes.rs)
+    PassSold = "pass-sold" => "The pass has been sold.",
+    PassActivated = "pass-activated" => "The pass is active again.",
+    PassDeactivated = "pass-deactivated" => "The pass is no longer active: it takes no redemptions.",
 }
 
 impl Flash {

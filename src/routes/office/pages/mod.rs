@@ -21,6 +21,8 @@ mod requests;
 mod settings;
 mod sign_in;
 mod students;
+// Your Student(s) part B.
+mod passes;
 
 use crate::http::Router;
 
@@ -40,7 +42,8 @@ pub fn routes(router: Router) -> Router {
     let router = evaluations::routes(router); // stu-a
     let router = attendance::routes(router); // stu-a
     let router = absences::routes(router); // stu-a
-    ledger::routes(router)
+    let router = ledger::routes(router);
+    passes::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.

@@ -6,6 +6,7 @@
 
 use crate::context::Client;
 use crate::commands::enrollments::{students_section, StudentsSection};
+use crate::commands::passes::{passes_section, PassesSection};
 use crate::routes::pages::form::*;
 use super::frame::*;
 use crate::app::App;
@@ -106,6 +107,8 @@ pub struct AccountPage {
     contact: ContactSection,
     location: LocationSelector,
     records: crate::commands::student_records::StudentRecords,
+    /// Your Student(s)' Passes (None: not shown by this organization).
+    passes: Option<PassesSection>,
 }
 
 impl AccountPage {
@@ -140,6 +143,7 @@ pub async fn account(
         contact: contact_info(&app, &me.me.family_id).await?.section(&Editor::Guardian { guardian_id: me.me.id.to_string(), is_primary: me.me.is_primary }),
         records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
         location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
+        passes: passes_section(&app, &me.family(), &me.options).await?,
     };
     respond(200, &page, &chrome)
 }

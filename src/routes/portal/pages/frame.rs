@@ -118,6 +118,8 @@ crate::routes::pages::flash::flashes! {
     LocationChosen = "location-chosen" => "The location has been changed.",
     AbsenceCreated = "absence-created" => "The future absence has been sent to the office.",
     AbsenceCancelled = "absence-cancelled" => "The future absence has been cancelled.",
+    // Your Student(s) part B.
+    PunchRedeemed = "punch-redeemed" => "A punch has been redeemed: the student has a place in the class that day.",
 }
 
 impl Flash {

@@ -20,6 +20,8 @@ mod absences; // Future absences (stu-a)
 mod payments;
 mod sign_in;
 mod students;
+// Your Student(s) part B.
+mod passes;
 
 use crate::http::Router;
 
@@ -39,5 +41,6 @@ pub fn routes(router: Router) -> Router {
     let router = credit::routes(router);
     // Locations, attendance, future absences, evaluations (stu-a)
     let router = location::routes(router);
-    absences::routes(router)
+    let router = absences::routes(router);
+    passes::routes(router)
 }
