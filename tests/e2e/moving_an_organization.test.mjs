@@ -230,7 +230,7 @@ test('a failed move leaves the organization where it was, deletes its partial co
   assert.deepEqual(await snapshot(portal.dbs[from], org), before, 'the organization is untouched');
   // It works where it is, writes included.
   const staff = await portal.staffSignIn('fragile', f.org.owner_email, f.org.owner_password);
-  await portal.createFamily('fragile', staff, 'Still', { first_name: 'St', last_name: 'Ill' });
+  await portal.createFamily('fragile', staff, 'Still', { first_name: 'St', last_name: 'Ill', email: 'st@fragile.test' });
 
   await portal.dbs[to].prepare('DROP TRIGGER refuse_fragile').run();
   const again = await finished(await startMove('fragile', to));
