@@ -118,6 +118,10 @@ error_codes! {
     UnreadableBody => "unreadable_body",
     UnsupportedMediaType => "unsupported_media_type",
     WrongPassword => "wrong_password",
+    // Signed-in devices and the Mobile App's refresh tokens (issue 27, part B).
+    InvalidRefreshToken => "invalid_refresh_token",
+    RefreshTokenReused => "refresh_token_reused",
+    SessionNotFound => "session_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

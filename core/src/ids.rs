@@ -65,3 +65,8 @@ id!(
     /// A family's drop or transfer request, decided by staff.
     RequestId
 );
+// Signed-in devices (issue 27, part B).
+id!(
+    /// A sign-in: one session, as the list of signed-in devices names it.
+    SessionId
+);

@@ -19,6 +19,9 @@ pub mod payments;
 pub mod settings;
 #[cfg(feature = "http")]
 pub mod sign_in;
+// Signed-in devices and the Mobile App's refresh (issue 27, part B).
+#[cfg(feature = "http")]
+pub mod sign_ins;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

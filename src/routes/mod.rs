@@ -45,6 +45,10 @@ impl PathParam for EnrollmentId {
 impl PathParam for RequestId {
     const NAME: &'static str = "request_id";
 }
+// Signed-in devices (issue 27, part B).
+impl PathParam for portal_core::ids::SessionId {
+    const NAME: &'static str = "session_id";
+}
 
 fn table(development: bool) -> Router {
     let router = platform::routes(Router::default(), development);

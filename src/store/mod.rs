@@ -22,6 +22,8 @@ pub mod plans;
 pub mod resets;
 pub mod revocation;
 pub mod sessions;
+// Signed-in devices and refresh tokens (issue 27, part B).
+pub mod sign_ins;
 pub mod staff;
 pub mod throttle;
 

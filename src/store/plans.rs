@@ -101,6 +101,14 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("outbox: retry a failed e-mail", outbox::RETRY_FAILED.into()),
         ("import counts", imports::COUNTS.into()),
         ("import results of an outcome", imports::RESULTS_OF_OUTCOME.into()),
+        // Signed-in devices and refresh tokens (issue 27, part B).
+        ("signed-in devices of a person", super::sign_ins::PERSON_SIGN_INS.into()),
+        ("signed-in devices of a staff member", super::sign_ins::STAFF_SIGN_INS.into()),
+        ("sign out one of a person's devices", super::sign_ins::END_PERSON_SIGN_IN.into()),
+        ("sign out one of a staff member's devices", super::sign_ins::END_STAFF_SIGN_IN.into()),
+        ("staff: sign out everywhere else", super::sign_ins::END_OTHER_STAFF_SIGN_INS.into()),
+        ("a session was used (at most once a minute)", super::sign_ins::TOUCH.into()),
+        ("refresh token by hash", super::sign_ins::FIND_REFRESH_TOKEN.into()),
     ]
 }
 

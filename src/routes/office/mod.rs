@@ -10,8 +10,10 @@ mod outbox;
 mod pages;
 mod session;
 mod settings;
+// Signed-in devices (issue 27, part B).
+mod sign_ins;
 
-use crate::http::{get, patch, post, put, Router};
+use crate::http::{delete, get, patch, post, put, Router};
 
 pub use pages::{error_page, is_page};
 
@@ -56,4 +58,7 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/requests"), get(classes::requests))
         .route(at!("/requests/:request_id/approve"), post(classes::approve))
         .route(at!("/requests/:request_id/deny"), post(classes::deny))
+        // Signed-in devices (issue 27, part B).
+        .route(at!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
+        .route(at!("/me/sessions/:session_id"), delete(sign_ins::end_one))
 }

@@ -7,6 +7,8 @@ mod links;
 mod pages;
 mod payments;
 mod students;
+// Signed-in devices and the Mobile App's refresh (issue 27, part B).
+mod sign_ins;
 
 
 use crate::adapters::switch::{portal_view, PortalView};
@@ -52,6 +54,10 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/enrollments/:enrollment_id/transfer-request"), post(students::transfer_request))
         .route(api!("/enrollments/:enrollment_id/waitlist"), delete(students::cancel_waitlist))
         .route(api!("/requests"), get(students::requests))
+        // Signed-in devices and the Mobile App's refresh (issue 27, part B).
+        .route(api!("/session/refresh"), post(sign_ins::refresh))
+        .route(api!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
+        .route(api!("/me/sessions/:session_id"), delete(sign_ins::end_one))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -7,7 +7,7 @@ use crate::http::{cleared_cookie, page, see_other, FromRequest, RequestParts, Re
 use crate::routes::pages::assets::{OFFICE_STYLESHEET, STYLESHEET};
 use crate::routes::pages::form::Errors;
 use askama::Template;
-use portal_core::session::{ENDED_SIGNED_OUT, ENDED_STAFF_REMOVED};
+use portal_core::session::{ENDED_ELSEWHERE, ENDED_SIGNED_OUT, ENDED_STAFF_REMOVED};
 
 /// The parts of the Office Portal the navigation names, in its order.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,10 @@ crate::routes::pages::flash::flashes! {
     ChargePosted = "charge-posted" => "The charge has been posted.",
     RefundPosted = "refund-posted" => "The refund has been posted.",
     PaymentTaken = "payment-taken" => "The payment has been taken.",
+    // Signed-in devices (devices.rs; issue 27, part B)
+    DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
+    OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
+    EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
 }
 
 impl Flash {

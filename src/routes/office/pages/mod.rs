@@ -18,6 +18,8 @@ mod requests;
 mod settings;
 mod sign_in;
 mod students;
+// Signed-in devices (issue 27, part B).
+mod devices;
 
 use crate::http::Router;
 
@@ -34,6 +36,7 @@ pub fn routes(router: Router) -> Router {
     let router = family::routes(router);
     let router = family_actions::routes(router);
     let router = students::routes(router);
+    let router = devices::routes(router);
     ledger::routes(router)
 }
 

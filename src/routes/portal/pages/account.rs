@@ -17,6 +17,8 @@ use crate::commands::families::{family_history, HistoryEntry};
 use crate::commands::payments::{payments_section, HistoryFilter, PaymentsSection};
 use crate::commands::links::change_password as change_login_password;
 use crate::commands::sign_in;
+use crate::commands::sign_ins::{self, Owner, SignIns, SignInView};
+use portal_core::time::Timestamp;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, post, Router, see_other, Customer, Form, OrgSlug, Path, Query, Response};
 use crate::store::families::{self as family_store, ContactChange, GuardianRow};
@@ -101,6 +103,19 @@ pub struct AccountPage {
     history: Vec<HistoryLine>,
     students: StudentsSection,
     payments: PaymentsSection,
+    sign_ins: Vec<SignInLine>,
+}
+
+/// A signed-in device on Login/Security, with its times as people read them.
+pub struct SignInLine {
+    pub view: SignInView,
+    pub began: String,
+    pub last_used: String,
+}
+
+fn sign_in_lines(sign_ins: SignIns) -> Vec<SignInLine> {
+    let readable = |at: &str| Timestamp::parse_rfc3339(at).map(|t| t.to_datetime().format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+    sign_ins.sessions.into_iter().map(|view| SignInLine { began: readable(&view.created_at), last_used: readable(&view.last_seen_at), view }).collect()
 }
 
 impl AccountPage {
@@ -131,6 +146,7 @@ pub async fn account(
         history,
         students: students_section(&app, &me.family()).await?,
         payments: payments_section(&app, &me.account(), &query).await?,
+        sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
     };
     respond(200, &page, &chrome)
 }
@@ -142,10 +158,11 @@ pub struct FamilyForm {
 }
 
 /// The Family Switcher: a session in the chosen family (this one ends), then its My Account.
-pub async fn switch_family(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Form(form): Form<FamilyForm>) -> ApiResult<Response> {
+pub async fn switch_family(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, client: Client, Form(form): Form<FamilyForm>) -> ApiResult<Response> {
     let (me, _) = signed_in!(org, me, None);
     let switched =
-        sign_in::switch_family(&app, &me.org.id, &me.org.slug, me.session_epoch, &me.person_id, &me.session_id, &form.family_id).await?;
+        sign_in::switch_family(&app, &me.org.id, &me.org.slug, me.session_epoch, &me.person_id, &me.session_id, &form.family_id, &client)
+            .await?;
     see_other(&format!("/portal/{org}/account"), &[switched.session.cookie(), Flash::FamilySwitched.cookie(&org)])
 }
 

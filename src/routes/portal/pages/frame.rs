@@ -10,7 +10,7 @@ use crate::http::{cleared_cookie, page, response::{self, FixedBody}, see_other, 
 use crate::store::invitations::{self};
 use askama::Template;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
-use portal_core::session::{ENDED_ACCESS, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
+use portal_core::session::{ENDED_ACCESS, ENDED_ELSEWHERE, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
 
 /// The page's frame: whose portal it is, a message carried over a redirect, whether to offer
 /// "Sign out", whether the page shows errors (its title then starts with "Error:").
@@ -102,6 +102,10 @@ crate::routes::pages::flash::flashes! {
     DropRequested = "drop-requested" => "Your drop request has been sent to the office.",
     TransferRequested = "transfer-requested" => "Your transfer request has been sent to the office.",
     WaitlistCancelled = "waitlist-cancelled" => "The waitlist spot has been cancelled.",
+    // Signed-in devices (issue 27, part B)
+    DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
+    OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
+    EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
 }
 
 impl Flash {

@@ -14,6 +14,8 @@ mod links;
 mod payments;
 mod sign_in;
 mod students;
+// Signed-in devices (issue 27, part B).
+mod devices;
 
 use crate::http::Router;
 
@@ -24,5 +26,6 @@ pub fn routes(router: Router) -> Router {
     let router = links::routes(router);
     let router = account::routes(router);
     let router = payments::routes(router);
+    let router = devices::routes(router);
     students::routes(router)
 }
