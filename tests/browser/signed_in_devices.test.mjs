@@ -36,7 +36,7 @@ test('a person sees their sign-ins on Login/Security and signs one out, then eve
 
   for (const width of [1280, 360]) {
     const tab = await openTab(browser, portal.base, { width });
-    await signIn(tab, 'devpages', primary.email, primary.password);
+    await signIn(tab, portal.base, 'devpages', primary.email, primary.password);
     await tab.page.goto(`${portal.base}/portal/devpages/account#login-security`);
     const items = devices(tab.page);
     assert.ok((await items.count()) >= 3, 'the acceptance, the API sign-in and this one');
@@ -50,7 +50,7 @@ test('a person sees their sign-ins on Login/Security and signs one out, then eve
   }
 
   const tab = await openTab(browser, portal.base);
-  await signIn(tab, 'devpages', primary.email, primary.password);
+  await signIn(tab, portal.base, 'devpages', primary.email, primary.password);
   const firefox = devices(tab.page).filter({ hasText: 'Firefox on Windows' });
   await clickIn(tab.page, firefox, /^Sign out Firefox on Windows/);
   assert.equal(new URL(tab.page.url()).pathname, '/portal/devpages/account');
@@ -73,7 +73,7 @@ test('a person sees their sign-ins on Login/Security and signs one out, then eve
 test('a device signed out from elsewhere goes to sign-in, told why', async () => {
   const { secondary } = await portal.familyWithSecondary('devtold');
   const tab = await openTab(browser, portal.base);
-  await signIn(tab, 'devtold', secondary.email, secondary.password);
+  await signIn(tab, portal.base, 'devtold', secondary.email, secondary.password);
   const res = await portal.request('DELETE', '/portal/devtold/api/me/sessions?others=true', { token: secondary.token });
   assert.equal(res.status, 204);
   await tab.page.reload();
@@ -88,6 +88,8 @@ test('staff reach Signed-in devices from their name and sign other devices out',
     json: { email: org.owner_email, password: org.owner_password },
     headers: { 'user-agent': FIREFOX_WINDOWS },
   });
+  // And one more, for Sign out everywhere else to end.
+  const third = await portal.staffSignIn('devoffice', org.owner_email, org.owner_password);
   for (const width of [1280, 360]) {
     const tab = await openTab(browser, portal.base, { width });
     await staffSignIn(tab, portal.base, 'devoffice', org.owner_email, org.owner_password);
@@ -105,6 +107,7 @@ test('staff reach Signed-in devices from their name and sign other devices out',
       await submit(tab.page, 'Sign out everywhere else');
       assert.equal(await notice(tab.page), 'You have been signed out everywhere else.');
       assert.equal(await devices(tab.page).count(), 1);
+      assert.equal((await portal.request('GET', '/office/devoffice/api/me/sessions', { token: third })).status, 401);
       await checkPage(tab, 'Office Signed-in devices after signing out elsewhere');
       await tab.context.close();
     }
