@@ -68,4 +68,6 @@ pub struct SignedInGuardian<'a> {
 pub struct Client {
     pub address: Option<String>,
     pub device: Option<String>,
+    /// The User-Agent as a session records it (`portal_core::sign_ins::stored_user_agent`).
+    pub user_agent: Option<String>,
 }

@@ -150,6 +150,10 @@ error_codes! {
     PassUsedUp => "pass_used_up",
     PassesDisabled => "passes_disabled",
     WrongStudent => "wrong_student",
+    // Signed-in devices and the Mobile App's refresh tokens (issue 27, part B).
+    InvalidRefreshToken => "invalid_refresh_token",
+    RefreshTokenReused => "refresh_token_reused",
+    SessionNotFound => "session_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -88,3 +88,8 @@ id!(
     /// A punch pass sold to a family (or one of its students).
     PassId
 );
+// Signed-in devices (issue 27, part B).
+id!(
+    /// A sign-in: one session, as the list of signed-in devices names it.
+    SessionId
+);

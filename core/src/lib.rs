@@ -29,6 +29,8 @@ pub mod portal_switch;
 pub mod retry;
 pub mod schedule;
 pub mod session;
+// Signed-in devices and the Mobile App's long sign-in (issue 27, part B).
+pub mod sign_ins;
 pub mod settings;
 pub mod text;
 pub mod throttle;

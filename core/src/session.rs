@@ -187,6 +187,11 @@ pub const ENDED_ACCESS: &str =
 pub const ENDED_STAFF_REMOVED: &str =
     "Your Office Portal account has been removed from this organization. Ask its owner or an admin if this is a mistake.";
 pub const ENDED_SWITCHED: &str = "You moved to another family account in another window. Please sign in again.";
+/// Signed out from the list of signed-in devices, on another device.
+pub const ENDED_ELSEWHERE: &str = "This device was signed out from another of your devices. Please sign in again.";
+/// The Mobile App's sign-in ended because one of its refresh tokens was used twice.
+pub const ENDED_REFRESH_REUSED: &str =
+    "This sign-in was ended because one of its refresh tokens was used twice. Please sign in again.";
 
 pub fn ended_message(reason: Option<&str>) -> Option<&'static str> {
     match reason? {
@@ -194,6 +199,8 @@ pub fn ended_message(reason: Option<&str>) -> Option<&'static str> {
         "password_changed" | "password_reset" => Some(ENDED_PASSWORD_CHANGED),
         "access_revoked" | "primary_changed" | "families_merged" | "moved" => Some(ENDED_ACCESS),
         "switched_family" => Some(ENDED_SWITCHED),
+        "signed_out_elsewhere" => Some(ENDED_ELSEWHERE),
+        "refresh_token_reused" => Some(ENDED_REFRESH_REUSED),
         _ => None,
     }
 }
@@ -301,6 +308,8 @@ mod tests {
         assert_eq!(ended_message(Some("moved")), Some(ENDED_ACCESS));
         assert_eq!(ended_message(Some("password_reset")), Some(ENDED_PASSWORD_CHANGED));
         assert_eq!(ended_message(Some("signed_out")), Some(ENDED_SIGNED_OUT));
+        assert_eq!(ended_message(Some("signed_out_elsewhere")), Some(ENDED_ELSEWHERE));
+        assert_eq!(ended_message(Some("refresh_token_reused")), Some(ENDED_REFRESH_REUSED));
         assert_eq!(ended_message(Some("something_new")), None);
         assert_eq!(ended_message(None), None);
     }

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::invitations::{self, invitation_changed_by, Accepter, reset_changed_by, InvitationByToken, LinkRow, ResetByToken};
 use crate::store::{audit, won};
+use crate::store::sessions::SignInDevice;
 use portal_core::access::{check_cooldown, may_accept, AccessError, Requester};
 use portal_core::audit::{Actor, ActorKind, AuditEntry};
 use portal_core::email::EmailAddress;
@@ -110,9 +111,10 @@ pub async fn accept_invitation(app: &App, org: &str, client: &Client, acceptance
         org,
         &inv.guardian_id,
         inv.customer_session_epoch,
+        &SignInDevice { user_agent: client.user_agent.clone(), ..SignInDevice::default() },
         Some(guard()),
     )?;
-    batch.push(session.statement);
+    batch.extend(session.statements);
     let name = format!("{} {}", inv.first_name, inv.last_name);
     let actor = guardian_actor(&inv.guardian_id, &inv.first_name, &inv.last_name);
     let accepted = AuditEntry::about_guardian(actor, "invitation_accepted", &inv.guardian_id, name.clone(), &inv.family_id, None);

@@ -42,6 +42,9 @@ pub mod absences;
 // Your Student(s) part B.
 #[cfg(feature = "http")]
 pub mod passes;
+// Signed-in devices and the Mobile App's refresh (issue 27, part B).
+#[cfg(feature = "http")]
+pub mod sign_ins;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -13,6 +13,12 @@ use portal_core::password::{dummy_hash, PasswordHash};
 use portal_core::session::{SessionClaims, SessionKind};
 use portal_core::throttle::{self as throttle_keys, ACCOUNT_POLICY, ADDRESS_POLICY};
 use crate::context::Client;
+use crate::adapters::crypto::new_link_token;
+use crate::store::sessions::SignInDevice;
+use crate::store::sign_ins;
+use portal_core::link_token;
+use portal_core::sign_ins::{SignInClient, APP_ACCESS_TOKEN_SECONDS};
+use portal_core::time::Timestamp;
 use worker::{D1PreparedStatement, D1Result};
 
 pub fn invalid_credentials() -> ApiError {
@@ -96,10 +102,14 @@ pub async fn verify_throttled(
 
 pub struct NewSession {
     pub session: Session,
-    pub statement: D1PreparedStatement,
+    /// The session row first (a caller checks that it was written), then the Mobile App's first
+    /// refresh token.
+    pub statements: Vec<D1PreparedStatement>,
 }
 
 /// A session row (to be written by the caller's batch, optionally guarded) and its signed token.
+/// The Mobile App's sign-in also gets a refresh token, and its access token lives 15 minutes.
+#[allow(clippy::too_many_arguments)]
 pub fn new_session(
     app: &App,
     kind: SessionKind,
@@ -107,14 +117,53 @@ pub fn new_session(
     org_slug: &str,
     subject_id: &str,
     epoch: i64,
+    device: &SignInDevice,
     guard: Option<Guard<'_>>,
 ) -> ApiResult<NewSession> {
     let session_id = new_id("ses")?;
     let expires_at = app.now().plus_hours(kind.lifetime_hours());
-    let statement = sessions::insert(&app.db, &session_id, org_id, kind, subject_id, epoch, app.now(), expires_at, guard)?;
+    let mut statements =
+        vec![sessions::insert(&app.db, &session_id, org_id, kind, subject_id, epoch, app.now(), expires_at, device, guard)?];
+    let refresh = match device.client {
+        SignInClient::App => {
+            let token = new_link_token()?;
+            let hash = link_token::hash(&token);
+            statements.push(sign_ins::insert_refresh_token(&app.db, &hash, &session_id, app.now(), sign_ins::session_written(&session_id))?);
+            Some(token)
+        }
+        SignInClient::Browser => None,
+    };
+    let session = access_token(app, kind, org_id, org_slug, session_id, expires_at, refresh)?;
+    Ok(NewSession { session, statements })
+}
+
+/// The signed token of session `session_id`: for the Mobile App (with a refresh token) it lives 15
+/// minutes, else as long as the session.
+pub fn access_token(
+    app: &App,
+    kind: SessionKind,
+    org_id: &str,
+    org_slug: &str,
+    session_id: String,
+    session_expires_at: Timestamp,
+    refresh_token: Option<String>,
+) -> ApiResult<Session> {
+    let expires_at = match refresh_token {
+        Some(_) => app.now().plus_seconds(APP_ACCESS_TOKEN_SECONDS),
+        None => session_expires_at,
+    };
     let claims = SessionClaims { sid: session_id, org: org_id.to_string(), kind };
     let token = app.config.session_key.issue(claims, app.now(), expires_at)?;
-    Ok(NewSession { session: Session { token, kind, org_slug: org_slug.to_string(), device: None }, statement })
+    let app_tokens = refresh_token.map(|refresh_token| AppTokens { refresh_token, expires_in: APP_ACCESS_TOKEN_SECONDS });
+    Ok(Session { token, kind, org_slug: org_slug.to_string(), device: None, app: app_tokens })
+}
+
+/// What the Mobile App's sign-in (and each refresh) adds to the answer.
+#[derive(Debug, Clone)]
+pub struct AppTokens {
+    pub refresh_token: String,
+    /// Seconds the access token lives.
+    pub expires_in: i64,
 }
 
 /// A staff member signed in: their session (to answer with) and who they are.
@@ -137,8 +186,10 @@ pub async fn staff(app: &App, org_slug: &str, client: &Client, email: &EmailAddr
         return Err(invalid_credentials());
     };
     let guard = store::staff::password_unchanged(&staff_id, &verified);
-    let session = new_session(app, SessionKind::Staff, &org_id, org_slug, &staff_id, 0, Some(guard))?;
-    let mut statements = vec![session.statement, clear_throttle];
+    let device = SignInDevice { client: SignInClient::Browser, user_agent: client.user_agent.clone() };
+    let session = new_session(app, SessionKind::Staff, &org_id, org_slug, &staff_id, 0, &device, Some(guard))?;
+    let mut statements = session.statements;
+    statements.push(clear_throttle);
     if let Some(hash) = upgraded_hash(app, Some(&verified), password).await? {
         statements.push(store::staff::rehash_password(&app.db, &staff_id, &verified, &hash)?);
     }
@@ -179,6 +230,7 @@ pub async fn guardian(
     email: &EmailAddress,
     password: &str,
     family_id: Option<&str>,
+    signs_in: SignInClient,
 ) -> ApiResult<GuardianSignedIn> {
     let login = store::sessions::guardian_login(&app.db, org_slug, email.as_str()).await?;
     if login.as_ref().is_some_and(|l| !l.portal_enabled) {
@@ -204,8 +256,10 @@ pub async fn guardian(
     };
     let guardian_id = chosen.guardian_id.clone();
     let guard = store::families::password_unchanged(&person_id, &verified);
-    let session = new_session(app, SessionKind::Guardian, &org_id, org_slug, &guardian_id, customer_session_epoch, Some(guard))?;
-    let mut statements = vec![session.statement, clear_throttle];
+    let device = SignInDevice { client: signs_in, user_agent: client.user_agent.clone() };
+    let session = new_session(app, SessionKind::Guardian, &org_id, org_slug, &guardian_id, customer_session_epoch, &device, Some(guard))?;
+    let mut statements = session.statements;
+    statements.push(clear_throttle);
     if let Some(hash) = upgraded_hash(app, Some(&verified), password).await? {
         statements.push(store::families::rehash_password(&app.db, &person_id, &verified, &hash)?);
     }
@@ -224,6 +278,7 @@ pub async fn switch_family(
     person_id: &str,
     current_session_id: &str,
     family_id: &str,
+    client: &Client,
 ) -> ApiResult<GuardianSignedIn> {
     let mut families = sessions::families_of_person(&app.db, person_id).await?;
     families.retain(|f| !has_ended(f.access_ends_at, app.now()));
@@ -235,9 +290,11 @@ pub async fn switch_family(
         });
     };
     let guardian_id = chosen.guardian_id.clone();
-    let session = new_session(app, SessionKind::Guardian, org_id, org_slug, &guardian_id, epoch, None)?;
-    let ended = sessions::end_statement(&app.db, current_session_id, "switched_family", app.now())?;
-    app.db.batch(vec![session.statement, ended]).await?;
+    let device = SignInDevice { client: SignInClient::Browser, user_agent: client.user_agent.clone() };
+    let session = new_session(app, SessionKind::Guardian, org_id, org_slug, &guardian_id, epoch, &device, None)?;
+    let mut statements = session.statements;
+    statements.push(sessions::end_statement(&app.db, current_session_id, "switched_family", app.now())?);
+    app.db.batch(statements).await?;
     Ok(GuardianSignedIn { session: session.session, org_id: org_id.to_string(), guardian_id, families })
 }
 
@@ -250,6 +307,8 @@ pub struct Session {
     /// After a password was checked: the token of the browser's device cookie (see
     /// `Login::device_token`).
     pub device: Option<String>,
+    /// The Mobile App's refresh token and the access token's lifetime.
+    pub app: Option<AppTokens>,
 }
 
 /// A stored hash made at another cost than the deployment's `PASSWORD_ITERATIONS`, hashed again

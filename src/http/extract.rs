@@ -225,7 +225,8 @@ impl FromRequest for Client {
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         let cookies = parts.header("cookie");
         let device = cookies.as_deref().and_then(|c| read_cookie(c, STAFF_DEVICE_COOKIE).or_else(|| read_cookie(c, GUARDIAN_DEVICE_COOKIE)));
-        Ok(Client { address: parts.header("cf-connecting-ip").filter(|a| !a.trim().is_empty()), device })
+        let user_agent = portal_core::sign_ins::stored_user_agent(parts.header("user-agent").as_deref());
+        Ok(Client { address: parts.header("cf-connecting-ip").filter(|a| !a.trim().is_empty()), device, user_agent })
     }
 }
 

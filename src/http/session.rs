@@ -20,6 +20,9 @@ use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
 use portal_core::session::{check_live, SessionClaims, SessionError, SessionKind};
 use portal_core::maintenance::MaintenanceWindow;
+use crate::app::App;
+use crate::store::sign_ins;
+use portal_core::sign_ins::{last_seen_is_stale, LAST_SEEN_EVERY_SECONDS};
 use portal_core::time::Timestamp;
 
 /// The session token: `Authorization: Bearer`, else the cookie a browser got at sign-in (then the
@@ -92,6 +95,7 @@ impl FromRequest for Staff {
             // The staff user is gone: say so, rather than the bare "session ended".
             return Err(ApiError::new(401, ErrorCode::SessionEnded, portal_core::session::ENDED_STAFF_REMOVED));
         };
+        touch(app, &claims.sid, row.session.last_seen_at).await?;
         // Checked on the primary: a GET's other reads may now come from a replica.
         if parts.is_read() {
             app.db.allow_stale_reads();
@@ -195,12 +199,42 @@ impl Customer {
 }
 
 impl FromRequest for Customer {
-    /// The portal switch is checked here against D1, the truth, whatever the edge's KV copy says.
     async fn from_request(parts: &mut RequestParts) -> ApiResult<Self> {
         let claims = verified_claims(parts, GUARDIAN_COOKIE, SessionKind::Guardian)?;
+        let sid = claims.sid.clone();
+        let me = Customer::of_session(&parts.app, claims, &parts.param("org")?).await?;
+        // Development only, for the tests: the session ends right after its check passed, as if a
+        // revoke committed between the check and the request's write (whose guard must then
+        // refuse it: `store::sessions::still_live`).
         let app = &parts.app;
+        if app.config.is_development() && parts.header(END_SESSION_AFTER_CHECK).is_some() {
+            sessions::end(&app.db, &sid, "access_revoked", app.now()).await?;
+        }
+        // The session and the switch were checked on the primary: a GET's other reads may now
+        // come from a replica.
+        if parts.is_read() {
+            app.db.allow_stale_reads();
+        }
+        Ok(me)
+    }
+}
+
+/// Records that a session was used now, at most once a minute (the list of signed-in devices).
+async fn touch(app: &App, session_id: &str, last_seen_at: Option<i64>) -> ApiResult<()> {
+    let now = app.now();
+    if last_seen_is_stale(last_seen_at.map(Timestamp), now) {
+        sign_ins::touch(&app.db, session_id, now, now.plus_seconds(-LAST_SEEN_EVERY_SECONDS)).await?;
+    }
+    Ok(())
+}
+
+impl Customer {
+    /// The customer whose session `claims` names, if it is live now in organization `org_slug`: the
+    /// one session check, which the Mobile App's refresh makes too. The portal switch is checked
+    /// here against D1, the truth, whatever the edge's KV copy says.
+    pub async fn of_session(app: &App, claims: SessionClaims, org_slug: &str) -> ApiResult<Customer> {
         let row = sessions::load_guardian_session(&app.db, &claims.sid).await?.ok_or(SessionError::Ended)?;
-        if row.session.org_slug != parts.param("org")? {
+        if row.session.org_slug != org_slug {
             return Err(SessionError::WrongAudience.into());
         }
         if !row.session.portal_enabled {
@@ -228,17 +262,7 @@ impl FromRequest for Customer {
         if has_ended(row.access_ends_at, app.now()) {
             return Err(ended(Some("access_revoked")));
         }
-        // Development only, for the tests: the session ends right after its check passed, as if a
-        // revoke committed between the check and the request's write (whose guard must then
-        // refuse it: `store::sessions::still_live`).
-        if app.config.is_development() && parts.header(END_SESSION_AFTER_CHECK).is_some() {
-            sessions::end(&app.db, &claims.sid, "access_revoked", app.now()).await?;
-        }
-        // The session and the switch were checked on the primary: a GET's other reads may now
-        // come from a replica.
-        if parts.is_read() {
-            app.db.allow_stale_reads();
-        }
+        touch(app, &claims.sid, row.session.last_seen_at).await?;
         Ok(Customer {
             session_id: claims.sid,
             person_id,

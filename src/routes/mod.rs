@@ -54,6 +54,11 @@ impl PathParam for portal_core::ids::AbsenceId {
     const NAME: &'static str = "absence_id";
 }
 
+// Signed-in devices (issue 27, part B).
+impl PathParam for portal_core::ids::SessionId {
+    const NAME: &'static str = "session_id";
+}
+
 fn table(development: bool) -> Router {
     let router = platform::routes(Router::default(), development);
     let router = pages::routes(router);

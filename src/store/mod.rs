@@ -29,6 +29,8 @@ pub mod replication;
 pub mod resets;
 pub mod revocation;
 pub mod sessions;
+// Signed-in devices and refresh tokens (issue 27, part B).
+pub mod sign_ins;
 pub mod staff;
 pub mod throttle;
 // Attendance, future absences, evaluations (stu-a)

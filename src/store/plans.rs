@@ -108,6 +108,14 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("a family's passes", passes::FAMILY_PASSES.into()),
         ("pass by id", passes::FIND_PASS.into()),
         ("a visit's place left on its date", format!("SELECT 1 WHERE {}", one_day::PLACE_LEFT)),
+        // Signed-in devices and refresh tokens (issue 27, part B).
+        ("signed-in devices of a person", super::sign_ins::PERSON_SIGN_INS.into()),
+        ("signed-in devices of a staff member", super::sign_ins::STAFF_SIGN_INS.into()),
+        ("sign out one of a person's devices", super::sign_ins::END_PERSON_SIGN_IN.into()),
+        ("sign out one of a staff member's devices", super::sign_ins::END_STAFF_SIGN_IN.into()),
+        ("staff: sign out everywhere else", super::sign_ins::END_OTHER_STAFF_SIGN_INS.into()),
+        ("a session was used (at most once a minute)", super::sign_ins::TOUCH.into()),
+        ("refresh token by hash", super::sign_ins::FIND_REFRESH_TOKEN.into()),
     ]
 }
 

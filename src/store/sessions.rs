@@ -1,5 +1,6 @@
 use super::maintenance::WindowColumns;
-use super::{bool_from_int, changes, guarded, guarded_update, int, text, Arg, Db, Guard};
+use super::{bool_from_int, changes, guarded, guarded_update, int, opt_text, text, Arg, Db, Guard};
+use portal_core::sign_ins::SignInClient;
 use crate::error::ApiResult;
 use serde::Deserialize;
 use portal_core::access::AccessState;
@@ -18,6 +19,7 @@ pub fn insert<'a>(
     epoch: i64,
     now: Timestamp,
     expires_at: Timestamp,
+    device: &'a SignInDevice,
     guard: Option<Guard<'a>>,
 ) -> ApiResult<D1PreparedStatement> {
     let (tail, args) = guarded(
@@ -29,13 +31,26 @@ pub fn insert<'a>(
             int(epoch),
             int(now.millis()),
             int(expires_at.millis()),
+            text(device.client.as_str()),
+            opt_text(device.user_agent.as_deref()),
+            int(now.millis()),
         ],
         guard,
     );
     db.stmt(
-        &format!("INSERT INTO sessions (id, org_id, kind, subject_id, epoch, created_at, expires_at) {tail}"),
+        &format!(
+            "INSERT INTO sessions (id, org_id, kind, subject_id, epoch, created_at, expires_at, client, user_agent, last_seen_at) {tail}"
+        ),
         &args,
     )
+}
+
+/// What signed in, as a new session records it: a browser or the Mobile App, and the User-Agent
+/// (`sign_ins::stored_user_agent`).
+#[derive(Debug, Clone, Default)]
+pub struct SignInDevice {
+    pub client: SignInClient,
+    pub user_agent: Option<String>,
 }
 
 /// The one statement that ends sessions: the live ones `$which` (a condition, with `?` for each of
@@ -97,6 +112,7 @@ pub struct SessionColumns {
     pub created_at: i64,
     #[serde(flatten)]
     pub maintenance: WindowColumns,
+    pub last_seen_at: Option<i64>,
 }
 
 impl SessionColumns {
@@ -118,7 +134,7 @@ impl SessionColumns {
 macro_rules! session_columns {
     () => {
         "SELECT s.kind, s.org_id, s.subject_id, s.epoch, s.expires_at, s.ended_at, s.end_reason, \
-         o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, \
+         o.slug AS org_slug, o.name AS org_name, o.portal_enabled, o.customer_session_epoch, s.last_seen_at, \
          s.created_at, o.maintenance_starts_at, o.maintenance_ends_at, o.maintenance_note, "
     };
 }
@@ -323,6 +339,7 @@ macro_rules! live_customer_session {
         )
     };
 }
+pub(crate) use live_customer_session;
 
 /// The guard of `still_live`: binds the session id, then now.
 pub const STILL_LIVE: &str = live_customer_session!("?", "?");

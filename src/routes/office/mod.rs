@@ -15,6 +15,8 @@ mod pages;
 mod passes;
 mod session;
 mod settings;
+// Signed-in devices (issue 27, part B).
+mod sign_ins;
 
 use crate::http::{delete, get, patch, post, put, Router};
 
@@ -71,4 +73,7 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/families/:family_id/passes"), post(passes::sell))
         .route(at!("/passes/:pass_id"), patch(passes::edit))
         .route(at!("/passes/:pass_id/redeem"), post(passes::redeem))
+        // Signed-in devices (issue 27, part B).
+        .route(at!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
+        .route(at!("/me/sessions/:session_id"), delete(sign_ins::end_one))
 }

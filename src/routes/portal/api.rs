@@ -12,6 +12,7 @@ use crate::store::sessions::{self, EnterableFamily};
 use portal_core::access::{Permissions, Requester};
 use portal_core::email::EmailAddress;
 use portal_core::ids::FamilyId;
+use portal_core::sign_ins::SignInClient;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -21,6 +22,9 @@ pub struct Credentials {
     password: String,
     /// Which of the person's families to enter (the first by name when absent).
     family_id: Option<String>,
+    /// `"app"`: the Mobile App, which gets a refresh token and a 15-minute access token.
+    #[serde(default)]
+    client: SignInClient,
 }
 
 pub async fn sign_in(
@@ -30,7 +34,7 @@ pub async fn sign_in(
     SignInJson(body): SignInJson<Credentials>,
 ) -> ApiResult<Response> {
     let email = EmailAddress::parse(&body.email)?;
-    let signed_in = sign_in::guardian(&app, &org_slug, &client, &email, &body.password, body.family_id.as_deref()).await?;
+    let signed_in = sign_in::guardian(&app, &org_slug, &client, &email, &body.password, body.family_id.as_deref(), body.client).await?;
     session_response(&app, &signed_in.org_id, &signed_in.guardian_id, &signed_in.session, Some(&signed_in.families)).await
 }
 
@@ -40,7 +44,7 @@ pub struct FamilyForm {
 }
 
 /// The Family Switcher: a session in another of the person's families, this one ended.
-pub async fn switch_family(app: Rc<App>, me: Customer, Json(body): Json<FamilyForm>) -> ApiResult<Response> {
+pub async fn switch_family(app: Rc<App>, me: Customer, client: Client, Json(body): Json<FamilyForm>) -> ApiResult<Response> {
     let switched: GuardianSignedIn = sign_in::switch_family(
         &app,
         &me.org.id,
@@ -49,6 +53,7 @@ pub async fn switch_family(app: Rc<App>, me: Customer, Json(body): Json<FamilyFo
         &me.person_id,
         &me.session_id,
         &body.family_id,
+        &client,
     )
     .await?;
     session_response(&app, &switched.org_id, &switched.guardian_id, &switched.session, Some(&switched.families)).await
@@ -57,9 +62,14 @@ pub async fn switch_family(app: Rc<App>, me: Customer, Json(body): Json<FamilyFo
 /// The answer of a sign-in, a family switch or an accepted invitation. Field order is the API's.
 #[derive(Serialize)]
 struct SessionAnswer<'a> {
+    /// The Mobile App's: seconds its access token lives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in: Option<i64>,
     families: Vec<FamilyChoice>,
     family_id: FamilyId,
     guardian: GuardianView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
     token: &'a str,
 }
 
@@ -85,12 +95,16 @@ pub async fn session_response(
         (None, None) => &[][..],
     };
     let answer = SessionAnswer {
+        expires_in: session.app.as_ref().map(|a| a.expires_in),
         families: family_choices(enterable, &me.family_id),
         family_id: FamilyId(me.family_id.clone()),
         guardian: GuardianView::of(&me, &Requester::Guardian(me.facts()), app.now()),
+        refresh_token: session.app.as_ref().map(|a| a.refresh_token.as_str()),
         token: &session.token,
     };
-    signed_in_answer(&answer, &session.cookies())
+    // The Mobile App keeps its tokens itself: no cookie.
+    let cookies = if session.app.is_some() { vec![] } else { session.cookies() };
+    signed_in_answer(&answer, &cookies)
 }
 
 pub async fn sign_out(app: Rc<App>, me: Customer) -> ApiResult<Response> {

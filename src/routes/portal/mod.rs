@@ -15,6 +15,8 @@ mod payments;
 mod students;
 // Your Student(s) part B.
 mod passes;
+// Signed-in devices and the Mobile App's refresh (issue 27, part B).
+mod sign_ins;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -74,6 +76,10 @@ pub fn routes(router: Router) -> Router {
         // Your Student(s) part B: passes.
         .route(api!("/passes"), get(passes::list))
         .route(api!("/passes/:pass_id/redeem"), post(passes::redeem))
+        // Signed-in devices and the Mobile App's refresh (issue 27, part B).
+        .route(api!("/session/refresh"), post(sign_ins::refresh))
+        .route(api!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
+        .route(api!("/me/sessions/:session_id"), delete(sign_ins::end_one))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -7,7 +7,7 @@ use crate::http::{cleared_cookie, page, see_other, FromRequest, RequestParts, Re
 use crate::routes::pages::assets::{OFFICE_STYLESHEET, STYLESHEET};
 use crate::routes::pages::form::Errors;
 use askama::Template;
-use portal_core::session::{ENDED_SIGNED_OUT, ENDED_STAFF_REMOVED};
+use portal_core::session::{ENDED_ELSEWHERE, ENDED_SIGNED_OUT, ENDED_STAFF_REMOVED};
 
 /// The parts of the Office Portal the navigation names, in its order.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -134,6 +134,10 @@ crate::routes::pages::flash::flashes! {
     PassSold = "pass-sold" => "The pass has been sold.",
     PassActivated = "pass-activated" => "The pass is active again.",
     PassDeactivated = "pass-deactivated" => "The pass is no longer active: it takes no redemptions.",
+    // Signed-in devices (devices.rs; issue 27, part B)
+    DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
+    OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
+    EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
 }
 
 impl Flash {

@@ -23,6 +23,8 @@ mod sign_in;
 mod students;
 // Your Student(s) part B.
 mod passes;
+// Signed-in devices (issue 27, part B).
+mod devices;
 
 use crate::http::Router;
 
@@ -43,7 +45,8 @@ pub fn routes(router: Router) -> Router {
     let router = attendance::routes(router); // stu-a
     let router = absences::routes(router); // stu-a
     let router = ledger::routes(router);
-    passes::routes(router)
+    let router = passes::routes(router);
+    devices::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.

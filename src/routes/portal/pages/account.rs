@@ -20,6 +20,8 @@ use crate::commands::contact_points::{contact_info, ContactSection};
 use portal_core::contact::Editor;
 use crate::commands::links::change_password as change_login_password;
 use crate::commands::sign_in;
+use crate::commands::sign_ins::{self, Owner, SignIns, SignInView};
+use portal_core::time::Timestamp;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{get, post, Router, see_other, Customer, Form, OrgSlug, Path, Query, Response};
 use crate::store::families::{self as family_store, ContactChange, GuardianRow};
@@ -109,6 +111,19 @@ pub struct AccountPage {
     records: crate::commands::student_records::StudentRecords,
     /// Your Student(s)' Passes (None: not shown by this organization).
     passes: Option<PassesSection>,
+    sign_ins: Vec<SignInLine>,
+}
+
+/// A signed-in device on Login/Security, with its times as people read them.
+pub struct SignInLine {
+    pub view: SignInView,
+    pub began: String,
+    pub last_used: String,
+}
+
+fn sign_in_lines(sign_ins: SignIns) -> Vec<SignInLine> {
+    let readable = |at: &str| Timestamp::parse_rfc3339(at).map(|t| t.to_datetime().format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+    sign_ins.sessions.into_iter().map(|view| SignInLine { began: readable(&view.created_at), last_used: readable(&view.last_seen_at), view }).collect()
 }
 
 impl AccountPage {
@@ -144,6 +159,7 @@ pub async fn account(
         records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
         location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
         passes: passes_section(&app, &me.family(), &me.options).await?,
+        sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
     };
     respond(200, &page, &chrome)
 }
@@ -155,10 +171,11 @@ pub struct FamilyForm {
 }
 
 /// The Family Switcher: a session in the chosen family (this one ends), then its My Account.
-pub async fn switch_family(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Form(form): Form<FamilyForm>) -> ApiResult<Response> {
+pub async fn switch_family(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, client: Client, Form(form): Form<FamilyForm>) -> ApiResult<Response> {
     let (me, _) = signed_in!(org, me, None);
     let switched =
-        sign_in::switch_family(&app, &me.org.id, &me.org.slug, me.session_epoch, &me.person_id, &me.session_id, &form.family_id).await?;
+        sign_in::switch_family(&app, &me.org.id, &me.org.slug, me.session_epoch, &me.person_id, &me.session_id, &form.family_id, &client)
+            .await?;
     see_other(&format!("/portal/{org}/account"), &[switched.session.cookie(), Flash::FamilySwitched.cookie(&org)])
 }
 

@@ -13,7 +13,7 @@ use askama::Template;
 use portal_core::maintenance::MaintenanceWindow;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::time::Timestamp;
-use portal_core::session::{ENDED_ACCESS, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
+use portal_core::session::{ENDED_ACCESS, ENDED_ELSEWHERE, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
 
 /// The page's frame: whose portal it is, a message carried over a redirect, whether to offer
 /// "Sign out", whether the page shows errors (its title then starts with "Error:").
@@ -120,6 +120,10 @@ crate::routes::pages::flash::flashes! {
     AbsenceCancelled = "absence-cancelled" => "The future absence has been cancelled.",
     // Your Student(s) part B.
     PunchRedeemed = "punch-redeemed" => "A punch has been redeemed: the student has a place in the class that day.",
+    // Signed-in devices (issue 27, part B)
+    DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
+    OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
+    EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
 }
 
 impl Flash {

@@ -22,6 +22,8 @@ mod sign_in;
 mod students;
 // Your Student(s) part B.
 mod passes;
+// Signed-in devices (issue 27, part B).
+mod devices;
 
 use crate::http::Router;
 
@@ -42,5 +44,6 @@ pub fn routes(router: Router) -> Router {
     // Locations, attendance, future absences, evaluations (stu-a)
     let router = location::routes(router);
     let router = absences::routes(router);
-    passes::routes(router)
+    let router = passes::routes(router);
+    devices::routes(router)
 }

@@ -12,6 +12,7 @@ use crate::http::{get, post, Router,
 };
 use crate::store::sessions;
 use askama::Template;
+use portal_core::sign_ins::SignInClient;
 use serde::Deserialize;
 use std::rc::Rc;
 
@@ -60,7 +61,7 @@ pub async fn sign_in(
     let mut retry_after = None;
     if let Some(email) = sign_in_fields(&mut errors, &form.email, &form.password) {
         // No family named: the person's first family; the Family Switcher moves them on.
-        match sign_in::guardian(&app, &org, &client, &email, &form.password, None).await {
+        match sign_in::guardian(&app, &org, &client, &email, &form.password, None, SignInClient::Browser).await {
             Ok(signed_in) => return see_other(&format!("/portal/{org}/account"), &signed_in.session.cookies()),
             Err(e) => retry_after = sign_in_refusal(&mut errors, e)?,
         }
