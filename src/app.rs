@@ -34,6 +34,9 @@ pub struct App {
     pub db: Db,
     /// The organization's id as the directory has it, once the request's organization is known.
     pub org_id: Option<String>,
+    /// The organization is moving to another database (its writes are refused): nothing may
+    /// change its rows, not even a session's last use, or the move's verification would fail.
+    pub moving: bool,
     pub config: Rc<Config>,
     /// The time of the request, read at its first use (a request that needs none never asks).
     now: OnceCell<Timestamp>,
@@ -61,7 +64,7 @@ impl App {
     pub fn new(env: Env) -> ApiResult<Self> {
         let config = config(&env)?;
         let db = Db::new(env.clone(), config.first_database());
-        Ok(App { env, db, org_id: None, config, now: OnceCell::new(), ctx: None })
+        Ok(App { env, db, org_id: None, moving: false, config, now: OnceCell::new(), ctx: None })
     }
 
     /// The tenant database bound as `name`; an unknown name is an internal error (the directory
@@ -94,6 +97,7 @@ impl App {
             env: self.env.clone(),
             db: Db::new(self.env.clone(), binding),
             org_id: None,
+            moving: false,
             config: self.config.clone(),
             now: self.now.clone(),
             ctx: None,

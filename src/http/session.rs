@@ -220,7 +220,11 @@ impl FromRequest for Customer {
 }
 
 /// Records that a session was used now, at most once a minute (the list of signed-in devices).
+/// Not while the organization moves: its rows must stay as the move copied them.
 async fn touch(app: &App, session_id: &str, last_seen_at: Option<i64>) -> ApiResult<()> {
+    if app.moving {
+        return Ok(());
+    }
     let now = app.now();
     if last_seen_is_stale(last_seen_at.map(Timestamp), now) {
         sign_ins::touch(&app.db, session_id, now, now.plus_seconds(-LAST_SEEN_EVERY_SECONDS)).await?;

@@ -140,6 +140,7 @@ async fn use_organizations_database(app: &mut App, method: &str, path: &str) -> 
         }
         let binding = app.database(&placement.database)?.clone();
         app.use_database(&binding, placement.org_id);
+        app.moving = placement.moving;
     }
     Ok(())
 }
