@@ -44,6 +44,8 @@ CREATE TABLE contact_addresses (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX contact_addresses_family ON contact_addresses(family_id, guardian_id);
+-- A guardian's values (and the foreign key check when a guardian is deleted).
+CREATE INDEX contact_addresses_owner ON contact_addresses(guardian_id);
 
 -- The guardian's own `email` is their login e-mail, listed here with is_login = 1 (one per
 -- guardian) and kept equal to it by the triggers below.
@@ -60,6 +62,7 @@ CREATE TABLE contact_emails (
   CHECK (is_login = 0 OR guardian_id IS NOT NULL)
 );
 CREATE INDEX contact_emails_family ON contact_emails(family_id, guardian_id);
+CREATE INDEX contact_emails_owner ON contact_emails(guardian_id);
 CREATE UNIQUE INDEX contact_emails_login ON contact_emails(guardian_id) WHERE is_login = 1;
 
 -- The guardian's own `phone` is their first phone (is_guardian_phone = 1), kept equal likewise.
@@ -77,6 +80,7 @@ CREATE TABLE contact_phones (
   CHECK (is_guardian_phone = 0 OR guardian_id IS NOT NULL)
 );
 CREATE INDEX contact_phones_family ON contact_phones(family_id, guardian_id);
+CREATE INDEX contact_phones_owner ON contact_phones(guardian_id);
 CREATE UNIQUE INDEX contact_phones_guardian ON contact_phones(guardian_id) WHERE is_guardian_phone = 1;
 
 -- Today's values, every one of them: each guardian's e-mail becomes their login e-mail entry and
