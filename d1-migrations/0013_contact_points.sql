@@ -44,6 +44,8 @@ CREATE TABLE contact_addresses (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX contact_addresses_family ON contact_addresses(family_id, guardian_id);
+-- A guardian's values (and the foreign key check when a guardian is deleted).
+CREATE INDEX contact_addresses_owner ON contact_addresses(guardian_id);
 
 -- The guardian's own `email` is their login e-mail, listed here with is_login = 1 (one per
 -- guardian) and kept equal to it by the triggers below.
@@ -60,6 +62,7 @@ CREATE TABLE contact_emails (
   CHECK (is_login = 0 OR guardian_id IS NOT NULL)
 );
 CREATE INDEX contact_emails_family ON contact_emails(family_id, guardian_id);
+CREATE INDEX contact_emails_owner ON contact_emails(guardian_id);
 CREATE UNIQUE INDEX contact_emails_login ON contact_emails(guardian_id) WHERE is_login = 1;
 
 -- The guardian's own `phone` is their first phone (is_guardian_phone = 1), kept equal likewise.
@@ -77,6 +80,7 @@ CREATE TABLE contact_phones (
   CHECK (is_guardian_phone = 0 OR guardian_id IS NOT NULL)
 );
 CREATE INDEX contact_phones_family ON contact_phones(family_id, guardian_id);
+CREATE INDEX contact_phones_owner ON contact_phones(guardian_id);
 CREATE UNIQUE INDEX contact_phones_guardian ON contact_phones(guardian_id) WHERE is_guardian_phone = 1;
 
 -- Today's values, every one of them: each guardian's e-mail becomes their login e-mail entry and
@@ -96,15 +100,15 @@ CREATE TRIGGER guardians_contact_email_update AFTER UPDATE OF email ON guardians
   DELETE FROM contact_emails WHERE guardian_id = NEW.id AND is_login = 1 AND NEW.email IS NULL; UPDATE contact_emails SET email = NEW.email, updated_at = NEW.updated_at WHERE guardian_id = NEW.id AND is_login = 1; INSERT INTO contact_emails (id, org_id, family_id, guardian_id, email, is_login, subscribed, created_at, updated_at) SELECT 'eml_' || NEW.id, NEW.org_id, NEW.family_id, NEW.id, NEW.email, 1, 1, NEW.updated_at, NEW.updated_at WHERE NEW.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contact_emails WHERE guardian_id = NEW.id AND is_login = 1); END;
 CREATE TRIGGER guardians_contact_phone_update AFTER UPDATE OF phone ON guardians WHEN NEW.phone IS NOT OLD.phone BEGIN
   DELETE FROM contact_phones WHERE guardian_id = NEW.id AND is_guardian_phone = 1 AND NEW.phone IS NULL; UPDATE contact_phones SET number = NEW.phone, updated_at = NEW.updated_at WHERE guardian_id = NEW.id AND is_guardian_phone = 1; INSERT INTO contact_phones (id, org_id, family_id, guardian_id, number, kind, sms_subscribed, is_guardian_phone, created_at, updated_at) SELECT 'tel_' || NEW.id, NEW.org_id, NEW.family_id, NEW.id, NEW.phone, 'mobile', 1, 1, NEW.updated_at, NEW.updated_at WHERE NEW.phone IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contact_phones WHERE guardian_id = NEW.id AND is_guardian_phone = 1); END;
+-- A guardian moved to another family takes their values; when the move is a merge (the old family
+-- now merged into the new one), the old family's Unassigned values come along too. (Not a trigger
+-- on `families`: the merge counts the rows its first statement changes, and D1 counts a trigger's.)
 CREATE TRIGGER guardians_contact_points_family AFTER UPDATE OF family_id ON guardians WHEN NEW.family_id IS NOT OLD.family_id BEGIN
-  UPDATE contact_addresses SET family_id = NEW.family_id WHERE guardian_id = NEW.id; UPDATE contact_emails SET family_id = NEW.family_id WHERE guardian_id = NEW.id; UPDATE contact_phones SET family_id = NEW.family_id WHERE guardian_id = NEW.id; END;
+  UPDATE contact_addresses SET family_id = NEW.family_id WHERE guardian_id = NEW.id OR (guardian_id IS NULL AND family_id = OLD.family_id AND EXISTS (SELECT 1 FROM families WHERE id = OLD.family_id AND merged_into_id = NEW.family_id)); UPDATE contact_emails SET family_id = NEW.family_id WHERE guardian_id = NEW.id OR (guardian_id IS NULL AND family_id = OLD.family_id AND EXISTS (SELECT 1 FROM families WHERE id = OLD.family_id AND merged_into_id = NEW.family_id)); UPDATE contact_phones SET family_id = NEW.family_id WHERE guardian_id = NEW.id OR (guardian_id IS NULL AND family_id = OLD.family_id AND EXISTS (SELECT 1 FROM families WHERE id = OLD.family_id AND merged_into_id = NEW.family_id)); END;
 -- A guardian folded into another by a merge is deleted: their login e-mail and phone go with
 -- them, their other values stay with the family as Unassigned.
 CREATE TRIGGER guardians_contact_points_delete BEFORE DELETE ON guardians BEGIN
   DELETE FROM contact_emails WHERE guardian_id = OLD.id AND is_login = 1; DELETE FROM contact_phones WHERE guardian_id = OLD.id AND is_guardian_phone = 1; UPDATE contact_addresses SET guardian_id = NULL WHERE guardian_id = OLD.id; UPDATE contact_emails SET guardian_id = NULL WHERE guardian_id = OLD.id; UPDATE contact_phones SET guardian_id = NULL WHERE guardian_id = OLD.id; END;
--- A merged family's Unassigned values join the family it was merged into.
-CREATE TRIGGER families_contact_points_merged AFTER UPDATE OF merged_into_id ON families WHEN NEW.merged_into_id IS NOT NULL BEGIN
-  UPDATE contact_addresses SET family_id = NEW.merged_into_id WHERE family_id = NEW.id; UPDATE contact_emails SET family_id = NEW.merged_into_id WHERE family_id = NEW.id; UPDATE contact_phones SET family_id = NEW.merged_into_id WHERE family_id = NEW.id; END;
 -- And the other way: a guardian's first phone edited, deleted or given to someone else in the
 -- list changes (or clears) the guardian's `phone`.
 CREATE TRIGGER contact_phones_guardian_number AFTER UPDATE OF number ON contact_phones WHEN NEW.is_guardian_phone = 1 BEGIN

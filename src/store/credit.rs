@@ -1,7 +1,7 @@
 //! Apply Credit's one statement: the amount is checked against the ledger inside the insert, so
 //! that two clicks racing each other apply the credit once.
 
-use super::payments::ledger_sums;
+use super::payments::{ledger_sum_columns, ledger_sums};
 use super::{guarded_update, int, opt_text, text, Db, Guard};
 use crate::error::ApiResult;
 use portal_core::audit::Actor;

@@ -275,28 +275,28 @@ pub fn insert_entry(db: &Db, e: &NewEntry<'_>, now: Timestamp) -> ApiResult<D1Pr
 
 /// The ledger's sums per kind (`portal_core::credit::LedgerSums`) as one row's columns: the balance
 /// reads them, and Apply Credit's guard works out what may be applied from them inside its insert.
-macro_rules! ledger_sums {
-    ($family:literal) => {
-        concat!(
-            "SELECT COALESCE(SUM(CASE WHEN kind IN ('charge', 'refund') THEN amount_cents END), 0) AS owed, \
-               COALESCE(SUM(CASE WHEN kind = 'payment' THEN amount_cents END), 0) AS paid, \
-               COALESCE(SUM(CASE WHEN kind = 'credit' THEN amount_cents END), 0) AS credited, \
-               COALESCE(SUM(CASE WHEN kind = 'credit_applied' THEN amount_cents END), 0) AS applied \
-             FROM ledger_entries WHERE family_id = ",
-            $family
-        )
+macro_rules! ledger_sum_columns {
+    () => {
+        "COALESCE(SUM(CASE WHEN kind IN ('charge', 'refund') THEN amount_cents END), 0) AS owed, \
+         COALESCE(SUM(CASE WHEN kind = 'payment' THEN amount_cents END), 0) AS paid, \
+         COALESCE(SUM(CASE WHEN kind = 'credit' THEN amount_cents END), 0) AS credited, \
+         COALESCE(SUM(CASE WHEN kind = 'credit_applied' THEN amount_cents END), 0) AS applied"
     };
 }
-pub(crate) use ledger_sums;
+macro_rules! ledger_sums {
+    ($family:literal) => {
+        concat!("SELECT ", ledger_sum_columns!(), " FROM ledger_entries WHERE family_id = ", $family)
+    };
+}
+pub(crate) use {ledger_sum_columns, ledger_sums};
 
 pub const BALANCE: &str = concat!(
-    "SELECT sums.*, \
-       (SELECT amount_cents FROM ledger_entries WHERE family_id = ?1 AND kind = 'payment' ORDER BY at DESC LIMIT 1) \
+    "SELECT ",
+    ledger_sum_columns!(),
+    ", (SELECT amount_cents FROM ledger_entries WHERE family_id = ?1 AND kind = 'payment' ORDER BY at DESC LIMIT 1) \
           AS last_payment_cents, \
        (SELECT MAX(at) FROM ledger_entries WHERE family_id = ?1 AND kind = 'payment') AS last_payment_at \
-     FROM (",
-    ledger_sums!("?1"),
-    ") AS sums"
+     FROM ledger_entries WHERE family_id = ?1"
 );
 
 #[derive(Debug, Default, Deserialize)]

@@ -114,6 +114,19 @@ test('every guardian e-mail and phone becomes a contact point; the ledger and ev
   await db.prepare("INSERT INTO contact_emails (id, org_id, family_id, guardian_id, email, created_at, updated_at) VALUES ('eml_x', 'org_1', 'fam_1', 'gdn_dee', 'dee@work.test', 1, 1)").run();
   await db.prepare("DELETE FROM guardians WHERE id = 'gdn_dee'").run();
   assert.equal((await db.prepare("SELECT guardian_id FROM contact_emails WHERE id = 'eml_x'").first()).guardian_id, null);
+  // A merge: the merged family's guardians and its Unassigned values join the family kept.
+  await db.batch([
+    "INSERT INTO families (id, org_id, name, primary_guardian_id, created_at, updated_at) VALUES ('fam_2', 'org_1', 'Park', 'gdn_pia', 1, 1)",
+    "INSERT INTO guardians (id, org_id, family_id, first_name, last_name, email, created_at, updated_at) VALUES ('gdn_pia', 'org_1', 'fam_2', 'Pia', 'Park', 'pia@m.test', 9, 9)",
+    "INSERT INTO contact_phones (id, org_id, family_id, number, created_at, updated_at) VALUES ('tel_home', 'org_1', 'fam_2', '+15550133', 1, 1)",
+  ].map((s) => db.prepare(s)));
+  const merge = await db.batch([
+    "UPDATE families SET status = 'merged', merged_into_id = 'fam_1' WHERE id = 'fam_2'",
+    "UPDATE guardians SET family_id = 'fam_1' WHERE family_id = 'fam_2'",
+  ].map((s) => db.prepare(s)));
+  assert.equal(merge[0].meta.changes, 1, 'the merge counts its families row alone');
+  const moved = (await db.prepare("SELECT id, family_id FROM contact_phones WHERE id = 'tel_home' UNION ALL SELECT id, family_id FROM contact_emails WHERE guardian_id = 'gdn_pia'").all()).results;
+  assert.deepEqual(moved.map((r) => r.family_id), ['fam_1', 'fam_1']);
   await assert.rejects(
     db.prepare("INSERT INTO ledger_entries (id, org_id, family_id, kind, amount_cents, description, at, posted_by_kind, posted_by_label) VALUES ('led_x', 'org_1', 'fam_1', 'gift', 1, 'x', 1, 's', 's')").run(),
     /CHECK/,
