@@ -20,6 +20,10 @@ enum Owner {
     ImportJob,
     /// Sign-in throttle keys name the organization's slug (`portal_core::throttle`).
     ThrottleKey,
+    /// Through the future absence it belongs to (`absence_id`).
+    Absence,
+    /// Through the sign-in it keeps alive (`session_id`).
+    Session,
 }
 
 impl Owner {
@@ -30,6 +34,8 @@ impl Owner {
             Owner::OrgId => "org_id = ?1",
             Owner::Outbox => "outbox_id IN (SELECT id FROM outbox WHERE org_id = ?1)",
             Owner::ImportJob => "job_id IN (SELECT id FROM import_jobs WHERE org_id = ?1)",
+            Owner::Absence => "absence_id IN (SELECT id FROM absences WHERE org_id = ?1)",
+            Owner::Session => "session_id IN (SELECT id FROM sessions WHERE org_id = ?1)",
             Owner::ThrottleKey => {
                 "(key GLOB 'staff:' || ?2 || ':*' OR key GLOB 'guardian:' || ?2 || ':*' \
                  OR key GLOB 'addr:staff:' || ?2 || ':*' OR key GLOB 'addr:guardian:' || ?2 || ':*')"
@@ -57,6 +63,7 @@ pub const ORGANIZATION_TABLES: &[OrganizationTable] = &[
     table("organizations", "id", Owner::Itself),
     table("staff_users", "id", Owner::OrgId),
     table("sessions", "id", Owner::OrgId),
+    table("refresh_tokens", "token_hash", Owner::Session),
     table("login_throttle", "key", Owner::ThrottleKey),
     table("audit_log", "id", Owner::OrgId),
     table("outbox", "id", Owner::OrgId),
@@ -64,6 +71,9 @@ pub const ORGANIZATION_TABLES: &[OrganizationTable] = &[
     table("people", "id", Owner::OrgId),
     table("families", "id", Owner::OrgId),
     table("guardians", "id", Owner::OrgId),
+    table("contact_addresses", "id", Owner::OrgId),
+    table("contact_emails", "id", Owner::OrgId),
+    table("contact_phones", "id", Owner::OrgId),
     table("invitations", "id", Owner::OrgId),
     table("password_resets", "id", Owner::OrgId),
     table("payment_methods", "id", Owner::OrgId),
@@ -79,6 +89,11 @@ pub const ORGANIZATION_TABLES: &[OrganizationTable] = &[
     table("students", "id", Owner::OrgId),
     table("enrollments", "id", Owner::OrgId),
     table("enrollment_requests", "id", Owner::OrgId),
+    table("attendance", "id", Owner::OrgId),
+    table("absences", "id", Owner::OrgId),
+    table("absence_meetings", "absence_id, class_id, date", Owner::Absence),
+    table("evaluations", "id", Owner::OrgId),
+    table("passes", "id", Owner::OrgId),
 ];
 
 /// A row as D1 gives it, with its rowid (the cursor of a copy or a verification; each database
