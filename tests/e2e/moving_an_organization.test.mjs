@@ -95,6 +95,14 @@ async function seedEveryTable(db, org, familyId, guardianId) {
     `INSERT INTO students (id, org_id, family_id, first_name, last_name, birth_date, created_at, updated_at) VALUES ('stu_mv_${o}', '${o}', '${familyId}', 'Kid', 'Lee', '2018-01-01', 1, 1)`,
     `INSERT INTO enrollments (id, org_id, family_id, student_id, class_id, status, enrolled_at, enrolled_by_kind, enrolled_by_label) VALUES ('enr_mv_${o}', '${o}', '${familyId}', 'stu_mv_${o}', 'cls_mv_${o}', 'active', 1, 'staff', 'Owner')`,
     `INSERT INTO enrollment_requests (id, org_id, family_id, enrollment_id, kind, requested_by_id, requested_by_label, requested_at) VALUES ('erq_mv_${o}', '${o}', '${familyId}', 'enr_mv_${o}', 'drop', '${guardianId}', 'Ann Lee', 1)`,
+    `INSERT INTO attendance (id, org_id, class_id, date, student_id, enrollment_id, status, marked_at, marked_by_label) VALUES ('att_mv_${o}', '${o}', 'cls_mv_${o}', '2026-01-05', 'stu_mv_${o}', 'enr_mv_${o}', 'present', 1, 'Owner')`,
+    `INSERT INTO absences (id, org_id, student_id, from_at, to_at, reason, first_starts_at, created_at, created_by_label) VALUES ('abs_mv_${o}', '${o}', 'stu_mv_${o}', 1, 2, 'Trip', 1, 1, 'Ann Lee')`,
+    `INSERT INTO absence_meetings (absence_id, class_id, date, starts_at) VALUES ('abs_mv_${o}', 'cls_mv_${o}', '2027-01-04', 1)`,
+    `INSERT INTO evaluations (id, org_id, student_id, class_id, skills, note, evaluated_at, evaluated_by) VALUES ('evl_mv_${o}', '${o}', 'stu_mv_${o}', 'cls_mv_${o}', '[{"name":"Float","level":"passed"}]', 'Good', 1, 'Owner')`,
+    `INSERT INTO passes (id, org_id, family_id, student_id, name, punches_total, punches_used, amount_paid_cents, purchased_at, sold_by_label) VALUES ('pas_mv_${o}', '${o}', '${familyId}', NULL, '10 visits', 10, 1, 9000, 1, 'Owner')`,
+    `INSERT INTO contact_addresses (id, org_id, family_id, guardian_id, line1, city, postal_code, country, created_at, updated_at) VALUES ('adr_mv_${o}', '${o}', '${familyId}', NULL, '1 Main St', 'Springfield', '62701', 'US', 1, 1)`,
+    `INSERT INTO contact_phones (id, org_id, family_id, guardian_id, number, kind, created_at, updated_at) VALUES ('tel_mv_${o}', '${o}', '${familyId}', '${guardianId}', '+15555550100', 'home', 1, 1)`,
+    `INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT 'rt_mv_${o}', id, 1 FROM sessions WHERE org_id = '${o}' LIMIT 1`,
   ];
   await db.batch(statements.map((s) => db.prepare(s)));
 }
