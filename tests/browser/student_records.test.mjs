@@ -88,6 +88,7 @@ for (const width of [1280, 360]) {
     await shot(tab, 'my-account-records', width);
 
     // Create Future Absence By Enrollment, then Cancel.
+    await student.getByText('Future Absences', { exact: false }).first().click();
     await Promise.all([tab.page.waitForNavigation(), tab.page.getByRole('link', { name: 'Create Future Absence By Enrollment for Mia Lee' }).click()]);
     await checkPage(tab, 'Create Future Absence By Enrollment');
     await submit(tab.page, 'Create Future Absence By Enrollment');
@@ -109,6 +110,7 @@ for (const width of [1280, 360]) {
     await checkPage(tab, 'Create Future Absence By Date with errors');
     await shot(tab, 'absence-by-date', width);
     await tab.page.goto(`${portal.base}/portal/${slug}/account`);
+    await shot(tab, 'my-account-absence-listed', width);
 
     // The office's day list shows it, then the family cancels it.
     await office.page.goto(`${portal.base}/office/${slug}/absences?date=2027-03-15`);
