@@ -283,12 +283,15 @@ macro_rules! ledger_sum_columns {
          COALESCE(SUM(CASE WHEN kind = 'credit_applied' THEN amount_cents END), 0) AS applied"
     };
 }
+#[cfg(feature = "http")]
 macro_rules! ledger_sums {
     ($family:literal) => {
         concat!("SELECT ", ledger_sum_columns!(), " FROM ledger_entries WHERE family_id = ", $family)
     };
 }
-pub(crate) use {ledger_sum_columns, ledger_sums};
+pub(crate) use ledger_sum_columns;
+#[cfg(feature = "http")]
+pub(crate) use ledger_sums;
 
 pub const BALANCE: &str = concat!(
     "SELECT ",
