@@ -65,7 +65,7 @@ pub async fn change_switch(app: &App, org: &OrgContext, actor: &Actor, enabled_n
         if enable {
             end_window(app, org, actor, MaintenanceEvent::Ended).await?;
         }
-        settings::set_customer_portal(app, &org, actor, enabled_now, enable).await?;
+        settings::set_customer_portal(app, org, actor, enabled_now, enable).await?;
     }
     if let Some(window) = &change.schedule {
         schedule(app, org, actor, window).await?;

@@ -60,10 +60,8 @@ pub fn end_sessions_begun_before_start(db: &Db, org_id: &str, now: Timestamp) ->
 /// Schedules `window`, replacing any other (`?3` is now).
 pub fn schedule(db: &Db, org_id: &str, change_id: &str, window: &MaintenanceWindow, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
-        &format!(
-            "UPDATE organizations SET maintenance_starts_at = ?4, maintenance_ends_at = ?5, maintenance_note = ?6, maintenance_phase = 'scheduled', \
-               last_change_id = ?2, updated_at = ?3 WHERE id = ?1"
-        ),
+        "UPDATE organizations SET maintenance_starts_at = ?4, maintenance_ends_at = ?5, maintenance_note = ?6, \
+           maintenance_phase = 'scheduled', last_change_id = ?2, updated_at = ?3 WHERE id = ?1",
         &[
             text(org_id),
             text(change_id),
@@ -79,14 +77,12 @@ pub fn schedule(db: &Db, org_id: &str, change_id: &str, window: &MaintenanceWind
 /// portal is back at once). Changes no row when there is no such window.
 pub fn end_now(db: &Db, org_id: &str, change_id: &str, now: Timestamp) -> ApiResult<D1PreparedStatement> {
     db.stmt(
-        &format!(
-            "UPDATE organizations SET maintenance_phase = CASE WHEN maintenance_starts_at <= ?3 THEN 'ended' END, \
-               maintenance_ends_at = CASE WHEN maintenance_starts_at <= ?3 THEN ?3 END, \
-               maintenance_note = CASE WHEN maintenance_starts_at <= ?3 THEN maintenance_note END, \
-               maintenance_starts_at = CASE WHEN maintenance_starts_at <= ?3 THEN maintenance_starts_at END, \
-               last_change_id = ?2, updated_at = ?3 \
-             WHERE id = ?1 AND maintenance_phase IN ('scheduled', 'started') AND maintenance_ends_at > ?3"
-        ),
+        "UPDATE organizations SET maintenance_phase = CASE WHEN maintenance_starts_at <= ?3 THEN 'ended' END, \
+           maintenance_ends_at = CASE WHEN maintenance_starts_at <= ?3 THEN ?3 END, \
+           maintenance_note = CASE WHEN maintenance_starts_at <= ?3 THEN maintenance_note END, \
+           maintenance_starts_at = CASE WHEN maintenance_starts_at <= ?3 THEN maintenance_starts_at END, \
+           last_change_id = ?2, updated_at = ?3 \
+         WHERE id = ?1 AND maintenance_phase IN ('scheduled', 'started') AND maintenance_ends_at > ?3",
         &[text(org_id), text(change_id), int(now.millis())],
     )
 }

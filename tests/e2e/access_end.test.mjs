@@ -75,7 +75,7 @@ test('set, extended and cleared: the secondary sees it on My Account, staff in t
   const history = await portal.request('GET', `${api}/access-history`, { token: fam.primary.token });
   assert.deepEqual(
     history.body.entries.filter((e) => e.action.startsWith('access_end')).map((e) => [e.action, e.actor]),
-    [['access_end_cleared', 'Ann Lee'], ['access_end_set', 'Ann Lee'], ['access_end_set', 'Ann Lee']],
+    [['access_end_cleared', 'Ann Lee (Primary Guardian)'], ['access_end_set', 'Ann Lee (Primary Guardian)'], ['access_end_set', 'Ann Lee (Primary Guardian)']],
   );
 });
 
@@ -111,7 +111,7 @@ test('an end date of today: refused at once, before any cron; the cron then ends
   assert.match(mail.text, /has been revoked/);
   const history = await portal.request('GET', `${api}/access-history`, { token: fam.primary.token });
   const revoked = history.body.entries.find((e) => e.action === 'access_revoked');
-  assert.deepEqual([revoked.actor, revoked.reason], ['Ann Lee', 'access period ended']);
+  assert.deepEqual([revoked.actor, revoked.reason], ['Ann Lee (Primary Guardian)', 'access period ended']);
   // The manual-revoke rule: their saved payment methods are deleted.
   await portal.waitFor(
     async () => (await portal.dbOf(slug).prepare('SELECT COUNT(*) AS n FROM payment_methods WHERE guardian_id = ?').bind(fam.secondary.id).first()).n === 0,
