@@ -63,6 +63,7 @@ fn config(env: &Env) -> ApiResult<Rc<Config>> {
 impl App {
     pub fn new(env: Env) -> ApiResult<Self> {
         let config = config(&env)?;
+        portal_core::time_zone::use_rules(&crate::adapters::time_zone::INTL);
         let db = Db::new(env.clone(), config.first_database());
         Ok(App { env, db, org_id: None, moving: false, config, now: OnceCell::new(), ctx: None })
     }

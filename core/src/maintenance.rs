@@ -84,8 +84,7 @@ pub fn parse_schedule(starts_at: &str, ends_at: &str, note: Option<&str>, now: T
 
 /// A window's time as the organization's clock reads it (the Office form types and shows these).
 pub fn local_time(tz: &OrgTimeZone, t: Timestamp) -> NaiveDateTime {
-    let zone: chrono_tz::Tz = tz.name().parse().unwrap_or(chrono_tz::Tz::UTC);
-    t.to_datetime().with_timezone(&zone).naive_local()
+    tz.local(t.to_datetime())
 }
 
 /// A wall-clock time typed in the organization's zone, as an instant.

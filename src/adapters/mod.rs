@@ -8,3 +8,4 @@ pub mod gateway;
 #[cfg(feature = "jobs")]
 pub mod mail;
 pub mod switch;
+pub mod time_zone;
