@@ -26,6 +26,8 @@ const OWNED = {
   dev_mailbox: ['outbox_id IN (SELECT id FROM outbox WHERE org_id = ?1)', 'id'],
   import_chunks: ['job_id IN (SELECT id FROM import_jobs WHERE org_id = ?1)', 'job_id, chunk'],
   import_results: ['job_id IN (SELECT id FROM import_jobs WHERE org_id = ?1)', 'job_id, line'],
+  absence_meetings: ['absence_id IN (SELECT id FROM absences WHERE org_id = ?1)', 'absence_id, class_id, date'],
+  refresh_tokens: ['session_id IN (SELECT id FROM sessions WHERE org_id = ?1)', 'token_hash'],
 };
 const owned = (table) => OWNED[table] ?? ['org_id = ?1', 'id'];
 
