@@ -33,6 +33,7 @@ pub mod sessions;
 pub mod sign_ins;
 pub mod staff;
 pub mod throttle;
+pub mod window;
 // Attendance, future absences, evaluations (stu-a)
 #[cfg(feature = "http")]
 pub mod evaluations;

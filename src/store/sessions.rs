@@ -1,4 +1,4 @@
-use super::maintenance::WindowColumns;
+use super::window::WindowColumns;
 use super::{bool_from_int, changes, guarded, guarded_update, int, opt_text, text, Arg, Db, Guard};
 use portal_core::sign_ins::SignInClient;
 use crate::error::ApiResult;
