@@ -21,21 +21,28 @@ const progress = (s) => process.stderr.write(`${s}\n`);
 
 async function start() {
   const options = workerOptions();
-  const [http] = options.workers;
+  const [http, , office] = options.workers;
   const counter = readFileSync(`${ROOT}bench/peer/count-d1.js`, 'utf8');
-  const dir = `${ROOT}build/http`;
-  const counted = {
-    ...http,
-    name: 'portal-access-counted',
+  // Counted copies of the http Worker and of the office Worker it hands the Office Portal on to.
+  const countedCopy = (worker, name, dir) => ({
+    ...worker,
+    name,
     cronTriggers: [],
     modules: [
       { type: 'ESModule', path: `${dir}/__counted.js`, contents: "import worker from './index.js';\nimport { counting } from './__count_d1.js';\nexport default counting(worker);\n" },
       { type: 'ESModule', path: `${dir}/__count_d1.js`, contents: counter },
-      ...http.modules,
+      ...worker.modules,
     ],
+  });
+  const counted = {
+    ...countedCopy(http, 'portal-access-counted', `${ROOT}build/http`),
+    serviceBindings: { OFFICE: 'portal-access-counted-office' },
     routes: [`${COUNTED_HOST}/*`],
   };
-  const mf = new Miniflare(convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [...options.workers, counted] }));
+  const countedOffice = countedCopy(office, 'portal-access-counted-office', `${ROOT}build/office`);
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [...options.workers, counted, countedOffice] }),
+  );
   const base = (await mf.ready).toString().replace(/\/$/, '');
   return { portal: await openPortal(mf), base };
 }

@@ -72,7 +72,7 @@ function bundlePeer() {
 
 async function start() {
   const options = workerOptions();
-  const [http, jobs] = options.workers;
+  const [http, jobs, office] = options.workers;
   http.routes = [`${HOSTS.rust}/*`];
   const befores = Object.entries(BEFORES).map(([label, dir]) => ({
     ...http,
@@ -113,11 +113,13 @@ async function start() {
     routes: [`${HOSTS[name]}/*`],
   });
   const counted = [
-    countedCopy(http, COUNTED.rust, `${ROOT}build/http`, 'index.js'),
+    // The http Worker hands the Office Portal's requests on to a counted copy of the office Worker.
+    { ...countedCopy(http, COUNTED.rust, `${ROOT}build/http`, 'index.js'), serviceBindings: { OFFICE: `${COUNTED.rust}-office` } },
+    { ...countedCopy(office, `${COUNTED.rust}-office`, `${ROOT}build/office`, 'index.js'), routes: [] },
     countedCopy(peer, COUNTED.peer, OUT.replace(/\/$/, ''), 'peer.js'),
   ];
   const mf = new Miniflare(
-    convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, peer, ...befores, ...counted] }),
+    convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [http, jobs, office, peer, ...befores, ...counted] }),
   );
   const base = (await mf.ready).toString().replace(/\/$/, '');
   const portal = await openPortal(mf);

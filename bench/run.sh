@@ -32,7 +32,8 @@ if [ "${BENCH_PEER:-0}" = only ]; then
 fi
 upload() { wrangler deploy --dry-run -c "$1" --outdir "dist/${1%.toml}" 2>&1 | grep -o 'Total Upload: .*' || true; }
 say "measuring the uploads (wrangler deploy --dry-run)"
-BENCH_UPLOAD="$(upload wrangler.toml)" BENCH_UPLOAD_JOBS="$(upload wrangler.jobs.toml)" node bench/bench.mjs
+BENCH_UPLOAD="$(upload wrangler.toml)" BENCH_UPLOAD_OFFICE="$(upload wrangler.office.toml)" BENCH_UPLOAD_JOBS="$(upload wrangler.jobs.toml)" \
+  node bench/bench.mjs
 node bench/sign_in.mjs
 if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/import.mjs; node bench/enrollments.mjs; node bench/pages.mjs; fi
 if [ "${BENCH_PEER:-0}" = 1 ]; then node bench/peer.mjs; fi

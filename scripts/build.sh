@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Builds the two Workers of this crate: build/http (requests and the cron, feature `http`) and
-# build/jobs (the queue consumer, feature `jobs`), each an index.js + index_bg.wasm.
-# `build.sh http` or `build.sh jobs` builds one; wrangler runs it that way as each config's [build].
+# Builds the three Workers of this crate, each an index.js + index_bg.wasm: build/http (the Customer
+# Portal, the platform and the cron, feature `portal`), build/office (the Office Portal, feature
+# `office`) and build/jobs (the queue consumer, feature `jobs`).
+# `build.sh http`, `build.sh office` or `build.sh jobs` builds one; wrangler runs it that way as
+# each config's [build].
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
 workers=("$@")
-[ ${#workers[@]} -gt 0 ] || workers=(http jobs)
+[ ${#workers[@]} -gt 0 ] || workers=(http office jobs)
 for worker in "${workers[@]}"; do
-  case "$worker" in http | jobs) ;; *) say "unknown worker $worker (http or jobs)"; exit 2 ;; esac
-  worker-build --release --out-dir "build/$worker" . --no-default-features --features "$worker"
+  case "$worker" in
+    http) features=portal ;;
+    office | jobs) features="$worker" ;;
+    *) say "unknown worker $worker (http, office or jobs)"; exit 2 ;;
+  esac
+  worker-build --release --out-dir "build/$worker" . --no-default-features --features "$features"
   out="build/$worker"
   # Our entry (src/entry.js: the handlers without worker-build's per-request proxies) bundled with
   # the generated glue, still as index.js beside index_bg.wasm.

@@ -11,15 +11,16 @@
 #                                      `wrangler deploy -c wrangler.jobs.toml`, `wrangler deploy`
 #
 # Order: migrations first (the code being deployed may need them; migrations must therefore keep
-# the running code working), then the consumer, then the producer, so that no new kind of job
-# reaches an old consumer (which would mark it failed as unknown).
+# the running code working), then the consumer, then the producers (the office Worker before the
+# http one, whose service binding names it), so that no new kind of job reaches an old consumer
+# (which would mark it failed as unknown). A Worker over 1 MiB gzip fails the run.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
 # Every D1 database of the http Worker: the tenant databases DB_1 ... DB_N (d1-migrations) and the
 # directory (d1-migrations-directory), each with its own migrations_dir in wrangler.toml.
 mapfile -t DATABASES < <(sed -n 's/^database_name = "\(.*\)"$/\1/p' wrangler.toml)
-CONFIGS=(wrangler.jobs.toml wrangler.toml) # deploy order: consumer, then producer
+CONFIGS=(wrangler.jobs.toml wrangler.office.toml wrangler.toml) # deploy order: consumer, the office, then the front door
 BUDGET_KIB=1024                           # our budget: gzip upload <= 1 MiB per Worker
 
 dry_run=0
@@ -75,6 +76,8 @@ check_bundle() {
   gzip="$(sed -n 's/.*gzip: \([0-9.]*\) KiB.*/\1/p' <<<"$upload")"
   if [ -n "$gzip" ] && awk -v g="$gzip" -v b="$BUDGET_KIB" 'BEGIN { exit !(g > b) }'; then
     echo "  $(worker_name "$config"): $upload  (OVER the budget of 1 MiB gzip)"
+    say "$config: over the size budget"
+    return 1
   else
     echo "  $(worker_name "$config"): $upload"
   fi
@@ -97,7 +100,7 @@ check_migrations
 for config in "${CONFIGS[@]}"; do check_bundle "$config"; done
 
 if [ "$dry_run" = 1 ]; then
-  say "dry run passed: migrations apply, both Workers bundle (nothing was uploaded)"
+  say "dry run passed: migrations apply, the three Workers bundle within the budget (nothing was uploaded)"
   exit 0
 fi
 
@@ -109,4 +112,4 @@ for config in "${CONFIGS[@]}"; do
   say "deploying $(worker_name "$config") (wrangler deploy -c $config)"
   wrangler deploy -c "$config"
 done
-say "deployed: migrations, $(worker_name wrangler.jobs.toml), $(worker_name wrangler.toml)"
+say "deployed: migrations, $(worker_name wrangler.jobs.toml), $(worker_name wrangler.office.toml), $(worker_name wrangler.toml)"

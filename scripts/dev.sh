@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the portal locally: applies the D1 migrations, starts `wrangler dev` with both Workers (http
-# and jobs) on local D1, KV and Queues, and seeds the `demo` organization (owner@demo.test / demo-owner-pass-1).
+# Runs the portal locally: applies the D1 migrations, starts `wrangler dev` with the three Workers
+# (http, office and jobs) on local D1, KV and Queues, and seeds the `demo` organization (owner@demo.test / demo-owner-pass-1).
 # Installs whatever is missing first. PORT (default 8787) picks the port.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
@@ -8,18 +8,23 @@ PORT="${PORT:-8787}"
 BASE="http://127.0.0.1:$PORT"
 STATE="$ROOT/.wrangler/state"
 
-# `--var` reaches only the first Worker of a multi-config `wrangler dev`; the jobs Worker reads the
-# `.dev.vars` beside its own config. So it runs from a copy of its config in .wrangler/dev-jobs/,
-# beside a .dev.vars that names this run's URL: links in the e-mails it writes (an import's
-# summary) then point at $PORT too. Both share the local state through --persist-to.
-JOBS_DIR="$ROOT/.wrangler/dev-jobs"
-mkdir -p "$JOBS_DIR"
-sed -e "s|^main = \"|main = \"$ROOT/|" \
-    -e "s|^migrations_dir = \"|migrations_dir = \"$ROOT/|" \
-    -e "s|^command = \"bash scripts/|command = \"bash $ROOT/scripts/|" \
-    wrangler.jobs.toml >"$JOBS_DIR/wrangler.jobs.toml"
-grep -v '^PUBLIC_BASE_URL=' .dev.vars >"$JOBS_DIR/.dev.vars"
-echo "PUBLIC_BASE_URL=$BASE" >>"$JOBS_DIR/.dev.vars"
+# `--var` reaches only the first Worker of a multi-config `wrangler dev`; the others read the
+# `.dev.vars` beside their own config. So the office and jobs Workers run from copies of their
+# configs in .wrangler/dev-office/ and .wrangler/dev-jobs/, beside a .dev.vars that names this
+# run's URL: links in the pages and e-mails they write then point at $PORT too. All share the
+# local state through --persist-to.
+others=()
+for worker in office jobs; do
+  dir="$ROOT/.wrangler/dev-$worker"
+  mkdir -p "$dir"
+  sed -e "s|^main = \"|main = \"$ROOT/|" \
+      -e "s|^migrations_dir = \"|migrations_dir = \"$ROOT/|" \
+      -e "s|^command = \"bash scripts/|command = \"bash $ROOT/scripts/|" \
+      "wrangler.$worker.toml" >"$dir/wrangler.$worker.toml"
+  grep -v '^PUBLIC_BASE_URL=' .dev.vars >"$dir/.dev.vars"
+  echo "PUBLIC_BASE_URL=$BASE" >>"$dir/.dev.vars"
+  others+=(-c "$dir/wrangler.$worker.toml")
+done
 
 # Every tenant database (DB_1 ... DB_N) and the directory, each with its own migrations_dir.
 for database in $(sed -n 's/^database_name = "\(.*\)"$/\1/p' wrangler.toml); do
@@ -33,8 +38,8 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   exit 1
 fi
 
-say "starting wrangler dev on $BASE (it builds both Workers first: its [custom build] lines below)"
-wrangler dev -c wrangler.toml -c "$JOBS_DIR/wrangler.jobs.toml" --local --persist-to "$STATE" \
+say "starting wrangler dev on $BASE (it builds the three Workers first: its [custom build] lines below)"
+wrangler dev -c wrangler.toml "${others[@]}" --local --persist-to "$STATE" \
   --ip 127.0.0.1 --port "$PORT" --test-scheduled --var "PUBLIC_BASE_URL:$BASE" &
 dev_pid=$!
 trap 'kill "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null' INT TERM EXIT

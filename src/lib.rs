@@ -1,10 +1,12 @@
 //! portal-access on Cloudflare Workers: the edge adapter. The product rules live in `portal-core`;
 //! this crate routes HTTP, talks to D1, KV and Queues, and does the crypto.
 //!
-//! It is deployed as two Workers sharing D1, KV and the queue: `http` (feature `http`: requests
-//! and the cron) and `jobs` (feature `jobs`: the queue consumer). Each leaves out the other's
-//! entry points, so code only the other one reaches is dead there.
-#![cfg_attr(not(all(feature = "http", feature = "jobs")), allow(dead_code, unused_imports))]
+//! It is deployed as three Workers sharing D1, KV and the queue: `http` (feature `portal`: the
+//! Customer Portal's and the platform's requests, and the cron), `office` (feature `office`: the
+//! Office Portal's requests, which reach it through `http`'s address) and `jobs` (feature `jobs`:
+//! the queue consumer). Each leaves out the others' routes and entry points, so code only another
+//! one reaches is dead there.
+#![cfg_attr(not(all(feature = "portal", feature = "office", feature = "jobs")), allow(dead_code, unused_imports))]
 
 mod adapters;
 mod app;
@@ -69,7 +71,7 @@ async fn queue(batch: MessageBatch<JobMessage>, env: Env, _ctx: Context) -> Resu
     Ok(())
 }
 
-#[cfg(feature = "http")]
+#[cfg(feature = "portal")]
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match App::new(env) {

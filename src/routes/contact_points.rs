@@ -26,7 +26,7 @@ impl PathParam for PointId {
     const NAME: &'static str = "id";
 }
 
-pub fn routes(router: Router) -> Router {
+pub fn portal_routes(router: Router) -> Router {
     router
         .route("/portal/:org/api/contact-info", get(customer_info))
         .route("/portal/:org/api/addresses", post(customer_add_address))
@@ -35,6 +35,10 @@ pub fn routes(router: Router) -> Router {
         .route("/portal/:org/api/emails/:id", patch(customer_edit_email).delete(customer_delete_email))
         .route("/portal/:org/api/phones", post(customer_add_phone))
         .route("/portal/:org/api/phones/:id", patch(customer_edit_phone).delete(customer_delete_phone))
+}
+
+pub fn office_routes(router: Router) -> Router {
+    router
         .route("/office/:org/api/families/:family_id/contact-info", get(staff_info))
         .route("/office/:org/api/families/:family_id/addresses", post(staff_add_address))
         .route("/office/:org/api/families/:family_id/addresses/:id", patch(staff_edit_address).delete(staff_delete_address))

@@ -59,13 +59,25 @@ impl PathParam for portal_core::ids::SessionId {
     const NAME: &'static str = "session_id";
 }
 
+/// The routes of this Worker: the Customer Portal's and the platform's (`portal`), or the Office
+/// Portal's (`office`); a build with both (the default, for checks) has every route.
 fn table(development: bool) -> Router {
-    let router = platform::routes(Router::default(), development);
-    let router = pages::routes(router);
-    let router = office::routes(router);
-    let router = portal::routes(router);
-    // Account information, credit and statements.
-    contact_points::routes(router)
+    let router = Router::default();
+    #[cfg(feature = "portal")]
+    let router = {
+        let router = platform::routes(router, development);
+        let router = pages::portal_routes(router);
+        let router = portal::routes(router);
+        contact_points::portal_routes(router)
+    };
+    #[cfg(feature = "office")]
+    let router = {
+        let router = pages::office_routes(router);
+        let router = office::routes(router);
+        contact_points::office_routes(router)
+    };
+    let _ = development;
+    router
 }
 
 thread_local! {
@@ -165,6 +177,10 @@ pub async fn handle(mut app: App, raw: web_sys::Request) -> ApiResult<Response> 
         "/" => "/",
         p => p.trim_end_matches('/'),
     };
+    #[cfg(not(feature = "office"))]
+    if path == "/office" || path.starts_with("/office/") {
+        return forward_to_office(&app, &raw).await;
+    }
     let development = app.config.is_development();
     let placed = use_organizations_database(&mut app, method, path).await;
     // An organization's requests read and write in D1 sessions (read replication), and hand back
@@ -188,6 +204,25 @@ pub async fn handle(mut app: App, raw: web_sys::Request) -> ApiResult<Response> 
     let answer = answer.or_else(ApiError::into_response)?;
     bookmark::hand_back(&app, &answer, bookmark::Door::of(portal_path, path))?;
     Ok(answer)
+}
+
+#[cfg(not(feature = "office"))]
+#[wasm_bindgen(inline_js = "export function forward_to_office(env, request) { return env.OFFICE.fetch(request); }")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = forward_to_office)]
+    fn office_fetch(env: &worker::Env, request: &web_sys::Request) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
+}
+
+/// The Office Portal is a Worker of its own (each Worker's upload stays within its size budget):
+/// its requests come to this one's address and go on to it, unchanged, over the `OFFICE` service
+/// binding (in production the same thread, no network hop).
+#[cfg(not(feature = "office"))]
+async fn forward_to_office(app: &App, raw: &web_sys::Request) -> ApiResult<Response> {
+    use wasm_bindgen::JsCast;
+    let unreachable = |_| ApiError::internal("the Office Portal's Worker (service binding OFFICE) did not answer");
+    let promise = office_fetch(&app.env, raw).map_err(unreachable)?;
+    let answer = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(unreachable)?;
+    answer.dyn_into::<Response>().map_err(unreachable)
 }
 
 async fn route(app: Rc<App>, raw: web_sys::Request, method: &str, path: &str, query: String, origin: String, development: bool) -> ApiResult<Response> {

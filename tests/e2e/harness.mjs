@@ -34,7 +34,7 @@ export function migrationStatements(files = () => true, folder = 'd1-migrations'
     );
 }
 
-/** One of the two Workers built from this crate (`http` or `jobs`, see scripts/build.sh). */
+/** One of the Workers built from this crate (`http`, `office` or `jobs`, see scripts/build.sh). */
 function builtWorker(name) {
   return [
     { type: 'ESModule', path: `${ROOT}build/${name}/index.js` },
@@ -43,9 +43,10 @@ function builtWorker(name) {
 }
 
 /**
- * The `http` Worker (requests, cron) and the `jobs` Worker (queue consumer), as wrangler.toml and
- * wrangler.jobs.toml deploy them: the same tenant D1 databases, KV namespace and queue; the same
- * vars; the directory database for the http Worker.
+ * The `http` Worker (every request, cron), the `office` Worker (the Office Portal's requests,
+ * handed on by the http Worker over its OFFICE service binding) and the `jobs` Worker (queue
+ * consumer), as wrangler.toml, wrangler.office.toml and wrangler.jobs.toml deploy them: the same
+ * tenant D1 databases, directory, KV namespace and queue; the same vars.
  */
 export function workerOptions(bindings = {}) {
   const shared = {
@@ -71,6 +72,7 @@ export function workerOptions(bindings = {}) {
         modules: builtWorker('http'),
         d1Databases: { ...shared.d1Databases, DIRECTORY: 'portal-access-directory' },
         kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
+        serviceBindings: { OFFICE: 'portal-access-office' },
         cronTriggers: ['* * * * *'],
       },
       {
@@ -84,6 +86,13 @@ export function workerOptions(bindings = {}) {
           'portal-jobs': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: 'portal-jobs-dlq' },
           'portal-jobs-dlq': { maxBatchSize: 10, maxBatchTimeout: 0 },
         },
+      },
+      {
+        ...shared,
+        name: 'portal-access-office',
+        modules: builtWorker('office'),
+        d1Databases: { ...shared.d1Databases, DIRECTORY: 'portal-access-directory' },
+        kvNamespaces: { PORTAL_SWITCH: 'portal-switch' },
       },
     ],
   };

@@ -6,11 +6,15 @@ use crate::http::{get, Router, response::{self}, Response, Path,
     PathParam,
 };
 
-/// The same files under both doors: the Office Portal's pages must not depend on a path the
-/// Customer Portal's switch guards (the gate lets `/portal/static/` through, but staff pages
-/// should not need to know that).
-pub fn routes(router: Router) -> Router {
-    router.route("/portal/static/:file", get(asset)).route("/office/static/:file", get(asset))
+/// Each door serves the files of its own pages (the shared stylesheet under both): the Office
+/// Portal's pages must not depend on a path the Customer Portal's switch guards, and each Worker
+/// carries only its own door's files.
+pub fn portal_routes(router: Router) -> Router {
+    router.route("/portal/static/:file", get(portal_asset))
+}
+
+pub fn office_routes(router: Router) -> Router {
+    router.route("/office/static/:file", get(office_asset))
 }
 
 pub struct StaticFile {
@@ -84,8 +88,16 @@ impl PathParam for AssetName {
     const NAME: &'static str = "file";
 }
 
-pub async fn asset(Path(AssetName(file)): Path<AssetName>) -> ApiResult<Response> {
-    let Some(found) = [&STYLESHEET, &OFFICE_STYLESHEET, &IMPORT_PROGRESS_SCRIPT, &CARD_ELEMENT_SCRIPT].into_iter().find(|f| f.file_name() == file) else {
+async fn portal_asset(Path(AssetName(file)): Path<AssetName>) -> ApiResult<Response> {
+    serve(&[&STYLESHEET, &CARD_ELEMENT_SCRIPT], &file)
+}
+
+async fn office_asset(Path(AssetName(file)): Path<AssetName>) -> ApiResult<Response> {
+    serve(&[&STYLESHEET, &OFFICE_STYLESHEET, &IMPORT_PROGRESS_SCRIPT], &file)
+}
+
+fn serve(files: &[&StaticFile], file: &str) -> ApiResult<Response> {
+    let Some(found) = files.iter().find(|f| f.file_name() == file) else {
         return Err(ApiError::route_not_found());
     };
     response::with_headers(

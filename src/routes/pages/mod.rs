@@ -8,6 +8,10 @@ pub mod form;
 
 use crate::http::Router;
 
-pub fn routes(router: Router) -> Router {
-    assets::routes(router)
+pub fn portal_routes(router: Router) -> Router {
+    assets::portal_routes(router)
+}
+
+pub fn office_routes(router: Router) -> Router {
+    assets::office_routes(router)
 }
