@@ -118,6 +118,12 @@ fn remember(slug: &str, copy: SwitchCopy, now_ms: i64) {
     });
 }
 
+/// Forgets this isolate's copy: the next request reads KV (which the change wrote before it
+/// answered). For a change made in another Worker's isolate (the office Worker's).
+pub fn forget(slug: &str) {
+    MEMORY.with(|m| m.borrow_mut().remove(slug));
+}
+
 pub async fn portal_view(app: &App, slug: &str) -> ApiResult<PortalView> {
     let now = app.now();
     if let Some(copy) = MEMORY.with(|m| {

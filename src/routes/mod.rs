@@ -179,7 +179,16 @@ pub async fn handle(mut app: App, raw: web_sys::Request) -> ApiResult<Response> 
     };
     #[cfg(not(feature = "office"))]
     if path == "/office" || path.starts_with("/office/") {
-        return forward_to_office(&app, &raw).await;
+        let answer = forward_to_office(&app, &raw).await;
+        // A staff write may have switched the Customer Portal off (or scheduled maintenance) in
+        // the office Worker's isolate: this isolate, which gates the portal, forgets its copy so
+        // that the change holds here at once, as it did when one Worker did both.
+        if !matches!(method, "GET" | "HEAD") {
+            if let Some(slug) = organization_of(path) {
+                crate::adapters::switch::forget(slug);
+            }
+        }
+        return answer;
     }
     let development = app.config.is_development();
     let placed = use_organizations_database(&mut app, method, path).await;
