@@ -36,4 +36,6 @@ BENCH_UPLOAD="$(upload wrangler.toml)" BENCH_UPLOAD_OFFICE="$(upload wrangler.of
   node bench/bench.mjs
 node bench/sign_in.mjs
 if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/import.mjs; node bench/enrollments.mjs; node bench/pages.mjs; fi
+# My Account with every Your Student(s) section, and a class of 30's attendance sheet (issue 25).
+if [ "${BENCH_FULL:-1}" != 0 ]; then node bench/my_account.mjs; fi
 if [ "${BENCH_PEER:-0}" = 1 ]; then node bench/peer.mjs; fi
