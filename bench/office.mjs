@@ -9,42 +9,16 @@
 //   BENCH_SECONDS (10), BENCH_CONNECTIONS (16): each wrk run
 //
 // Run after `bash scripts/build.sh`: `node bench/office.mjs`.
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { readFileSync } from 'node:fs';
-import { ROOT, openPortal, workerOptions } from '../tests/e2e/harness.mjs';
-import { insertAll } from './portal.mjs';
+import { COUNTED_HOST, insertAll, startCounted } from './portal.mjs';
 import { CONNECTIONS, SECONDS, wrk } from './wrk.mjs';
 
 const FAMILIES = Number(process.env.OFFICE_FAMILIES || 10_000);
-const COUNTED_HOST = 'counted.test';
 const progress = (s) => process.stderr.write(`${s}\n`);
 
 async function start() {
-  const options = workerOptions();
-  const [http, , office] = options.workers;
-  const counter = readFileSync(`${ROOT}bench/peer/count-d1.js`, 'utf8');
-  // Counted copies of the http Worker and of the office Worker it hands the Office Portal on to.
-  const countedCopy = (worker, name, dir) => ({
-    ...worker,
-    name,
-    cronTriggers: [],
-    modules: [
-      { type: 'ESModule', path: `${dir}/__counted.js`, contents: "import worker from './index.js';\nimport { counting } from './__count_d1.js';\nexport default counting(worker);\n" },
-      { type: 'ESModule', path: `${dir}/__count_d1.js`, contents: counter },
-      ...worker.modules,
-    ],
-  });
-  const counted = {
-    ...countedCopy(http, 'portal-access-counted', `${ROOT}build/http`),
-    serviceBindings: { OFFICE: 'portal-access-counted-office' },
-    routes: [`${COUNTED_HOST}/*`],
-  };
-  const countedOffice = countedCopy(office, 'portal-access-counted-office', `${ROOT}build/office`);
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({ cf: false, host: '127.0.0.1', workers: [...options.workers, counted, countedOffice] }),
-  );
-  const base = (await mf.ready).toString().replace(/\/$/, '');
-  return { portal: await openPortal(mf), base };
+  const portal = await startCounted();
+  const base = (await portal.mf.ready).toString().replace(/\/$/, '');
+  return { portal, base };
 }
 
 /** The organization's families: `fam_b_{i}`, each with a primary guardian `gdn_b_{i}`. */
