@@ -160,7 +160,9 @@ test('a redemption is refused at another location, on a day the class does not m
   const s = await school('tok-rules');
   const swim = await s.addClass('Swim 1', 5);
   const northSwim = await s.addClass('North Swim', 5, { location: s.north });
-  const token = await s.issue({ expires_on: WEDNESDAY });
+  // Its last day: after both MONDAY and WEDNESDAY, whatever today's weekday.
+  const lastDay = new Date(Date.now() + 13 * 86_400_000).toISOString().slice(0, 10);
+  const token = await s.issue({ expires_on: lastDay });
   const visit = (extra = {}) => redeem(s, s.primary.token, token.id, { class_id: swim.id, date: MONDAY, ...extra });
 
   const wrong = await visit({ class_id: northSwim.id });
@@ -169,7 +171,7 @@ test('a redemption is refused at another location, on a day the class does not m
   const notMeeting = await visit({ date: TUESDAY });
   assertError(notMeeting, 422, 'class_not_meeting');
   assert.equal(notMeeting.body.error.field, 'date');
-  for (const date of ['2026-09-07', 'Monday', coming(1, 2)]) {
+  for (const date of ['2026-09-07', 'Monday', coming(1, 3)]) {
     const res = await visit({ date });
     assertError(res, 422, 'invalid_field');
     assert.equal(res.body.error.field, 'date', date);
