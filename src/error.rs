@@ -12,6 +12,7 @@ use portal_core::family::ContactError;
 use portal_core::one_day::OneDayError;
 use portal_core::operations::OperationError;
 use portal_core::pass::PassError;
+use portal_core::makeup_token::MakeupTokenError;
 use portal_core::organization::OrganizationError;
 use portal_core::password::PasswordError;
 use portal_core::payments::PaymentError;
@@ -154,6 +155,11 @@ error_codes! {
     InvalidRefreshToken => "invalid_refresh_token",
     RefreshTokenReused => "refresh_token_reused",
     SessionNotFound => "session_not_found",
+    // Makeup tokens (issue 25, tok).
+    MakeupsDisabled => "makeups_disabled",
+    MakeupTokenNotFound => "makeup_token_not_found",
+    TokenNotAvailable => "token_not_available",
+    WrongLocation => "wrong_location",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -575,6 +581,20 @@ impl From<PassError> for ApiError {
             Expired(_) => ApiError::conflict(ErrorCode::PassExpired, msg),
             Inactive(_) => ApiError::conflict(ErrorCode::PassInactive, msg),
             WrongStudent(_) => ApiError::new(422, ErrorCode::WrongStudent, msg).at("student_id"),
+        }
+    }
+}
+
+// Makeup tokens (issue 25, tok).
+impl From<MakeupTokenError> for ApiError {
+    fn from(e: MakeupTokenError) -> Self {
+        use MakeupTokenError::*;
+        let msg = e.to_string();
+        match e {
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
+            Disabled => ApiError::forbidden(ErrorCode::MakeupsDisabled, msg),
+            NotAvailable => ApiError::conflict(ErrorCode::TokenNotAvailable, msg),
+            WrongLocation { .. } => ApiError::new(422, ErrorCode::WrongLocation, msg).at("class_id"),
         }
     }
 }

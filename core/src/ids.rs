@@ -93,3 +93,8 @@ id!(
     /// A sign-in: one session, as the list of signed-in devices names it.
     SessionId
 );
+// Makeup tokens (issue 25, tok).
+id!(
+    /// A makeup token staff issued a student for one location, redeemed into a makeup visit.
+    MakeupTokenId
+);

@@ -40,3 +40,5 @@ pub mod whole_number;
 // Your Student(s) part B: one-day enrollments, passes.
 pub mod one_day;
 pub mod pass;
+// Makeup tokens (issue 25, tok).
+pub mod makeup_token;

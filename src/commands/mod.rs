@@ -45,6 +45,9 @@ pub mod passes;
 // Signed-in devices and the Mobile App's refresh (issue 27, part B).
 #[cfg(feature = "http")]
 pub mod sign_ins;
+// Makeup tokens (issue 25, tok).
+#[cfg(feature = "http")]
+pub mod makeup_tokens;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -46,6 +46,9 @@ pub mod absences;
 pub mod one_day;
 #[cfg(feature = "http")]
 pub mod passes;
+// Makeup tokens (issue 25, tok).
+#[cfg(feature = "http")]
+pub mod makeup_tokens;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

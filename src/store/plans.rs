@@ -116,6 +116,9 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("staff: sign out everywhere else", super::sign_ins::END_OTHER_STAFF_SIGN_INS.into()),
         ("a session was used (at most once a minute)", super::sign_ins::TOUCH.into()),
         ("refresh token by hash", super::sign_ins::FIND_REFRESH_TOKEN.into()),
+        // Makeup tokens (issue 25, tok).
+        ("a family's makeup tokens", super::makeup_tokens::FAMILY_TOKENS.into()),
+        ("makeup token by id", super::makeup_tokens::FIND_TOKEN.into()),
     ]
 }
 

@@ -105,6 +105,8 @@ async function seedEveryTable(db, org, familyId, guardianId) {
     `INSERT INTO contact_addresses (id, org_id, family_id, guardian_id, line1, city, postal_code, country, created_at, updated_at) VALUES ('adr_mv_${o}', '${o}', '${familyId}', NULL, '1 Main St', 'Springfield', '62701', 'US', 1, 1)`,
     `INSERT INTO contact_phones (id, org_id, family_id, guardian_id, number, kind, created_at, updated_at) VALUES ('tel_mv_${o}', '${o}', '${familyId}', '${guardianId}', '+15555550100', 'home', 1, 1)`,
     `INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT 'rt_mv_${o}', id, 1 FROM sessions WHERE org_id = '${o}' LIMIT 1`,
+    // Makeup tokens (issue 25, tok).
+    `INSERT INTO makeup_tokens (id, org_id, family_id, student_id, location_id, issued_at, expires_on, reason, issued_by_label, enrollment_id, visit_date) VALUES ('mkt_mv_${o}', '${o}', '${familyId}', 'stu_mv_${o}', 'loc_mv_${o}', 1, '2027-12-31', 'Missed class', 'Owner', 'enr_mv_${o}', '2027-01-04')`,
   ];
   await db.batch(statements.map((s) => db.prepare(s)));
 }

@@ -17,6 +17,8 @@ mod session;
 mod settings;
 // Signed-in devices (issue 27, part B).
 mod sign_ins;
+// Makeup tokens (issue 25, tok).
+mod makeup_tokens;
 
 use crate::http::{delete, get, patch, post, put, Router};
 
@@ -76,4 +78,6 @@ pub fn routes(router: Router) -> Router {
         // Signed-in devices (issue 27, part B).
         .route(at!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
         .route(at!("/me/sessions/:session_id"), delete(sign_ins::end_one))
+        // Makeup tokens (issue 25, tok).
+        .route(at!("/families/:family_id/makeup-tokens"), post(makeup_tokens::issue))
 }

@@ -138,6 +138,8 @@ crate::routes::pages::flash::flashes! {
     DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
     OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
     EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
+    // Makeup tokens (issue 25, tok).
+    MakeupTokenIssued = "makeup-token-issued" => "The makeup token has been issued.",
 }
 
 impl Flash {

@@ -7,6 +7,7 @@
 use crate::context::Client;
 use crate::commands::enrollments::{students_section, StudentsSection};
 use crate::commands::passes::{passes_section, PassesSection};
+use crate::commands::makeup_tokens::{makeup_tokens_section, FamilyMakeupTokens};
 use crate::routes::pages::form::*;
 use super::frame::*;
 use crate::app::App;
@@ -112,6 +113,8 @@ pub struct AccountPage {
     /// Your Student(s)' Passes (None: not shown by this organization).
     passes: Option<PassesSection>,
     sign_ins: Vec<SignInLine>,
+    /// Your Student(s)' Makeups in tokens mode (None: the organization offers no tokens).
+    makeup_tokens: Option<FamilyMakeupTokens>,
 }
 
 /// A signed-in device on Login/Security, with its times as people read them.
@@ -146,6 +149,8 @@ pub async fn account(
     let (rows, families) = family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
     let history = if me.me.is_primary { history_lines(family_history(&app, &me.org.id, &me.me.family_id).await?.entries) } else { vec![] };
     let viewer = me.requester();
+    let location = LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?);
+    let makeup_tokens = makeup_tokens_section(&app, &me.family(), &me.options, location.chosen_id.as_deref()).await?;
     let page = AccountPage {
         chrome: chrome.clone(),
         family_name: me.family_name.clone(),
@@ -157,9 +162,10 @@ pub async fn account(
         payments: payments_section(&app, &me.account(), &query, me.options.show_credit).await?,
         contact: contact_info(&app, &me.me.family_id).await?.section(&Editor::Guardian { guardian_id: me.me.id.to_string(), is_primary: me.me.is_primary }),
         records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
-        location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
+        location,
         passes: passes_section(&app, &me.family(), &me.options).await?,
         sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
+        makeup_tokens,
     };
     respond(200, &page, &chrome)
 }

@@ -124,6 +124,8 @@ crate::routes::pages::flash::flashes! {
     DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
     OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
     EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
+    // Makeup tokens (issue 25, tok).
+    MakeupTokenUsed = "makeup-token-used" => "The makeup token has been used: the student has a place in the class that day.",
 }
 
 impl Flash {
