@@ -154,6 +154,8 @@ error_codes! {
     InvalidRefreshToken => "invalid_refresh_token",
     RefreshTokenReused => "refresh_token_reused",
     SessionNotFound => "session_not_found",
+    // Makeup requests (req).
+    MakeupsDisabled => "makeups_disabled",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -575,6 +577,19 @@ impl From<PassError> for ApiError {
             Expired(_) => ApiError::conflict(ErrorCode::PassExpired, msg),
             Inactive(_) => ApiError::conflict(ErrorCode::PassInactive, msg),
             WrongStudent(_) => ApiError::new(422, ErrorCode::WrongStudent, msg).at("student_id"),
+        }
+    }
+}
+
+// Makeup requests (req).
+impl From<portal_core::makeup_request::MakeupRequestError> for ApiError {
+    fn from(e: portal_core::makeup_request::MakeupRequestError) -> Self {
+        use portal_core::makeup_request::MakeupRequestError::*;
+        let msg = e.to_string();
+        match e {
+            Disabled => ApiError::forbidden(ErrorCode::MakeupsDisabled, msg),
+            AlreadyRequested { .. } => ApiError::conflict(ErrorCode::RequestPending, msg),
+            BadReason => ApiError::invalid_field("reason", msg),
         }
     }
 }

@@ -124,6 +124,8 @@ crate::routes::pages::flash::flashes! {
     DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
     OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
     EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
+    // Makeup requests (req).
+    MakeupRequested = "makeup-requested" => "Your makeup request has been sent to the office.",
 }
 
 impl Flash {

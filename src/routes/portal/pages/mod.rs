@@ -24,6 +24,8 @@ mod students;
 mod passes;
 // Signed-in devices (issue 27, part B).
 mod devices;
+// Makeup requests (req).
+mod makeup_requests;
 
 use crate::http::Router;
 
@@ -45,5 +47,7 @@ pub fn routes(router: Router) -> Router {
     let router = location::routes(router);
     let router = absences::routes(router);
     let router = passes::routes(router);
-    devices::routes(router)
+    let router = devices::routes(router);
+    // Makeup requests (req).
+    makeup_requests::routes(router)
 }
