@@ -74,7 +74,7 @@ test('a family requests a makeup; staff approve it into a one-day makeup enrollm
   assert.equal(mail.subject, 'Your makeup request for Mia Lee was approved');
   assert.match(mail.text, new RegExp(`approved your request for a makeup for Mia Lee in Swim 1 on ${MONDAY}`));
   assert.match(mail.text, /See you Monday/);
-  const audit = await portal.dbOf(s.slug).prepare(`SELECT action FROM audit_log WHERE action LIKE 'makeup_%' ORDER BY at`).all();
+  const audit = await portal.dbOf(s.slug).prepare(`SELECT action FROM audit_log WHERE action LIKE 'makeup_%' AND family_id = ? ORDER BY at`).bind(s.family.id).all();
   assert.deepEqual(audit.results.map((a) => a.action), ['makeup_requested', 'makeup_request_approved']);
   assertError(await decide(s, asked.body.id, 'deny'), 409, 'request_decided');
 });
@@ -87,7 +87,7 @@ test('denying a makeup request makes no enrollment and e-mails the family', asyn
   assert.deepEqual([denied.body.status, denied.body.enrollment_id], ['denied', null]);
   const [mail] = await portal.waitForMail(s.primary.email, (m) => m.kind === 'enrollment_request_decided');
   assert.equal(mail.subject, 'Your makeup request for Mia Lee was denied');
-  const count = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM enrollments WHERE kind = 'makeup'`).first();
+  const count = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM enrollments WHERE kind = 'makeup' AND class_id = ?`).bind(s.swim.id).first();
   assert.equal(count.n, 0);
   // Denied, the same makeup may be asked for again.
   assert.equal((await ask(s, s.primary.token, { class_id: s.swim.id, date: MONDAY })).status, 201);
@@ -101,10 +101,21 @@ test('approving when the class is full that day is refused with 409 class_full a
   assertError(await decide(s, asked.body.id, 'approve'), 409, 'class_full');
   const still = await portal.request('GET', `${office(s.slug)}/requests?status=pending`, { token: s.staff });
   assert.deepEqual(still.body.requests.map((r) => r.id), [asked.body.id]);
-  const count = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM enrollments WHERE kind = 'makeup'`).first();
+  const count = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM enrollments WHERE kind = 'makeup' AND class_id = ?`).bind(s.swim.id).first();
   assert.equal(count.n, 0);
-  const audit = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'makeup_request_approved'`).first();
+  const audit = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'makeup_request_approved' AND family_id = ?`).bind(s.family.id).first();
   assert.equal(audit.n, 0, 'an approval that made nothing is not audited');
+});
+
+test('two approvals racing for the last place that day: one enrolls, the other is 409 class_full', async () => {
+  const s = await school('mkr-race', { capacity: 1 });
+  const leo = await s.post(`/families/${s.family.id}/students`, { first_name: 'Leo', last_name: 'Lee', birth_date: '2018-01-02' });
+  const first = await ask(s, s.primary.token, { class_id: s.swim.id, date: MONDAY });
+  const second = await ask(s, s.primary.token, { class_id: s.swim.id, date: MONDAY }, leo.body.id);
+  const answers = await Promise.all([decide(s, first.body.id, 'approve'), decide(s, second.body.id, 'approve')]);
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409], answers.map((a) => a.text).join('\n'));
+  const count = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM enrollments WHERE kind = 'makeup' AND class_id = ? AND date = ?`).bind(s.swim.id, MONDAY).first();
+  assert.equal(count.n, 1);
 });
 
 test('the class must meet on the date, which must not have passed; the body is checked', async () => {
@@ -114,7 +125,7 @@ test('the class must meet on the date, which must not have passed; the body is c
   assertError(await ask(s, s.primary.token, { class_id: s.swim.id, date: '07/09/2099' }), 422, 'invalid_field');
   assertError(await ask(s, s.primary.token, { class_id: s.swim.id, date: MONDAY, reason: 'two\nlines' }), 422, 'invalid_field');
   assertError(await ask(s, s.primary.token, { class_id: 'cls_nope', date: MONDAY }), 404, 'class_not_found');
-  assertError(await ask(s, s.primary.token, { class_id: s.swim.id }), 422);
+  assertError(await ask(s, s.primary.token, { class_id: s.swim.id }), 422, 'invalid_field');
   // A student enrolled in the class already has a place that day.
   assert.equal((await s.post('/enrollments', { student_id: s.mia.id, class_id: s.swim.id })).status, 201);
   assertError(await ask(s, s.primary.token, { class_id: s.swim.id, date: MONDAY }), 409, 'already_enrolled');
@@ -166,7 +177,7 @@ test('the portal switch refuses a makeup request (checked in D1); staff still de
   // The edge's copy lags: the Worker still reads the truth from D1.
   await portal.kv.put(`portal-switch:${s.slug}`, 'on');
   assertError(await ask(s, s.primary.token, { class_id: s.swim.id, date: coming(3) }), 503, 'portal_unavailable');
-  const pending = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM enrollment_requests WHERE kind = 'makeup'`).first();
+  const pending = await portal.dbOf(s.slug).prepare(`SELECT COUNT(*) AS n FROM enrollment_requests WHERE kind = 'makeup' AND family_id = ?`).bind(s.family.id).first();
   assert.equal(pending.n, 1);
   assert.equal((await decide(s, asked.body.id, 'approve')).status, 200);
 });
