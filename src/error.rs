@@ -160,6 +160,7 @@ error_codes! {
     MakeupTokenNotFound => "makeup_token_not_found",
     TokenNotAvailable => "token_not_available",
     WrongLocation => "wrong_location",
+    // Makeup requests (req).
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -595,6 +596,19 @@ impl From<MakeupTokenError> for ApiError {
             Disabled => ApiError::forbidden(ErrorCode::MakeupsDisabled, msg),
             NotAvailable => ApiError::conflict(ErrorCode::TokenNotAvailable, msg),
             WrongLocation { .. } => ApiError::new(422, ErrorCode::WrongLocation, msg).at("class_id"),
+        }
+    }
+}
+
+// Makeup requests (req).
+impl From<portal_core::makeup_request::MakeupRequestError> for ApiError {
+    fn from(e: portal_core::makeup_request::MakeupRequestError) -> Self {
+        use portal_core::makeup_request::MakeupRequestError::*;
+        let msg = e.to_string();
+        match e {
+            Disabled => ApiError::forbidden(ErrorCode::MakeupsDisabled, msg),
+            AlreadyRequested { .. } => ApiError::conflict(ErrorCode::RequestPending, msg),
+            BadReason => ApiError::invalid_field("reason", msg),
         }
     }
 }

@@ -341,6 +341,8 @@ pub struct RequestOptions {
 pub enum RequestKind {
     Drop,
     Transfer,
+    /// One class on one date for a student (`makeup_request`), approved into a one-day enrollment.
+    Makeup,
 }
 
 impl RequestKind {
@@ -348,6 +350,7 @@ impl RequestKind {
         match self {
             RequestKind::Drop => "drop",
             RequestKind::Transfer => "transfer",
+            RequestKind::Makeup => "makeup",
         }
     }
 }

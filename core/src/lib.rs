@@ -42,3 +42,5 @@ pub mod one_day;
 pub mod pass;
 // Makeup tokens (issue 25, tok).
 pub mod makeup_token;
+// Makeup requests (the `requests` makeup mode).
+pub mod makeup_request;

@@ -41,10 +41,13 @@ pub enum Notification {
         to: String,
         org_name: String,
         student_name: String,
-        /// "drop" or "transfer".
+        /// "drop", "transfer" or "makeup".
         kind: &'static str,
+        /// The class left, or a makeup's class.
         from_class: String,
         to_class: Option<String>,
+        /// A makeup's date.
+        date: Option<String>,
         approved: bool,
         outcome: Option<&'static str>,
         note: Option<String>,
@@ -346,6 +349,7 @@ mod tests {
             kind: "transfer",
             from_class: "Tumbling 1".into(),
             to_class: Some("Tumbling 2".into()),
+            date: None,
             approved: true,
             outcome: Some("waitlisted"),
             note: Some("See you <soon>".into()),
@@ -366,10 +370,26 @@ mod tests {
             kind: "drop",
             from_class: "Tumbling 1".into(),
             to_class: None,
+            date: None,
             approved: false,
             outcome: None,
             note: None,
         };
         assert_eq!(denied.render("https://p.example").expect("renders").text, "Splash denied your request to drop Mia Lee from Tumbling 1.");
+        let makeup = Notification::EnrollmentRequestDecided {
+            to: "ann@x.test".into(),
+            org_name: "Splash".into(),
+            student_name: "Mia Lee".into(),
+            kind: "makeup",
+            from_class: "Tumbling 1".into(),
+            to_class: None,
+            date: Some("2026-12-07".into()),
+            approved: true,
+            outcome: None,
+            note: None,
+        };
+        let m = makeup.render("https://p.example").expect("renders");
+        assert_eq!(m.subject, "Your makeup request for Mia Lee was approved");
+        assert_eq!(m.text, "Splash approved your request for a makeup for Mia Lee in Tumbling 1 on 2026-12-07.");
     }
 }

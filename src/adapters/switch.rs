@@ -120,6 +120,7 @@ fn remember(slug: &str, copy: SwitchCopy, now_ms: i64) {
 
 /// Forgets this isolate's copy: the next request reads KV (which the change wrote before it
 /// answered). For a change made in another Worker's isolate (the office Worker's).
+#[cfg(not(feature = "office"))]
 pub fn forget(slug: &str) {
     MEMORY.with(|m| m.borrow_mut().remove(slug));
 }

@@ -472,6 +472,7 @@ async fn request_change(
         id: &id,
         org_id: &org.id,
         family_id: &enrollment.family_id,
+        student_id: &enrollment.student_id,
         enrollment_id: &enrollment.id,
         kind,
         to_class_id: to_class.as_ref().map(|c| c.id()),
@@ -540,6 +541,11 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &Request
     let request = &store::find_request(&app.db, &org.id, id).await?.ok_or_else(request_not_found)?;
     may_decide(request.status)?;
     let note = optional_text(note, 1000, "note")?;
+    if request.kind == RequestKind::Makeup {
+        return crate::commands::makeup_requests::decide(app, org, staff, request, approve, note).await;
+    }
+    let enrollment_id = request.enrollment_id.as_ref().ok_or_else(|| ApiError::internal("a drop or transfer request without its enrollment"))?;
+    let from_class = request.from_class_name.as_deref().unwrap_or_default();
     let change_id = new_id("chg")?;
     let status = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
     let kind = request.kind.as_str();
@@ -576,7 +582,7 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &Request
                 )?);
                 statements.push(store::end_enrollment(
                     &app.db,
-                    &request.enrollment_id,
+                    enrollment_id,
                     EnrollmentStatus::Active,
                     EnrollmentStatus::Transferred,
                     Some(&new_enrollment),
@@ -587,7 +593,7 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &Request
             }
             _ => statements.push(store::end_enrollment(
                 &app.db,
-                &request.enrollment_id,
+                enrollment_id,
                 EnrollmentStatus::Active,
                 EnrollmentStatus::Dropped,
                 None,
@@ -598,9 +604,9 @@ pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &Request
         }
     }
     let student = format!("{} {}", request.student_first_name, request.student_last_name);
-    let label = format!("{student} in {}", request.from_class_name);
+    let label = format!("{student} in {from_class}");
     let action = format!("{kind}_request_{}", if approve { "approved" } else { "denied" });
-    let decided = entry(staff, &action, "enrollment", &request.enrollment_id, label, &request.family_id, note.clone());
+    let decided = entry(staff, &action, "enrollment", enrollment_id, label, &request.family_id, note.clone());
     let notices = decision_notices(app, org, request, &student, kind, approve, outcome, note).await?;
     // An approved transfer is told (and audited) only if the new class took the student.
     let transferring = approve && request.kind == RequestKind::Transfer;
@@ -645,7 +651,7 @@ pub async fn staff_enroll(app: &App, org: &OrgContext, staff: &Requester, studen
 
 /// The outcome e-mail to the guardian who asked (if they have an address) and to the primary.
 #[allow(clippy::too_many_arguments)]
-async fn decision_notices(
+pub(crate) async fn decision_notices(
     app: &App,
     org: &OrgContext,
     request: &RequestRow,
@@ -671,8 +677,10 @@ async fn decision_notices(
             org_name: org.name.clone(),
             student_name: student.to_string(),
             kind,
-            from_class: request.from_class_name.clone(),
-            to_class: request.to_class_name.clone(),
+            // A makeup names its one class (in `to_class`) and its date.
+            from_class: request.from_class_name.clone().or_else(|| request.to_class_name.clone()).unwrap_or_default(),
+            to_class: request.from_class_name.as_ref().and(request.to_class_name.clone()),
+            date: request.date.clone(),
             approved,
             outcome,
             note: note.clone(),

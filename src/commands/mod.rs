@@ -92,3 +92,6 @@ pub fn guarded_effects<'a>(
     }
     Ok(Effects { statements, outbox_ids })
 }
+// Makeup requests (req).
+#[cfg(feature = "http")]
+pub mod makeup_requests;

@@ -360,11 +360,14 @@ pub struct RequestRow {
     pub id: RequestId,
     pub family_id: FamilyId,
     pub family_name: String,
-    pub enrollment_id: EnrollmentId,
+    /// The enrollment a drop or transfer is about; a makeup's once approved (None before).
+    pub enrollment_id: Option<EnrollmentId>,
     pub kind: RequestKind,
     pub status: RequestStatus,
     pub reason: Option<String>,
     pub effective_date: Option<String>,
+    /// A makeup's day.
+    pub date: Option<String>,
     pub requested_by_id: GuardianId,
     pub requested_by_label: String,
     pub requested_at: i64,
@@ -375,20 +378,22 @@ pub struct RequestRow {
     pub student_id: StudentId,
     pub student_first_name: String,
     pub student_last_name: String,
-    pub from_class_id: ClassId,
-    pub from_class_name: String,
+    /// The enrolled class a drop or transfer leaves (None for a makeup).
+    pub from_class_id: Option<ClassId>,
+    pub from_class_name: Option<String>,
+    /// A transfer's new class, or a makeup's class.
     pub to_class_id: Option<ClassId>,
     pub to_class_name: Option<String>,
 }
 
 macro_rules! request_select {
     () => {
-        "SELECT r.id, r.family_id, f.name AS family_name, r.enrollment_id, r.kind, r.status, r.reason, r.effective_date, r.requested_by_id, \
-           r.requested_by_label, r.requested_at, r.decided_by_label, r.decided_at, r.note, r.outcome, \
+        "SELECT r.id, r.family_id, f.name AS family_name, r.enrollment_id, r.kind, r.status, r.reason, r.effective_date, r.date, \
+           r.requested_by_id, r.requested_by_label, r.requested_at, r.decided_by_label, r.decided_at, r.note, r.outcome, \
            s.id AS student_id, s.first_name AS student_first_name, s.last_name AS student_last_name, \
            fc.id AS from_class_id, fc.name AS from_class_name, tc.id AS to_class_id, tc.name AS to_class_name \
-         FROM enrollment_requests r JOIN enrollments e ON e.id = r.enrollment_id \
-         JOIN students s ON s.id = e.student_id JOIN classes fc ON fc.id = e.class_id \
+         FROM enrollment_requests r JOIN students s ON s.id = r.student_id \
+         LEFT JOIN enrollments e ON e.id = r.enrollment_id AND r.kind != 'makeup' LEFT JOIN classes fc ON fc.id = e.class_id \
          JOIN families f ON f.id = r.family_id LEFT JOIN classes tc ON tc.id = r.to_class_id"
     };
 }
@@ -418,6 +423,7 @@ pub struct NewRequest<'a> {
     pub id: &'a RequestId,
     pub org_id: &'a str,
     pub family_id: &'a FamilyId,
+    pub student_id: &'a StudentId,
     pub enrollment_id: &'a EnrollmentId,
     pub kind: RequestKind,
     pub to_class_id: Option<&'a ClassId>,
@@ -434,6 +440,7 @@ pub fn insert_request<'a>(db: &Db, r: &NewRequest<'a>, now: Timestamp, guard: Gu
         text(r.id),
         text(r.org_id),
         text(r.family_id),
+        text(r.student_id),
         text(r.enrollment_id),
         text(r.kind.as_str()),
         opt_text(r.to_class_id.map(|c| &c[..])),
@@ -447,7 +454,7 @@ pub fn insert_request<'a>(db: &Db, r: &NewRequest<'a>, now: Timestamp, guard: Gu
     let (tail, args) = guarded(values, Some(guard));
     db.stmt(
         &format!(
-            "INSERT INTO enrollment_requests (id, org_id, family_id, enrollment_id, kind, to_class_id, reason, effective_date, \
+            "INSERT INTO enrollment_requests (id, org_id, family_id, student_id, enrollment_id, kind, to_class_id, reason, effective_date, \
                requested_by_id, requested_by_label, requested_at, last_change_id) {tail}"
         ),
         &args,

@@ -320,3 +320,6 @@ fn parse_json_rows<T: DeserializeOwned>(value: &JsValue) -> ApiResult<T> {
     let text: String = JSON::stringify(value).map_err(js_error)?.into();
     serde_json::from_str(&text).map_err(|e| ApiError::internal(format_args!("a D1 row does not fit: {e}")))
 }
+// Makeup requests (req).
+#[cfg(feature = "http")]
+pub mod makeup_requests;

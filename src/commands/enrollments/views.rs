@@ -192,6 +192,7 @@ impl EnrollmentView {
         self.pending_request.as_ref().map(|p| match p.kind {
             RequestKind::Drop => "Drop requested: waiting for the office",
             RequestKind::Transfer => "Transfer requested: waiting for the office",
+            RequestKind::Makeup => "Makeup requested: waiting for the office",
         })
     }
 }
@@ -243,17 +244,22 @@ pub struct FamilyName {
     pub name: String,
 }
 
-/// A drop or transfer request, with who asked and who decided.
+/// A drop, transfer or makeup request, with who asked and who decided. A makeup names its
+/// `class` and `date` (and no `from_class`; its `enrollment_id` is the visit its approval made).
 #[derive(Debug, Serialize)]
 pub struct RequestView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<ClassName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
     pub decided_at: Option<String>,
     pub decided_by: Option<String>,
     pub effective_date: Option<String>,
-    pub enrollment_id: EnrollmentId,
+    pub enrollment_id: Option<EnrollmentId>,
     /// The family that asked, for the Office Portal's Requests page (not in the JSON contract).
     #[serde(skip)]
     pub family: FamilyName,
-    pub from_class: ClassName,
+    pub from_class: Option<ClassName>,
     pub id: RequestId,
     pub kind: RequestKind,
     pub note: Option<String>,
@@ -268,13 +274,17 @@ pub struct RequestView {
 
 impl RequestView {
     pub fn of(r: RequestRow) -> RequestView {
+        let to_class = r.to_class_id.zip(r.to_class_name).map(|(id, name)| ClassName { id, name });
+        let (class, to_class) = if r.kind == RequestKind::Makeup { (to_class, None) } else { (None, to_class) };
         RequestView {
+            class,
+            date: r.date,
             decided_at: r.decided_at.map(rfc3339),
             decided_by: r.decided_by_label,
             effective_date: r.effective_date,
             enrollment_id: r.enrollment_id,
             family: FamilyName { id: r.family_id, name: r.family_name },
-            from_class: ClassName { id: r.from_class_id, name: r.from_class_name },
+            from_class: r.from_class_id.zip(r.from_class_name).map(|(id, name)| ClassName { id, name }),
             id: r.id,
             kind: r.kind,
             note: r.note,
@@ -284,16 +294,20 @@ impl RequestView {
             requested_by: r.requested_by_label,
             status: r.status,
             student: StudentName { first_name: r.student_first_name, id: r.student_id, last_name: r.student_last_name },
-            to_class: r.to_class_id.zip(r.to_class_name).map(|(id, name)| ClassName { id, name }),
+            to_class,
         }
     }
 
-    /// "Drop Mia Lee from Level 1 on 2026-12-31", "Transfer Mia Lee from Level 1 to Level 2".
+    /// "Drop Mia Lee from Level 1 on 2026-12-31", "Transfer Mia Lee from Level 1 to Level 2",
+    /// "Makeup for Mia Lee in Level 1 on 2026-12-07".
     pub fn what(&self) -> String {
-        let (student, from) = (format!("{} {}", self.student.first_name, self.student.last_name), &self.from_class.name);
-        match &self.to_class {
-            Some(to) => format!("Transfer {student} from {from} to {}", to.name),
-            None => format!("Drop {student} from {from}") + &self.effective_date.as_ref().map(|d| format!(" on {d}")).unwrap_or_default(),
+        let student = format!("{} {}", self.student.first_name, self.student.last_name);
+        let name = |c: &Option<ClassName>| c.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+        let from = name(&self.from_class);
+        match (self.kind, &self.to_class) {
+            (RequestKind::Makeup, _) => format!("Makeup for {student} in {} on {}", name(&self.class), self.date.as_deref().unwrap_or_default()),
+            (_, Some(to)) => format!("Transfer {student} from {from} to {}", to.name),
+            (_, None) => format!("Drop {student} from {from}") + &self.effective_date.as_ref().map(|d| format!(" on {d}")).unwrap_or_default(),
         }
     }
 

@@ -1,24 +1,15 @@
-//! The family's makeup tokens, as JSON: a student's tokens in My Account's groups, and redeeming
-//! one into a makeup visit (a write, so refused while the portal is off).
+//! The family's makeup tokens, as JSON: redeeming one into a makeup visit, a write, so refused while
+//! the portal is off (a student's tokens in My Account's groups: `makeups::student_makeups`).
 
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::http::{json, Customer, Json, Path, PathParam, Query, Response};
-use portal_core::ids::{ClassId, MakeupTokenId, StudentId};
+use crate::http::{json, Customer, Json, Path, PathParam, Response};
+use portal_core::ids::{ClassId, MakeupTokenId};
 use serde::Deserialize;
 use std::rc::Rc;
 
 impl PathParam for MakeupTokenId {
     const NAME: &'static str = "token_id";
-}
-
-#[derive(Deserialize)]
-pub struct MakeupsQuery {
-    location_id: Option<String>,
-}
-
-pub async fn list(app: Rc<App>, me: Customer, Path(student_id): Path<StudentId>, Query(q): Query<MakeupsQuery>) -> ApiResult<Response> {
-    json(200, &me.family().makeup_tokens(&app, &me.options, &student_id, q.location_id.as_deref()).await?)
 }
 
 /// `{class_id, date}`: the class and day of the makeup.

@@ -19,6 +19,8 @@ mod passes;
 mod sign_ins;
 // Makeup tokens (issue 25, tok).
 mod makeup_tokens;
+// Makeup requests (req).
+mod makeups;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -83,8 +85,10 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
         .route(api!("/me/sessions/:session_id"), delete(sign_ins::end_one))
         // Makeup tokens (issue 25, tok).
-        .route(api!("/students/:student_id/makeups"), get(makeup_tokens::list))
         .route(api!("/makeup-tokens/:token_id/redeem"), post(makeup_tokens::redeem))
+        // Makeup requests (req).
+        .route(api!("/students/:student_id/makeups"), get(makeups::student_makeups))
+        .route(api!("/students/:student_id/makeup-requests"), post(makeups::request))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

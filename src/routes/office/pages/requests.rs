@@ -1,4 +1,4 @@
-//! Requests: the families' drop and transfer requests waiting for staff, each with Approve and
+//! Requests: the families' drop, transfer and makeup requests waiting for staff, each with Approve and
 //! Deny (Deny on its own page, which asks for a note to the family), and the decided ones below.
 //! The commands of the JSON API's `/requests`; the family is e-mailed each outcome.
 

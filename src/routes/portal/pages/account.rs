@@ -112,6 +112,8 @@ pub struct AccountPage {
     records: crate::commands::student_records::StudentRecords,
     /// Your Student(s)' Passes (None: not shown by this organization).
     passes: Option<PassesSection>,
+    /// Your Student(s)' Makeups in the `requests` mode (None: another mode).
+    makeup_requests: Option<crate::commands::makeup_requests::MakeupRequestsSection>,
     sign_ins: Vec<SignInLine>,
     /// Your Student(s)' Makeups in tokens mode (None: the organization offers no tokens).
     makeup_tokens: Option<FamilyMakeupTokens>,
@@ -164,6 +166,7 @@ pub async fn account(
         records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
         location,
         passes: passes_section(&app, &me.family(), &me.options).await?,
+        makeup_requests: crate::commands::makeup_requests::MakeupRequestsSection::of(&app, &me.family(), &me.options),
         sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
         makeup_tokens,
     };

@@ -126,6 +126,8 @@ crate::routes::pages::flash::flashes! {
     EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
     // Makeup tokens (issue 25, tok).
     MakeupTokenUsed = "makeup-token-used" => "The makeup token has been used: the student has a place in the class that day.",
+    // Makeup requests (req).
+    MakeupRequested = "makeup-requested" => "Your makeup request has been sent to the office.",
 }
 
 impl Flash {

@@ -26,6 +26,8 @@ mod passes;
 mod devices;
 // Makeup tokens (issue 25, tok).
 mod makeup_tokens;
+// Makeup requests (req).
+mod makeup_requests;
 
 use crate::http::Router;
 
@@ -49,5 +51,7 @@ pub fn routes(router: Router) -> Router {
     let router = passes::routes(router);
     let router = devices::routes(router);
     // Makeup tokens (issue 25, tok).
-    makeup_tokens::routes(router)
+    let router = makeup_tokens::routes(router);
+    // Makeup requests (req).
+    makeup_requests::routes(router)
 }
