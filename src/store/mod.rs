@@ -46,6 +46,9 @@ pub mod absences;
 pub mod one_day;
 #[cfg(feature = "http")]
 pub mod passes;
+// Changing the login e-mail (issue 26).
+#[cfg(feature = "http")]
+pub mod email_changes;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

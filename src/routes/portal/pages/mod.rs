@@ -24,6 +24,8 @@ mod students;
 mod passes;
 // Signed-in devices (issue 27, part B).
 mod devices;
+// Changing the login e-mail (issue 26).
+mod email_change;
 
 use crate::http::Router;
 
@@ -45,5 +47,7 @@ pub fn routes(router: Router) -> Router {
     let router = location::routes(router);
     let router = absences::routes(router);
     let router = passes::routes(router);
-    devices::routes(router)
+    let router = devices::routes(router);
+    // Changing the login e-mail (issue 26).
+    email_change::routes(router)
 }
