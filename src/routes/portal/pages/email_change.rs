@@ -63,10 +63,6 @@ pub async fn change(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, clie
                 status = 429;
                 errors.form(e.message.clone());
             }
-            Err(e) if e.code == ErrorCode::WrongPassword || e.code == ErrorCode::EmailInUse => {
-                status = e.status;
-                errors.refusal(e, FIELDS)?;
-            }
             Err(e) => errors.refusal(e, FIELDS)?,
         }
     }
