@@ -160,7 +160,10 @@ error_codes! {
     MakeupTokenNotFound => "makeup_token_not_found",
     TokenNotAvailable => "token_not_available",
     WrongLocation => "wrong_location",
-    // Makeup requests (req).
+    // Changing the login e-mail (issue 26).
+    EmailChangeLinkNotFound => "email_change_link_not_found",
+    EmailChangeLinkExpired => "email_change_link_expired",
+    EmailChangeLinkUsed => "email_change_link_used",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,6 +318,22 @@ impl From<SessionError> for ApiError {
             }
             SessionError::Expired => ApiError::new(401, ErrorCode::SessionExpired, msg),
             SessionError::Ended => ApiError::new(401, ErrorCode::SessionEnded, msg),
+        }
+    }
+}
+
+/// Changing the login e-mail (issue 26).
+impl From<portal_core::email_change::EmailChangeError> for ApiError {
+    fn from(e: portal_core::email_change::EmailChangeError) -> Self {
+        use portal_core::email_change::EmailChangeError::*;
+        let msg = e.to_string();
+        match e {
+            SameAddress => ApiError::invalid_field("new_email", msg),
+            InUse => ApiError::conflict(ErrorCode::EmailInUse, msg).at("new_email"),
+            LinkNotFound => ApiError::not_found(ErrorCode::EmailChangeLinkNotFound, msg),
+            LinkExpired => ApiError::new(410, ErrorCode::EmailChangeLinkExpired, msg),
+            LinkUsed => ApiError::new(410, ErrorCode::EmailChangeLinkUsed, msg),
+            ThroughChangeLoginEmail => ApiError::conflict(ErrorCode::LoginEmail, msg).at("email"),
         }
     }
 }

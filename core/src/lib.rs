@@ -44,3 +44,5 @@ pub mod pass;
 pub mod makeup_token;
 // Makeup requests (the `requests` makeup mode).
 pub mod makeup_request;
+// Changing the login e-mail (issue 26).
+pub mod email_change;

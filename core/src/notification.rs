@@ -52,6 +52,11 @@ pub enum Notification {
         outcome: Option<&'static str>,
         note: Option<String>,
     },
+    // Changing the login e-mail (issue 26).
+    /// To the new address: the link that makes it the login e-mail once opened and confirmed.
+    EmailChangeLink { to: String, org_name: String, org_slug: String, first_name: String, token: String, expires_at: Timestamp },
+    /// To the old address: a change was asked; nothing changes unless the new address confirms.
+    EmailChangeRequested { to: String, org_name: String, first_name: String, new_email: String },
 }
 
 /// Stands where a link token was, once the e-mail carrying it has been sent.
@@ -96,6 +101,8 @@ impl Notification {
             Notification::PasswordReset { .. } => "password_reset",
             Notification::ImportSummary { .. } => "import_summary",
             Notification::EnrollmentRequestDecided { .. } => "enrollment_request_decided",
+            Notification::EmailChangeLink { .. } => "email_change_link",
+            Notification::EmailChangeRequested { .. } => "email_change_requested",
         }
     }
 
@@ -110,13 +117,17 @@ impl Notification {
             | Notification::SecondaryLeftFamily { to, .. }
             | Notification::PasswordReset { to, .. }
             | Notification::ImportSummary { to, .. }
-            | Notification::EnrollmentRequestDecided { to, .. } => to,
+            | Notification::EnrollmentRequestDecided { to, .. }
+            | Notification::EmailChangeLink { to, .. }
+            | Notification::EmailChangeRequested { to, .. } => to,
         }
     }
 
     fn secret(&self) -> Option<&str> {
         match self {
-            Notification::Invitation { token, .. } | Notification::PasswordReset { token, .. } => Some(token),
+            Notification::Invitation { token, .. }
+            | Notification::PasswordReset { token, .. }
+            | Notification::EmailChangeLink { token, .. } => Some(token),
             _ => None,
         }
     }
@@ -151,6 +162,8 @@ impl Notification {
             Notification::EnrollmentRequestDecided { student_name, kind, approved, .. } => {
                 format!("Your {kind} request for {student_name} was {}", if *approved { "approved" } else { "denied" })
             }
+            Notification::EmailChangeLink { org_name, .. } => format!("Confirm your new {org_name} Customer Portal login e-mail"),
+            Notification::EmailChangeRequested { org_name, .. } => format!("A change of your {org_name} Customer Portal login e-mail was asked"),
         }
     }
 
@@ -262,6 +275,8 @@ mod tests {
             Notification::SecondaryRevokedByStaff { to: "a@x.test".into(), org_name: "S".into(), guardian_name: "B".into(), reason: None },
             Notification::InvitationAccepted { to: "a@x.test".into(), org_name: "S".into(), guardian_name: "B".into() },
             Notification::PasswordReset { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), first_name: "B".into(), token: "tok9".into(), expires_at: t },
+            Notification::EmailChangeLink { to: "b@x.test".into(), org_name: "S".into(), org_slug: "s".into(), first_name: "B".into(), token: "tok8".into(), expires_at: t },
+            Notification::EmailChangeRequested { to: "a@x.test".into(), org_name: "S".into(), first_name: "B".into(), new_email: "b@x.test".into() },
             Notification::ImportSummary { to: "a@x.test".into(), org_name: "S".into(), org_slug: "s".into(), job_id: "job_1".into(), dry_run: true, total: 3, updated: 1, unchanged: 2, errors: 0 },
         ];
         for n in all {

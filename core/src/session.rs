@@ -193,6 +193,9 @@ pub const ENDED_ELSEWHERE: &str = "This device was signed out from another of yo
 pub const ENDED_REFRESH_REUSED: &str =
     "This sign-in was ended because one of its refresh tokens was used twice. Please sign in again.";
 
+/// The login e-mail changed (issue 26): the other sessions of the login end, as for a new password.
+pub const ENDED_LOGIN_EMAIL_CHANGED: &str = "Your login e-mail was changed. Please sign in with your new e-mail address.";
+
 pub fn ended_message(reason: Option<&str>) -> Option<&'static str> {
     match reason? {
         "signed_out" => Some(ENDED_SIGNED_OUT),
@@ -201,6 +204,7 @@ pub fn ended_message(reason: Option<&str>) -> Option<&'static str> {
         "switched_family" => Some(ENDED_SWITCHED),
         "signed_out_elsewhere" => Some(ENDED_ELSEWHERE),
         "refresh_token_reused" => Some(ENDED_REFRESH_REUSED),
+        "login_email_changed" => Some(ENDED_LOGIN_EMAIL_CHANGED),
         _ => None,
     }
 }

@@ -13,6 +13,7 @@ use portal_core::access::{
     visibility, AccessError, AccessState, AccessStatus, GuardianFacts, Permissions, Requester, RevokeOutcome, PASSWORD_RESET_TTL_HOURS,
 };
 use portal_core::audit::AuditEntry;
+use portal_core::email_change::EmailChangeError;
 use portal_core::email::EmailAddress;
 use portal_core::family::{Contact, FamilyStatus};
 use portal_core::ids::{FamilyId, GuardianId};
@@ -637,6 +638,13 @@ pub async fn edit_contact_details(
     let claim = EmailClaim { family_id: &target.family_id, except_guardian: Some(&target.id), person };
     if let (true, Some(e)) = (email_changes, &new_email) {
         claim.check(app, e).await?;
+    }
+    // The login e-mail changes only through Change Login Email (a link to the new address).
+    if email_changes && (target.state() == AccessState::CanLogIn || target.person_id.is_some()) {
+        if editor.id == target.id {
+            return Err(EmailChangeError::ThroughChangeLoginEmail.into());
+        }
+        may_staff_change_email(&target.facts(), target.person_id.is_some())?;
     }
     let actor = Requester::Guardian(editor.clone()).actor();
     let entry = AuditEntry::about_guardian(actor, "contact_updated", &target.id, target.full_name(), &target.family_id, None);

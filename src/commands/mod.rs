@@ -48,6 +48,9 @@ pub mod sign_ins;
 // Makeup tokens (issue 25, tok).
 #[cfg(feature = "http")]
 pub mod makeup_tokens;
+// Changing the login e-mail (issue 26).
+#[cfg(feature = "http")]
+pub mod email_change;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -49,6 +49,9 @@ pub mod passes;
 // Makeup tokens (issue 25, tok).
 #[cfg(feature = "http")]
 pub mod makeup_tokens;
+// Changing the login e-mail (issue 26).
+#[cfg(feature = "http")]
+pub mod email_changes;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

@@ -21,6 +21,8 @@ mod sign_ins;
 mod makeup_tokens;
 // Makeup requests (req).
 mod makeups;
+// Changing the login e-mail (issue 26).
+mod email_change;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -89,6 +91,8 @@ pub fn routes(router: Router) -> Router {
         // Makeup requests (req).
         .route(api!("/students/:student_id/makeups"), get(makeups::student_makeups))
         .route(api!("/students/:student_id/makeup-requests"), post(makeups::request))
+        // Changing the login e-mail (issue 26).
+        .route(api!("/me/email"), post(email_change::request))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -14,6 +14,7 @@ use portal_core::maintenance::MaintenanceWindow;
 use portal_core::portal_switch::PORTAL_UNAVAILABLE_MESSAGE;
 use portal_core::time::Timestamp;
 use portal_core::session::{ENDED_ACCESS, ENDED_ELSEWHERE, ENDED_PASSWORD_CHANGED, ENDED_SIGNED_OUT, ENDED_SWITCHED};
+use portal_core::session::ENDED_LOGIN_EMAIL_CHANGED;
 
 /// The page's frame: whose portal it is, a message carried over a redirect, whether to offer
 /// "Sign out", whether the page shows errors (its title then starts with "Error:").
@@ -128,6 +129,10 @@ crate::routes::pages::flash::flashes! {
     MakeupTokenUsed = "makeup-token-used" => "The makeup token has been used: the student has a place in the class that day.",
     // Makeup requests (req).
     MakeupRequested = "makeup-requested" => "Your makeup request has been sent to the office.",
+    // Changing the login e-mail (issue 26).
+    CheckNewInbox = "check-new-inbox" => "Check your new inbox: open the link we sent there to confirm your new login e-mail. Until then you sign in with your current address.",
+    LoginEmailChanged = "login-email-changed" => "Your login e-mail has been changed. Sign in with your new e-mail address from now on.",
+    EndedLoginEmailChanged = "ended-login-email-changed" => ENDED_LOGIN_EMAIL_CHANGED,
 }
 
 impl Flash {

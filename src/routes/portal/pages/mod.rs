@@ -28,6 +28,8 @@ mod devices;
 mod makeup_tokens;
 // Makeup requests (req).
 mod makeup_requests;
+// Changing the login e-mail (issue 26).
+mod email_change;
 
 use crate::http::Router;
 
@@ -53,5 +55,7 @@ pub fn routes(router: Router) -> Router {
     // Makeup tokens (issue 25, tok).
     let router = makeup_tokens::routes(router);
     // Makeup requests (req).
-    makeup_requests::routes(router)
+    let router = makeup_requests::routes(router);
+    // Changing the login e-mail (issue 26).
+    email_change::routes(router)
 }
