@@ -154,6 +154,9 @@ error_codes! {
     InvalidRefreshToken => "invalid_refresh_token",
     RefreshTokenReused => "refresh_token_reused",
     SessionNotFound => "session_not_found",
+    // QR codes (issue 25).
+    QrCodesDisabled => "qr_codes_disabled",
+    QrCodeNotFound => "qr_code_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -575,6 +578,19 @@ impl From<PassError> for ApiError {
             Expired(_) => ApiError::conflict(ErrorCode::PassExpired, msg),
             Inactive(_) => ApiError::conflict(ErrorCode::PassInactive, msg),
             WrongStudent(_) => ApiError::new(422, ErrorCode::WrongStudent, msg).at("student_id"),
+        }
+    }
+}
+
+// QR codes (issue 25).
+impl From<portal_core::qr_code::QrCodeError> for ApiError {
+    fn from(e: portal_core::qr_code::QrCodeError) -> Self {
+        use portal_core::qr_code::QrCodeError::*;
+        let msg = e.to_string();
+        match e {
+            Disabled => ApiError::forbidden(ErrorCode::QrCodesDisabled, msg),
+            NotFound => ApiError::not_found(ErrorCode::QrCodeNotFound, msg),
+            TooLong => ApiError::internal(msg),
         }
     }
 }

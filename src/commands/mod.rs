@@ -45,6 +45,9 @@ pub mod passes;
 // Signed-in devices and the Mobile App's refresh (issue 27, part B).
 #[cfg(feature = "http")]
 pub mod sign_ins;
+// QR codes (issue 25).
+#[cfg(feature = "http")]
+pub mod qr_codes;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -46,6 +46,9 @@ pub mod absences;
 pub mod one_day;
 #[cfg(feature = "http")]
 pub mod passes;
+// QR codes (issue 25).
+#[cfg(feature = "http")]
+pub mod qr_codes;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

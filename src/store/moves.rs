@@ -94,6 +94,8 @@ pub const ORGANIZATION_TABLES: &[OrganizationTable] = &[
     table("absence_meetings", "absence_id, class_id, date", Owner::Absence),
     table("evaluations", "id", Owner::OrgId),
     table("passes", "id", Owner::OrgId),
+    // QR codes (issue 25).
+    table("student_qr_codes", "student_id", Owner::OrgId),
 ];
 
 /// A row as D1 gives it, with its rowid (the cursor of a copy or a verification; each database

@@ -28,6 +28,8 @@ const OWNED = {
   import_results: ['job_id IN (SELECT id FROM import_jobs WHERE org_id = ?1)', 'job_id, line'],
   absence_meetings: ['absence_id IN (SELECT id FROM absences WHERE org_id = ?1)', 'absence_id, class_id, date'],
   refresh_tokens: ['session_id IN (SELECT id FROM sessions WHERE org_id = ?1)', 'token_hash'],
+  // QR codes (issue 25).
+  student_qr_codes: ['org_id = ?1', 'student_id'],
 };
 const owned = (table) => OWNED[table] ?? ['org_id = ?1', 'id'];
 
@@ -105,6 +107,8 @@ async function seedEveryTable(db, org, familyId, guardianId) {
     `INSERT INTO contact_addresses (id, org_id, family_id, guardian_id, line1, city, postal_code, country, created_at, updated_at) VALUES ('adr_mv_${o}', '${o}', '${familyId}', NULL, '1 Main St', 'Springfield', '62701', 'US', 1, 1)`,
     `INSERT INTO contact_phones (id, org_id, family_id, guardian_id, number, kind, created_at, updated_at) VALUES ('tel_mv_${o}', '${o}', '${familyId}', '${guardianId}', '+15555550100', 'home', 1, 1)`,
     `INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT 'rt_mv_${o}', id, 1 FROM sessions WHERE org_id = '${o}' LIMIT 1`,
+    // QR codes (issue 25).
+    `INSERT INTO student_qr_codes (student_id, org_id, nonce, code_hash, created_at) VALUES ('stu_mv_${o}', '${o}', 'nonce_mv', 'qh_mv_${o}', 1)`,
   ];
   await db.batch(statements.map((s) => db.prepare(s)));
 }

@@ -17,6 +17,8 @@ mod session;
 mod settings;
 // Signed-in devices (issue 27, part B).
 mod sign_ins;
+// QR codes (issue 25).
+mod qr_codes;
 
 use crate::http::{delete, get, patch, post, put, Router};
 
@@ -76,4 +78,7 @@ pub fn routes(router: Router) -> Router {
         // Signed-in devices (issue 27, part B).
         .route(at!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
         .route(at!("/me/sessions/:session_id"), delete(sign_ins::end_one))
+        // QR codes (issue 25).
+        .route(at!("/qr/:code"), get(qr_codes::resolve))
+        .route(at!("/students/:student_id/qr-code/rotate"), post(qr_codes::rotate))
 }

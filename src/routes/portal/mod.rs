@@ -17,6 +17,8 @@ mod students;
 mod passes;
 // Signed-in devices and the Mobile App's refresh (issue 27, part B).
 mod sign_ins;
+// QR codes (issue 25).
+mod qr_codes;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -80,6 +82,8 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/session/refresh"), post(sign_ins::refresh))
         .route(api!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
         .route(api!("/me/sessions/:session_id"), delete(sign_ins::end_one))
+        // QR codes (issue 25).
+        .route(api!("/students/:student_id/qr-code"), get(qr_codes::student_qr_code))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

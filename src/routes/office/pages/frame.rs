@@ -138,6 +138,8 @@ crate::routes::pages::flash::flashes! {
     DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
     OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
     EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
+    // QR codes (qr_codes.rs, issue 25)
+    QrCodeRotated = "qr-code-rotated" => "The student has a new QR code. The old one no longer works.",
 }
 
 impl Flash {

@@ -112,6 +112,8 @@ pub struct AccountPage {
     /// Your Student(s)' Passes (None: not shown by this organization).
     passes: Option<PassesSection>,
     sign_ins: Vec<SignInLine>,
+    /// Each student's QR Code (issue 25), while the organization shows them.
+    show_qr_codes: bool,
 }
 
 /// A signed-in device on Login/Security, with its times as people read them.
@@ -160,6 +162,7 @@ pub async fn account(
         location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
         passes: passes_section(&app, &me.family(), &me.options).await?,
         sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
+        show_qr_codes: me.options.show_qr_codes,
     };
     respond(200, &page, &chrome)
 }
