@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startPortal, assertError, SESSION_SECRET } from './harness.mjs';
+import { startPortal, assertError, BASE, SESSION_SECRET } from './harness.mjs';
 
 let portal;
 before(async () => {
@@ -153,16 +153,27 @@ test('a string that cannot be a code is not found; a customer cannot resolve or 
   assert.equal((await rotate(s, s.mia.id, s.primary.token)).status, 401);
 });
 
-test('the office page of a scanned code names the student and links the Family details', async () => {
+test('the office page of a scanned code names the student and links the Family details; Rotate QR Code goes back to Students', async () => {
   const s = await school('qr-page');
   assert.equal((await qrImage(s, s.primary.token)).status, 200);
   const code = await currentCode(s);
-  const page = await portal.request('GET', `/office/${s.slug}/qr/${code}`, { headers: { cookie: `office_session=${s.staff}` } });
+  const asStaff = async (method, path, headers = {}) => {
+    const res = await portal.mf.dispatchFetch(`${BASE}${path}`, { method, redirect: 'manual', headers: { cookie: `office_session=${s.staff}`, ...headers } });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+  const page = await asStaff('GET', `/office/${s.slug}/qr/${code}`);
   assert.equal(page.status, 200, page.text);
   assert.match(page.text, /<h1>Mia Lee<\/h1>/);
   assert.match(page.text, new RegExp(`href="/office/${s.slug}/families/${s.family.id}"`));
   assert.match(page.text, />Rotate QR Code</);
-  const signedOut = await portal.request('GET', `/office/${s.slug}/qr/${code}`);
+  const signedOut = await portal.mf.dispatchFetch(`${BASE}/office/${s.slug}/qr/${code}`, { redirect: 'manual' });
   assert.equal(signedOut.status, 303, 'to sign-in');
-  assert.equal((await portal.request('GET', `/office/${s.slug}/qr/${'x'.repeat(22)}`, { headers: { cookie: `office_session=${s.staff}` } })).status, 404);
+  assert.equal(signedOut.headers.get('location'), `/office/${s.slug}`);
+  assert.equal((await asStaff('GET', `/office/${s.slug}/qr/${'x'.repeat(22)}`)).status, 404);
+
+  const rotated = await asStaff('POST', `/office/${s.slug}/students/${s.mia.id}/qr-code/rotate`, { origin: BASE });
+  assert.equal(rotated.status, 303, rotated.text);
+  assert.equal(rotated.headers.get('location'), `/office/${s.slug}/families/${s.family.id}/students`);
+  assert.match(rotated.headers.get('set-cookie'), /office_flash=qr-code-rotated/);
+  assert.equal((await asStaff('GET', `/office/${s.slug}/qr/${code}`)).status, 404, 'the old code leads nowhere');
 });
