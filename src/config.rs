@@ -35,6 +35,9 @@ pub struct Config {
     /// older hashes are upgraded at their next sign-in).
     #[cfg(feature = "http")]
     pub password_cost: PasswordCost,
+    /// Derives each student's QR code from SESSION_SECRET (issue 25).
+    #[cfg(feature = "http")]
+    pub qr_code_key: portal_core::qr_code::QrCodeKey,
 }
 
 pub struct StripeConfig {
@@ -71,9 +74,9 @@ impl Config {
             .trim_end_matches('/')
             .to_string();
         #[cfg(feature = "http")]
-        let session_key = SessionKey::new(
-            secret(env, "SESSION_SECRET").ok_or_else(|| ApiError::internal("SESSION_SECRET is not set"))?.as_bytes(),
-        )?;
+        let session_secret = secret(env, "SESSION_SECRET").ok_or_else(|| ApiError::internal("SESSION_SECRET is not set"))?;
+        #[cfg(feature = "http")]
+        let session_key = SessionKey::new(session_secret.as_bytes())?;
         #[cfg(feature = "http")]
         let password_cost = match var(env, "PASSWORD_ITERATIONS") {
             Some(v) => v.trim().parse().ok().map(PasswordCost::from_total).unwrap_or(Err(PasswordError::Cost))?,
@@ -119,6 +122,8 @@ impl Config {
             currency: var(env, "PAYMENT_CURRENCY").unwrap_or_else(|| "usd".into()).to_ascii_lowercase(),
             #[cfg(feature = "http")]
             password_cost,
+            #[cfg(feature = "http")]
+            qr_code_key: portal_core::qr_code::QrCodeKey::new(session_secret.as_bytes()),
         })
     }
 

@@ -164,6 +164,9 @@ error_codes! {
     EmailChangeLinkNotFound => "email_change_link_not_found",
     EmailChangeLinkExpired => "email_change_link_expired",
     EmailChangeLinkUsed => "email_change_link_used",
+    // QR codes (issue 25).
+    QrCodesDisabled => "qr_codes_disabled",
+    QrCodeNotFound => "qr_code_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -628,6 +631,19 @@ impl From<portal_core::makeup_request::MakeupRequestError> for ApiError {
             Disabled => ApiError::forbidden(ErrorCode::MakeupsDisabled, msg),
             AlreadyRequested { .. } => ApiError::conflict(ErrorCode::RequestPending, msg),
             BadReason => ApiError::invalid_field("reason", msg),
+        }
+    }
+}
+
+// QR codes (issue 25).
+impl From<portal_core::qr_code::QrCodeError> for ApiError {
+    fn from(e: portal_core::qr_code::QrCodeError) -> Self {
+        use portal_core::qr_code::QrCodeError::*;
+        let msg = e.to_string();
+        match e {
+            Disabled => ApiError::forbidden(ErrorCode::QrCodesDisabled, msg),
+            NotFound => ApiError::not_found(ErrorCode::QrCodeNotFound, msg),
+            TooLong => ApiError::internal(msg),
         }
     }
 }

@@ -46,3 +46,5 @@ pub mod makeup_token;
 pub mod makeup_request;
 // Changing the login e-mail (issue 26).
 pub mod email_change;
+// QR codes (issue 25).
+pub mod qr_code;

@@ -51,6 +51,9 @@ pub mod makeup_tokens;
 // Changing the login e-mail (issue 26).
 #[cfg(feature = "http")]
 pub mod email_change;
+// QR codes (issue 25).
+#[cfg(feature = "http")]
+pub mod qr_codes;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

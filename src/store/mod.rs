@@ -52,6 +52,9 @@ pub mod makeup_tokens;
 // Changing the login e-mail (issue 26).
 #[cfg(feature = "http")]
 pub mod email_changes;
+// QR codes (issue 25).
+#[cfg(feature = "http")]
+pub mod qr_codes;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

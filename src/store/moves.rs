@@ -96,6 +96,8 @@ pub const ORGANIZATION_TABLES: &[OrganizationTable] = &[
     table("passes", "id", Owner::OrgId),
     // Makeup tokens (issue 25, tok).
     table("makeup_tokens", "id", Owner::OrgId),
+    // QR codes (issue 25).
+    table("student_qr_codes", "student_id", Owner::OrgId),
 ];
 
 /// A row as D1 gives it, with its rowid (the cursor of a copy or a verification; each database

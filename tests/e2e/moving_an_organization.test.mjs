@@ -28,6 +28,8 @@ const OWNED = {
   import_results: ['job_id IN (SELECT id FROM import_jobs WHERE org_id = ?1)', 'job_id, line'],
   absence_meetings: ['absence_id IN (SELECT id FROM absences WHERE org_id = ?1)', 'absence_id, class_id, date'],
   refresh_tokens: ['session_id IN (SELECT id FROM sessions WHERE org_id = ?1)', 'token_hash'],
+  // QR codes (issue 25).
+  student_qr_codes: ['org_id = ?1', 'student_id'],
 };
 const owned = (table) => OWNED[table] ?? ['org_id = ?1', 'id'];
 
@@ -107,6 +109,8 @@ async function seedEveryTable(db, org, familyId, guardianId) {
     `INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT 'rt_mv_${o}', id, 1 FROM sessions WHERE org_id = '${o}' LIMIT 1`,
     // Makeup tokens (issue 25, tok).
     `INSERT INTO makeup_tokens (id, org_id, family_id, student_id, location_id, issued_at, expires_on, reason, issued_by_label, enrollment_id, visit_date) VALUES ('mkt_mv_${o}', '${o}', '${familyId}', 'stu_mv_${o}', 'loc_mv_${o}', 1, '2027-12-31', 'Missed class', 'Owner', 'enr_mv_${o}', '2027-01-04')`,
+    // QR codes (issue 25).
+    `INSERT INTO student_qr_codes (student_id, org_id, nonce, code_hash, created_at) VALUES ('stu_mv_${o}', '${o}', 'nonce_mv', 'qh_mv_${o}', 1)`,
   ];
   await db.batch(statements.map((s) => db.prepare(s)));
 }

@@ -19,6 +19,8 @@ mod settings;
 mod sign_ins;
 // Makeup tokens (issue 25, tok).
 mod makeup_tokens;
+// QR codes (issue 25).
+mod qr_codes;
 
 use crate::http::{delete, get, patch, post, put, Router};
 
@@ -80,4 +82,7 @@ pub fn routes(router: Router) -> Router {
         .route(at!("/me/sessions/:session_id"), delete(sign_ins::end_one))
         // Makeup tokens (issue 25, tok).
         .route(at!("/families/:family_id/makeup-tokens"), post(makeup_tokens::issue))
+        // QR codes (issue 25).
+        .route(at!("/qr/:code"), get(qr_codes::resolve))
+        .route(at!("/students/:student_id/qr-code/rotate"), post(qr_codes::rotate))
 }

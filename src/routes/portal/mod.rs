@@ -23,6 +23,8 @@ mod makeup_tokens;
 mod makeups;
 // Changing the login e-mail (issue 26).
 mod email_change;
+// QR codes (issue 25).
+mod qr_codes;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -93,6 +95,8 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/students/:student_id/makeup-requests"), post(makeups::request))
         // Changing the login e-mail (issue 26).
         .route(api!("/me/email"), post(email_change::request))
+        // QR codes (issue 25).
+        .route(api!("/students/:student_id/qr-code"), get(qr_codes::student_qr_code))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

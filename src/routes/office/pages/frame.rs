@@ -140,6 +140,8 @@ crate::routes::pages::flash::flashes! {
     EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
     // Makeup tokens (issue 25, tok).
     MakeupTokenIssued = "makeup-token-issued" => "The makeup token has been issued.",
+    // QR codes (qr_codes.rs, issue 25)
+    QrCodeRotated = "qr-code-rotated" => "The student has a new QR code. The old one no longer works.",
 }
 
 impl Flash {

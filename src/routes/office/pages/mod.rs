@@ -27,6 +27,8 @@ mod passes;
 mod devices;
 // Makeup tokens (issue 25, tok).
 mod makeup_tokens;
+// QR codes (issue 25).
+mod qr_codes;
 
 use crate::http::Router;
 
@@ -50,7 +52,8 @@ pub fn routes(router: Router) -> Router {
     let router = passes::routes(router);
     let router = devices::routes(router);
     // Makeup tokens (issue 25, tok).
-    makeup_tokens::routes(router)
+    let router = makeup_tokens::routes(router);
+    qr_codes::routes(router) // issue 25
 }
 
 /// An Office Portal page (not its API): its errors are pages too.

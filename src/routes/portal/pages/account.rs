@@ -117,6 +117,8 @@ pub struct AccountPage {
     sign_ins: Vec<SignInLine>,
     /// Your Student(s)' Makeups in tokens mode (None: the organization offers no tokens).
     makeup_tokens: Option<FamilyMakeupTokens>,
+    /// Each student's QR Code (issue 25), while the organization shows them.
+    show_qr_codes: bool,
 }
 
 /// A signed-in device on Login/Security, with its times as people read them.
@@ -169,6 +171,7 @@ pub async fn account(
         makeup_requests: crate::commands::makeup_requests::MakeupRequestsSection::of(&app, &me.family(), &me.options),
         sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
         makeup_tokens,
+        show_qr_codes: me.options.show_qr_codes,
     };
     respond(200, &page, &chrome)
 }
