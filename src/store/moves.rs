@@ -98,6 +98,8 @@ pub const ORGANIZATION_TABLES: &[OrganizationTable] = &[
     table("makeup_tokens", "id", Owner::OrgId),
     // QR codes (issue 25).
     table("student_qr_codes", "student_id", Owner::OrgId),
+    // Changing the login e-mail (issue 26).
+    table("email_changes", "id", Owner::OrgId),
 ];
 
 /// A row as D1 gives it, with its rowid (the cursor of a copy or a verification; each database

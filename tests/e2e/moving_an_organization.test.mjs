@@ -111,6 +111,8 @@ async function seedEveryTable(db, org, familyId, guardianId) {
     `INSERT INTO makeup_tokens (id, org_id, family_id, student_id, location_id, issued_at, expires_on, reason, issued_by_label, enrollment_id, visit_date) VALUES ('mkt_mv_${o}', '${o}', '${familyId}', 'stu_mv_${o}', 'loc_mv_${o}', 1, '2027-12-31', 'Missed class', 'Owner', 'enr_mv_${o}', '2027-01-04')`,
     // QR codes (issue 25).
     `INSERT INTO student_qr_codes (student_id, org_id, nonce, code_hash, created_at) VALUES ('stu_mv_${o}', '${o}', 'nonce_mv', 'qh_mv_${o}', 1)`,
+    // Changing the login e-mail (issue 26).
+    `INSERT INTO email_changes (id, org_id, person_id, guardian_id, session_id, new_email, token_hash, created_at, expires_at) VALUES ('emc_mv_${o}', '${o}', 'per_mv_${o}', '${guardianId}', 'ses_mv', 'new-mv@x.test', 'eh_mv_${o}', 1, 99)`,
   ];
   await db.batch(statements.map((s) => db.prepare(s)));
 }
