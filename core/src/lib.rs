@@ -40,3 +40,5 @@ pub mod whole_number;
 // Your Student(s) part B: one-day enrollments, passes.
 pub mod one_day;
 pub mod pass;
+// Statements for a location (issue 26, stmt).
+pub mod statement;
