@@ -154,6 +154,11 @@ error_codes! {
     InvalidRefreshToken => "invalid_refresh_token",
     RefreshTokenReused => "refresh_token_reused",
     SessionNotFound => "session_not_found",
+    // Statements for a location (issue 26, stmt).
+    StatementsDisabled => "statements_disabled",
+    LedgerReportDisabled => "ledger_report_disabled",
+    RangeNotAllowed => "range_not_allowed",
+    LocationNotFound => "location_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -575,6 +580,20 @@ impl From<PassError> for ApiError {
             Expired(_) => ApiError::conflict(ErrorCode::PassExpired, msg),
             Inactive(_) => ApiError::conflict(ErrorCode::PassInactive, msg),
             WrongStudent(_) => ApiError::new(422, ErrorCode::WrongStudent, msg).at("student_id"),
+        }
+    }
+}
+
+// Statements for a location (issue 26, stmt).
+impl From<portal_core::statement::StatementError> for ApiError {
+    fn from(e: portal_core::statement::StatementError) -> Self {
+        use portal_core::statement::StatementError::*;
+        let msg = e.to_string();
+        match e {
+            StatementsDisabled => ApiError::forbidden(ErrorCode::StatementsDisabled, msg),
+            LedgerReportDisabled => ApiError::forbidden(ErrorCode::LedgerReportDisabled, msg),
+            RangeNotAllowed { field } => ApiError::new(422, ErrorCode::RangeNotAllowed, msg).at(field),
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
         }
     }
 }

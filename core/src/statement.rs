@@ -4,6 +4,7 @@
 //! ledger the way the balance does (`credit::LedgerSums`): charges and refunds are owed, payments
 //! and applied credit lower it, a credit waits until applied.
 
+use crate::bulk::neutralise;
 use crate::payments::{history_window, EntryKind, HistoryWindow, PaymentError};
 use crate::time::Timestamp;
 
@@ -153,6 +154,28 @@ pub fn decimal(cents: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
+/// "Charge", "Payment", "Credit applied": an entry's type in the history's words.
+pub fn kind_name(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Charge => "Charge",
+        EntryKind::Payment => "Payment",
+        EntryKind::Refund => "Refund",
+        EntryKind::Credit => "Credit",
+        EntryKind::CreditApplied => "Credit applied",
+    }
+}
+
+/// A statement as CSV: a header row, then each line, every cell made formula-safe the way the
+/// contacts report does it (`bulk::neutralise`).
+pub fn write_csv<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> Result<Vec<u8>, csv::Error> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(header.map(neutralise).iter().map(|c| c.as_bytes()))?;
+    for row in rows {
+        csv.write_record(row.iter().map(|c| neutralise(c)).collect::<Vec<_>>().iter().map(|c| c.as_bytes()))?;
+    }
+    csv.into_inner().map_err(|e| e.into_error().into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +246,12 @@ mod tests {
         assert_eq!(decimal(5), "0.05");
         assert_eq!(decimal(-1200), "-12.00");
         assert_eq!(decimal(123_456_789), "1234567.89");
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
+        let csv = write_csv(["Date", "Description", "Amount"], [["2026-03-01".to_string(), "=HYPERLINK(\"x\")".to_string(), decimal(-4750)]]).unwrap();
+        assert_eq!(String::from_utf8(csv).unwrap(), "Date,Description,Amount\n2026-03-01,\"'=HYPERLINK(\"\"x\"\")\",'-47.50\n");
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub mod passes;
 // Signed-in devices and the Mobile App's refresh (issue 27, part B).
 #[cfg(feature = "http")]
 pub mod sign_ins;
+// Statements for a location (issue 26, stmt).
+#[cfg(feature = "http")]
+pub mod statements;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -46,6 +46,9 @@ pub mod absences;
 pub mod one_day;
 #[cfg(feature = "http")]
 pub mod passes;
+// Statements for a location (issue 26, stmt).
+#[cfg(feature = "http")]
+pub mod statements;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

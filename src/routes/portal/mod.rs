@@ -17,6 +17,8 @@ mod students;
 mod passes;
 // Signed-in devices and the Mobile App's refresh (issue 27, part B).
 mod sign_ins;
+// Statements for a location (issue 26, stmt).
+mod statements;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -80,6 +82,9 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/session/refresh"), post(sign_ins::refresh))
         .route(api!("/me/sessions"), get(sign_ins::list).delete(sign_ins::end_others))
         .route(api!("/me/sessions/:session_id"), delete(sign_ins::end_one))
+        // Statements for a location (issue 26, stmt).
+        .route(api!("/statements/outstanding"), get(statements::outstanding))
+        .route(api!("/statements/ledger"), get(statements::ledger))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -15,6 +15,7 @@ use crate::commands::access::{
     send_password_reset, set_permissions, FamilyChoice, GuardianView, PermissionChange,
 };
 use crate::commands::families::{family_history, HistoryEntry};
+use crate::commands::statements::StatementOffer;
 use crate::commands::payments::{payments_section, HistoryFilter, PaymentsSection};
 use crate::commands::contact_points::{contact_info, ContactSection};
 use portal_core::contact::Editor;
@@ -112,6 +113,8 @@ pub struct AccountPage {
     /// Your Student(s)' Passes (None: not shown by this organization).
     passes: Option<PassesSection>,
     sign_ins: Vec<SignInLine>,
+    /// Generate Statement / Ledger for This Location (issue 26, stmt).
+    statements: StatementOffer,
 }
 
 /// A signed-in device on Login/Security, with its times as people read them.
@@ -146,6 +149,8 @@ pub async fn account(
     let (rows, families) = family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
     let history = if me.me.is_primary { history_lines(family_history(&app, &me.org.id, &me.me.family_id).await?.entries) } else { vec![] };
     let viewer = me.requester();
+    let location = LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?);
+    let statements = StatementOffer::new(me.options.allow_statements, me.options.allow_ledger_report, location.chosen_id.clone(), &me.account());
     let page = AccountPage {
         chrome: chrome.clone(),
         family_name: me.family_name.clone(),
@@ -157,8 +162,9 @@ pub async fn account(
         payments: payments_section(&app, &me.account(), &query, me.options.show_credit).await?,
         contact: contact_info(&app, &me.me.family_id).await?.section(&Editor::Guardian { guardian_id: me.me.id.to_string(), is_primary: me.me.is_primary }),
         records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
-        location: LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?),
+        location,
         passes: passes_section(&app, &me.family(), &me.options).await?,
+        statements,
         sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
     };
     respond(200, &page, &chrome)
