@@ -116,6 +116,8 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         ("staff: sign out everywhere else", super::sign_ins::END_OTHER_STAFF_SIGN_INS.into()),
         ("a session was used (at most once a minute)", super::sign_ins::TOUCH.into()),
         ("refresh token by hash", super::sign_ins::FIND_REFRESH_TOKEN.into()),
+        // Statements for a location (issue 26, stmt).
+        ("a location's ledger entries (statements)", super::statements::LOCATION_ENTRIES.into()),
     ]
 }
 

@@ -12,13 +12,11 @@ pub struct StatementRow {
     pub at: i64,
 }
 
+pub const LOCATION_ENTRIES: &str = "SELECT kind, amount_cents, description, at FROM ledger_entries \
+     WHERE family_id = ?1 AND location_id IS ?2 AND at >= ?3 AND at <= ?4 ORDER BY at, id";
+
 /// The family's entries recorded against `location_id` (`None`: those recorded against no
 /// location) from `from` to `to` (milliseconds), oldest first. `IS` matches NULL to NULL.
 pub async fn location_entries(db: &Db, family_id: &str, location_id: Option<&str>, from: i64, to: i64) -> ApiResult<Vec<StatementRow>> {
-    db.all(
-        "SELECT kind, amount_cents, description, at FROM ledger_entries \
-         WHERE family_id = ?1 AND location_id IS ?2 AND at >= ?3 AND at <= ?4 ORDER BY at, id",
-        &[text(family_id), opt_text(location_id), int(from), int(to)],
-    )
-    .await
+    db.all(LOCATION_ENTRIES, &[text(family_id), opt_text(location_id), int(from), int(to)]).await
 }
