@@ -223,9 +223,11 @@ test('the printable page names the organization, family, location, date and tota
   assert.equal(res.status, 200, res.text);
   assert.match(res.headers.get('content-type'), /^text\/html/);
   assert.match(res.headers.get('content-security-policy'), /default-src 'none'|style-src 'self'/);
-  for (const text of ['stmt-html Swim School', 'Statement of outstanding charges', 'Lee', 'East Gym', 'March &lt;tuition&gt;', '$47.50', 'Total outstanding', 'Print']) {
+  for (const text of ['stmt-html Swim School', 'Statement of outstanding charges', 'Lee', 'East Gym', '$47.50', 'Total outstanding', 'Print']) {
     assert.ok(res.text.includes(text), `missing ${text}`);
   }
+  assert.match(res.text, /March (&lt;|&#60;)tuition(&gt;|&#62;)/, 'descriptions are escaped');
+  assert.doesNotMatch(res.text, /<tuition>/);
   assert.match(res.text, /<dt>Date<\/dt><dd>\d{4}-\d{2}-\d{2}<\/dd>/);
   const css = await portal.request('GET', res.text.match(/href="(\/portal\/static\/portal\.[0-9a-f]+\.css)"/)[1]);
   assert.match(css.text, /@page \{ size: auto; margin: 12mm; \}/);
