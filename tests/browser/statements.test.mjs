@@ -96,8 +96,8 @@ for (const width of [1280, 360]) {
     await tab.page.setViewportSize({ width, height: 900 });
 
     await tab.page.goBack();
-    await tab.page.getByLabel('From').last().fill('2020-01-01');
-    await tab.page.getByLabel('Format').last().selectOption('html');
+    await tab.page.locator('#ledger-from').fill('2020-01-01');
+    await tab.page.locator('#ledger-format').selectOption('html');
     await submit(tab.page, 'Generate Ledger for This Location');
     const ledger = await tab.page.locator('main').textContent();
     assert.match(ledger, /From 2020-01-01 to \d{4}-\d{2}-\d{2}/);
