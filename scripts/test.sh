@@ -18,6 +18,16 @@ cargo test -p portal-access --lib --quiet
 say "building the worker"
 bash scripts/build.sh
 
+# The statement PDF is read back by a PDF reader in the e2e tests (issue 26, stmt): Debian's
+# poppler-utils (`pdftotext`). Without it that test fails, never skips.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  say "installing Debian's poppler-utils (pdftotext, for the statement PDF test)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get install -y poppler-utils >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y poppler-utils >/dev/null; }; } \
+    || say "apt-get install poppler-utils failed: the statement PDF test will fail"
+fi
+
 say "end-to-end tests in Miniflare"
 node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 

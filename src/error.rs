@@ -167,6 +167,11 @@ error_codes! {
     // QR codes (issue 25).
     QrCodesDisabled => "qr_codes_disabled",
     QrCodeNotFound => "qr_code_not_found",
+    // Statements for a location (issue 26, stmt).
+    StatementsDisabled => "statements_disabled",
+    LedgerReportDisabled => "ledger_report_disabled",
+    RangeNotAllowed => "range_not_allowed",
+    LocationNotFound => "location_not_found",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -644,6 +649,20 @@ impl From<portal_core::qr_code::QrCodeError> for ApiError {
             Disabled => ApiError::forbidden(ErrorCode::QrCodesDisabled, msg),
             NotFound => ApiError::not_found(ErrorCode::QrCodeNotFound, msg),
             TooLong => ApiError::internal(msg),
+        }
+    }
+}
+
+// Statements for a location (issue 26, stmt).
+impl From<portal_core::statement::StatementError> for ApiError {
+    fn from(e: portal_core::statement::StatementError) -> Self {
+        use portal_core::statement::StatementError::*;
+        let msg = e.to_string();
+        match e {
+            StatementsDisabled => ApiError::forbidden(ErrorCode::StatementsDisabled, msg),
+            LedgerReportDisabled => ApiError::forbidden(ErrorCode::LedgerReportDisabled, msg),
+            RangeNotAllowed { field } => ApiError::new(422, ErrorCode::RangeNotAllowed, msg).at(field),
+            Invalid { field, .. } => ApiError::invalid_field(field, msg),
         }
     }
 }

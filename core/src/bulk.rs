@@ -51,7 +51,7 @@ const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\0'];
 
 /// A cell as the report writes it: one a spreadsheet would run as a formula (a guardian named
 /// `=HYPERLINK(...)`) gets a leading `'`, so the spreadsheet shows it as text.
-fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(FORMULA_STARTS) {
         format!("'{cell}").into()
     } else {

@@ -48,3 +48,5 @@ pub mod makeup_request;
 pub mod email_change;
 // QR codes (issue 25).
 pub mod qr_code;
+// Statements for a location (issue 26, stmt).
+pub mod statement;

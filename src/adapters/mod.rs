@@ -9,3 +9,6 @@ pub mod gateway;
 pub mod mail;
 pub mod switch;
 pub mod time_zone;
+// Statements as PDF (issue 26, stmt).
+#[cfg(feature = "http")]
+pub mod pdf;

@@ -54,6 +54,9 @@ pub mod email_change;
 // QR codes (issue 25).
 #[cfg(feature = "http")]
 pub mod qr_codes;
+// Statements for a location (issue 26, stmt).
+#[cfg(feature = "http")]
+pub mod statements;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

@@ -55,6 +55,9 @@ pub mod email_changes;
 // QR codes (issue 25).
 #[cfg(feature = "http")]
 pub mod qr_codes;
+// Statements for a location (issue 26, stmt).
+#[cfg(feature = "http")]
+pub mod statements;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

@@ -119,6 +119,8 @@ pub fn hot_path() -> Vec<(&'static str, String)> {
         // Makeup tokens (issue 25, tok).
         ("a family's makeup tokens", super::makeup_tokens::FAMILY_TOKENS.into()),
         ("makeup token by id", super::makeup_tokens::FIND_TOKEN.into()),
+        // Statements for a location (issue 26, stmt).
+        ("a location's ledger entries (statements)", super::statements::LOCATION_ENTRIES.into()),
     ]
 }
 

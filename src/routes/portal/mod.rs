@@ -25,6 +25,8 @@ mod makeups;
 mod email_change;
 // QR codes (issue 25).
 mod qr_codes;
+// Statements for a location (issue 26, stmt).
+mod statements;
 
 
 use crate::adapters::switch::{maintenance_error, portal_view, PortalView};
@@ -97,6 +99,9 @@ pub fn routes(router: Router) -> Router {
         .route(api!("/me/email"), post(email_change::request))
         // QR codes (issue 25).
         .route(api!("/students/:student_id/qr-code"), get(qr_codes::student_qr_code))
+        // Statements for a location (issue 26, stmt).
+        .route(api!("/statements/outstanding"), get(statements::outstanding))
+        .route(api!("/statements/ledger"), get(statements::ledger))
 }
 
 /// The portal switch, before any customer route: an unknown organization is a 404, a disabled

@@ -16,6 +16,7 @@ use crate::commands::access::{
     send_password_reset, set_permissions, FamilyChoice, GuardianView, PermissionChange,
 };
 use crate::commands::families::{family_history, HistoryEntry};
+use crate::commands::statements::StatementOffer;
 use crate::commands::payments::{payments_section, HistoryFilter, PaymentsSection};
 use crate::commands::contact_points::{contact_info, ContactSection};
 use portal_core::contact::Editor;
@@ -119,6 +120,8 @@ pub struct AccountPage {
     makeup_tokens: Option<FamilyMakeupTokens>,
     /// Each student's QR Code (issue 25), while the organization shows them.
     show_qr_codes: bool,
+    /// Generate Statement / Ledger for This Location (issue 26, stmt).
+    statements: StatementOffer,
 }
 
 /// A signed-in device on Login/Security, with its times as people read them.
@@ -155,6 +158,7 @@ pub async fn account(
     let viewer = me.requester();
     let location = LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?);
     let makeup_tokens = makeup_tokens_section(&app, &me.family(), &me.options, location.chosen_id.as_deref()).await?;
+    let statements = StatementOffer::new(me.options.allow_statements, me.options.allow_ledger_report, location.chosen_id.clone(), &me.account());
     let page = AccountPage {
         chrome: chrome.clone(),
         family_name: me.family_name.clone(),
@@ -169,6 +173,7 @@ pub async fn account(
         location,
         passes: passes_section(&app, &me.family(), &me.options).await?,
         makeup_requests: crate::commands::makeup_requests::MakeupRequestsSection::of(&app, &me.family(), &me.options),
+        statements,
         sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
         makeup_tokens,
         show_qr_codes: me.options.show_qr_codes,
