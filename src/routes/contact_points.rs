@@ -26,7 +26,8 @@ impl PathParam for PointId {
     const NAME: &'static str = "id";
 }
 
-pub fn routes(router: Router) -> Router {
+/// The family's own, in the Customer Portal (registered from `routes::portal`).
+pub fn portal_routes(router: Router) -> Router {
     router
         .route("/portal/:org/api/contact-info", get(customer_info))
         .route("/portal/:org/api/addresses", post(customer_add_address))
@@ -35,6 +36,11 @@ pub fn routes(router: Router) -> Router {
         .route("/portal/:org/api/emails/:id", patch(customer_edit_email).delete(customer_delete_email))
         .route("/portal/:org/api/phones", post(customer_add_phone))
         .route("/portal/:org/api/phones/:id", patch(customer_edit_phone).delete(customer_delete_phone))
+}
+
+/// Staff's, in the Office Portal (registered from `routes::office`).
+pub fn office_routes(router: Router) -> Router {
+    router
         .route("/office/:org/api/families/:family_id/contact-info", get(staff_info))
         .route("/office/:org/api/families/:family_id/addresses", post(staff_add_address))
         .route("/office/:org/api/families/:family_id/addresses/:id", patch(staff_edit_address).delete(staff_delete_address))

@@ -63,9 +63,7 @@ fn table(development: bool) -> Router {
     let router = platform::routes(Router::default(), development);
     let router = pages::routes(router);
     let router = office::routes(router);
-    let router = portal::routes(router);
-    // Account information, credit and statements.
-    contact_points::routes(router)
+    portal::routes(router)
 }
 
 thread_local! {
