@@ -138,6 +138,9 @@ crate::routes::pages::flash::flashes! {
     DeviceSignedOut = "device-signed-out" => "That device has been signed out.",
     OthersSignedOut = "others-signed-out" => "You have been signed out everywhere else.",
     EndedElsewhere = "ended-elsewhere" => ENDED_ELSEWHERE,
+    // A family's Contact Info (contact_points.rs; account information, staff side)
+    ContactPointSaved = "contact-point-saved" => "The contact information has been saved.",
+    ContactPointDeleted = "contact-point-deleted" => "The contact information has been deleted.",
 }
 
 impl Flash {

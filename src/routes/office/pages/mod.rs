@@ -25,6 +25,8 @@ mod students;
 mod passes;
 // Signed-in devices (issue 27, part B).
 mod devices;
+// A family's Contact Info (account information, staff side).
+mod contact_points;
 
 use crate::http::Router;
 
@@ -46,7 +48,8 @@ pub fn routes(router: Router) -> Router {
     let router = absences::routes(router); // stu-a
     let router = ledger::routes(router);
     let router = passes::routes(router);
-    devices::routes(router)
+    let router = devices::routes(router);
+    contact_points::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.
