@@ -18,8 +18,10 @@ pub struct UnknownTimeZone;
 
 /// Where the offsets of a zone come from.
 pub trait ZoneRules: Sync {
-    /// The zone's offset from UTC, in seconds, at the instant `utc_millis`.
-    fn offset_seconds(&self, zone: &str, utc_millis: i64) -> i32;
+    /// The zone's offset from UTC, in seconds, at the instant `utc_millis`. The zone is a name
+    /// from the IANA table (`OrgTimeZone::name`), so it lives as long as the program: a source
+    /// may keep it as a key.
+    fn offset_seconds(&self, zone: &'static str, utc_millis: i64) -> i32;
 }
 
 static RULES: OnceLock<&'static dyn ZoneRules> = OnceLock::new();

@@ -62,10 +62,8 @@ pub struct IntlRules;
 pub static INTL: IntlRules = IntlRules;
 
 impl ZoneRules for IntlRules {
-    fn offset_seconds(&self, zone: &str, utc_millis: i64) -> i32 {
-        // Zone names come from portal_core's IANA table, which gives them as &'static str.
-        let Ok(tz) = portal_core::time_zone::OrgTimeZone::parse(zone) else { return 0 };
-        let Some(clock) = clock(tz.name()) else { return 0 };
+    fn offset_seconds(&self, zone: &'static str, utc_millis: i64) -> i32 {
+        let Some(clock) = clock(zone) else { return 0 };
         wall_clock_seconds(&clock, utc_millis)
             .map(|local| local - utc_millis.div_euclid(1000))
             .and_then(|offset| i32::try_from(offset).ok())

@@ -26,6 +26,7 @@ impl PathParam for PointId {
     const NAME: &'static str = "id";
 }
 
+/// The family's own, in the Customer Portal (registered from `routes::portal`).
 pub fn portal_routes(router: Router) -> Router {
     router
         .route("/portal/:org/api/contact-info", get(customer_info))
@@ -37,6 +38,7 @@ pub fn portal_routes(router: Router) -> Router {
         .route("/portal/:org/api/phones/:id", patch(customer_edit_phone).delete(customer_delete_phone))
 }
 
+/// Staff's, in the Office Portal (registered from `routes::office`).
 pub fn office_routes(router: Router) -> Router {
     router
         .route("/office/:org/api/families/:family_id/contact-info", get(staff_info))

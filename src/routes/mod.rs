@@ -67,14 +67,12 @@ fn table(development: bool) -> Router {
     let router = {
         let router = platform::routes(router, development);
         let router = pages::portal_routes(router);
-        let router = portal::routes(router);
-        contact_points::portal_routes(router)
+        portal::routes(router)
     };
     #[cfg(feature = "office")]
     let router = {
         let router = pages::office_routes(router);
-        let router = office::routes(router);
-        contact_points::office_routes(router)
+        office::routes(router)
     };
     let _ = development;
     router

@@ -71,7 +71,7 @@ test('staff find a family by search and revoke a secondary’s login from Action
 
   const tab = await familyDetails('desk-revoke', f.org, f.secondary.email, 'Lee');
   const tabs = tab.page.getByRole('navigation', { name: 'Family' });
-  assert.deepEqual(await tabs.getByRole('link').allTextContents(), ['Family details', 'Students', 'Ledger', 'Access history']);
+  assert.deepEqual(await tabs.getByRole('link').allTextContents(), ['Family details', 'Students', 'Ledger', 'Access history', 'Contact Info']);
   assert.equal(await tabs.getByRole('link', { name: 'Family details' }).getAttribute('aria-current'), 'page');
   assert.match(await row(tab.page, 'Ann Lee').textContent(), /Primary Guardian[\s\S]*Can Log In/);
   assert.match(await row(tab.page, 'Bob Lee').textContent(), /Can Log In/);

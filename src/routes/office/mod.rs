@@ -33,6 +33,8 @@ pub fn routes(router: Router) -> Router {
             concat!("/office/:org/api", $path)
         };
     }
+    // Account information's contact points: one module for both doors, each side listed apart.
+    let router = super::contact_points::office_routes(router);
     pages::routes(router)
         .route(at!("/session"), post(session::sign_in).delete(session::sign_out))
         .route(at!("/settings/customer-portal"), get(settings::show_customer_portal).put(settings::set_customer_portal))

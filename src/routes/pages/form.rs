@@ -127,6 +127,32 @@ pub fn parse_money(input: &str) -> Option<i64> {
     whole.checked_mul(100)?.checked_add(frac)
 }
 
+/// Add Student and Edit Student, on either door: the staff's and the family's forms are one.
+pub const STUDENT_FIELDS: &[&str] = &["first_name", "last_name", "birth_date"];
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StudentForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+}
+
+impl StudentForm {
+    /// What the form must have before the command is asked (it checks the rest, as for the API).
+    pub fn required(&self, errors: &mut Errors) {
+        if self.first_name.trim().is_empty() {
+            errors.field("first_name", "Enter the student's first name.");
+        }
+        if self.last_name.trim().is_empty() {
+            errors.field("last_name", "Enter the student's last name.");
+        }
+        if self.birth_date.trim().is_empty() {
+            errors.field("birth_date", "Enter the student's birth date, like 2019-04-02.");
+        }
+    }
+}
+
 /// A form with nothing to fill in (a button alone): its body is read and must be a form.
 #[derive(Deserialize)]
 pub struct NoFields {}

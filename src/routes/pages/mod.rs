@@ -3,6 +3,8 @@
 //! Office Portal's `office::pages`; each has its own frame around these.
 
 pub mod assets;
+// Account information's contact point forms, on both doors.
+pub mod contact_points;
 pub mod flash;
 pub mod form;
 

@@ -41,6 +41,8 @@ pub fn routes(router: Router) -> Router {
             concat!("/portal/:org/api", $path)
         };
     }
+    // Account information's contact points: one module for both doors, each side listed apart.
+    let router = super::contact_points::portal_routes(router);
     pages::routes(router)
         .route(api!("/session"), post(api::sign_in).delete(api::sign_out))
         .route(api!("/session/family"), post(api::switch_family))

@@ -142,6 +142,9 @@ crate::routes::pages::flash::flashes! {
     MakeupTokenIssued = "makeup-token-issued" => "The makeup token has been issued.",
     // QR codes (qr_codes.rs, issue 25)
     QrCodeRotated = "qr-code-rotated" => "The student has a new QR code. The old one no longer works.",
+    // A family's Contact Info (contact_points.rs; account information, staff side)
+    ContactPointSaved = "contact-point-saved" => "The contact information has been saved.",
+    ContactPointDeleted = "contact-point-deleted" => "The contact information has been deleted.",
 }
 
 impl Flash {

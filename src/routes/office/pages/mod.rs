@@ -29,6 +29,8 @@ mod devices;
 mod makeup_tokens;
 // QR codes (issue 25).
 mod qr_codes;
+// A family's Contact Info (account information, staff side).
+mod contact_points;
 
 use crate::http::Router;
 
@@ -53,7 +55,8 @@ pub fn routes(router: Router) -> Router {
     let router = devices::routes(router);
     // Makeup tokens (issue 25, tok).
     let router = makeup_tokens::routes(router);
-    qr_codes::routes(router) // issue 25
+    let router = qr_codes::routes(router); // issue 25
+    contact_points::routes(router)
 }
 
 /// An Office Portal page (not its API): its errors are pages too.

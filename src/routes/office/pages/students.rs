@@ -72,16 +72,6 @@ pub async fn students_page(
 // ---------------------------------------------------------------------------------------------
 // Add Student, Edit Student.
 
-const STUDENT_FIELDS: &[&str] = &["first_name", "last_name", "birth_date"];
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StudentForm {
-    first_name: String,
-    last_name: String,
-    birth_date: String,
-}
-
 #[derive(Template)]
 #[template(path = "office/student_form.html")]
 pub struct StudentPage {
@@ -127,19 +117,6 @@ async fn student_page(
     respond(status, &page, &chrome)
 }
 
-/// What the form must have before the command is asked (it checks the rest, as for the API).
-fn required(form: &StudentForm, errors: &mut Errors) {
-    if form.first_name.trim().is_empty() {
-        errors.field("first_name", "Enter the student's first name.");
-    }
-    if form.last_name.trim().is_empty() {
-        errors.field("last_name", "Enter the student's last name.");
-    }
-    if form.birth_date.trim().is_empty() {
-        errors.field("birth_date", "Enter the student's birth date, like 2019-04-02.");
-    }
-}
-
 pub async fn new_student_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(family_id): Path<FamilyId>) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, None);
     student_page(&app, &staff, chrome, family_id, None, StudentForm::default(), Errors::default()).await
@@ -156,7 +133,7 @@ pub async fn add_student(
     // An unknown family is the not-found page before anything is checked.
     families::find(&app, &staff.org.id, &family_id).await?;
     let mut errors = Errors::default();
-    required(&form, &mut errors);
+    form.required(&mut errors);
     if errors.is_empty() {
         let (first, last, birth) = (&form.first_name, &form.last_name, form.birth_date.trim());
         match enrollments::add_student(&app, &staff.org, &staff.requester(), None, &family_id, first, last, birth).await {
@@ -191,7 +168,7 @@ pub async fn edit_student(
     let (staff, chrome) = signed_in!(org, me, None);
     family_student(&app, &staff, &family_id, &student_id).await?;
     let mut errors = Errors::default();
-    required(&form, &mut errors);
+    form.required(&mut errors);
     if errors.is_empty() {
         let (first, last, birth) = (Some(&form.first_name[..]), Some(&form.last_name[..]), Some(form.birth_date.trim()));
         match enrollments::staff_edit_student(&app, &staff.org, &staff.requester(), &student_id, first, last, birth).await {

@@ -36,16 +36,6 @@ pub fn routes(router: Router) -> Router {
 // ---------------------------------------------------------------------------------------------
 // Add Student, Edit Student.
 
-const STUDENT_FIELDS: &[&str] = &["first_name", "last_name", "birth_date"];
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StudentForm {
-    first_name: String,
-    last_name: String,
-    birth_date: String,
-}
-
 #[derive(Template)]
 #[template(path = "portal/student_form.html")]
 pub struct StudentPage {
@@ -75,18 +65,6 @@ fn student_page(chrome: Chrome, org: &str, editing: Option<&StudentId>, form: St
     respond(status, &page, &chrome)
 }
 
-fn required(form: &StudentForm, errors: &mut Errors) {
-    if form.first_name.trim().is_empty() {
-        errors.field("first_name", "Enter the student's first name.");
-    }
-    if form.last_name.trim().is_empty() {
-        errors.field("last_name", "Enter the student's last name.");
-    }
-    if form.birth_date.trim().is_empty() {
-        errors.field("birth_date", "Enter the student's birth date, like 2019-04-02.");
-    }
-}
-
 pub async fn add_student_page(OrgSlug(org): OrgSlug, me: MaybeCustomer) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     me.family().may_manage()?;
@@ -98,7 +76,7 @@ pub async fn add_student(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer,
     let family = me.family();
     family.may_manage()?;
     let mut errors = Errors::default();
-    required(&form, &mut errors);
+    form.required(&mut errors);
     if errors.is_empty() {
         match family.add_student(&app, &form.first_name, &form.last_name, form.birth_date.trim()).await {
             Ok(_) => return back_to_account(&org, "your-students", Flash::StudentAdded),
@@ -130,7 +108,7 @@ pub async fn edit_student(
     // An unknown student is the not-found page before anything is checked.
     family.student(&app, &id).await?;
     let mut errors = Errors::default();
-    required(&form, &mut errors);
+    form.required(&mut errors);
     if errors.is_empty() {
         let (first, last, birth) = (Some(&form.first_name[..]), Some(&form.last_name[..]), Some(form.birth_date.trim()));
         match family.edit_student(&app, &id, first, last, birth).await {
