@@ -129,6 +129,7 @@ test('the family requests a makeup, staff approve it, and it shows under Past Ma
     assert.match(await tab.page.getByRole('list', { name: 'Makeup requests of Mia Lee' }).textContent(), /Approved/);
     await checkPage(tab, `My Account with a Past Makeup at ${width}`);
     await shoot(tab, 'makeup-past', width);
+    if (process.env.SHOTS) await tab.page.locator('article.student').first().screenshot({ path: `/tmp/shots/makeup-student-${width}.png` });
     await tab.page.close();
   }
 });
