@@ -94,6 +94,8 @@ pub const ORGANIZATION_TABLES: &[OrganizationTable] = &[
     table("absence_meetings", "absence_id, class_id, date", Owner::Absence),
     table("evaluations", "id", Owner::OrgId),
     table("passes", "id", Owner::OrgId),
+    // Changing the login e-mail (issue 26).
+    table("email_changes", "id", Owner::OrgId),
 ];
 
 /// A row as D1 gives it, with its rowid (the cursor of a copy or a verification; each database

@@ -105,6 +105,8 @@ async function seedEveryTable(db, org, familyId, guardianId) {
     `INSERT INTO contact_addresses (id, org_id, family_id, guardian_id, line1, city, postal_code, country, created_at, updated_at) VALUES ('adr_mv_${o}', '${o}', '${familyId}', NULL, '1 Main St', 'Springfield', '62701', 'US', 1, 1)`,
     `INSERT INTO contact_phones (id, org_id, family_id, guardian_id, number, kind, created_at, updated_at) VALUES ('tel_mv_${o}', '${o}', '${familyId}', '${guardianId}', '+15555550100', 'home', 1, 1)`,
     `INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT 'rt_mv_${o}', id, 1 FROM sessions WHERE org_id = '${o}' LIMIT 1`,
+    // Changing the login e-mail (issue 26).
+    `INSERT INTO email_changes (id, org_id, person_id, guardian_id, session_id, new_email, token_hash, created_at, expires_at) SELECT 'emc_mv_${o}', '${o}', person_id, id, 'ses_mv', 'new@mv.test', 'emc_hash_${o}', 1, 2 FROM guardians WHERE id = '${guardianId}'`,
   ];
   await db.batch(statements.map((s) => db.prepare(s)));
 }
