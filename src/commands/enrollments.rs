@@ -419,7 +419,7 @@ pub enum Ask<'a> {
     Transfer { to_class_id: &'a ClassId, reason: Option<&'a str> },
 }
 
-fn optional_text(s: Option<&str>, max: usize, field: &'static str) -> ApiResult<Option<String>> {
+pub(crate) fn optional_text(s: Option<&str>, max: usize, field: &'static str) -> ApiResult<Option<String>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) if s.chars().count() <= max => Ok(Some(s.to_string())),
@@ -537,13 +537,8 @@ async fn cancel_waitlist(
 /// enrollment; approving a transfer ends it and enrolls the student in the new class (a place, or
 /// its waitlist; a full class without one refuses the approval and the request stays pending).
 /// The guardian who asked, and the primary, are e-mailed the outcome.
-pub async fn decide(app: &App, org: &OrgContext, staff: &Requester, id: &RequestId, approve: bool, note: Option<&str>) -> ApiResult<RequestView> {
-    let request = &store::find_request(&app.db, &org.id, id).await?.ok_or_else(request_not_found)?;
-    may_decide(request.status)?;
-    let note = optional_text(note, 1000, "note")?;
-    if request.kind == RequestKind::Makeup {
-        return crate::commands::makeup_requests::decide(app, org, staff, request, approve, note).await;
-    }
+/// Staff decide a pending drop or transfer request (`requests::decide` has checked it is pending).
+pub(crate) async fn decide_change(app: &App, org: &OrgContext, staff: &Requester, request: &RequestRow, approve: bool, note: Option<String>) -> ApiResult<RequestView> {
     let enrollment_id = request.enrollment_id.as_ref().ok_or_else(|| ApiError::internal("a drop or transfer request without its enrollment"))?;
     let from_class = request.from_class_name.as_deref().unwrap_or_default();
     let change_id = new_id("chg")?;

@@ -148,7 +148,7 @@ impl Family<'_> {
     }
 }
 
-/// Staff decide a pending makeup request (`enrollments::decide` sends it here). Approving makes the
+/// Staff decide a pending makeup request (`requests::decide` sends it here). Approving makes the
 /// one-day `makeup` enrollment in the same batch, only while a place is left that day; if none is,
 /// nothing is kept, the request stays pending, and the answer is 409 `class_full`. The family is
 /// e-mailed the outcome as for a drop or transfer.

@@ -104,3 +104,6 @@ pub fn guarded_effects<'a>(
 // Makeup requests (req).
 #[cfg(feature = "http")]
 pub mod makeup_requests;
+// The requests queue's decisions, by kind.
+#[cfg(feature = "http")]
+pub mod requests;

@@ -77,7 +77,7 @@ pub struct Decision {
 }
 
 async fn decide(app: &App, staff: &Staff, id: &RequestId, approve: bool, body: Decision) -> ApiResult<Response> {
-    json(200, &enrollments::decide(app, &staff.org, &staff.requester(), id, approve, body.note.as_deref()).await?)
+    json(200, &crate::commands::requests::decide(app, &staff.org, &staff.requester(), id, approve, body.note.as_deref()).await?)
 }
 
 pub async fn approve(app: Rc<App>, staff: Staff, Path(id): Path<RequestId>, OptionalJson(body): OptionalJson<Decision>) -> ApiResult<Response> {

@@ -69,7 +69,7 @@ pub async fn requests_page(app: Rc<App>, OrgSlug(org): OrgSlug, FlashIn(flash): 
 /// Approve: a request decided meanwhile (or a class now full) is said on the list, with its status.
 pub async fn approve(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(id): Path<RequestId>, Form(_): Form<NoFields>) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, None);
-    match enrollments::decide(&app, &staff.org, &staff.requester(), &id, true, None).await {
+    match crate::commands::requests::decide(&app, &staff.org, &staff.requester(), &id, true, None).await {
         Ok(_) => redirect_with(&org, "requests", Flash::RequestApproved),
         Err(e) => {
             let status = e.status;
@@ -109,7 +109,7 @@ pub struct DenyForm {
 /// Deny, with the note the family reads in the e-mail.
 pub async fn deny(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeStaff, Path(id): Path<RequestId>, Form(form): Form<DenyForm>) -> ApiResult<Response> {
     let (staff, chrome) = signed_in!(org, me, None);
-    match enrollments::decide(&app, &staff.org, &staff.requester(), &id, false, Some(&form.note)).await {
+    match crate::commands::requests::decide(&app, &staff.org, &staff.requester(), &id, false, Some(&form.note)).await {
         Ok(_) => redirect_with(&org, "requests", Flash::RequestDenied),
         Err(e) => {
             let status = e.status;
