@@ -53,6 +53,27 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// A change in a family (a student's enrollment, a pass, a makeup), labelled as it reads today.
+    pub fn in_family(
+        actor: Actor,
+        action: &str,
+        target_kind: &str,
+        target_id: &str,
+        label: String,
+        family_id: &str,
+        reason: Option<String>,
+    ) -> Self {
+        AuditEntry {
+            actor,
+            action: action.into(),
+            target_kind: target_kind.into(),
+            target_id: target_id.into(),
+            target_label: Some(label),
+            family_id: Some(family_id.into()),
+            reason,
+        }
+    }
+
     /// An access change about a guardian, labelled with their name as it reads today.
     pub fn about_guardian(
         actor: Actor,

@@ -49,15 +49,7 @@ pub fn today(app: &App) -> Day {
 }
 
 fn entry(requester: &Requester, action: &str, kind: &str, id: &str, label: String, family_id: &FamilyId, reason: Option<String>) -> AuditEntry {
-    AuditEntry {
-        actor: requester.actor(),
-        action: action.into(),
-        target_kind: kind.into(),
-        target_id: id.into(),
-        target_label: Some(label),
-        family_id: Some(family_id.to_string()),
-        reason,
-    }
+    AuditEntry::in_family(requester.actor(), action, kind, id, label, family_id, reason)
 }
 
 pub async fn add_location(app: &App, org: &OrgContext, name: &str) -> ApiResult<LocationRow> {

@@ -37,15 +37,7 @@ pub struct MakeupRequests {
 }
 
 fn entry(requester: &Requester, action: &str, student: &StudentId, label: String, family_id: &FamilyId, reason: Option<String>) -> AuditEntry {
-    AuditEntry {
-        actor: requester.actor(),
-        action: action.into(),
-        target_kind: "student".into(),
-        target_id: student.to_string(),
-        target_label: Some(label),
-        family_id: Some(family_id.to_string()),
-        reason,
-    }
+    AuditEntry::in_family(requester.actor(), action, "student", student, label, family_id, reason)
 }
 
 /// The class, if the student may visit it on `date` (a day it meets, not passed).

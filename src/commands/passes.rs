@@ -121,15 +121,7 @@ fn today(app: &App, tz: &OrgTimeZone) -> NaiveDate {
 }
 
 fn entry(requester: &Requester, action: &str, target_kind: &str, target_id: &str, label: String, family_id: &FamilyId) -> AuditEntry {
-    AuditEntry {
-        actor: requester.actor(),
-        action: action.into(),
-        target_kind: target_kind.into(),
-        target_id: target_id.into(),
-        target_label: Some(label),
-        family_id: Some(family_id.to_string()),
-        reason: None,
-    }
+    AuditEntry::in_family(requester.actor(), action, target_kind, target_id, label, family_id, None)
 }
 
 /// What staff sell.

@@ -50,6 +50,19 @@ impl Errors {
     }
 }
 
+/// A one-day visit's class and date (a pass, a makeup token, a makeup request), both required;
+/// `visit` names it in the date's message ("visit", "makeup").
+pub fn visit_errors(class_id: &str, date: &str, visit: &str) -> Errors {
+    let mut errors = Errors::default();
+    if class_id.is_empty() {
+        errors.field("class_id", "Choose a class.");
+    }
+    if date.trim().is_empty() {
+        errors.field("date", format!("Enter the date of the {visit}, like 2027-03-08."));
+    }
+    errors
+}
+
 /// An e-mail address field: the parsed address, or its error added.
 pub fn email_field(errors: &mut Errors, field: &'static str, input: &str) -> Option<EmailAddress> {
     let input = input.trim();

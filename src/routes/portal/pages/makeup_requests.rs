@@ -70,13 +70,7 @@ pub async fn request_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer
 pub async fn request(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(id): Path<StudentId>, Form(form): Form<MakeupForm>) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let family = me.family();
-    let mut errors = Errors::default();
-    if form.class_id.is_empty() {
-        errors.field("class_id", "Choose a class.");
-    }
-    if form.date.trim().is_empty() {
-        errors.field("date", "Enter the date of the makeup, like 2027-03-08.");
-    }
+    let mut errors = visit_errors(&form.class_id, &form.date, "makeup");
     if errors.is_empty() {
         let class_id = ClassId(form.class_id.clone());
         match family.request_makeup(&app, &me.options, &id, &class_id, form.date.trim(), Some(&form.reason)).await {

@@ -63,13 +63,7 @@ pub async fn redeem_page(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer,
 pub async fn redeem(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(id): Path<MakeupTokenId>, Form(form): Form<RedeemForm>) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let family = me.family();
-    let mut errors = Errors::default();
-    if form.class_id.is_empty() {
-        errors.field("class_id", "Choose a class.");
-    }
-    if form.date.trim().is_empty() {
-        errors.field("date", "Enter the date of the makeup, like 2027-03-08.");
-    }
+    let mut errors = visit_errors(&form.class_id, &form.date, "makeup");
     if errors.is_empty() {
         match family.redeem_makeup_token(&app, &me.options, &id, &ClassId(form.class_id.clone()), form.date.trim()).await {
             Ok(_) => return back_to_account(&org, "your-students", Flash::MakeupTokenUsed),

@@ -81,13 +81,7 @@ pub async fn redeem_page(
 pub async fn redeem(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, Path(id): Path<PassId>, Form(form): Form<RedeemForm>) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, None);
     let family = me.family();
-    let mut errors = Errors::default();
-    if form.class_id.is_empty() {
-        errors.field("class_id", "Choose a class.");
-    }
-    if form.date.trim().is_empty() {
-        errors.field("date", "Enter the date of the visit, like 2027-03-08.");
-    }
+    let mut errors = visit_errors(&form.class_id, &form.date, "visit");
     if errors.is_empty() {
         let (student_id, class_id) = (StudentId(form.student_id.clone()), ClassId(form.class_id.clone()));
         match family.redeem_pass(&app, &me.options, &id, &student_id, &class_id, form.date.trim()).await {
