@@ -6,6 +6,7 @@ use portal_core::access::GuardianFacts;
 use portal_core::enrollment::RequestOptions;
 use portal_core::ids::FamilyId;
 use portal_core::payments::Payer;
+use portal_core::settings::PortalOptions;
 
 /// The organization a request acts in, as its authentication found it.
 #[derive(Debug, Clone)]
@@ -16,15 +17,6 @@ pub struct OrgContext {
     pub invitation_ttl_hours: i64,
 }
 
-/// An organization's payment settings, as a signed-in request loaded them.
-#[derive(Debug, Clone)]
-pub struct PaymentSettings {
-    pub gateway_kind: String,
-    pub gateway_account_id: Option<String>,
-    pub require_recurring_authorization: bool,
-    pub show_full_ledger_history: bool,
-}
-
 /// Who acts, in which family and organization, with which settings.
 pub struct Account<'a> {
     pub org_id: &'a str,
@@ -32,7 +24,9 @@ pub struct Account<'a> {
     pub payer: Payer,
     pub payer_name: String,
     pub can_view_full_ledger: bool,
-    pub settings: &'a PaymentSettings,
+    /// The organization's portal options, as the session loaded them (its payment gateway, the
+    /// full-history rule, recurring authorization).
+    pub settings: &'a PortalOptions,
     /// The session the request came with: saving, editing and deleting a saved method are guarded
     /// on it still being live (`store::sessions::still_live`).
     pub session_id: &'a str,

@@ -3,6 +3,7 @@
 //! The switch itself (on/off and its status message) is `portal_switch`.
 
 use crate::audit::{Actor, AuditEntry};
+use crate::enrollment::RequestOptions;
 use crate::payments::{check_gateway_setting, GatewayKind, PaymentError};
 use crate::time_zone::OrgTimeZone;
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,17 @@ pub struct PortalOptions {
     pub show_credit: bool,
     pub allow_statements: bool,
     pub allow_ledger_report: bool,
+}
+
+impl PortalOptions {
+    /// Which enrollment requests families may make in the portal.
+    pub fn requests(&self) -> RequestOptions {
+        RequestOptions {
+            allow_drop_requests: self.allow_drop_requests,
+            allow_transfer_requests: self.allow_transfer_requests,
+            allow_cancel_waitlist: self.allow_cancel_waitlist,
+        }
+    }
 }
 
 /// How an organization offers makeups, if at all.

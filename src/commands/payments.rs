@@ -34,8 +34,8 @@ impl Account<'_> {
             &app.db,
             app.now(),
             self.org_id,
-            &self.settings.gateway_kind,
-            self.settings.gateway_account_id.as_deref(),
+            &self.settings.payment_gateway_kind,
+            self.settings.payment_gateway_account_id.as_deref(),
         )
     }
 
@@ -292,8 +292,8 @@ async fn keep_vaulted(
         id,
         org_id: account.org_id,
         guardian_id: me,
-        gateway_kind: &account.settings.gateway_kind,
-        gateway_account_id: account.settings.gateway_account_id.as_deref(),
+        gateway_kind: &account.settings.payment_gateway_kind,
+        gateway_account_id: account.settings.payment_gateway_account_id.as_deref(),
         gateway_ref: &vaulted.method_ref,
         gateway_customer_ref: vaulted.customer_ref.as_deref(),
         method,

@@ -6,14 +6,13 @@
 use super::cookies::{read_cookie, GUARDIAN_COOKIE, STAFF_COOKIE};
 use super::extract::{bearer_token, FromRequest, RequestParts};
 use crate::adapters::switch::maintenance_error;
-use crate::context::{Account, Family, OrgContext, PaymentSettings, SignedInGuardian};
+use crate::context::{Account, Family, OrgContext, SignedInGuardian};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::sessions;
 use portal_core::access_end::has_ended;
 use portal_core::access::{AccessError, AccessState, GuardianFacts, Requester};
 use portal_core::audit::Actor;
 use portal_core::organization::StaffRole;
-use portal_core::enrollment::RequestOptions;
 use portal_core::settings::{MakeupMode, PortalOptions};
 use portal_core::time_zone::OrgTimeZone;
 use portal_core::ids::FamilyId;
@@ -135,9 +134,6 @@ pub struct Customer {
     pub can_view_full_ledger: bool,
     pub can_manage_enrollments: bool,
     pub password_hash: Option<String>,
-    pub payments: PaymentSettings,
-    /// Which enrollment requests the organization takes in the portal.
-    pub request_options: RequestOptions,
     /// Every portal option, read with the session: a customer route checks `options.show_passes`
     /// or reads `options.time_zone` without another query.
     pub options: PortalOptions,
@@ -156,7 +152,7 @@ impl Customer {
             },
             payer_name: self.requester().actor().label,
             can_view_full_ledger: self.can_view_full_ledger,
-            settings: &self.payments,
+            settings: &self.options,
             session_id: &self.session_id,
         }
     }
@@ -184,7 +180,7 @@ impl Customer {
             id: FamilyId(self.me.family_id.clone()),
             guardian: &self.me,
             can_manage_enrollments: self.can_manage_enrollments,
-            options: self.request_options,
+            options: self.options.requests(),
             session_id: &self.session_id,
         }
     }
@@ -291,17 +287,6 @@ impl Customer {
             can_view_full_ledger: row.can_view_full_ledger,
             can_manage_enrollments: row.can_manage_enrollments,
             password_hash: row.password_hash,
-            payments: PaymentSettings {
-                gateway_kind: row.payment_gateway_kind.clone(),
-                gateway_account_id: row.payment_gateway_account_id.clone(),
-                require_recurring_authorization: row.require_recurring_authorization,
-                show_full_ledger_history: row.show_full_ledger_history,
-            },
-            request_options: RequestOptions {
-                allow_drop_requests: row.allow_drop_requests,
-                allow_transfer_requests: row.allow_transfer_requests,
-                allow_cancel_waitlist: row.allow_cancel_waitlist,
-            },
             options: PortalOptions {
                 invitation_ttl_hours: row.invitation_ttl_hours,
                 show_full_ledger_history: row.show_full_ledger_history,

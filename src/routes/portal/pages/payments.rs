@@ -150,7 +150,7 @@ pub struct AddMethodPage {
 }
 
 async fn add_form(app: &App, me: &Customer, chrome: Chrome, form: MethodForm, errors: Errors, status: u16) -> ApiResult<Response> {
-    let sandbox = me.payments.gateway_kind == "sandbox";
+    let sandbox = me.options.payment_gateway_kind == "sandbox";
     let confirmed_setup = form.setup_intent.clone();
     // A new setup each time the element is shown: a setup is confirmed once.
     let element = match sandbox || !confirmed_setup.is_empty() {
@@ -164,7 +164,7 @@ async fn add_form(app: &App, me: &Customer, chrome: Chrome, form: MethodForm, er
         element_script: CARD_ELEMENT_SCRIPT.url("portal"),
         confirmed_setup,
         element,
-        recurring_toggle: !me.payments.require_recurring_authorization,
+        recurring_toggle: !me.options.require_recurring_authorization,
         form,
         errors,
     };
@@ -215,10 +215,10 @@ pub async fn add_method(app: Rc<App>, OrgSlug(org): OrgSlug, me: MaybeCustomer, 
         let kept = MethodForm { gateway_token: String::new(), last4: String::new(), ..form };
         return add_form(&app, &me, chrome, kept, errors, 422).await;
     }
-    let recurring = |form: &MethodForm| (!me.payments.require_recurring_authorization).then_some(form.recurring_authorized.is_some());
+    let recurring = |form: &MethodForm| (!me.options.require_recurring_authorization).then_some(form.recurring_authorized.is_some());
     // On Stripe the element is the only way in: a post without its setup (JavaScript off) is a
     // card not confirmed, not a sandbox form with missing fields.
-    if !form.setup_intent.is_empty() || me.payments.gateway_kind == "stripe" {
+    if !form.setup_intent.is_empty() || me.options.payment_gateway_kind == "stripe" {
         let saved = commands::save_confirmed_card(&app, &me.account(), form.setup_intent.trim(), form.is_default.is_some(), recurring(&form)).await;
         match saved {
             Ok(_) => return back_to_account(&org, "payments", Flash::MethodSaved),
