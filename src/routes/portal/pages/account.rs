@@ -153,12 +153,34 @@ pub async fn account(
     location: LocationCookie,
 ) -> ApiResult<Response> {
     let (me, chrome) = signed_in!(org, me, flash);
-    let (rows, families) = family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id).await?;
-    let history = if me.me.is_primary { history_lines(family_history(&app, &me.org.id, &me.me.family_id).await?.entries) } else { vec![] };
+    let (family, account) = (me.family(), me.account());
+    // The sections do not depend on one another (but the tokens on the chosen location): their
+    // reads go to D1 at once, so the page waits for the slowest rather than for their sum.
+    let history = async {
+        match me.me.is_primary {
+            true => Ok(history_lines(family_history(&app, &me.org.id, &me.me.family_id).await?.entries)),
+            false => Ok(vec![]),
+        }
+    };
+    let location_and_tokens = async {
+        let location = LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?);
+        let tokens = makeup_tokens_section(&app, &family, &me.options, location.chosen_id.as_deref()).await?;
+        Ok::<_, ApiError>((location, tokens))
+    };
+    let devices = Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id };
+    let ((rows, families), history, (location, makeup_tokens), students, payments, contact, records, passes, sign_ins) = futures_util::try_join!(
+        family_store::family_guardians_and_families_of(&app.db, &me.me.family_id, &me.person_id),
+        history,
+        location_and_tokens,
+        students_section(&app, &family),
+        payments_section(&app, &account, &query, me.options.show_credit),
+        contact_info(&app, &me.me.family_id),
+        crate::commands::student_records::student_records(&app, &family, &me.options),
+        passes_section(&app, &family, &me.options),
+        sign_ins::list(&app, &devices),
+    )?;
     let viewer = me.requester();
-    let location = LocationSelector::new(&location, crate::commands::enrollments::locations(&app, &me.org).await?);
-    let makeup_tokens = makeup_tokens_section(&app, &me.family(), &me.options, location.chosen_id.as_deref()).await?;
-    let statements = StatementOffer::new(me.options.allow_statements, me.options.allow_ledger_report, location.chosen_id.clone(), &me.account());
+    let statements = StatementOffer::new(me.options.allow_statements, me.options.allow_ledger_report, location.chosen_id.clone(), &account);
     let page = AccountPage {
         chrome: chrome.clone(),
         family_name: me.family_name.clone(),
@@ -166,15 +188,15 @@ pub async fn account(
         me_is_primary: me.me.is_primary,
         guardians: rows.iter().map(|g| GuardianCard { guardian: GuardianView::of(g, &viewer, app.now()), is_me: g.id == me.me.id }).collect(),
         history,
-        students: students_section(&app, &me.family()).await?,
-        payments: payments_section(&app, &me.account(), &query, me.options.show_credit).await?,
-        contact: contact_info(&app, &me.me.family_id).await?.section(&Editor::Guardian { guardian_id: me.me.id.to_string(), is_primary: me.me.is_primary }),
-        records: crate::commands::student_records::student_records(&app, &me.family(), &me.options).await?,
+        students,
+        payments,
+        contact: contact.section(&Editor::Guardian { guardian_id: me.me.id.to_string(), is_primary: me.me.is_primary }),
+        records,
         location,
-        passes: passes_section(&app, &me.family(), &me.options).await?,
-        makeup_requests: crate::commands::makeup_requests::MakeupRequestsSection::of(&app, &me.family(), &me.options),
+        passes,
+        makeup_requests: crate::commands::makeup_requests::MakeupRequestsSection::of(&app, &family, &me.options),
         statements,
-        sign_ins: sign_in_lines(sign_ins::list(&app, &Owner::Person { person_id: &me.person_id, current_session_id: &me.session_id }).await?),
+        sign_ins: sign_in_lines(sign_ins),
         makeup_tokens,
         show_qr_codes: me.options.show_qr_codes,
     };
