@@ -142,17 +142,26 @@ test('issuing checks what staff typed; the family, student and location must be 
   assertError(await s.post(`/families/${s.family.id}/makeup-tokens`, { ...valid, extra: 1 }), 422, 'invalid_field');
 });
 
-test('each mode: tokens on, none and requests answer 403 makeups_disabled; staff issue in any mode', async () => {
+test('each mode: tokens on; none refuses 403 makeups_disabled; requests lists requests and refuses a token; staff issue in any mode', async () => {
   const s = await school('tok-modes', { makeups: 'none' });
   const swim = await s.addClass('Swim 1', 5);
   const token = await s.issue();
   for (const mode of ['none', 'requests']) {
     await setOptions(s.slug, s.staff, { makeups: mode });
-    assertError(await makeups(s, s.primary.token, s.mia.id), 403, 'makeups_disabled');
+    const listed = await makeups(s, s.primary.token, s.mia.id);
+    if (mode === 'none') assertError(listed, 403, 'makeups_disabled');
+    else {
+      // The same GET answers in the organization's mode: its requests, never the tokens.
+      assert.equal(listed.status, 200);
+      assert.equal(listed.body.mode, 'requests');
+      assert.equal(listed.body.current_location, undefined);
+    }
     assertError(await redeem(s, s.primary.token, token.id, { class_id: swim.id, date: MONDAY }), 403, 'makeups_disabled');
   }
   await setOptions(s.slug, s.staff, { makeups: 'tokens' });
-  assert.equal((await makeups(s, s.primary.token, s.mia.id)).status, 200);
+  const listed = await makeups(s, s.primary.token, s.mia.id);
+  assert.equal(listed.status, 200);
+  assert.equal(listed.body.mode, 'tokens');
   assert.equal((await redeem(s, s.primary.token, token.id, { class_id: swim.id, date: MONDAY })).status, 201);
 });
 
