@@ -22,3 +22,5 @@ CREATE TABLE makeup_tokens (
 );
 CREATE INDEX makeup_tokens_student ON makeup_tokens(student_id, expires_on);
 CREATE INDEX makeup_tokens_family ON makeup_tokens(family_id, expires_on);
+-- The foreign key's own lookup (SQLite checks the children when an enrollment row is written).
+CREATE INDEX makeup_tokens_enrollment ON makeup_tokens(enrollment_id);
