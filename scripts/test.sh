@@ -2,7 +2,7 @@
 # Runs every test: the import-circle check, the rules and the adapter's unit tests natively (cargo
 # test), then the built worker end to end in Miniflare
 # (real workerd, D1, KV, Queues), the pages in Chromium, the API fuzzing, then
-# `scripts/deploy.sh --dry-run` to validate the migrations and both Workers' configuration and
+# `scripts/deploy.sh --dry-run` to validate the migrations and the three Workers' configuration and
 # bundle offline.
 # Installs whatever is missing first.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
@@ -35,8 +35,8 @@ say "browser tests: Chromium (Debian's, driven by playwright-core) against the p
 ensure_chromium
 node --test --test-concurrency=1 'tests/browser/*.test.mjs'
 
-say "API fuzzing: schemathesis against the OpenAPI document, both Workers in Miniflare (fixed seed)"
+say "API fuzzing: schemathesis against the OpenAPI document, the Workers in Miniflare (fixed seed)"
 bash scripts/api-fuzz.sh
 
-say "deploy dry run: migrations on a throwaway local D1, both Workers' bundles (offline)"
+say "deploy dry run: migrations on a throwaway local D1, the Workers' bundles within 1 MiB gzip (offline)"
 bash scripts/deploy.sh --dry-run
