@@ -23,7 +23,6 @@ use portal_core::makeup_request::{may_request, parse_reason, MakeupRequestError}
 use portal_core::one_day::{check_visit, parse_date};
 use portal_core::schedule::ClassSchedule;
 use portal_core::settings::PortalOptions;
-use portal_core::time_zone::OrgTimeZone;
 use serde::Serialize;
 
 /// A student's makeups in the `requests` mode (API.md: `GET /students/{id}/makeups`).
@@ -158,8 +157,8 @@ pub(crate) async fn decide(
     let student = enrollment_store::find_student(&app.db, &org.id, &request.student_id, None).await?.ok_or_else(missing)?;
     let class_name = request.to_class_name.clone().unwrap_or_default();
     if approve {
-        let stored = crate::store::passes::time_zone(&app.db, &org.id).await?.ok_or_else(|| ApiError::internal("the organization row is gone"))?;
-        let today = OrgTimeZone::from_stored(&stored).today(app.now().to_datetime());
+        let zone = crate::store::organizations::time_zone(&app.db, &org.id).await?.ok_or_else(|| ApiError::internal("the organization row is gone"))?;
+        let today = zone.today(app.now().to_datetime());
         class_meeting(app, &org.id, class_id, parse_date(day)?, today).await?;
         not_already_there(app, &student, class_id, &class_name, day).await?;
     }

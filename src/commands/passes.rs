@@ -111,8 +111,7 @@ fn facts(p: &PassRow) -> PassFacts {
 
 /// The organization's time zone, for staff (a customer's session carries it in its options).
 async fn org_time_zone(app: &App, org: &OrgContext) -> ApiResult<OrgTimeZone> {
-    let stored = store::time_zone(&app.db, &org.id).await?.ok_or_else(|| ApiError::internal("the organization row is gone"))?;
-    Ok(OrgTimeZone::from_stored(&stored))
+    crate::store::organizations::time_zone(&app.db, &org.id).await?.ok_or_else(|| ApiError::internal("the organization row is gone"))
 }
 
 /// Today in the organization's time zone.

@@ -10,15 +10,9 @@ use portal_core::time_zone::OrgTimeZone;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-#[derive(Deserialize)]
-struct TimeZoneRow {
-    time_zone: String,
-}
-
-/// The organization's time zone (staff requests do not load the portal options).
+/// The organization's time zone (staff requests do not load the portal options); UTC if the row is gone.
 pub async fn org_time_zone(db: &Db, org_id: &str) -> ApiResult<OrgTimeZone> {
-    let row: Option<TimeZoneRow> = db.first("SELECT time_zone FROM organizations WHERE id = ?1", &[text(org_id)]).await?;
-    Ok(row.map(|r| OrgTimeZone::from_stored(&r.time_zone)).unwrap_or_default())
+    Ok(super::organizations::time_zone(db, org_id).await?.unwrap_or_default())
 }
 
 /// An enrollment that may be on a meeting's sheet, with the student's mark for that date and the

@@ -98,6 +98,17 @@ struct PortalOptionsRow {
     allow_ledger_report: bool,
 }
 
+/// The organization's time zone, for requests that do not load the portal options (staff's);
+/// `None` if the organization row is gone.
+pub async fn time_zone(db: &Db, org_id: &str) -> ApiResult<Option<OrgTimeZone>> {
+    #[derive(Deserialize)]
+    struct Zone {
+        time_zone: String,
+    }
+    let zone: Option<Zone> = db.first("SELECT time_zone FROM organizations WHERE id = ?1", &[text(org_id)]).await?;
+    Ok(zone.map(|z| OrgTimeZone::from_stored(&z.time_zone)))
+}
+
 /// The options of the Customer Portal that staff set (`/settings/portal-options`).
 pub async fn portal_options(db: &Db, org_id: &str) -> ApiResult<Option<PortalOptions>> {
     let row: Option<PortalOptionsRow> = db

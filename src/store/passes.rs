@@ -114,13 +114,3 @@ pub fn redeem_punch<'a>(
 pub fn pass_changed_by<'a>(id: &'a PassId, change_id: &'a str) -> Guard<'a> {
     Guard { sql: "EXISTS (SELECT 1 FROM passes WHERE id = ? AND last_change_id = ?)", args: vec![text(id), text(change_id)] }
 }
-
-/// The organization's time zone as stored (an IANA name): the dates of pass rules are dates there.
-pub async fn time_zone(db: &Db, org_id: &str) -> ApiResult<Option<String>> {
-    #[derive(Deserialize)]
-    struct Zone {
-        time_zone: String,
-    }
-    let zone: Option<Zone> = db.first("SELECT time_zone FROM organizations WHERE id = ?1", &[text(org_id)]).await?;
-    Ok(zone.map(|z| z.time_zone))
-}
